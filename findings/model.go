@@ -1,0 +1,346 @@
+// Package findings is secui's engine: the finding model, SARIF ingest, identity,
+// classification, queries and the triage ledger. It has no UI or tracker code.
+package findings
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Severity is a normalised severity. The zero value is Info; higher is worse.
+type Severity uint8
+
+// Severities, ordered from least to most severe.
+const (
+	SevInfo Severity = iota
+	SevLow
+	SevMedium
+	SevHigh
+	SevCritical
+)
+
+// Severities lists every severity from most to least severe (display order).
+var Severities = []Severity{SevCritical, SevHigh, SevMedium, SevLow, SevInfo}
+
+var sevNames = [...]string{"info", "low", "medium", "high", "critical"}
+
+func (s Severity) String() string {
+	if int(s) < len(sevNames) {
+		return sevNames[s]
+	}
+	return "unknown"
+}
+
+// Letter is a one-letter tag for the severity (C, H, M, L, I); the UI shows it next
+// to the colour so severity is never told by colour alone.
+func (s Severity) Letter() string { return strings.ToUpper(s.String()[:1]) }
+
+// ParseSeverity reads a severity name (case-insensitive; "note" and "informational"
+// mean info, "moderate" means medium).
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "critical", "crit", "c":
+		return SevCritical, nil
+	case "high", "h", "error":
+		return SevHigh, nil
+	case "medium", "med", "m", "moderate", "warning":
+		return SevMedium, nil
+	case "low", "l":
+		return SevLow, nil
+	case "info", "informational", "note", "none", "i":
+		return SevInfo, nil
+	}
+	return 0, fmt.Errorf("unknown severity %q (want critical, high, medium, low or info)", s)
+}
+
+// Stage is a DevSecOps lifecycle stage, in loop order.
+type Stage uint8
+
+// Stages of the DevSecOps loop, left (plan) to right (monitor).
+const (
+	StagePlan Stage = iota
+	StageCode
+	StageBuild
+	StageTest
+	StageRelease
+	StageDeploy
+	StageOperate
+	StageMonitor
+)
+
+// Stages lists every stage in loop order.
+var Stages = []Stage{StagePlan, StageCode, StageBuild, StageTest, StageRelease, StageDeploy, StageOperate, StageMonitor}
+
+var stageNames = [...]string{"plan", "code", "build", "test", "release", "deploy", "operate", "monitor"}
+
+func (s Stage) String() string {
+	if int(s) < len(stageNames) {
+		return stageNames[s]
+	}
+	return "unknown"
+}
+
+// ParseStage reads a stage name.
+func ParseStage(s string) (Stage, error) {
+	l := strings.ToLower(strings.TrimSpace(s))
+	for i, n := range stageNames {
+		if n == l {
+			return Stage(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown stage %q (want one of %s)", s, strings.Join(stageNames[:], ", "))
+}
+
+// Category is the kind of analysis that produced a finding.
+type Category uint8
+
+// Categories of findings.
+const (
+	CatSAST Category = iota
+	CatSecrets
+	CatSCA
+	CatIaC
+	CatContainer
+	CatDAST
+	CatLicense
+	CatLint
+)
+
+// Categories lists every category.
+var Categories = []Category{CatSAST, CatSecrets, CatSCA, CatIaC, CatContainer, CatDAST, CatLicense, CatLint}
+
+var catNames = [...]string{"sast", "secrets", "sca", "iac", "container", "dast", "license", "lint"}
+
+func (c Category) String() string {
+	if int(c) < len(catNames) {
+		return catNames[c]
+	}
+	return "unknown"
+}
+
+// ParseCategory reads a category name ("compliance" is an alias of license).
+func ParseCategory(s string) (Category, error) {
+	l := strings.ToLower(strings.TrimSpace(s))
+	if l == "compliance" || l == "license/compliance" {
+		return CatLicense, nil
+	}
+	for i, n := range catNames {
+		if n == l {
+			return Category(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown category %q (want one of %s)", s, strings.Join(catNames[:], ", "))
+}
+
+// State is the triage state of a finding, decided in the ledger.
+type State uint8
+
+// Triage states.
+const (
+	StateOpen State = iota
+	StateAccepted
+	StateSuppressed
+	StateFixed
+)
+
+// States lists every state.
+var States = []State{StateOpen, StateAccepted, StateSuppressed, StateFixed}
+
+var stateNames = [...]string{"open", "accepted", "suppressed", "fixed"}
+
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "unknown"
+}
+
+// ParseState reads a state name.
+func ParseState(s string) (State, error) {
+	l := strings.ToLower(strings.TrimSpace(s))
+	for i, n := range stateNames {
+		if n == l {
+			return State(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown state %q (want one of %s)", s, strings.Join(stateNames[:], ", "))
+}
+
+// InputSuppression is what the SARIF input itself says about suppression
+// (result.suppressions, SARIF §3.27.23 / §3.35), read as the SARIF authors intend:
+// a result is suppressed unless every suppression is rejected; a suppression
+// without status counts as accepted.
+type InputSuppression uint8
+
+// Input suppression lanes.
+const (
+	InNone        InputSuppression = iota // no suppressions (absent, null or empty)
+	InAccepted                            // at least one accepted (or status-less) suppression
+	InUnderReview                         // under review, none accepted
+	InRejected                            // every suppression rejected: shown as a normal finding
+)
+
+var inSupNames = [...]string{"", "accepted", "underReview", "rejected"}
+
+func (s InputSuppression) String() string { return inSupNames[s] }
+
+// Hidden reports whether the SARIF input suppresses the finding (accepted or under review).
+func (s InputSuppression) Hidden() bool { return s == InAccepted || s == InUnderReview }
+
+// IDLayer says which identity layer produced a finding's ID (strongest first).
+type IDLayer uint8
+
+// Identity layers.
+const (
+	LayerFingerprint IDLayer = iota // result.fingerprints
+	LayerPartial                    // result.partialFingerprints (all values, tool-namespaced)
+	LayerContent                    // our line-content hash of the working tree
+	LayerFallback                   // tool + rule + path + normalised message + occurrence
+	LayerVuln                       // vulnerability id + package (cross-tool SCA identity)
+)
+
+var layerNames = [...]string{"fingerprint", "partial-fingerprint", "content", "fallback", "vulnerability"}
+
+func (l IDLayer) String() string { return layerNames[l] }
+
+// Tool is the scanner that produced a run.
+type Tool struct {
+	Name           string
+	Version        string
+	InformationURI string
+}
+
+// Rule is a reporting descriptor (SARIF rule), shared by all its findings.
+type Rule struct {
+	ID               string
+	Name             string
+	Short            string
+	Full             string
+	HelpText         string
+	HelpMarkdown     string
+	HelpURI          string
+	Tags             []string
+	CWEs             []string // "CWE-79" form
+	DefaultLevel     string   // defaultConfiguration.level, "" when absent
+	SecuritySeverity string   // properties["security-severity"], "" when absent
+	ProblemSeverity  string   // properties["problem.severity"], "" when absent
+	Tool             *Tool
+}
+
+// Location is a place in an artifact. Path is repository-relative with forward
+// slashes when the artifact maps into the repository (InRepo), otherwise the URI
+// as given. Lines and columns are 1-based; 0 means unknown.
+type Location struct {
+	Path    string
+	URI     string
+	InRepo  bool
+	Line    int
+	Col     int
+	EndLine int
+	EndCol  int
+	Snippet string
+	Message string // for related locations and flow steps
+}
+
+// String is "path:line" (or just path).
+func (l Location) String() string {
+	if l.Line > 0 {
+		return fmt.Sprintf("%s:%d", l.Path, l.Line)
+	}
+	return l.Path
+}
+
+// Source says where one report of a finding came from: the SARIF file, run and
+// result index, and the result's byte range in the (decompressed) file, which is
+// how details are decoded lazily.
+type Source struct {
+	File   string // as given or discovered (relative to the repo root when inside it)
+	Run    int
+	Result int
+	Tool   *Tool
+	Offset int64
+	Length int32
+}
+
+// Finding is one security finding, possibly reported several times (Sources).
+type Finding struct {
+	ID      string  // stable ID (16 hex digits)
+	IDLayer IDLayer // which layer produced ID
+	Keys    []string // every identity key, strongest first (for ledger matching)
+
+	Tool     *Tool
+	Rule     *Rule
+	Level    string // resolved SARIF level: error, warning, note, none
+	Severity Severity
+	SevFrom  string // where the severity came from, e.g. "security-severity 9.8"
+
+	Category    Category
+	Stage       Stage
+	StageReason string // which mapping rule placed it
+
+	Message string
+	Loc     Location
+	CWEs    []string
+	VulnID  string // CVE/GHSA id for SCA findings
+	Package string // package@version for SCA findings
+
+	InputSup       InputSuppression
+	InputSupReason string // justification from the SARIF input, if any
+	BaselineState  string
+
+	Sources []Source
+
+	// State is the triage state (from the ledger; StateOpen until applied).
+	State State
+
+	search string // lower-cased search blob, built once
+}
+
+// RuleID returns the rule id ("" when none).
+func (f *Finding) RuleID() string {
+	if f.Rule == nil {
+		return ""
+	}
+	return f.Rule.ID
+}
+
+// ToolName returns the tool name.
+func (f *Finding) ToolName() string {
+	if f.Tool == nil {
+		return ""
+	}
+	return f.Tool.Name
+}
+
+// SearchText is the lower-cased text free-text queries match against
+// (tool, rule id and name, path, message, CWEs, vulnerability and package).
+func (f *Finding) SearchText() string {
+	if f.search == "" {
+		var b strings.Builder
+		b.WriteString(strings.ToLower(f.ToolName()))
+		b.WriteByte(0)
+		if f.Rule != nil {
+			b.WriteString(strings.ToLower(f.Rule.ID))
+			b.WriteByte(0)
+			b.WriteString(strings.ToLower(f.Rule.Name))
+			b.WriteByte(0)
+		}
+		b.WriteString(strings.ToLower(f.Loc.Path))
+		b.WriteByte(0)
+		b.WriteString(strings.ToLower(f.Message))
+		for _, c := range f.CWEs {
+			b.WriteByte(0)
+			b.WriteString(strings.ToLower(c))
+		}
+		if f.VulnID != "" {
+			b.WriteByte(0)
+			b.WriteString(strings.ToLower(f.VulnID))
+		}
+		if f.Package != "" {
+			b.WriteByte(0)
+			b.WriteString(strings.ToLower(f.Package))
+		}
+		f.search = b.String()
+	}
+	return f.search
+}
