@@ -1,0 +1,370 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/spf13/cobra"
+
+	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/config"
+	"github.com/secui/secui/findings/gitrepo"
+	"github.com/secui/secui/findings/query"
+)
+
+// env is the context shared by every subcommand: repository, configuration,
+// explicit inputs, the filter built from the shared filter flags and output
+// streams. Build it with newEnv at the start of RunE.
+type env struct {
+	Repo   *gitrepo.Repo  // nil outside a git repository
+	Root   string         // repository root, or the working directory outside a repo
+	Config *config.Config // merged configuration (never nil)
+	Paths  []string       // explicit SARIF inputs (absolute, or "-"); empty = discovery
+	Query  *query.Query   // filter from the shared filter flags (nil/empty = everything)
+	// QueryText is the canonical text of Query ("" when empty), e.g. for the console.
+	QueryText   string
+	JSON, JSONL bool // --json / --jsonl, when the command defines them
+	NoColor     bool // --no-color or NO_COLOR set
+	Out, Err    io.Writer
+}
+
+// exitError carries a process exit code. A nil err exits silently with code.
+type exitError struct {
+	code  int
+	err   error
+	usage bool // print the "Try --help" hint
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr is an exit-2 error for bad command-line use.
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...), usage: true}
+}
+
+// configErr is an exit-2 error for bad configuration.
+func configErr(err error) error { return &exitError{code: exitUsage, err: err} }
+
+// inputErr is an exit-3 error: no SARIF input could be loaded.
+func inputErr(format string, a ...any) error {
+	return &exitError{code: exitNoInput, err: fmt.Errorf(format, a...)}
+}
+
+// errNotRepo is the message for running without paths outside a repository.
+var errNotRepo = &exitError{code: exitUsage, err: errors.New("secui: not inside a git repository; pass SARIF files or directories")}
+
+var commandFactories []func() *cobra.Command
+
+// registerCommand adds a subcommand to the root command. Call it from init()
+// in the file that defines the subcommand.
+func registerCommand(f func() *cobra.Command) { commandFactories = append(commandFactories, f) }
+
+// LoadHook runs after findings are loaded by env.load (e.g. to apply the
+// triage ledger, which sets Finding.State). Register with registerLoadHook.
+type LoadHook func(ctx context.Context, e *env, set *findings.Set) error
+
+var loadHooks []LoadHook
+
+// registerLoadHook adds a hook run by env.load after every successful load.
+// Call it from init().
+func registerLoadHook(h LoadHook) { loadHooks = append(loadHooks, h) }
+
+// addGlobalFlags adds the persistent flags every command understands.
+func addGlobalFlags(cmd *cobra.Command) {
+	pf := cmd.PersistentFlags()
+	pf.String("config", "", "read configuration from FILE only (instead of personal + .secui.yaml)")
+	pf.String("repo", "", "act as if secui was started in DIR")
+	pf.Bool("no-color", false, "disable colour output (also: NO_COLOR=1)")
+}
+
+// addFilterFlags adds the shared filter flags (--stage --severity --tool
+// --rule --path --state --category --query/-q) to cmd.
+func addFilterFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringSlice("stage", nil, "only these stages (plan,code,build,test,release,deploy,operate,monitor)")
+	f.StringSlice("severity", nil, "only these severities (critical,high,medium,low,info; high+ = high or worse)")
+	f.StringSlice("tool", nil, "only these tools (case-insensitive, glob or substring)")
+	f.StringSlice("rule", nil, "only these rule ids (glob, case-insensitive)")
+	f.StringSlice("path", nil, "only findings under these paths (doublestar glob, or prefix)")
+	f.StringSlice("state", nil, "only these triage states (open,accepted,suppressed,fixed)")
+	f.StringSlice("category", nil, "only these categories (sast,secrets,sca,iac,container,dast,license,lint)")
+	f.StringP("query", "q", "", "filter QUERY in the query grammar (free text, sev:high+, path:src/**, -tool:eslint ...)")
+	_ = cmd.RegisterFlagCompletionFunc("stage", fixedCompletion(stageNames()))
+	_ = cmd.RegisterFlagCompletionFunc("severity", fixedCompletion([]string{"critical", "high", "medium", "low", "info", "high+", "medium+", "low+"}))
+	_ = cmd.RegisterFlagCompletionFunc("state", fixedCompletion([]string{"open", "accepted", "suppressed", "fixed"}))
+	_ = cmd.RegisterFlagCompletionFunc("category", fixedCompletion(categoryNames()))
+}
+
+func fixedCompletion(values []string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return values, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+func stageNames() []string {
+	out := make([]string, len(findings.Stages))
+	for i, s := range findings.Stages {
+		out[i] = s.String()
+	}
+	return out
+}
+
+func categoryNames() []string {
+	out := make([]string, len(findings.Categories))
+	for i, c := range findings.Categories {
+		out[i] = c.String()
+	}
+	return out
+}
+
+// flagString returns the value of a string flag, "" when cmd has no such flag.
+func flagString(cmd *cobra.Command, name string) string {
+	if fl := cmd.Flags().Lookup(name); fl != nil {
+		return fl.Value.String()
+	}
+	return ""
+}
+
+func flagBool(cmd *cobra.Command, name string) bool {
+	if cmd.Flags().Lookup(name) == nil {
+		return false
+	}
+	v, _ := cmd.Flags().GetBool(name)
+	return v
+}
+
+func flagSlice(cmd *cobra.Command, name string) []string {
+	if cmd.Flags().Lookup(name) == nil {
+		return nil
+	}
+	v, _ := cmd.Flags().GetStringSlice(name)
+	return v
+}
+
+// newEnv reads the global and filter flags of cmd and opens the repository
+// and configuration. args are explicit SARIF inputs (pass nil for commands
+// whose positional arguments are something else).
+func newEnv(cmd *cobra.Command, args []string) (*env, error) {
+	e := &env{Out: cmd.OutOrStdout(), Err: cmd.ErrOrStderr()}
+	e.JSON = flagBool(cmd, "json")
+	e.JSONL = flagBool(cmd, "jsonl")
+	if e.JSON && e.JSONL {
+		return nil, usageErr("--json and --jsonl are mutually exclusive")
+	}
+	e.NoColor = flagBool(cmd, "no-color") || os.Getenv("NO_COLOR") != ""
+	if e.NoColor {
+		_ = os.Setenv("NO_COLOR", "1") // honoured by lipgloss/colorprofile everywhere
+	}
+
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	// Explicit inputs are relative to the real working directory, not --repo.
+	for _, a := range args {
+		if a == "-" {
+			e.Paths = append(e.Paths, a)
+			continue
+		}
+		if !filepath.IsAbs(a) {
+			a = filepath.Join(cwd, a)
+		}
+		e.Paths = append(e.Paths, filepath.Clean(a))
+	}
+
+	dir := cwd
+	if r := flagString(cmd, "repo"); r != "" {
+		if dir, err = filepath.Abs(r); err != nil {
+			return nil, usageErr("--repo: %v", err)
+		}
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, usageErr("--repo %s: not a directory", r)
+		}
+	}
+	repo, err := gitrepo.Open(dir)
+	switch {
+	case err == nil:
+		e.Repo = repo
+		e.Root = repo.Root
+	case errors.Is(err, gitrepo.ErrNotRepo):
+		e.Root = dir
+	default:
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", dir, err)}
+	}
+
+	if cf := flagString(cmd, "config"); cf != "" {
+		e.Config, err = config.LoadFile(cf)
+	} else {
+		root := ""
+		if e.Repo != nil {
+			root = e.Repo.Root
+		}
+		e.Config, err = config.Load(root)
+	}
+	if err != nil {
+		return nil, configErr(err)
+	}
+	if e.Config == nil {
+		e.Config = config.Default()
+	}
+
+	if cmd.Flags().Lookup("query") != nil {
+		q, err := query.FromFlags(query.Flags{
+			Stages:     flagSlice(cmd, "stage"),
+			Severities: flagSlice(cmd, "severity"),
+			Tools:      flagSlice(cmd, "tool"),
+			Rules:      flagSlice(cmd, "rule"),
+			Paths:      flagSlice(cmd, "path"),
+			States:     flagSlice(cmd, "state"),
+			Categories: flagSlice(cmd, "category"),
+		})
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		if text := strings.TrimSpace(flagString(cmd, "query")); text != "" {
+			tq, err := query.Parse(text)
+			if err != nil {
+				return nil, usageErr("--query: %v", err)
+			}
+			q = q.And(tq)
+		}
+		e.Query = q
+		if q != nil && !q.IsEmpty() {
+			e.QueryText = q.String()
+		}
+	}
+	return e, nil
+}
+
+// loadOptions are the findings.Options for this environment.
+func (e *env) loadOptions(onFile func(string, []*findings.Finding, error)) findings.Options {
+	o := findings.Options{Overrides: e.Config.Overrides(), OnFile: onFile}
+	if e.Repo != nil {
+		o.Root = e.Repo.Root
+	}
+	return o
+}
+
+// inputs returns the SARIF inputs: explicit paths, or those discovered in the
+// repository. Outside a repository with no paths it returns errNotRepo.
+func (e *env) inputs() ([]string, error) {
+	if len(e.Paths) > 0 {
+		return e.Paths, nil
+	}
+	if e.Repo == nil {
+		return nil, errNotRepo
+	}
+	paths, err := findings.Discover(e.Repo.Root, e.Config.Discover.Include, e.Config.Discover.Exclude)
+	if err != nil {
+		return nil, inputErr("discovering SARIF in %s: %v", e.Repo.Root, err)
+	}
+	return paths, nil
+}
+
+// load loads the findings: explicit paths, or discovery in the repository.
+// Per-file errors are printed to e.Err as "file:line:col: msg"; the other
+// files still load. It fails with exit code 3 when no input could be loaded.
+func (e *env) load(ctx context.Context) (*findings.Set, error) {
+	return e.loadWith(ctx, nil)
+}
+
+// loadWith is load with a per-file callback (see findings.Options.OnFile).
+func (e *env) loadWith(ctx context.Context, onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
+	paths, err := e.inputs()
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		inc := e.Config.Discover.Include
+		if len(inc) == 0 {
+			inc = findings.DefaultInclude
+		}
+		return nil, inputErr("no SARIF files found in %s (looked for %s); run a scanner with SARIF output or pass files", e.Root, strings.Join(inc, " "))
+	}
+	set, err := findings.Load(ctx, paths, e.loadOptions(onFile))
+	if err != nil {
+		if errors.Is(err, findings.ErrNoInput) {
+			return nil, inputErr("%v", err)
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, inputErr("%v", err)
+	}
+	for _, le := range set.Errors {
+		fmt.Fprintln(e.Err, sanitize(le.Error()))
+	}
+	if !anyLoaded(set) {
+		return set, inputErr("no SARIF input could be loaded (%d file(s) tried)", len(paths))
+	}
+	for _, h := range loadHooks {
+		if err := h(ctx, e, set); err != nil {
+			return set, err
+		}
+	}
+	return set, nil
+}
+
+// anyLoaded reports whether at least one input file loaded without a fatal error.
+func anyLoaded(set *findings.Set) bool {
+	if len(set.Findings) > 0 {
+		return true
+	}
+	if len(set.Files) == 0 {
+		// Engines that do not fill Files: trust the absence of errors.
+		return len(set.Errors) == 0
+	}
+	for _, fi := range set.Files {
+		if fi.Err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// sanitize makes untrusted text safe for a terminal: escape sequences are
+// removed, other control characters become spaces (newlines and tabs too),
+// and bidirectional overrides (Trojan Source) are dropped.
+func sanitize(s string) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || isBidi(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	s = ansi.Strip(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\t' || r == '\r':
+			b.WriteByte(' ')
+		case unicode.IsControl(r), isBidi(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isBidi(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
+}
