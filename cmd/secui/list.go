@@ -1,0 +1,435 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/query"
+)
+
+func init() { registerCommand(newListCmd) }
+
+// Schema is the value of the "schema" member of `secui list --json` output.
+const listSchema = "secui.findings/v1"
+
+const listLong = `List findings as a table, as one JSON document (--json) or as JSON lines (--jsonl).
+
+Findings come from the repository's scan results (discovery) or from the PATHs
+given. The shared filter flags and --query narrow them. Without --state or
+--all, findings suppressed (in the ledger or in the SARIF input) and fixed
+findings are hidden; the footer says how many.
+
+The JSON schema (secui.findings/v1) is documented in docs/json-schema.md.
+Per-file load errors go to stderr as file:line:col: message; the other files
+still load. Exit status is 0, or 3 when no input could be loaded at all.`
+
+func newListCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list [PATH...]",
+		Short: "List findings (table, --json or --jsonl)",
+		Long:  listLong,
+		Example: `  secui list --severity high+ --stage code
+  secui list -q 'cwe:89 -path:test/**' --sort file
+  secui list --json scans/ | jq '.findings[] | select(.category=="sca") | .vuln'
+  trivy fs --format sarif . | secui list -`,
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: sarifCompletion,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := newEnv(cmd, args)
+			if err != nil {
+				return err
+			}
+			return runList(cmd.Context(), cmd, e)
+		},
+	}
+	addFilterFlags(cmd)
+	f := cmd.Flags()
+	f.Bool("json", false, "print one JSON document (schema secui.findings/v1)")
+	f.Bool("jsonl", false, "print one JSON record per line")
+	f.String("sort", "severity", "sort by severity, file, rule, tool or stage")
+	f.Int("limit", 0, "print at most N findings (0 = all)")
+	f.Bool("all", false, "include suppressed and fixed findings")
+	_ = cmd.RegisterFlagCompletionFunc("sort", fixedCompletion([]string{"severity", "file", "rule", "tool", "stage"}))
+	return cmd
+}
+
+// selection is the filtered, sorted view a command prints.
+type selection struct {
+	set    *findings.Set
+	idx    []int32 // visible findings, sorted
+	hidden int     // matched the filter but hidden by default (suppressed/fixed)
+	all    []int32 // every finding matching the filter (visible + hidden)
+}
+
+// selectFindings loads, filters (query + default hiding) and sorts.
+func selectFindings(ctx context.Context, cmd *cobra.Command, e *env, sortBy string) (*selection, error) {
+	key, err := query.ParseSortKey(sortBy)
+	if err != nil {
+		return nil, usageErr("--sort: %v", err)
+	}
+	set, err := e.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := query.Filter(ctx, set.Findings, e.Query)
+	if err != nil {
+		return nil, err
+	}
+	sel := &selection{set: set, all: idx}
+	showAll := flagBool(cmd, "all") || len(flagSlice(cmd, "state")) > 0 || strings.Contains(e.QueryText, "state:")
+	if showAll {
+		sel.idx = idx
+	} else {
+		sel.idx = make([]int32, 0, len(idx))
+		for _, i := range idx {
+			if hiddenByDefault(set.Findings[i]) {
+				sel.hidden++
+				continue
+			}
+			sel.idx = append(sel.idx, i)
+		}
+	}
+	query.Sort(set.Findings, sel.idx, key)
+	return sel, nil
+}
+
+// hiddenByDefault: suppressed or fixed here, or suppressed in the SARIF input.
+func hiddenByDefault(f *findings.Finding) bool {
+	return f.State == findings.StateSuppressed || f.State == findings.StateFixed || f.InputSup.Hidden()
+}
+
+func runList(ctx context.Context, cmd *cobra.Command, e *env) error {
+	limit, _ := cmd.Flags().GetInt("limit")
+	if limit < 0 {
+		return usageErr("--limit must be >= 0")
+	}
+	sel, err := selectFindings(ctx, cmd, e, flagString(cmd, "sort"))
+	if err != nil {
+		return err
+	}
+	idx := sel.idx
+	if limit > 0 && len(idx) > limit {
+		idx = idx[:limit]
+	}
+	w := bufio.NewWriterSize(e.Out, 64<<10)
+	defer w.Flush()
+	switch {
+	case e.JSON:
+		err = writeJSON(w, sel.set, idx)
+	case e.JSONL:
+		err = writeJSONL(w, sel.set, idx)
+	default:
+		width, color := termInfo(e)
+		writeTable(w, sel.set.Findings, idx, width, color)
+		writeFooter(w, len(idx), sel, color)
+	}
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// ---- JSON ----
+
+// jsonFinding is one record of the secui.findings/v1 schema (docs/json-schema.md).
+type jsonFinding struct {
+	ID               string       `json:"id"`
+	IDLayer          string       `json:"id_layer"`
+	Tool             string       `json:"tool"`
+	ToolVersion      string       `json:"tool_version,omitempty"`
+	Rule             string       `json:"rule"`
+	RuleName         string       `json:"rule_name,omitempty"`
+	HelpURI          string       `json:"help_uri,omitempty"`
+	Severity         string       `json:"severity"`
+	SeveritySource   string       `json:"severity_source"`
+	Level            string       `json:"level"`
+	Category         string       `json:"category"`
+	Stage            string       `json:"stage"`
+	StageReason      string       `json:"stage_reason"`
+	Path             string       `json:"path"`
+	URI              string       `json:"uri,omitempty"`
+	InRepo           bool         `json:"in_repo"`
+	Line             int          `json:"line"`
+	Column           int          `json:"column"`
+	EndLine          int          `json:"end_line"`
+	EndColumn        int          `json:"end_column"`
+	Message          string       `json:"message"`
+	State            string       `json:"state"`
+	CWE              []string     `json:"cwe"`
+	Vuln             string       `json:"vuln"`
+	Package          string       `json:"package"`
+	InputSuppression string       `json:"input_suppression"`
+	InputSupReason   string       `json:"input_suppression_justification,omitempty"`
+	BaselineState    string       `json:"baseline_state"`
+	Sources          []jsonSource `json:"sources"`
+	Keys             []string     `json:"keys"`
+}
+
+type jsonSource struct {
+	File   string `json:"file"`
+	Tool   string `json:"tool,omitempty"`
+	Run    int    `json:"run"`
+	Result int    `json:"result"`
+}
+
+type jsonError struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Message string `json:"message"`
+}
+
+type jsonDoc struct {
+	Schema   string        `json:"schema"`
+	Findings []jsonFinding `json:"findings"`
+	Errors   []jsonError   `json:"errors"`
+}
+
+func toJSON(f *findings.Finding) jsonFinding {
+	j := jsonFinding{
+		ID: f.ID, IDLayer: f.IDLayer.String(), Tool: f.ToolName(), Rule: f.RuleID(),
+		Severity: f.Severity.String(), SeveritySource: f.SevFrom, Level: f.Level,
+		Category: f.Category.String(), Stage: f.Stage.String(), StageReason: f.StageReason,
+		Path: f.Loc.Path, URI: f.Loc.URI, InRepo: f.Loc.InRepo,
+		Line: f.Loc.Line, Column: f.Loc.Col, EndLine: f.Loc.EndLine, EndColumn: f.Loc.EndCol,
+		Message: f.Message, State: f.State.String(), CWE: f.CWEs, Vuln: f.VulnID, Package: f.Package,
+		InputSuppression: f.InputSup.String(), InputSupReason: f.InputSupReason,
+		BaselineState: f.BaselineState, Keys: f.Keys,
+	}
+	if f.Tool != nil {
+		j.ToolVersion = f.Tool.Version
+	}
+	if f.Rule != nil {
+		j.RuleName = f.Rule.Name
+		j.HelpURI = f.Rule.HelpURI
+	}
+	if j.CWE == nil {
+		j.CWE = []string{}
+	}
+	if j.Keys == nil {
+		j.Keys = []string{}
+	}
+	j.Sources = make([]jsonSource, len(f.Sources))
+	for i, s := range f.Sources {
+		j.Sources[i] = jsonSource{File: s.File, Run: s.Run, Result: s.Result}
+		if s.Tool != nil {
+			j.Sources[i].Tool = s.Tool.Name
+		}
+	}
+	return j
+}
+
+func jsonErrors(set *findings.Set) []jsonError {
+	out := make([]jsonError, 0, len(set.Errors))
+	for _, le := range set.Errors {
+		out = append(out, jsonError{File: le.File, Line: le.Line, Column: le.Col, Message: le.Msg})
+	}
+	return out
+}
+
+func writeJSON(w io.Writer, set *findings.Set, idx []int32) error {
+	doc := jsonDoc{Schema: listSchema, Findings: make([]jsonFinding, len(idx)), Errors: jsonErrors(set)}
+	for k, i := range idx {
+		doc.Findings[k] = toJSON(set.Findings[i])
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+func writeJSONL(w io.Writer, set *findings.Set, idx []int32) error {
+	enc := json.NewEncoder(w)
+	for _, i := range idx {
+		if err := enc.Encode(toJSON(set.Findings[i])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- table ----
+
+// termInfo returns the output width (0 = unlimited) and whether to use colour.
+func termInfo(e *env) (int, bool) {
+	width := 0
+	tty := false
+	if f, ok := e.Out.(*os.File); ok && term.IsTerminal(f.Fd()) {
+		tty = true
+		if w, _, err := term.GetSize(f.Fd()); err == nil && w > 0 {
+			width = w
+		}
+	}
+	if c, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && c > 0 {
+		width = c
+	}
+	if width == 0 && tty {
+		width = 80
+	}
+	color := tty && !e.NoColor && os.Getenv("TERM") != "dumb"
+	return width, color
+}
+
+// SGR colours per severity (index = findings.Severity).
+var sevColor = [...]string{"\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[31m", "\x1b[1;35m"}
+
+const sgrReset = "\x1b[0m"
+
+type column struct {
+	title string
+	min   int // minimum width
+	max   int // preferred maximum (0 = flexible, takes the rest)
+	cell  func(f *findings.Finding) string
+}
+
+var tableColumns = []column{
+	{"SEV", 10, 10, func(f *findings.Finding) string { return f.Severity.Letter() + " " + f.Severity.String() }},
+	{"STAGE", 7, 7, func(f *findings.Finding) string { return f.Stage.String() }},
+	{"TOOL", 6, 14, func(f *findings.Finding) string { return f.ToolName() }},
+	{"RULE", 6, 28, func(f *findings.Finding) string { return f.RuleID() }},
+	{"LOCATION", 10, 40, func(f *findings.Finding) string { return f.Loc.String() }},
+	{"MESSAGE", 10, 0, func(f *findings.Finding) string { return f.Message }},
+	{"STATE", 5, 10, stateCell},
+}
+
+// stateCell is the triage state, with SARIF-input suppression shown apart.
+func stateCell(f *findings.Finding) string {
+	if f.State == findings.StateOpen && f.InputSup != findings.InNone {
+		return "sarif:" + f.InputSup.String()
+	}
+	return f.State.String()
+}
+
+// fitWidths computes column widths for the given cells within width (0 = unlimited).
+func fitWidths(cells [][]string, width int) []int {
+	n := len(tableColumns)
+	natural := make([]int, n)
+	for c, col := range tableColumns {
+		natural[c] = ansi.StringWidth(col.title)
+	}
+	for _, row := range cells {
+		for c, s := range row {
+			if w := ansi.StringWidth(s); w > natural[c] {
+				natural[c] = w
+			}
+		}
+	}
+	if width <= 0 {
+		return natural
+	}
+	ws := make([]int, n)
+	flex := -1
+	used := 2 * (n - 1) // gaps
+	for c, col := range tableColumns {
+		if col.max == 0 {
+			flex = c
+			continue
+		}
+		ws[c] = min(natural[c], col.max)
+		used += ws[c]
+	}
+	rest := width - used
+	if flex >= 0 {
+		ws[flex] = max(min(natural[flex], rest), tableColumns[flex].min)
+		rest -= ws[flex]
+	}
+	// Still too wide: shrink the widest shrinkable columns down to their minimum.
+	for rest < 0 {
+		best := -1
+		for c := range ws {
+			if ws[c] > tableColumns[c].min && (best < 0 || ws[c] > ws[best]) {
+				best = c
+			}
+		}
+		if best < 0 {
+			break
+		}
+		ws[best]--
+		rest++
+	}
+	return ws
+}
+
+func writeTable(w io.Writer, fs []*findings.Finding, idx []int32, width int, color bool) {
+	if len(idx) == 0 {
+		return
+	}
+	cells := make([][]string, len(idx))
+	for k, i := range idx {
+		f := fs[i]
+		row := make([]string, len(tableColumns))
+		for c, col := range tableColumns {
+			row[c] = sanitize(col.cell(f))
+		}
+		cells[k] = row
+	}
+	ws := fitWidths(cells, width)
+	var b strings.Builder
+	line := func(row []string, sev int) {
+		b.Reset()
+		for c, s := range row {
+			if c > 0 {
+				b.WriteString("  ")
+			}
+			s = ansi.Truncate(s, ws[c], "…")
+			pad := ws[c] - ansi.StringWidth(s)
+			if c == 0 && sev >= 0 && color {
+				b.WriteString(sevColor[sev])
+				b.WriteString(s)
+				b.WriteString(sgrReset)
+			} else {
+				b.WriteString(s)
+			}
+			if c < len(row)-1 && pad > 0 {
+				b.WriteString(strings.Repeat(" ", pad))
+			}
+		}
+		io.WriteString(w, strings.TrimRight(b.String(), " "))
+		io.WriteString(w, "\n")
+	}
+	head := make([]string, len(tableColumns))
+	for c, col := range tableColumns {
+		head[c] = col.title
+	}
+	if color {
+		io.WriteString(w, "\x1b[1m")
+	}
+	line(head, -1)
+	if color {
+		io.WriteString(w, sgrReset)
+	}
+	for k, i := range idx {
+		line(cells[k], int(fs[i].Severity))
+	}
+}
+
+func writeFooter(w io.Writer, shown int, sel *selection, color bool) {
+	total := len(sel.set.Findings)
+	msg := fmt.Sprintf("%d of %d findings", shown, total)
+	if shown == 0 && total == 0 {
+		msg = "no findings"
+	}
+	if shown < len(sel.idx) {
+		msg += fmt.Sprintf(" (limited; %d match)", len(sel.idx))
+	}
+	if sel.hidden > 0 {
+		msg += fmt.Sprintf("; %d suppressed or fixed hidden (--all to show)", sel.hidden)
+	}
+	if n := len(sel.set.Errors); n > 0 {
+		msg += fmt.Sprintf("; %d load error(s) on stderr", n)
+	}
+	if color {
+		msg = "\x1b[2m" + msg + sgrReset
+	}
+	fmt.Fprintln(w, msg)
+}
