@@ -133,8 +133,8 @@ type FileChange struct {
 // are either line/column based (StartLine > 0) or byte based (ByteOffset >= 0).
 type Replacement struct {
 	StartLine, StartCol, EndLine, EndCol int
-	ByteOffset, ByteLength              int
-	Inserted                            string
+	ByteOffset, ByteLength               int
+	Inserted                             string
 }
 
 // Details decodes the bulky details of f (related locations, code flows, fixes)

@@ -1,13 +1,717 @@
 package findings
 
-import "context"
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
 
-type rawSource struct{}
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+)
 
-func load(ctx context.Context, paths []string, opts Options) (*Set, error) {
-	return &Set{}, nil
+// rawSource keeps what is needed to decode a file's results again on demand:
+// the path to re-read (regular files) or the bytes themselves (stdin, .gz), and
+// the per-run context used to resolve locations.
+type rawSource struct {
+	path string // re-read with ReadAt when data is nil
+	data []byte
+	runs []*runMeta
 }
 
-func discover(root string, include, exclude []string) ([]string, error) { return nil, nil }
+func (r *rawSource) bytes(off int64, n int32) ([]byte, error) {
+	if r.data != nil {
+		if off < 0 || off+int64(n) > int64(len(r.data)) {
+			return nil, fmt.Errorf("result range out of bounds")
+		}
+		return r.data[off : off+int64(n)], nil
+	}
+	f, err := os.Open(r.path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, n)
+	if _, err := f.ReadAt(buf, off); err != nil {
+		return nil, fmt.Errorf("re-reading %s: %w (did the file change since it was loaded?)", r.path, err)
+	}
+	return buf, nil
+}
 
-func (s *Set) details(f *Finding) (*Details, error) { return &Details{}, nil }
+// maxErrorsPerFile bounds how many per-result errors one file reports.
+const maxErrorsPerFile = 20
+
+func load(ctx context.Context, paths []string, opts Options) (*Set, error) {
+	if len(paths) == 0 {
+		return nil, ErrNoInput
+	}
+	set := &Set{Root: opts.Root, src: map[string]*rawSource{}}
+	var files []string
+	for _, p := range paths {
+		if p == "-" {
+			files = append(files, p)
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			set.Errors = append(set.Errors, &LoadError{File: p, Msg: cleanErr(err)})
+			set.Files = append(set.Files, FileInfo{Path: p, Err: err})
+			continue
+		}
+		if st.IsDir() {
+			found, err := discover(p, nil, nil)
+			if err != nil {
+				set.Errors = append(set.Errors, &LoadError{File: p, Msg: cleanErr(err)})
+				continue
+			}
+			files = append(files, found...)
+			continue
+		}
+		files = append(files, p)
+	}
+	ld := newLoader(opts)
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return set, err
+		}
+		fs, info, src, errs := ld.loadFile(ctx, f)
+		set.Files = append(set.Files, info)
+		set.Errors = append(set.Errors, errs...)
+		if src != nil {
+			set.src[info.Path] = src
+		}
+		if opts.OnFile != nil {
+			opts.OnFile(info.Path, fs, info.Err)
+		}
+		set.Findings = append(set.Findings, fs...)
+	}
+	if err := ctx.Err(); err != nil {
+		return set, err
+	}
+	set.Findings = mergeDuplicates(set.Findings)
+	return set, nil
+}
+
+func cleanErr(err error) string {
+	var pe *os.PathError
+	if ok := asPathErr(err, &pe); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func asPathErr(err error, pe **os.PathError) bool {
+	p, ok := err.(*os.PathError)
+	if ok {
+		*pe = p
+	}
+	return ok
+}
+
+type loader struct {
+	opts    Options
+	workers int
+	cls     *classifier
+	fp      *contentHasher
+}
+
+func newLoader(opts Options) *loader {
+	w := opts.Workers
+	if w <= 0 {
+		w = runtime.GOMAXPROCS(0)
+	}
+	return &loader{opts: opts, workers: w, cls: newClassifier(opts.Overrides), fp: newContentHasher(opts.Root)}
+}
+
+// displayName is how a file is named in messages: relative to the repository
+// root when inside it, else as given.
+func (ld *loader) displayName(p string) string {
+	if p == "-" {
+		return "<stdin>"
+	}
+	if ld.opts.Root != "" {
+		if abs, err := filepath.Abs(p); err == nil {
+			if rel, err := filepath.Rel(ld.opts.Root, abs); err == nil && !strings.HasPrefix(rel, "..") {
+				return filepath.ToSlash(rel)
+			}
+		}
+	}
+	return p
+}
+
+func readInput(p string) (data []byte, keep bool, err error) {
+	var r io.Reader
+	if p == "-" {
+		r = os.Stdin
+		keep = true
+	} else {
+		data, err = os.ReadFile(p)
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	if r != nil {
+		data, err = io.ReadAll(r)
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, false, fmt.Errorf("gzip: %w", err)
+		}
+		out, err := io.ReadAll(zr)
+		if err != nil {
+			return nil, false, fmt.Errorf("gzip: %w", err)
+		}
+		return out, true, nil
+	}
+	return data, keep, nil
+}
+
+// loadFile reads one SARIF file. Errors in the file are returned as LoadErrors
+// with positions; results that decode are kept.
+func (ld *loader) loadFile(ctx context.Context, p string) ([]*Finding, FileInfo, *rawSource, []*LoadError) {
+	name := ld.displayName(p)
+	info := FileInfo{Path: name}
+	if fs, fl, ok := ld.tryStream(ctx, p, name); ok {
+		info.Runs, info.Results = len(fl.runs), fl.nresults
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			abs = p
+		}
+		return ld.finishFile(fs, name), info, &rawSource{path: abs, runs: fl.runs}, fl.done()
+	}
+	data, keep, err := readInput(p)
+	if err != nil {
+		info.Err = err
+		return nil, info, nil, []*LoadError{{File: name, Msg: cleanErr(err)}}
+	}
+	bomOff := 0
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		bomOff = 3
+	}
+	fl := &fileLoad{ld: ld, name: name, data: data}
+	fs, errs := fl.parse(ctx, bomOff)
+	info.Runs = len(fl.runs)
+	info.Results = fl.nresults
+	if len(errs) > 0 && len(fs) == 0 && fl.nresults == 0 {
+		info.Err = errs[0]
+	}
+	src := &rawSource{runs: fl.runs}
+	if keep {
+		src.data = data
+	} else if abs, err := filepath.Abs(p); err == nil {
+		src.path = abs
+	} else {
+		src.path = p
+	}
+	return ld.finishFile(fs, name), info, src, errs
+}
+
+func (ld *loader) finishFile(fs []*Finding, name string) []*Finding {
+	for _, f := range fs {
+		for i := range f.Sources {
+			f.Sources[i].File = name
+		}
+	}
+	return fs
+}
+
+// tryStream streams a large, plain (not compressed) regular file. It reports
+// false when the file is small, compressed, or its outer structure is not what
+// the streaming scanner expects; the caller then parses it in memory.
+func (ld *loader) tryStream(ctx context.Context, p, name string) ([]*Finding, *fileLoad, bool) {
+	if p == "-" {
+		return nil, nil, false
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, nil, false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() < streamThreshold {
+		return nil, nil, false
+	}
+	var head [3]byte
+	n, _ := io.ReadFull(f, head[:])
+	if n >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+		return nil, nil, false
+	}
+	start := int64(0)
+	if n == 3 && string(head[:]) == "\xef\xbb\xbf" {
+		start = 3
+	}
+	fl := &fileLoad{ld: ld, name: name}
+	fs, ok := fl.parseStream(ctx, f, start)
+	if !ok {
+		return nil, nil, false
+	}
+	return ld.finish(fs), fl, true
+}
+
+type fileLoad struct {
+	ld       *loader
+	name     string
+	data     []byte
+	runs     []*runMeta
+	nresults int
+	errs     []*LoadError
+	nerrs    int
+	mu       sync.Mutex
+}
+
+func (fl *fileLoad) errorAt(off int, format string, a ...any) {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	fl.nerrs++
+	if fl.nerrs > maxErrorsPerFile {
+		return
+	}
+	line, col := lineCol(fl.data, off)
+	fl.errs = append(fl.errs, &LoadError{File: fl.name, Line: line, Col: col, Msg: fmt.Sprintf(format, a...)})
+}
+
+// jobErrorAt reports an error at byte off within a result.
+func (fl *fileLoad) jobErrorAt(j resultJob, off int, format string, a ...any) {
+	if fl.data != nil || j.line == 0 {
+		fl.errorAt(int(j.off)+off, format, a...)
+		return
+	}
+	line, col := j.line, j.col
+	if off > len(j.data) {
+		off = len(j.data)
+	}
+	if n := bytes.Count(j.data[:off], []byte{'\n'}); n > 0 {
+		line += n
+		col = off - bytes.LastIndexByte(j.data[:off], '\n')
+	} else {
+		col += off
+	}
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	fl.nerrs++
+	if fl.nerrs > maxErrorsPerFile {
+		return
+	}
+	fl.errs = append(fl.errs, &LoadError{File: fl.name, Line: line, Col: col, Msg: fmt.Sprintf(format, a...)})
+}
+
+func (fl *fileLoad) scanErr(err error) {
+	if se, ok := err.(*scanError); ok {
+		fl.errorAt(se.off, "invalid JSON: %s", se.msg)
+		return
+	}
+	fl.errorAt(0, "%v", err)
+}
+
+// resultJob is one result to decode: its bytes and where they are in the file.
+type resultJob struct {
+	run   *runMeta
+	index int
+	data  []byte
+	off   int64 // byte offset in the (decompressed) file
+	size  int   // len(data), kept when data is dropped
+	line  int   // 1-based line of off when known (streamed files), else 0
+	col   int
+}
+
+func (fl *fileLoad) parse(ctx context.Context, start int) ([]*Finding, []*LoadError) {
+	d := fl.data
+	var version string
+	runsSeen := false
+	pl := fl.startPipeline(ctx)
+	end, err := eachKeyInline(d, start, func(key []byte, vs int) (int, error) {
+		if string(key) != "runs" {
+			return -1, nil
+		}
+		runsSeen = true
+		if vs+4 <= len(d) && bytes.Equal(d[vs:vs+4], []byte("null")) {
+			return vs + 4, nil
+		}
+		if vs >= len(d) || d[vs] != '[' {
+			return 0, errAt(vs, "\"runs\" must be an array, found %s", kindAt(d, vs))
+		}
+		return eachElemInline(d, vs, func(ri, rs int) (int, error) {
+			rm, re, err := fl.parseRun(ri, rs, pl)
+			if rm != nil {
+				fl.runs = append(fl.runs, rm)
+			}
+			return re, err
+		})
+	}, func(key []byte, vs, ve int) error {
+		if string(key) == "version" {
+			if err := json.Unmarshal(d[vs:ve], &version); err != nil {
+				return errAt(vs, "\"version\" must be a string, found %s", kindAt(d, vs))
+			}
+		}
+		return nil
+	})
+	fs := pl.wait()
+	if err != nil {
+		if se, ok := err.(*scanError); ok && se.off == skipWS(d, start) && !strings.HasPrefix(se.msg, "invalid character") {
+			fl.errorAt(se.off, "not a SARIF log: %s", se.msg)
+		} else {
+			fl.scanErr(err)
+		}
+		return nil, fl.done()
+	}
+	if rest := skipWS(d, end); rest < len(d) {
+		fl.errorAt(rest, "invalid JSON: unexpected data after the top-level object")
+		return nil, fl.done()
+	}
+	switch {
+	case version == "" && !runsSeen:
+		fl.errorAt(start, "not a SARIF log: no \"version\" and no \"runs\"")
+		return nil, fl.done()
+	case version != "" && version != "2.1.0":
+		fl.errorAt(start, "unsupported SARIF version %q (secui reads SARIF 2.1.0; convert with `sarif-multitool transform --sarif-output-version Current`)", version)
+		return nil, fl.done()
+	case !runsSeen:
+		fl.errorAt(start, "not a SARIF log: no \"runs\" array")
+		return nil, fl.done()
+	}
+	fs = fl.ld.finish(fs)
+	return fs, fl.done()
+}
+
+func (fl *fileLoad) done() []*LoadError {
+	if fl.nerrs > maxErrorsPerFile {
+		fl.errs = append(fl.errs, &LoadError{File: fl.name, Msg: fmt.Sprintf("%d more errors not shown", fl.nerrs-maxErrorsPerFile)})
+	}
+	return fl.errs
+}
+
+// runBuilder collects one run: its metadata (everything but results) and its
+// results, which stream to the decoding pipeline as soon as they are found when
+// the tool is already known. If run metadata shows up after the results (legal,
+// rare), the run is decoded again with a complete copy of the metadata.
+type runBuilder struct {
+	fl       *fileLoad
+	pl       *pipeline
+	rm       *runMeta
+	jobs     []resultJob // results not yet streamed
+	refs     []jobRef    // results already streamed (to decode again if metadata comes late)
+	batch    []resultJob
+	streamed []int
+	frozen   bool
+	late     bool
+	reread   func(off int64, n int) ([]byte, error) // streamed files: fetch result bytes again
+}
+
+func (fl *fileLoad) newRun(ri int, pl *pipeline) *runBuilder {
+	return &runBuilder{fl: fl, pl: pl, rm: &runMeta{index: ri}}
+}
+
+func (b *runBuilder) flush() {
+	if len(b.batch) > 0 {
+		b.streamed = append(b.streamed, b.pl.submit(b.batch))
+		b.batch = nil
+	}
+}
+
+// resultsStart is called when the results array begins.
+func (b *runBuilder) resultsStart() {
+	if b.rm.tool != nil && !b.late {
+		b.rm.resolveBases()
+		b.frozen = true
+	}
+}
+
+func (b *runBuilder) result(j resultJob) {
+	j.run = b.rm
+	j.size = len(j.data)
+	b.fl.nresults++
+	if b.frozen {
+		b.batch = append(b.batch, j)
+		if len(b.batch) == pipelineBatch {
+			b.flush()
+		}
+		b.refs = append(b.refs, jobRef{off: j.off, size: int32(j.size), index: int32(j.index), line: int32(j.line), col: int32(j.col)})
+		return
+	}
+	b.jobs = append(b.jobs, j)
+}
+
+// jobRef is a compact record of a streamed result.
+type jobRef struct {
+	off                    int64
+	size, index, line, col int32
+}
+
+// meta decodes one run member other than results; off is its position.
+func (b *runBuilder) meta(key string, val []byte, off int64, line, col int) {
+	switch key {
+	case "tool", "originalUriBaseIds", "artifacts", "taxonomies":
+		if b.frozen { // workers may be reading rm: continue on a copy
+			b.flush()
+			b.rm = b.rm.clone()
+			b.frozen, b.late = false, true
+		}
+	default:
+		if key != "automationDetails" {
+			return
+		}
+	}
+	rm := b.rm
+	var err error
+	switch key {
+	case "tool":
+		var t sarif.Tool
+		if err = json.Unmarshal(val, &t); err == nil {
+			rm.setTool(&t)
+		}
+	case "originalUriBaseIds":
+		var bases map[string]sarif.ArtifactLocation
+		if err = json.Unmarshal(val, &bases); err == nil {
+			rm.bases = bases
+		}
+	case "artifacts":
+		var arts []*sarif.Artifact
+		if err = json.Unmarshal(val, &arts); err == nil {
+			rm.setArtifacts(arts)
+		}
+	case "taxonomies":
+		var tax []*sarif.ToolComponent
+		if err = json.Unmarshal(val, &tax); err == nil {
+			rm.setTaxonomies(tax)
+		}
+	case "automationDetails":
+		var a struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(val, &a) == nil {
+			rm.automationID = a.ID
+		}
+	}
+	if err != nil {
+		b.fl.jobErrorAt(resultJob{off: off, line: line, col: col, data: val}, 0, "runs[%d].%s: %s", rm.index, key, jsonErrMsg(err))
+	}
+}
+
+// end completes the run and returns its metadata.
+func (b *runBuilder) end() *runMeta {
+	if b.frozen {
+		b.flush()
+		return b.rm
+	}
+	// Not streamed (tool unknown when results began) or metadata came late.
+	b.pl.drop(b.streamed)
+	if len(b.refs) > 0 {
+		again := make([]resultJob, 0, len(b.refs)+len(b.jobs))
+		for _, r := range b.refs {
+			j := resultJob{off: r.off, size: int(r.size), index: int(r.index), line: int(r.line), col: int(r.col)}
+			if b.fl.data != nil {
+				j.data = b.fl.data[r.off : r.off+int64(r.size)]
+			}
+			again = append(again, j)
+		}
+		b.jobs = append(again, b.jobs...)
+	}
+	rm := b.rm
+	if rm.tool == nil {
+		rm.setTool(nil)
+	}
+	rm.resolveBases()
+	for lo := 0; lo < len(b.jobs); lo += pipelineBatch {
+		batch := b.jobs[lo:min(lo+pipelineBatch, len(b.jobs))]
+		for k := range batch {
+			batch[k].run = rm
+			if batch[k].data == nil && b.reread != nil {
+				d, err := b.reread(batch[k].off, batch[k].size)
+				if err != nil {
+					b.fl.errorAt(0, "re-reading results: %v", err)
+					return rm
+				}
+				batch[k].data = d
+			}
+		}
+		b.pl.submit(batch)
+	}
+	return rm
+}
+
+// parseRun parses a run of an in-memory file.
+func (fl *fileLoad) parseRun(ri, vs int, pl *pipeline) (*runMeta, int, error) {
+	d := fl.data
+	if vs >= len(d) || d[vs] != '{' {
+		fl.errorAt(vs, "runs[%d] must be an object, found %s", ri, kindAt(d, vs))
+		ve, err := skipValue(d, vs)
+		return nil, ve, err
+	}
+	b := fl.newRun(ri, pl)
+	ve, err := eachKeyInline(d, vs, func(key []byte, ks int) (int, error) {
+		if string(key) != "results" {
+			return -1, nil
+		}
+		if ks+4 <= len(d) && bytes.Equal(d[ks:ks+4], []byte("null")) {
+			return ks + 4, nil
+		}
+		if ks >= len(d) || d[ks] != '[' {
+			fl.errorAt(ks, "runs[%d].results must be an array, found %s", ri, kindAt(d, ks))
+			return skipValue(d, ks)
+		}
+		b.resultsStart()
+		return eachElemOpt(d, ks, true, func(i, s, e int) error {
+			b.result(resultJob{index: i, data: d[s:e], off: int64(s)})
+			return nil
+		})
+	}, func(key []byte, ks, ke int) error {
+		b.meta(string(key), d[ks:ke], int64(ks), 0, 0)
+		return nil
+	})
+	return b.end(), ve, err
+}
+
+func jsonErrMsg(err error) string {
+	switch e := err.(type) {
+	case *json.UnmarshalTypeError:
+		field := e.Field
+		if field == "" {
+			field = "value"
+		}
+		return fmt.Sprintf("%s: expected %s, found %s", field, e.Type, e.Value)
+	case *json.SyntaxError:
+		return "invalid JSON: " + e.Error()
+	}
+	return err.Error()
+}
+
+// finish computes identity and the search blob for one file's findings.
+func (ld *loader) finish(fs []*Finding) []*Finding {
+	ld.identify(fs)
+	return fs
+}
+
+// mergeDuplicates merges findings with the same ID into one with several
+// sources, keeping first-seen order. The merged finding keeps the worst severity.
+func mergeDuplicates(fs []*Finding) []*Finding {
+	seen := make(map[string]*Finding, len(fs))
+	out := fs[:0]
+	for _, f := range fs {
+		if g, ok := seen[f.ID]; ok {
+			g.Sources = append(g.Sources, f.Sources...)
+			if f.Severity > g.Severity {
+				g.Severity, g.SevFrom = f.Severity, f.SevFrom
+			}
+			for _, k := range f.Keys {
+				if !containsStr(g.Keys, k) {
+					g.Keys = append(g.Keys, k)
+				}
+			}
+			if g.CWEs == nil {
+				g.CWEs = f.CWEs
+			}
+			continue
+		}
+		seen[f.ID] = f
+		out = append(out, f)
+	}
+	for _, f := range out {
+		if len(f.Sources) > 1 {
+			sort.SliceStable(f.Sources, func(i, j int) bool { return f.Sources[i].File < f.Sources[j].File })
+			f.SearchText()
+		}
+	}
+	return out
+}
+
+func containsStr(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// pipelineBatch is how many results one decoding task handles.
+const pipelineBatch = 512
+
+// pipeline decodes batches of results on worker goroutines while the scanner
+// goes on; wait returns the findings in input order.
+type pipeline struct {
+	fl      *fileLoad
+	ctx     context.Context
+	in      chan pipeTask
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	outs    [][]*Finding
+	dropped map[int]bool
+	n       int
+}
+
+type pipeTask struct {
+	seq  int
+	jobs []resultJob
+}
+
+func (fl *fileLoad) startPipeline(ctx context.Context) *pipeline {
+	pl := &pipeline{fl: fl, ctx: ctx, in: make(chan pipeTask, 4)}
+	for w := 0; w < fl.ld.workers; w++ {
+		pl.wg.Add(1)
+		go func() {
+			defer pl.wg.Done()
+			cv := newConverter(fl)
+			for t := range pl.in {
+				if ctx.Err() != nil {
+					continue
+				}
+				slab := make([]Finding, len(t.jobs))
+				out := make([]*Finding, 0, len(t.jobs))
+				for i, j := range t.jobs {
+					if f := cv.convert(j, &slab[i]); f != nil {
+						out = append(out, f)
+					}
+				}
+				pl.mu.Lock()
+				pl.outs[t.seq] = out
+				pl.mu.Unlock()
+			}
+		}()
+	}
+	return pl
+}
+
+func (pl *pipeline) submit(jobs []resultJob) int {
+	pl.mu.Lock()
+	seq := len(pl.outs)
+	pl.outs = append(pl.outs, nil)
+	pl.mu.Unlock()
+	pl.n += len(jobs)
+	pl.in <- pipeTask{seq: seq, jobs: jobs}
+	return seq
+}
+
+// drop discards the output of earlier tasks (their run is decoded again).
+func (pl *pipeline) drop(seqs []int) {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	if pl.dropped == nil {
+		pl.dropped = map[int]bool{}
+	}
+	for _, s := range seqs {
+		pl.dropped[s] = true
+	}
+}
+
+func (pl *pipeline) wait() []*Finding {
+	close(pl.in)
+	pl.wg.Wait()
+	all := make([]*Finding, 0, pl.n)
+	for seq, o := range pl.outs {
+		if !pl.dropped[seq] {
+			all = append(all, o...)
+		}
+	}
+	return all
+}

@@ -208,6 +208,10 @@ type Tool struct {
 	Name           string
 	Version        string
 	InformationURI string
+
+	lname string     // lower-cased name
+	class *ToolClass // built-in table row, nil when none matches
+	multi bool       // multi-purpose scanner: classify per rule
 }
 
 // Rule is a reporting descriptor (SARIF rule), shared by all its findings.
@@ -225,6 +229,11 @@ type Rule struct {
 	SecuritySeverity string   // properties["security-severity"], "" when absent
 	ProblemSeverity  string   // properties["problem.severity"], "" when absent
 	Tool             *Tool
+
+	messages     map[string]string // messageStrings, for results that cite a message id
+	toolSeverity string            // properties["severity"] (tool-specific wording)
+	cweProp      []string
+	cls          *classification // cached classification (no path overrides)
 }
 
 // Location is a place in an artifact. Path is repository-relative with forward
@@ -264,8 +273,8 @@ type Source struct {
 
 // Finding is one security finding, possibly reported several times (Sources).
 type Finding struct {
-	ID      string  // stable ID (16 hex digits)
-	IDLayer IDLayer // which layer produced ID
+	ID      string   // stable ID (16 hex digits)
+	IDLayer IDLayer  // which layer produced ID
 	Keys    []string // every identity key, strongest first (for ledger matching)
 
 	Tool     *Tool
@@ -294,6 +303,9 @@ type Finding struct {
 	State State
 
 	search string // lower-cased search blob, built once
+	fps    fpMap  // result.fingerprints (identity input)
+	pfps   fpMap  // result.partialFingerprints (identity input)
+	fbase  uint64 // hash of the fallback identity inputs
 }
 
 // RuleID returns the rule id ("" when none).

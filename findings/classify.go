@@ -1,0 +1,247 @@
+package findings
+
+import (
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// classification is a finding's category and stage with the reason.
+type classification struct {
+	cat    Category
+	stage  Stage
+	reason string
+}
+
+// ToolClass is one row of the built-in classification table: tools whose
+// lower-cased name contains Match get Category, and Stage when set (else the
+// category's default stage).
+type ToolClass struct {
+	Match    string
+	Category Category
+	Stage    *Stage
+}
+
+func stagePtr(s Stage) *Stage { return &s }
+
+// CategoryStage is the default stage of each category, following the
+// DevSecOps lifecycle (docs: code = SAST, secrets, SCA, linting; build = DAST,
+// IAST, container images; release = licence and compliance; deploy = IaC).
+var CategoryStage = map[Category]Stage{
+	CatSAST:      StageCode,
+	CatSecrets:   StageCode,
+	CatSCA:       StageCode,
+	CatLint:      StageCode,
+	CatDAST:      StageBuild,
+	CatContainer: StageBuild,
+	CatLicense:   StageRelease,
+	CatIaC:       StageDeploy,
+}
+
+// ToolTable is the built-in tool → category (→ stage) table, first match wins.
+// It is documented in the README; .secui.yaml `stages:` overrides it.
+var ToolTable = []ToolClass{
+	// secrets
+	{"gitleaks", CatSecrets, nil}, {"trufflehog", CatSecrets, nil}, {"detect-secrets", CatSecrets, nil},
+	{"secretlint", CatSecrets, nil}, {"ggshield", CatSecrets, nil}, {"gitguardian", CatSecrets, nil},
+	{"secret", CatSecrets, nil},
+	// IaC and configuration before deploy
+	{"checkov", CatIaC, nil}, {"tfsec", CatIaC, nil}, {"kics", CatIaC, nil}, {"terrascan", CatIaC, nil},
+	{"snyk iac", CatIaC, nil}, {"kube-score", CatIaC, nil}, {"kubesec", CatIaC, nil}, {"kube-linter", CatIaC, nil},
+	{"tflint", CatIaC, nil}, {"cfn-lint", CatIaC, nil}, {"cfn_nag", CatIaC, nil}, {"polaris", CatIaC, nil},
+	{"datree", CatIaC, nil},
+	// running infrastructure: assessments while operating
+	{"prowler", CatIaC, stagePtr(StageOperate)}, {"scoutsuite", CatIaC, stagePtr(StageOperate)},
+	{"kube-bench", CatIaC, stagePtr(StageOperate)}, {"docker-bench", CatContainer, stagePtr(StageOperate)},
+	{"lynis", CatIaC, stagePtr(StageOperate)},
+	// runtime detection: monitor
+	{"falco", CatContainer, stagePtr(StageMonitor)}, {"tracee", CatContainer, stagePtr(StageMonitor)},
+	{"wazuh", CatDAST, stagePtr(StageMonitor)}, {"guardduty", CatDAST, stagePtr(StageMonitor)},
+	// assessments and penetration tests: test
+	{"nessus", CatDAST, stagePtr(StageTest)}, {"openvas", CatDAST, stagePtr(StageTest)},
+	{"qualys", CatDAST, stagePtr(StageTest)}, {"pentest", CatDAST, stagePtr(StageTest)},
+	{"penetration", CatDAST, stagePtr(StageTest)},
+	// containers
+	{"dockle", CatContainer, nil}, {"hadolint", CatContainer, nil}, {"clair", CatContainer, nil},
+	{"snyk container", CatContainer, nil}, {"anchore", CatContainer, nil},
+	// dynamic / interactive testing
+	{"zap", CatDAST, nil}, {"burp", CatDAST, nil}, {"nuclei", CatDAST, nil}, {"nikto", CatDAST, nil},
+	{"arachni", CatDAST, nil}, {"mayhem", CatDAST, nil}, {"mapi", CatDAST, nil}, {"wapiti", CatDAST, nil},
+	{"stackhawk", CatDAST, nil}, {"contrast", CatDAST, nil},
+	// licences and policy: release
+	{"scancode", CatLicense, nil}, {"licensee", CatLicense, nil}, {"fossa", CatLicense, nil},
+	{"license", CatLicense, nil}, {"licence", CatLicense, nil}, {"conftest", CatLicense, nil},
+	{"open policy agent", CatLicense, nil},
+	// dependencies
+	{"grype", CatSCA, nil}, {"osv-scanner", CatSCA, nil}, {"govulncheck", CatSCA, nil},
+	{"dependency-check", CatSCA, nil}, {"dependency-track", CatSCA, nil}, {"snyk open source", CatSCA, nil},
+	{"npm audit", CatSCA, nil}, {"yarn audit", CatSCA, nil}, {"pip-audit", CatSCA, nil}, {"safety", CatSCA, nil},
+	{"retire", CatSCA, nil}, {"bundler-audit", CatSCA, nil}, {"cargo-audit", CatSCA, nil}, {"nancy", CatSCA, nil},
+	{"dependabot", CatSCA, nil}, {"mend", CatSCA, nil}, {"whitesource", CatSCA, nil}, {"black duck", CatSCA, nil},
+	{"blackduck", CatSCA, nil},
+	// linters
+	{"eslint", CatLint, nil}, {"tslint", CatLint, nil}, {"pylint", CatLint, nil}, {"flake8", CatLint, nil},
+	{"ruff", CatLint, nil}, {"staticcheck", CatLint, nil}, {"golangci", CatLint, nil}, {"shellcheck", CatLint, nil},
+	{"shell script analysis", CatLint, nil}, {"rubocop", CatLint, nil}, {"stylelint", CatLint, nil},
+	{"markdownlint", CatLint, nil},
+	// static analysis
+	{"codeql", CatSAST, nil}, {"semmle", CatSAST, nil}, {"lgtm", CatSAST, nil}, {"semgrep", CatSAST, nil},
+	{"gosec", CatSAST, nil}, {"bandit", CatSAST, nil}, {"brakeman", CatSAST, nil}, {"spotbugs", CatSAST, nil},
+	{"findsecbugs", CatSAST, nil}, {"devskim", CatSAST, nil}, {"fortify", CatSAST, nil}, {"sonar", CatSAST, nil},
+	{"snyk code", CatSAST, nil}, {"cppcheck", CatSAST, nil}, {"flawfinder", CatSAST, nil}, {"njsscan", CatSAST, nil},
+	{"mobsfscan", CatSAST, nil}, {"security code scan", CatSAST, nil}, {"horusec", CatSAST, nil},
+	{"psalm", CatSAST, nil}, {"infer", CatSAST, nil},
+}
+
+type classifier struct {
+	overrides []compiledOverride
+	pathDep   bool // some override looks at paths: no per-rule caching
+}
+
+type compiledOverride struct {
+	StageOverride
+	tool string
+}
+
+func newClassifier(ovs []StageOverride) *classifier {
+	c := &classifier{}
+	for _, o := range ovs {
+		c.overrides = append(c.overrides, compiledOverride{StageOverride: o, tool: strings.ToLower(o.Tool)})
+		if o.Path != "" {
+			c.pathDep = true
+		}
+	}
+	return c
+}
+
+// classify sets f.Category, f.Stage and f.StageReason.
+func (c *classifier) classify(f *Finding, r *liteResult) {
+	base := builtinClass(f, r)
+	cl := base
+	for _, o := range c.overrides {
+		if o.tool != "" && !globMatchFold(o.tool, strings.ToLower(f.ToolName())) {
+			continue
+		}
+		if o.Rule != "" && !globMatchFold(o.Rule, f.RuleID()) {
+			continue
+		}
+		if o.Path != "" {
+			if ok, _ := doublestar.Match(o.Path, f.Loc.Path); !ok {
+				continue
+			}
+		}
+		if o.Category != "" && o.Category != base.cat.String() {
+			continue
+		}
+		cl.stage = o.Stage
+		if o.SetCat != nil {
+			cl.cat = *o.SetCat
+		}
+		cl.reason = "override " + o.Origin
+		break
+	}
+	f.Category, f.Stage, f.StageReason = cl.cat, cl.stage, cl.reason
+}
+
+func globMatchFold(pattern, s string) bool {
+	p := strings.ToLower(pattern)
+	s = strings.ToLower(s)
+	if !strings.ContainsAny(p, "*?[{") {
+		return p == s
+	}
+	ok, _ := doublestar.Match(p, s)
+	return ok
+}
+
+func hasTag(tags []string, want ...string) bool {
+	for _, t := range tags {
+		lt := strings.ToLower(t)
+		for _, w := range want {
+			if lt == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isImagePath(p string) bool {
+	lp := strings.ToLower(p)
+	return strings.HasSuffix(lp, ".tar") || strings.HasSuffix(lp, ".tar.gz") || strings.HasSuffix(lp, ".tgz") ||
+		strings.HasPrefix(lp, "docker") || strings.HasPrefix(lp, "library/") || strings.Contains(lp, "@sha256:") ||
+		strings.HasPrefix(lp, "oci:") || strings.HasPrefix(lp, "registry")
+}
+
+func (t *Tool) prepare() {
+	t.lname = strings.ToLower(t.Name)
+	t.multi = strings.Contains(t.lname, "trivy") || strings.Contains(t.lname, "grype") || strings.HasPrefix(t.lname, "snyk") ||
+		strings.Contains(t.lname, "eslint") || strings.Contains(t.lname, "golangci")
+	for i := range ToolTable {
+		if strings.Contains(t.lname, ToolTable[i].Match) {
+			t.class = &ToolTable[i]
+			break
+		}
+	}
+}
+
+func builtinClass(f *Finding, r *liteResult) classification {
+	if f.Tool.lname == "" && f.Tool.Name != "" {
+		f.Tool.prepare()
+	}
+	tool := f.Tool.lname
+	rule := f.Rule
+	tags := rule.Tags
+	var rtags []string
+	if r != nil && r.Properties != nil {
+		rtags = r.Properties.Tags
+	}
+	mk := func(cat Category, why string) classification {
+		return classification{cat: cat, stage: CategoryStage[cat], reason: why + " → " + cat.String() + " → " + CategoryStage[cat].String()}
+	}
+	// Multi-purpose scanners: decide by what the rule is about.
+	if !f.Tool.multi {
+		// fast path below
+	} else if strings.Contains(tool, "trivy") || strings.Contains(tool, "grype") || strings.HasPrefix(tool, "snyk") {
+		switch {
+		case hasTag(tags, "secret", "secrets") || hasTag(rtags, "secret", "secrets"):
+			return mk(CatSecrets, "tool "+f.ToolName()+" secret rule")
+		case hasTag(tags, "misconfiguration", "iac", "config") || strings.Contains(strings.ToLower(rule.Name), "misconfig"):
+			return mk(CatIaC, "tool "+f.ToolName()+" misconfiguration rule")
+		case rule.Name == "OsPackageVulnerability" || isImagePath(f.Loc.Path):
+			return mk(CatContainer, "tool "+f.ToolName()+" image/OS package")
+		case f.VulnID != "" || hasTag(tags, "vulnerability"):
+			return mk(CatSCA, "tool "+f.ToolName()+" dependency vulnerability")
+		}
+	}
+	if f.Tool.multi && (strings.Contains(tool, "eslint") || strings.Contains(tool, "golangci")) {
+		rid := strings.ToLower(rule.ID)
+		if strings.HasPrefix(rid, "security/") || strings.Contains(rid, "security") || strings.HasPrefix(rid, "gosec") ||
+			strings.Contains(rid, "no-unsanitized") || hasTag(tags, "security") {
+			return mk(CatSAST, "tool "+f.ToolName()+" security rule")
+		}
+	}
+	if tc := f.Tool.class; tc != nil {
+		{
+			cl := mk(tc.Category, "tool "+f.ToolName()+" (table: "+tc.Match+")")
+			if tc.Stage != nil {
+				cl.stage = *tc.Stage
+				cl.reason = "tool " + f.ToolName() + " (table: " + tc.Match + ") → " + tc.Category.String() + " → " + tc.Stage.String()
+			}
+			return cl
+		}
+	}
+	all := append(append([]string(nil), tags...), rtags...)
+	switch {
+	case hasTag(all, "secret", "secrets", "credentials"):
+		return mk(CatSecrets, "rule tag secret")
+	case hasTag(all, "misconfiguration", "iac", "terraform", "kubernetes", "cloudformation"):
+		return mk(CatIaC, "rule tag iac")
+	case hasTag(all, "license", "licence", "compliance"):
+		return mk(CatLicense, "rule tag license")
+	case f.VulnID != "" || hasTag(all, "vulnerability", "dependency", "sca"):
+		return mk(CatSCA, "vulnerability id or tag")
+	case hasTag(all, "security") || rule.SecuritySeverity != "" || len(f.CWEs) > 0:
+		return mk(CatSAST, "security rule")
+	}
+	return mk(CatLint, "no security signal")
+}

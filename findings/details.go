@@ -1,0 +1,133 @@
+package findings
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+)
+
+type detailFlowLoc struct {
+	Location     *liteLoc `json:"location"`
+	Kinds        []string `json:"kinds"`
+	NestingLevel *int     `json:"nestingLevel"`
+	Importance   string   `json:"importance"`
+}
+
+type detailResult struct {
+	RelatedLocations []liteLoc `json:"relatedLocations"`
+	CodeFlows        []struct {
+		Message     *liteMsg `json:"message"`
+		ThreadFlows []struct {
+			Message   *liteMsg        `json:"message"`
+			Locations []detailFlowLoc `json:"locations"`
+		} `json:"threadFlows"`
+	} `json:"codeFlows"`
+	Fixes []struct {
+		Description     *liteMsg `json:"description"`
+		ArtifactChanges []struct {
+			ArtifactLocation *liteArtLoc `json:"artifactLocation"`
+			Replacements     []struct {
+				DeletedRegion   *liteRegion  `json:"deletedRegion"`
+				InsertedContent *liteContent `json:"insertedContent"`
+			} `json:"replacements"`
+		} `json:"artifactChanges"`
+	} `json:"fixes"`
+	Properties map[string]any `json:"properties"`
+}
+
+// RawResult returns the bytes of the SARIF result behind a source.
+func (s *Set) RawResult(src Source) ([]byte, error) {
+	rs := s.src[src.File]
+	if rs == nil {
+		return nil, fmt.Errorf("%s: source not loaded", src.File)
+	}
+	return rs.bytes(src.Offset, src.Length)
+}
+
+// Result decodes the full go-sarif result behind a source (for exports).
+func (s *Set) Result(src Source) (*sarif.Result, error) {
+	b, err := s.RawResult(src)
+	if err != nil {
+		return nil, err
+	}
+	r := &sarif.Result{RuleIndex: -1, Rank: -1}
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("%s: runs[%d].results[%d]: %s", src.File, src.Run, src.Result, jsonErrMsg(err))
+	}
+	return r, nil
+}
+
+func (s *Set) details(f *Finding) (*Details, error) {
+	if len(f.Sources) == 0 {
+		return &Details{}, nil
+	}
+	src := f.Sources[0]
+	rs := s.src[src.File]
+	if rs == nil || src.Run >= len(rs.runs) {
+		return nil, fmt.Errorf("%s: source not loaded", src.File)
+	}
+	b, err := rs.bytes(src.Offset, src.Length)
+	if err != nil {
+		return nil, err
+	}
+	var dr detailResult
+	if err := json.Unmarshal(b, &dr); err != nil {
+		return nil, fmt.Errorf("%s: runs[%d].results[%d]: %s", src.File, src.Run, src.Result, jsonErrMsg(err))
+	}
+	rm := rs.runs[src.Run]
+	cv := &converter{root: s.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}}
+	d := &Details{Properties: dr.Properties}
+	for i := range dr.RelatedLocations {
+		d.Related = append(d.Related, cv.location(rm, &dr.RelatedLocations[i]))
+	}
+	for _, cf := range dr.CodeFlows {
+		for _, tf := range cf.ThreadFlows {
+			fl := Flow{}
+			if tf.Message != nil {
+				fl.Message = sanitize(tf.Message.Text)
+			} else if cf.Message != nil {
+				fl.Message = sanitize(cf.Message.Text)
+			}
+			for _, tl := range tf.Locations {
+				st := FlowStep{Kinds: sanitizeAll(tl.Kinds), Nesting: intOr(tl.NestingLevel, 0), Importance: tl.Importance}
+				if tl.Location != nil {
+					st.Loc = cv.location(rm, tl.Location)
+				}
+				fl.Steps = append(fl.Steps, st)
+			}
+			d.Flows = append(d.Flows, fl)
+		}
+	}
+	for _, fx := range dr.Fixes {
+		fix := Fix{}
+		if fx.Description != nil {
+			fix.Description = sanitize(renderMessage(fx.Description.Text, fx.Description.Arguments))
+		}
+		for _, ac := range fx.ArtifactChanges {
+			fc := FileChange{}
+			if ac.ArtifactLocation != nil {
+				l := cv.artifact(rm, ac.ArtifactLocation)
+				fc.Path, fc.InRepo = l.Path, l.InRepo
+			}
+			for _, rp := range ac.Replacements {
+				r := Replacement{ByteOffset: -1}
+				if rg := rp.DeletedRegion; rg != nil {
+					r.StartLine, r.StartCol = max(rg.StartLine, 0), max(rg.StartColumn, 0)
+					r.EndLine, r.EndCol = max(rg.EndLine, r.StartLine), max(rg.EndColumn, 0)
+					if r.StartLine == 0 && rg.ByteOffset != nil {
+						r.ByteOffset = *rg.ByteOffset
+						r.ByteLength = intOr(rg.ByteLength, 0)
+					}
+				}
+				if rp.InsertedContent != nil {
+					r.Inserted = rp.InsertedContent.Text
+				}
+				fc.Replacements = append(fc.Replacements, r)
+			}
+			fix.Changes = append(fix.Changes, fc)
+		}
+		d.Fixes = append(d.Fixes, fix)
+	}
+	return d, nil
+}

@@ -1,0 +1,369 @@
+package findings
+
+import (
+	"encoding/hex"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf16"
+)
+
+// Identity. A finding's ID must survive re-scans (lines inserted above it) and
+// must differ for two identical findings at two places in one file. Keys are
+// computed per layer, strongest first; the ID is the hash of the first key.
+//
+//	vulnerability: vulnerability id + package@version (+ manifest path): SCA
+//	               findings, so the same CVE from two tools is one finding
+//	fingerprint:   result.fingerprints (each entry; highest version first)
+//	partial:       tool + rule + every partialFingerprints entry
+//	content:       tool + rule + path + GitHub's primaryLocationLineHash computed
+//	               from the working tree (when the file is in the repository)
+//	fallback:      tool + rule + path + normalised message + snippet + occurrence
+//
+// Keys have the form "<layer>:<16 hex digits>".
+
+func hashKey(layer string, parts ...string) string {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var b [8]byte
+	sum := h.Sum64()
+	for i := 0; i < 8; i++ {
+		b[i] = byte(sum >> (56 - 8*i))
+	}
+	return layer + ":" + hex.EncodeToString(b[:])
+}
+
+var layerByName = map[string]IDLayer{
+	"fingerprint": LayerFingerprint, "partial": LayerPartial, "content": LayerContent,
+	"fallback": LayerFallback, "vulnerability": LayerVuln,
+}
+
+// KeyLayer returns the layer of an identity key ("partial:…" → LayerPartial).
+func KeyLayer(key string) (IDLayer, bool) {
+	i := strings.IndexByte(key, ':')
+	if i < 0 {
+		return 0, false
+	}
+	l, ok := layerByName[key[:i]]
+	return l, ok
+}
+
+// normMessage folds runs of digits to "#" and runs of white space to one
+// space, so line numbers quoted in messages do not change identity.
+func normMessage(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	inDigits, inSpace := false, true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if !inDigits {
+				b.WriteByte('#')
+			}
+			inDigits, inSpace = true, false
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			if !inSpace {
+				b.WriteByte(' ')
+			}
+			inDigits, inSpace = false, true
+		default:
+			b.WriteByte(c)
+			inDigits, inSpace = false, false
+		}
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+func sortedPairs(m fpMap, desc bool) []string {
+	if len(m) > 1 {
+		sort.Strings(m)
+		if desc {
+			sort.Sort(sort.Reverse(sort.StringSlice(m)))
+		}
+	}
+	return m
+}
+
+// strongKeys computes the keys that need nothing but the result itself
+// (vulnerability, fingerprint, partial) and the fallback base hash. It runs on
+// the decoding workers.
+func strongKeys(f *Finding) {
+	tool, rule := f.ToolName(), f.RuleID()
+	keys := make([]string, 0, 4)
+	if f.VulnID != "" && f.Package != "" && (f.Category == CatSCA || f.Category == CatContainer) {
+		p := ""
+		if f.Loc.InRepo {
+			p = f.Loc.Path
+		}
+		keys = append(keys, hashKey("vulnerability", f.VulnID, f.Package, p))
+	}
+	for _, kv := range sortedPairs(f.fps, true) {
+		keys = append(keys, hashKey("fingerprint", tool, kv))
+	}
+	if len(f.pfps) > 0 {
+		keys = append(keys, hashKey("partial", append([]string{tool, rule}, sortedPairs(f.pfps, false)...)...))
+	}
+	f.Keys = keys
+	f.fps, f.pfps = nil, nil
+	h := fnv.New64a()
+	for _, p := range []string{tool, rule, f.Loc.Path, normMessage(f.Message), strings.TrimSpace(f.Loc.Snippet)} {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	f.fbase = h.Sum64()
+}
+
+// identify completes Keys (content, fallback with occurrence) and sets ID for
+// the findings of one file.
+func (ld *loader) identify(fs []*Finding) {
+	lines := ld.fp.hashes(fs)
+	if len(lines) > 0 {
+		for _, f := range fs {
+			lh, ok := lines[f.Loc.Path]
+			if !ok || !f.Loc.InRepo {
+				continue
+			}
+			ln := max(f.Loc.Line, 1)
+			if ln <= len(lh) && lh[ln-1] != "" {
+				f.Keys = append(f.Keys, hashKey("content", f.ToolName(), f.RuleID(), f.Loc.Path, lh[ln-1]))
+			}
+		}
+	}
+	// fallback: occurrence order by position among equal (run, base) findings
+	order := make([]int32, len(fs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.Slice(order, func(a, b int) bool {
+		x, y := fs[order[a]], fs[order[b]]
+		if x.Sources[0].Run != y.Sources[0].Run {
+			return x.Sources[0].Run < y.Sources[0].Run
+		}
+		if x.fbase != y.fbase {
+			return x.fbase < y.fbase
+		}
+		if x.Loc.Line != y.Loc.Line {
+			return x.Loc.Line < y.Loc.Line
+		}
+		if x.Loc.Col != y.Loc.Col {
+			return x.Loc.Col < y.Loc.Col
+		}
+		return order[a] < order[b]
+	})
+	occ := 0
+	var buf [8]byte
+	for i, oi := range order {
+		f := fs[oi]
+		if i > 0 {
+			p := fs[order[i-1]]
+			if p.Sources[0].Run == f.Sources[0].Run && p.fbase == f.fbase {
+				occ++
+			} else {
+				occ = 1
+			}
+		} else {
+			occ = 1
+		}
+		for k := 0; k < 8; k++ {
+			buf[k] = byte(f.fbase >> (56 - 8*k))
+		}
+		f.Keys = append(f.Keys, hashKey("fallback", string(buf[:]), strconv.Itoa(occ)))
+	}
+	// IDs, keeping two results of one run distinct even if a tool gave them the
+	// same fingerprint.
+	type runKey struct {
+		run int
+		key string
+	}
+	seen := make(map[runKey]int, len(fs))
+	for _, f := range fs {
+		k0 := f.Keys[0]
+		f.IDLayer, _ = KeyLayer(k0)
+		rk := runKey{f.Sources[0].Run, k0}
+		seen[rk]++
+		if n := seen[rk]; n > 1 {
+			k0 = hashKey(k0[:strings.IndexByte(k0, ':')], k0, "#"+strconv.Itoa(n))
+			f.Keys[0] = k0
+		}
+		f.ID = k0[strings.IndexByte(k0, ':')+1:]
+	}
+}
+
+// contentHasher computes line hashes of working-tree files, once per file.
+type contentHasher struct {
+	root  string
+	mu    sync.Mutex
+	cache map[string][]string
+}
+
+func newContentHasher(root string) *contentHasher {
+	return &contentHasher{root: root, cache: map[string][]string{}}
+}
+
+// maxHashedFile bounds the size of files read for content fingerprints.
+const maxHashedFile = 8 << 20
+
+// hashes returns line hashes for every in-repository path the findings name.
+func (c *contentHasher) hashes(fs []*Finding) map[string][]string {
+	out := map[string][]string{}
+	if c.root == "" {
+		return out
+	}
+	var todo []string
+	c.mu.Lock()
+	for _, f := range fs {
+		if !f.Loc.InRepo {
+			continue
+		}
+		p := f.Loc.Path
+		if _, ok := out[p]; ok {
+			continue
+		}
+		if h, ok := c.cache[p]; ok {
+			out[p] = h
+			continue
+		}
+		out[p] = nil
+		todo = append(todo, p)
+	}
+	c.mu.Unlock()
+	if len(todo) == 0 {
+		return out
+	}
+	res := make([][]string, len(todo))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				res[i] = c.hashFile(todo[i])
+			}
+		}()
+	}
+	for i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	c.mu.Lock()
+	for i, p := range todo {
+		c.cache[p] = res[i]
+		out[p] = res[i]
+	}
+	c.mu.Unlock()
+	for p, h := range out {
+		if h == nil {
+			delete(out, p)
+		}
+	}
+	return out
+}
+
+func (c *contentHasher) hashFile(rel string) []string {
+	full := filepath.Join(c.root, filepath.FromSlash(rel))
+	st, err := os.Lstat(full)
+	if err != nil || !st.Mode().IsRegular() || st.Size() > maxHashedFile {
+		return nil
+	}
+	data, err := os.ReadFile(full)
+	if err != nil {
+		return nil
+	}
+	return LineHashes(data)
+}
+
+// LineHashes computes, for every line of a file, the value GitHub's
+// codeql-action stores as partialFingerprints.primaryLocationLineHash: a
+// base-37 rolling hash (mod 2^64) over the 100 non-space, non-tab characters
+// (UTF-16 code units) that start at the line, with CR and CRLF read as LF,
+// printed in hex and suffixed ":n" where n counts identical hashes so far.
+// Index 0 is line 1.
+func LineHashes(data []byte) []string {
+	const block = 100
+	var (
+		window    [block]uint64
+		lineNums  [block]int
+		hashRaw   uint64
+		firstMod  uint64 = 1
+		index     int
+		lineNo    int
+		lineStart = true
+		prevCR    = false
+		counts    = map[uint64]int{}
+		out       []string
+	)
+	for i := range lineNums {
+		lineNums[i] = -1
+	}
+	for i := 0; i < block; i++ {
+		firstMod *= 37
+	}
+	output := func() {
+		h := hashRaw
+		counts[h]++
+		ln := lineNums[index]
+		for len(out) < ln {
+			out = append(out, "")
+		}
+		out[ln-1] = strconv.FormatUint(h, 16) + ":" + strconv.Itoa(counts[h])
+		lineNums[index] = -1
+	}
+	update := func(cur uint64) {
+		begin := window[index]
+		window[index] = cur
+		hashRaw = 37*hashRaw + cur - firstMod*begin
+		index = (index + 1) % block
+	}
+	process := func(cur uint64) {
+		if cur == ' ' || cur == '\t' || (prevCR && cur == '\n') {
+			prevCR = false
+			return
+		}
+		if cur == '\r' {
+			cur = '\n'
+			prevCR = true
+		} else {
+			prevCR = false
+		}
+		if lineNums[index] != -1 {
+			output()
+		}
+		if lineStart {
+			lineStart = false
+			lineNo++
+			lineNums[index] = lineNo
+		}
+		if cur == '\n' {
+			lineStart = true
+		}
+		update(cur)
+	}
+	s := string(data)
+	for _, r := range s {
+		if r >= 0x10000 {
+			a, b := utf16.EncodeRune(r)
+			process(uint64(a))
+			process(uint64(b))
+		} else {
+			process(uint64(r))
+		}
+	}
+	process(65535)
+	for i := 0; i < block; i++ {
+		if lineNums[index] != -1 {
+			output()
+		}
+		update(0)
+	}
+	return out
+}

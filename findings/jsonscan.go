@@ -1,0 +1,412 @@
+package findings
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// A tiny structural JSON scanner. It finds the byte ranges of values without
+// decoding them, so that the big `results` arrays of a SARIF log can be split into
+// elements and decoded in parallel, and so that a malformed file can be reported
+// with a precise position. Full validation of each element is left to the decoder.
+
+type scanError struct {
+	off int
+	msg string
+}
+
+func (e *scanError) Error() string { return fmt.Sprintf("offset %d: %s", e.off, e.msg) }
+
+func errAt(off int, format string, a ...any) error {
+	return &scanError{off: off, msg: fmt.Sprintf(format, a...)}
+}
+
+func isWS(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+func skipWS(d []byte, i int) int {
+	for i < len(d) && isWS(d[i]) {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at d[i] == '"'.
+func skipString(d []byte, i int) (int, error) {
+	start := i
+	i++
+	for {
+		j := bytes.IndexByte(d[i:], '"')
+		if j < 0 {
+			return 0, errAt(start, "unterminated string")
+		}
+		i += j
+		// count preceding backslashes
+		k := i - 1
+		for k > start && d[k] == '\\' {
+			k--
+		}
+		if (i-1-k)%2 == 0 {
+			return i + 1, nil
+		}
+		i++
+	}
+}
+
+func describe(d []byte, i int) string {
+	if i >= len(d) {
+		return "end of input"
+	}
+	c := d[i]
+	if c >= 0x20 && c < 0x7f {
+		return fmt.Sprintf("%q", rune(c))
+	}
+	return fmt.Sprintf("byte 0x%02x", c)
+}
+
+// skipValue returns the index just past the JSON value starting at d[i] (after
+// whitespace).
+func skipValue(d []byte, i int) (int, error) {
+	i = skipWS(d, i)
+	if i >= len(d) {
+		return 0, errAt(i, "unexpected end of input, expected a value")
+	}
+	switch c := d[i]; c {
+	case '"':
+		return skipString(d, i)
+	case '{', '[':
+		return skipComposite(d, i)
+	case 't':
+		return skipLit(d, i, "true")
+	case 'f':
+		return skipLit(d, i, "false")
+	case 'n':
+		return skipLit(d, i, "null")
+	default:
+		if c == '-' || (c >= '0' && c <= '9') {
+			j := i + 1
+			for j < len(d) && (d[j] >= '0' && d[j] <= '9' || d[j] == '.' || d[j] == 'e' || d[j] == 'E' || d[j] == '+' || d[j] == '-') {
+				j++
+			}
+			return j, nil
+		}
+		return 0, errAt(i, "invalid character %s looking for beginning of value", describe(d, i))
+	}
+}
+
+func skipLit(d []byte, i int, lit string) (int, error) {
+	if bytes.HasPrefix(d[i:], []byte(lit)) {
+		return i + len(lit), nil
+	}
+	return 0, errAt(i, "invalid literal, expected %s", lit)
+}
+
+// skipComposite skips an object or array, checking bracket nesting and the
+// placement of commas and colons.
+func skipComposite(d []byte, i int) (int, error) {
+	var stack []byte
+	// expect: 0 = value or close (after open), 1 = comma or close, 2 = key (object), 3 = colon, 4 = value
+	const (
+		wantFirst = iota
+		wantCommaOrClose
+		wantKey
+		wantColon
+		wantValue
+	)
+	state := wantFirst
+	for i < len(d) {
+		c := d[i]
+		if isWS(c) {
+			i++
+			continue
+		}
+		inObj := len(stack) > 0 && stack[len(stack)-1] == '{'
+		switch state {
+		case wantColon:
+			if c != ':' {
+				return 0, errAt(i, "invalid character %s after object key, expected ':'", describe(d, i))
+			}
+			i++
+			state = wantValue
+			continue
+		case wantCommaOrClose:
+			switch {
+			case c == ',':
+				i++
+				if inObj {
+					state = wantKey
+				} else {
+					state = wantValue
+				}
+				continue
+			case c == '}' && inObj, c == ']' && !inObj:
+				stack = stack[:len(stack)-1]
+				i++
+				if len(stack) == 0 {
+					return i, nil
+				}
+				state = wantCommaOrClose
+				continue
+			default:
+				if inObj {
+					return 0, errAt(i, "invalid character %s after object value, expected ',' or '}'", describe(d, i))
+				}
+				return 0, errAt(i, "invalid character %s after array element, expected ',' or ']'", describe(d, i))
+			}
+		case wantKey:
+			if c != '"' {
+				return 0, errAt(i, "invalid character %s, expected a string key", describe(d, i))
+			}
+			j, err := skipString(d, i)
+			if err != nil {
+				return 0, err
+			}
+			i = j
+			state = wantColon
+			continue
+		case wantFirst:
+			if inObj {
+				if c == '}' {
+					stack = stack[:len(stack)-1]
+					i++
+					if len(stack) == 0 {
+						return i, nil
+					}
+					state = wantCommaOrClose
+					continue
+				}
+				if len(stack) > 0 {
+					state = wantKey
+					continue
+				}
+			} else if len(stack) > 0 && c == ']' {
+				stack = stack[:len(stack)-1]
+				i++
+				if len(stack) == 0 {
+					return i, nil
+				}
+				state = wantCommaOrClose
+				continue
+			}
+			state = wantValue
+			continue
+		case wantValue:
+			switch c {
+			case '{', '[':
+				if len(stack) > 10000 {
+					return 0, errAt(i, "nesting too deep")
+				}
+				stack = append(stack, c)
+				i++
+				state = wantFirst
+				continue
+			case '}', ']':
+				return 0, errAt(i, "invalid character %s, expected a value", describe(d, i))
+			}
+			j, err := skipValue(d, i)
+			if err != nil {
+				return 0, err
+			}
+			i = j
+			state = wantCommaOrClose
+			continue
+		}
+	}
+	return 0, errAt(len(d), "unexpected end of input inside %s", map[bool]string{true: "an object", false: "an array"}[len(stack) > 0 && stack[len(stack)-1] == '{'])
+}
+
+// skipFast skips an object or array by tracking only strings and bracket
+// depth. It is used for result elements, which the decoder validates fully.
+func skipFast(d []byte, i int) (int, error) {
+	start := i
+	depth := 0
+	for i < len(d) {
+		switch d[i] {
+		case '"':
+			j, err := skipString(d, i)
+			if err != nil {
+				return 0, err
+			}
+			i = j
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1, nil
+			}
+		}
+		i++
+	}
+	return 0, errAt(start, "unexpected end of input inside %s", kindAt(d, start))
+}
+
+// eachKey calls fn for each member of the object starting at d[i] (after
+// whitespace) with the raw key (without quotes; escapes not decoded) and the
+// value's range. It returns the index just past the object.
+func eachKey(d []byte, i int, fn func(key []byte, vs, ve int) error) (int, error) {
+	return eachKeyInline(d, i, nil, fn)
+}
+
+// eachKeyInline is eachKey where inline(key, vs) may consume a value itself
+// and return its end (or -1 to let eachKey skip it and call fn).
+func eachKeyInline(d []byte, i int, inline func(key []byte, vs int) (int, error), fn func(key []byte, vs, ve int) error) (int, error) {
+	i = skipWS(d, i)
+	if i >= len(d) || d[i] != '{' {
+		return 0, errAt(i, "expected an object, found %s", kindAt(d, i))
+	}
+	i = skipWS(d, i+1)
+	if i < len(d) && d[i] == '}' {
+		return i + 1, nil
+	}
+	for {
+		i = skipWS(d, i)
+		if i >= len(d) || d[i] != '"' {
+			return 0, errAt(i, "invalid character %s, expected a string key", describe(d, i))
+		}
+		ke, err := skipString(d, i)
+		if err != nil {
+			return 0, err
+		}
+		key := d[i+1 : ke-1]
+		i = skipWS(d, ke)
+		if i >= len(d) || d[i] != ':' {
+			return 0, errAt(i, "invalid character %s after object key, expected ':'", describe(d, i))
+		}
+		vs := skipWS(d, i+1)
+		ve := -1
+		if inline != nil {
+			if ve, err = inline(key, vs); err != nil {
+				return 0, err
+			}
+		}
+		if ve < 0 {
+			if ve, err = skipValue(d, vs); err != nil {
+				return 0, err
+			}
+			if err := fn(key, vs, ve); err != nil {
+				return 0, err
+			}
+		}
+		i = skipWS(d, ve)
+		if i >= len(d) {
+			return 0, errAt(i, "unexpected end of input inside an object")
+		}
+		if d[i] == '}' {
+			return i + 1, nil
+		}
+		if d[i] != ',' {
+			return 0, errAt(i, "invalid character %s after object value, expected ',' or '}'", describe(d, i))
+		}
+		i++
+	}
+}
+
+// eachElem calls fn for each element range of the array starting at d[i].
+func eachElem(d []byte, i int, fn func(idx, vs, ve int) error) (int, error) {
+	return eachElemOpt(d, i, false, fn)
+}
+
+// eachElemInline is eachElem where fn consumes each element itself and returns
+// its end, so the element is scanned once.
+func eachElemInline(d []byte, i int, fn func(idx, vs int) (int, error)) (int, error) {
+	i = skipWS(d, i)
+	if i >= len(d) || d[i] != '[' {
+		return 0, errAt(i, "expected an array, found %s", kindAt(d, i))
+	}
+	i = skipWS(d, i+1)
+	if i < len(d) && d[i] == ']' {
+		return i + 1, nil
+	}
+	for n := 0; ; n++ {
+		vs := skipWS(d, i)
+		ve, err := fn(n, vs)
+		if err != nil {
+			return 0, err
+		}
+		i = skipWS(d, ve)
+		if i >= len(d) {
+			return 0, errAt(i, "unexpected end of input inside an array")
+		}
+		if d[i] == ']' {
+			return i + 1, nil
+		}
+		if d[i] != ',' {
+			return 0, errAt(i, "invalid character %s after array element, expected ',' or ']'", describe(d, i))
+		}
+		i++
+	}
+}
+
+// eachElemOpt is eachElem; with fast, composite elements are skipped with
+// skipFast (their content is validated later by the decoder).
+func eachElemOpt(d []byte, i int, fast bool, fn func(idx, vs, ve int) error) (int, error) {
+	i = skipWS(d, i)
+	if i >= len(d) || d[i] != '[' {
+		return 0, errAt(i, "expected an array, found %s", kindAt(d, i))
+	}
+	i = skipWS(d, i+1)
+	if i < len(d) && d[i] == ']' {
+		return i + 1, nil
+	}
+	for n := 0; ; n++ {
+		vs := skipWS(d, i)
+		var ve int
+		var err error
+		if fast && vs < len(d) && (d[vs] == '{' || d[vs] == '[') {
+			ve, err = skipFast(d, vs)
+		} else {
+			ve, err = skipValue(d, vs)
+		}
+		if err != nil {
+			return 0, err
+		}
+		if err := fn(n, vs, ve); err != nil {
+			return 0, err
+		}
+		i = skipWS(d, ve)
+		if i >= len(d) {
+			return 0, errAt(i, "unexpected end of input inside an array")
+		}
+		if d[i] == ']' {
+			return i + 1, nil
+		}
+		if d[i] != ',' {
+			return 0, errAt(i, "invalid character %s after array element, expected ',' or ']'", describe(d, i))
+		}
+		i++
+	}
+}
+
+// kindAt names the kind of JSON value at d[i].
+func kindAt(d []byte, i int) string {
+	i = skipWS(d, i)
+	if i >= len(d) {
+		return "end of input"
+	}
+	switch c := d[i]; {
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	case c == '-' || (c >= '0' && c <= '9'):
+		return "a number"
+	}
+	return describe(d, i)
+}
+
+// lineCol converts a byte offset to a 1-based line and column (in bytes).
+func lineCol(d []byte, off int) (int, int) {
+	if off > len(d) {
+		off = len(d)
+	}
+	line := 1 + bytes.Count(d[:off], []byte{'\n'})
+	last := bytes.LastIndexByte(d[:off], '\n')
+	return line, off - last
+}
