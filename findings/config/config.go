@@ -1,0 +1,298 @@
+// Package config reads secui's YAML configuration: the team file committed
+// at the repository root (.secui.yaml) and the user's personal file
+// ($SECUI_CONFIG, else $XDG_CONFIG_HOME/secui/config.yaml, else
+// ~/.config/secui/config.yaml).
+//
+// Decoding is strict: unknown keys, wrong types and invalid values are
+// errors that name the file, line, column and field path, e.g.
+//
+//	.secui.yaml:12:12: stages[2].stage: unknown stage "deploi" (want one of plan, code, ...); did you mean "deploy"?
+//
+// See Example for the full schema with comments.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/secui/secui/findings"
+)
+
+// RepoFile is the name of the team configuration file at the repository root.
+const RepoFile = ".secui.yaml"
+
+// DefaultLedger is the ledger path used when none is configured.
+const DefaultLedger = ".secui/ledger.yaml"
+
+// Config is secui's merged configuration. Zero-length Discover lists mean
+// "use the findings defaults" only when Default() was not used; Default and
+// Load always fill them.
+type Config struct {
+	Discover Discover    `yaml:"discover"`
+	Stages   []StageRule `yaml:"stages"` // stage/category overrides, first match wins
+	Ledger   string      `yaml:"ledger"` // repository-relative, slash-separated; default ".secui/ledger.yaml"
+	Check    Check       `yaml:"check"`
+	UI       UI          `yaml:"ui"`
+	// Sources are the files that were read, in order, for display
+	// ("~/.config/secui/config.yaml", ".secui.yaml").
+	Sources []string `yaml:"-"`
+}
+
+// Discover selects the SARIF files secui loads from the repository.
+type Discover struct {
+	Include []string `yaml:"include"` // doublestar globs, repository-relative
+	Exclude []string `yaml:"exclude"`
+}
+
+// Check configures the CI gate (`secui check`).
+type Check struct {
+	// FailOn is the lowest severity of an open finding that fails the
+	// check: critical, high, medium, low, info, or "off" (never fail).
+	FailOn string `yaml:"fail-on"`
+	// Stages overrides FailOn per stage: stage name -> severity or "off".
+	Stages map[string]string `yaml:"stages"`
+}
+
+// UI holds personal presentation settings. In Load, ui.* from the personal
+// file overrides the repository's.
+type UI struct {
+	Theme string              `yaml:"theme"` // auto | dark | light
+	Keys  map[string][]string `yaml:"keys"`  // action -> key names (interpreted by the TUI)
+	Group string              `yaml:"group"` // none | stage | rule | file | tool | severity
+	Sort  string              `yaml:"sort"`  // severity | file | rule | tool | stage
+}
+
+// StageRule places matching findings in a stage (and optionally a category).
+// Values are canonical after loading (lower-case stage/category names).
+type StageRule struct {
+	Tool        string `yaml:"tool"`         // tool name glob, case-insensitive
+	Rule        string `yaml:"rule"`         // rule id glob
+	Path        string `yaml:"path"`         // repository-relative path glob
+	Category    string `yaml:"category"`     // match only findings of this category
+	Stage       string `yaml:"stage"`        // required
+	SetCategory string `yaml:"set-category"` // optional category to assign
+	// Origin is where the rule was written, "file:line".
+	Origin string `yaml:"-"`
+}
+
+// Enumerations accepted by the ui section.
+var (
+	Themes    = []string{"auto", "dark", "light"}
+	SortNames = []string{"severity", "file", "rule", "tool", "stage"}
+	GroupBys  = []string{"none", "stage", "rule", "file", "tool", "severity"}
+)
+
+// Default returns the built-in configuration.
+func Default() *Config {
+	return &Config{
+		Discover: Discover{
+			Include: append([]string(nil), findings.DefaultInclude...),
+			Exclude: append([]string(nil), findings.DefaultExclude...),
+		},
+		Ledger: DefaultLedger,
+		Check:  Check{FailOn: "high", Stages: map[string]string{}},
+		UI:     UI{Theme: "auto", Keys: map[string][]string{}, Group: "none", Sort: "severity"},
+	}
+}
+
+// PersonalPath returns the personal configuration file and whether it was
+// named explicitly by $SECUI_CONFIG.
+func PersonalPath() (file string, explicit bool) {
+	if p := os.Getenv("SECUI_CONFIG"); p != "" {
+		return p, true
+	}
+	if x := os.Getenv("XDG_CONFIG_HOME"); x != "" {
+		return filepath.Join(x, "secui", "config.yaml"), false
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return "", false
+	}
+	return filepath.Join(home, ".config", "secui", "config.yaml"), false
+}
+
+// Load returns the defaults, overridden by the personal file, overridden by
+// <repoRoot>/.secui.yaml — except ui.*, where the personal file wins. A
+// missing personal or repository file is fine, but a missing file named by
+// $SECUI_CONFIG is an error. repoRoot "" skips the repository file.
+// Within a section, a file overrides only the keys it sets; lists are
+// replaced, maps (check.stages, ui.keys) are merged key by key.
+//
+// On error the returned Config is still usable: every valid setting is
+// applied and invalid ones keep their previous value. The error is an
+// Errors listing every problem found, each as file:line:col: field: message.
+func Load(repoRoot string) (*Config, error) {
+	c := Default()
+	var errs Errors
+	var personal, repo *source
+
+	if p, explicit := PersonalPath(); p != "" {
+		s, err := readSource(p, displayName(p))
+		switch {
+		case err == nil:
+			personal = s
+		case os.IsNotExist(err) && !explicit:
+		default:
+			errs = append(errs, fileError(displayName(p), err))
+		}
+	}
+	if repoRoot != "" {
+		s, err := readSource(filepath.Join(repoRoot, RepoFile), RepoFile)
+		switch {
+		case err == nil:
+			repo = s
+		case os.IsNotExist(err):
+		default:
+			errs = append(errs, fileError(RepoFile, err))
+		}
+	}
+	for _, s := range []*source{personal, repo} {
+		if s == nil {
+			continue
+		}
+		errs = append(errs, s.errs...)
+		if s.doc != nil {
+			d := &decoder{file: s.name}
+			d.config(s.doc, c, nil)
+			errs = append(errs, d.errs...)
+		}
+		c.Sources = append(c.Sources, s.name)
+	}
+	if personal != nil && personal.doc != nil && repo != nil {
+		// Personal ui.* wins over the repository's: apply it again
+		// (its errors were already reported above).
+		d := &decoder{file: personal.name}
+		d.config(personal.doc, c, map[string]bool{"ui": true})
+	}
+	if len(errs) > 0 {
+		return c, errs
+	}
+	return c, nil
+}
+
+// LoadFile reads one configuration file over the defaults (no personal
+// file, no merging). Errors are reported as in Load, with the file named as
+// given.
+func LoadFile(file string) (*Config, error) {
+	c := Default()
+	s, err := readSource(file, file)
+	if err != nil {
+		return c, Errors{fileError(file, err)}
+	}
+	errs := s.errs
+	if s.doc != nil {
+		d := &decoder{file: s.name}
+		d.config(s.doc, c, nil)
+		errs = append(errs, d.errs...)
+	}
+	c.Sources = []string{s.name}
+	if len(errs) > 0 {
+		return c, errs
+	}
+	return c, nil
+}
+
+// Overrides converts the stage rules for findings.Load.
+func (c *Config) Overrides() []findings.StageOverride {
+	if c == nil {
+		return nil
+	}
+	out := make([]findings.StageOverride, 0, len(c.Stages))
+	for _, r := range c.Stages {
+		st, err := findings.ParseStage(r.Stage)
+		if err != nil {
+			continue // cannot happen for loaded rules; skip hand-built bad ones
+		}
+		o := findings.StageOverride{Tool: r.Tool, Rule: r.Rule, Path: r.Path, Category: r.Category, Stage: st, Origin: r.Origin}
+		if r.SetCategory != "" {
+			cat, err := findings.ParseCategory(r.SetCategory)
+			if err != nil {
+				continue
+			}
+			o.SetCat = &cat
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// FailOn returns the check threshold for findings in stage: the per-stage
+// setting when there is one, else check.fail-on. enabled is false when the
+// threshold is "off".
+func (c *Config) FailOn(stage findings.Stage) (threshold findings.Severity, enabled bool) {
+	v := c.Check.FailOn
+	if s, ok := c.Check.Stages[stage.String()]; ok {
+		v = s
+	}
+	if v == "" {
+		v = "high"
+	}
+	if isOff(v) {
+		return 0, false
+	}
+	sev, err := findings.ParseSeverity(v)
+	if err != nil {
+		return findings.SevHigh, true
+	}
+	return sev, true
+}
+
+// LedgerPath returns the absolute ledger file for the repository root.
+func (c *Config) LedgerPath(repoRoot string) string {
+	l := c.Ledger
+	if l == "" {
+		l = DefaultLedger
+	}
+	return filepath.Join(repoRoot, filepath.FromSlash(l))
+}
+
+func isOff(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "off", "never", "false", "no":
+		return true
+	}
+	return false
+}
+
+// CheckLedgerPath validates a ledger path: relative, inside the repository
+// (no ".." segments), not inside .git, naming a file. It returns the cleaned
+// slash-separated path.
+func CheckLedgerPath(p string) (string, error) {
+	s := strings.TrimSpace(p)
+	if s == "" {
+		return "", fmt.Errorf("ledger path is empty")
+	}
+	sl := strings.ReplaceAll(s, "\\", "/")
+	if strings.HasPrefix(sl, "/") || filepath.IsAbs(s) || (len(sl) >= 2 && sl[1] == ':') || strings.HasPrefix(sl, "~") {
+		return "", fmt.Errorf("ledger path %q must be relative to the repository root", p)
+	}
+	for _, seg := range strings.Split(sl, "/") {
+		if seg == ".." {
+			return "", fmt.Errorf("ledger path %q must stay inside the repository (no \"..\")", p)
+		}
+	}
+	if strings.HasSuffix(sl, "/") {
+		return "", fmt.Errorf("ledger path %q names a folder, want a file", p)
+	}
+	c := path.Clean(sl)
+	if c == "." {
+		return "", fmt.Errorf("ledger path %q names a folder, want a file", p)
+	}
+	if first, _, _ := strings.Cut(c, "/"); strings.EqualFold(first, ".git") {
+		return "", fmt.Errorf("ledger path %q must not be inside .git", p)
+	}
+	return c, nil
+}
+
+func displayName(p string) string {
+	home, err := os.UserHomeDir()
+	if err == nil && home != "" {
+		if rel, err := filepath.Rel(home, p); err == nil && rel != "." && !strings.HasPrefix(rel, "..") && !filepath.IsAbs(rel) {
+			return "~/" + filepath.ToSlash(rel)
+		}
+	}
+	return p
+}

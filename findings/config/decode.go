@@ -1,0 +1,579 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/secui/secui/findings"
+	"go.yaml.in/yaml/v3"
+)
+
+// maxFileSize bounds a configuration file; anything bigger is a mistake.
+const maxFileSize = 1 << 20
+
+// FieldError is one configuration problem at a position in a file.
+type FieldError struct {
+	File      string
+	Line, Col int    // 1-based
+	Field     string // dotted path such as "stages[2].stage"; "" for syntax errors
+	Msg       string
+}
+
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s: %s", e.File, e.Line, e.Col, e.Field, e.Msg)
+}
+
+// Errors are all the problems found while loading; Error joins them with
+// newlines.
+type Errors []*FieldError
+
+func (es Errors) Error() string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// Unwrap lets errors.As find the individual *FieldError values.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+func fileError(name string, err error) *FieldError {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &FieldError{File: name, Line: 1, Col: 1, Msg: err.Error()}
+}
+
+// source is one parsed file.
+type source struct {
+	name string
+	doc  *yaml.Node // the document's top node; nil for an empty file
+	errs Errors
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
+
+func readSource(file, name string) (*source, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("is a directory")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	s := &source{name: name}
+	if len(b) > maxFileSize {
+		s.errs = Errors{{File: name, Line: 1, Col: 1, Msg: fmt.Sprintf("file is larger than %d bytes", maxFileSize)}}
+		return s, nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return s, nil // empty file
+		}
+		s.errs = Errors{syntaxError(name, err)}
+		return s, nil
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		line := 1
+		if err == nil {
+			line = extra.Line
+		}
+		s.errs = Errors{{File: name, Line: line, Col: 1, Msg: "more than one YAML document (remove the extra ---)"}}
+		return s, nil
+	}
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 && !isNull(resolve(doc.Content[0])) {
+		s.doc = doc.Content[0]
+	}
+	return s, nil
+}
+
+func syntaxError(name string, err error) *FieldError {
+	msg := err.Error()
+	line := 1
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = "invalid YAML: " + msg[len(m[0]):]
+	} else {
+		msg = "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")
+	}
+	return &FieldError{File: name, Line: line, Col: 1, Msg: msg}
+}
+
+type decoder struct {
+	file string
+	errs Errors
+}
+
+func (d *decoder) errorf(n *yaml.Node, field, format string, args ...any) {
+	line, col := 1, 1
+	if n != nil {
+		line, col = n.Line, n.Column
+	}
+	d.errs = append(d.errs, &FieldError{File: d.file, Line: line, Col: col, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return "a scalar"
+	}
+	return "something else"
+}
+
+func join(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
+}
+
+// mapping walks a mapping node, reporting non-mappings, duplicate and
+// unknown keys; fn gets each known key with a non-null value.
+func (d *decoder) mapping(n *yaml.Node, field string, known []string, fn func(key string, k, v *yaml.Node)) {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, field, "want a mapping of %s, got %s", strings.Join(known, ", "), kindName(n))
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		key := k.Value
+		f := join(field, key)
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(k, field, "keys must be plain names")
+			continue
+		}
+		if seen[key] {
+			d.errorf(k, f, "duplicate key %q", key)
+			continue
+		}
+		seen[key] = true
+		if known != nil && !slices.Contains(known, key) {
+			msg := fmt.Sprintf("unknown key %q", key)
+			if s := suggest(key, known); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			} else {
+				msg += fmt.Sprintf(" (known keys: %s)", strings.Join(known, ", "))
+			}
+			d.errorf(k, f, "%s", msg)
+			continue
+		}
+		if isNull(v) {
+			continue // "key:" with no value leaves the setting as it was
+		}
+		fn(key, k, v)
+	}
+}
+
+func (d *decoder) str(n *yaml.Node, field string) (string, bool) {
+	n = resolve(n)
+	if n.Kind != yaml.ScalarNode || isNull(n) {
+		d.errorf(n, field, "want a string, got %s", kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// strList accepts a list of strings or a single string.
+func (d *decoder) strList(n *yaml.Node, field string, check func(n *yaml.Node, field, v string) (string, bool)) ([]string, bool) {
+	n = resolve(n)
+	items := []*yaml.Node{n}
+	scalar := true
+	if n.Kind == yaml.SequenceNode {
+		items, scalar = n.Content, false
+	}
+	out := make([]string, 0, len(items))
+	ok := true
+	for i, it := range items {
+		f := field
+		if !scalar {
+			f = fmt.Sprintf("%s[%d]", field, i)
+		}
+		v, good := d.str(it, f)
+		if good && check != nil {
+			v, good = check(resolve(it), f, v)
+		}
+		if !good {
+			ok = false
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, ok
+}
+
+// sections limits which top-level keys are applied (nil = all).
+func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
+	known := []string{"discover", "stages", "ledger", "check", "ui"}
+	d.mapping(doc, "", known, func(key string, k, v *yaml.Node) {
+		if sections != nil && !sections[key] {
+			return
+		}
+		switch key {
+		case "discover":
+			d.discover(v, &c.Discover)
+		case "stages":
+			d.stages(v, c)
+		case "ledger":
+			if s, ok := d.str(v, "ledger"); ok {
+				if p, err := CheckLedgerPath(s); err != nil {
+					d.errorf(v, "ledger", "%v", err)
+				} else {
+					c.Ledger = p
+				}
+			}
+		case "check":
+			d.check(v, &c.Check)
+		case "ui":
+			d.ui(v, &c.UI)
+		}
+	})
+}
+
+func (d *decoder) glob(n *yaml.Node, field, v string) (string, bool) {
+	if err := checkGlob(v); err != nil {
+		d.errorf(n, field, "%v", err)
+		return "", false
+	}
+	return v, true
+}
+
+// checkGlob validates a repository-relative doublestar glob.
+func checkGlob(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return fmt.Errorf("empty glob")
+	}
+	if !doublestar.ValidatePattern(v) {
+		return fmt.Errorf("invalid glob %q (unbalanced [ ] or { }, or a trailing \\)", v)
+	}
+	if strings.HasPrefix(v, "/") || (len(v) >= 2 && v[1] == ':') {
+		return fmt.Errorf("glob %q must be relative to the repository root", v)
+	}
+	for _, seg := range strings.Split(v, "/") {
+		if seg == ".." {
+			return fmt.Errorf("glob %q must stay inside the repository (no \"..\")", v)
+		}
+	}
+	return nil
+}
+
+func (d *decoder) discover(n *yaml.Node, out *Discover) {
+	d.mapping(n, "discover", []string{"include", "exclude"}, func(key string, k, v *yaml.Node) {
+		l, ok := d.strList(v, "discover."+key, d.glob)
+		if !ok {
+			return
+		}
+		if key == "include" {
+			out.Include = l
+		} else {
+			out.Exclude = l
+		}
+	})
+}
+
+var ruleKeys = []string{"tool", "rule", "path", "category", "stage", "set-category"}
+
+func (d *decoder) stages(n *yaml.Node, c *Config) {
+	n = resolve(n)
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "stages", "want a list of rules (- tool: ... stage: ...), got %s", kindName(n))
+		return
+	}
+	rules := make([]StageRule, 0, len(n.Content))
+	for i, it := range n.Content {
+		it = resolve(it)
+		field := fmt.Sprintf("stages[%d]", i)
+		if isNull(it) {
+			d.errorf(it, field, "empty rule")
+			continue
+		}
+		var r StageRule
+		ok := true
+		before := len(d.errs)
+		set := map[string]bool{}
+		d.mapping(it, field, ruleKeys, func(key string, k, v *yaml.Node) {
+			f := field + "." + key
+			s, good := d.str(v, f)
+			if !good {
+				ok = false
+				return
+			}
+			set[key] = true
+			switch key {
+			case "tool", "rule", "path":
+				if _, good := d.glob(v, f, s); !good {
+					ok = false
+					return
+				}
+				switch key {
+				case "tool":
+					r.Tool = s
+				case "rule":
+					r.Rule = s
+				default:
+					r.Path = s
+				}
+			case "category", "set-category":
+				cat, err := findings.ParseCategory(s)
+				if err != nil {
+					d.errorf(v, f, "%s", withSuggestion(err, s, catNames()))
+					ok = false
+					return
+				}
+				if key == "category" {
+					r.Category = cat.String()
+				} else {
+					r.SetCategory = cat.String()
+				}
+			case "stage":
+				st, err := findings.ParseStage(s)
+				if err != nil {
+					d.errorf(v, f, "%s", withSuggestion(err, s, stageNames()))
+					ok = false
+					return
+				}
+				r.Stage = st.String()
+			}
+		})
+		if it.Kind != yaml.MappingNode || len(d.errs) > before {
+			continue // already reported
+		}
+		if !set["stage"] && ok {
+			d.errorf(it, field, "missing stage (one of %s)", strings.Join(stageNames(), ", "))
+			ok = false
+		}
+		if !set["tool"] && !set["rule"] && !set["path"] && !set["category"] && ok {
+			d.errorf(it, field, "needs at least one of tool, rule, path, category (a rule without them would match everything)")
+			ok = false
+		}
+		if !ok {
+			continue
+		}
+		r.Origin = fmt.Sprintf("%s:%d", d.file, it.Line)
+		rules = append(rules, r)
+	}
+	c.Stages = rules
+}
+
+func (d *decoder) severity(n *yaml.Node, field string) (string, bool) {
+	s, ok := d.str(n, field)
+	if !ok {
+		return "", false
+	}
+	if isOff(s) {
+		return "off", true
+	}
+	sev, err := findings.ParseSeverity(s)
+	if err != nil {
+		d.errorf(resolve(n), field, "%s", withSuggestion(fmt.Errorf("unknown severity %q (want critical, high, medium, low, info or off)", s), s, []string{"critical", "high", "medium", "low", "info", "off"}))
+		return "", false
+	}
+	return sev.String(), true
+}
+
+func (d *decoder) check(n *yaml.Node, out *Check) {
+	d.mapping(n, "check", []string{"fail-on", "stages"}, func(key string, k, v *yaml.Node) {
+		switch key {
+		case "fail-on":
+			if s, ok := d.severity(v, "check.fail-on"); ok {
+				out.FailOn = s
+			}
+		case "stages":
+			d.mapping(v, "check.stages", nil, func(stage string, k, sv *yaml.Node) {
+				f := "check.stages." + stage
+				st, err := findings.ParseStage(stage)
+				if err != nil {
+					d.errorf(k, f, "%s", withSuggestion(err, stage, stageNames()))
+					return
+				}
+				if s, ok := d.severity(sv, f); ok {
+					if out.Stages == nil {
+						out.Stages = map[string]string{}
+					}
+					out.Stages[st.String()] = s
+				}
+			})
+		}
+	})
+}
+
+func (d *decoder) enum(n *yaml.Node, field, what string, allowed []string) (string, bool) {
+	s, ok := d.str(n, field)
+	if !ok {
+		return "", false
+	}
+	l := strings.ToLower(strings.TrimSpace(s))
+	if slices.Contains(allowed, l) {
+		return l, true
+	}
+	d.errorf(resolve(n), field, "%s", withSuggestion(fmt.Errorf("unknown %s %q (want one of %s)", what, s, strings.Join(allowed, ", ")), s, allowed))
+	return "", false
+}
+
+func (d *decoder) ui(n *yaml.Node, out *UI) {
+	d.mapping(n, "ui", []string{"theme", "keys", "group", "sort"}, func(key string, k, v *yaml.Node) {
+		f := "ui." + key
+		switch key {
+		case "theme":
+			if s, ok := d.enum(v, f, "theme", Themes); ok {
+				out.Theme = s
+			}
+		case "group":
+			if s, ok := d.enum(v, f, "grouping", GroupBys); ok {
+				out.Group = s
+			}
+		case "sort":
+			if s, ok := d.enum(v, f, "sort order", SortNames); ok {
+				out.Sort = s
+			}
+		case "keys":
+			d.mapping(v, f, nil, func(action string, k, kv *yaml.Node) {
+				af := f + "." + action
+				keys, ok := d.strList(kv, af, func(n *yaml.Node, field, v string) (string, bool) {
+					if strings.TrimSpace(v) == "" {
+						d.errorf(n, field, "empty key name")
+						return "", false
+					}
+					return v, true
+				})
+				if !ok {
+					return
+				}
+				if len(keys) == 0 {
+					d.errorf(resolve(kv), af, "no keys given")
+					return
+				}
+				if out.Keys == nil {
+					out.Keys = map[string][]string{}
+				}
+				out.Keys[action] = keys
+			})
+		}
+	})
+}
+
+func stageNames() []string {
+	out := make([]string, len(findings.Stages))
+	for i, s := range findings.Stages {
+		out[i] = s.String()
+	}
+	return out
+}
+
+func catNames() []string {
+	out := make([]string, len(findings.Categories))
+	for i, c := range findings.Categories {
+		out[i] = c.String()
+	}
+	return out
+}
+
+func withSuggestion(err error, got string, options []string) string {
+	if s := suggest(got, options); s != "" {
+		return fmt.Sprintf("%v; did you mean %q?", err, s)
+	}
+	return err.Error()
+}
+
+// suggest returns the option closest to got when it is plausibly a typo.
+func suggest(got string, options []string) string {
+	g := strings.ToLower(strings.ReplaceAll(got, "_", "-"))
+	type cand struct {
+		s string
+		d int
+	}
+	var cs []cand
+	for _, o := range options {
+		ol := strings.ToLower(o)
+		if ol == g || strings.ReplaceAll(ol, "-", "") == strings.ReplaceAll(g, "-", "") {
+			return o
+		}
+		dist := levenshtein(g, ol)
+		max := 2
+		if len(ol) <= 4 {
+			max = 1
+		}
+		if dist <= max || (len(g) >= 3 && strings.HasPrefix(ol, g)) {
+			cs = append(cs, cand{o, dist})
+		}
+	}
+	if len(cs) == 0 {
+		return ""
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	return cs[0].s
+}
+
+// levenshtein is the optimal-string-alignment edit distance (insertions,
+// deletions, substitutions and adjacent transpositions each cost 1).
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}
