@@ -140,7 +140,7 @@ func Load(repoRoot string) (*Config, error) {
 		}
 	}
 	if repoRoot != "" {
-		s, err := readSource(filepath.Join(repoRoot, RepoFile), RepoFile)
+		s, err := readRepoSource(repoRoot)
 		switch {
 		case err == nil:
 			repo = s
@@ -285,6 +285,28 @@ func CheckLedgerPath(p string) (string, error) {
 		return "", fmt.Errorf("ledger path %q must not be inside .git", p)
 	}
 	return c, nil
+}
+
+// readRepoSource reads <root>/.secui.yaml, refusing a symlink that leads
+// outside the repository (a cloned repository must not make secui read, and
+// echo parts of, files elsewhere on the machine).
+func readRepoSource(root string) (*source, error) {
+	file := filepath.Join(root, RepoFile)
+	if _, err := os.Lstat(file); err != nil {
+		return nil, err
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, err
+	}
+	real, err := filepath.EvalSymlinks(file)
+	if err != nil {
+		return nil, err
+	}
+	if rel, err := filepath.Rel(realRoot, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil, fmt.Errorf("is a symlink to a file outside the repository; refusing to read it")
+	}
+	return readSource(file, RepoFile)
 }
 
 func displayName(p string) string {

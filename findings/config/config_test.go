@@ -404,3 +404,47 @@ func TestSuggest(t *testing.T) {
 		}
 	}
 }
+
+func TestRepoFileSafety(t *testing.T) {
+	isolate(t)
+	root := t.TempDir()
+	secret := write(t, filepath.Join(t.TempDir(), "secret.yaml"), "ui:\n  theme: dark\n")
+	if err := os.Symlink(secret, filepath.Join(root, ".secui.yaml")); err != nil {
+		t.Skip("symlinks unsupported:", err)
+	}
+	c, err := Load(root)
+	if err == nil || !strings.Contains(err.Error(), ".secui.yaml:1:1: is a symlink to a file outside the repository") {
+		t.Errorf("symlink outside: err = %v", err)
+	}
+	if c.UI.Theme != "auto" {
+		t.Errorf("file outside the repository was read: theme %q", c.UI.Theme)
+	}
+	// A symlink that stays inside the repository is fine.
+	os.Remove(filepath.Join(root, ".secui.yaml"))
+	write(t, filepath.Join(root, "conf", "secui.yaml"), "ui:\n  theme: light\n")
+	if err := os.Symlink(filepath.Join("conf", "secui.yaml"), filepath.Join(root, ".secui.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Load(root); err != nil || c.UI.Theme != "light" {
+		t.Errorf("symlink inside: theme %q err %v", c.UI.Theme, err)
+	}
+	// A directory (or FIFO) named .secui.yaml is an error, not a hang.
+	os.Remove(filepath.Join(root, ".secui.yaml"))
+	if err := os.Mkdir(filepath.Join(root, ".secui.yaml"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(root); err == nil || !strings.Contains(err.Error(), ".secui.yaml:1:1: is a directory") {
+		t.Errorf("directory: err = %v", err)
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo.yaml")
+	if err := mkfifo(fifo); err == nil {
+		if _, err := LoadFile(fifo); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("fifo: err = %v", err)
+		}
+	}
+	// Oversized files are refused.
+	big := write(t, filepath.Join(t.TempDir(), "big.yaml"), "# "+strings.Repeat("x", maxFileSize)+"\n")
+	if _, err := LoadFile(big); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("big file: err = %v", err)
+	}
+}

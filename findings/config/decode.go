@@ -74,14 +74,22 @@ type source struct {
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 
 func readSource(file, name string) (*source, error) {
+	// Stat before opening: opening a FIFO would block.
+	st, err := os.Stat(file)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		if st.IsDir() {
+			return nil, fmt.Errorf("is a directory")
+		}
+		return nil, fmt.Errorf("not a regular file")
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("is a directory")
-	}
 	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		return nil, err

@@ -42,7 +42,7 @@ stages:
   - tool: trivy
     category: container
     stage: release
-  - tool: "*"
+  - tool: gosec
     rule: "G101"
     stage: code
     set-category: secrets
