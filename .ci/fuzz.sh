@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every Go fuzz target of the module for $FUZZTIME each. Targets are
+# discovered with `go test -list '^Fuzz'`, so new ones are picked up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+FUZZTIME=${FUZZTIME:-10s}
+targets=$("$GO" test -list '^Fuzz' ./... 2>/dev/null | awk '
+	/^Fuzz/ { names[n++] = $1; next }
+	/^ok/   { for (i = 0; i < n; i++) print $2, names[i]; n = 0 }')
+if [ -z "$targets" ]; then
+	echo "fuzz: no Fuzz targets found"
+	exit 0
+fi
+count=0
+while read -r pkg name; do
+	echo "fuzz: $pkg $name ($FUZZTIME)"
+	"$GO" test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" -parallel=2 "$pkg"
+	count=$((count + 1))
+done <<<"$targets"
+echo "fuzz: $count target(s) ok"

@@ -1,0 +1,70 @@
+# secui — build, demo, tests and benchmarks. `make help` lists the targets.
+
+GO        ?= go
+BIN       ?= bin/secui
+SHARED    ?= ../shared
+DEMO_REPO ?= build/demo-repo
+FUZZTIME  ?= 10s
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+
+export SECUI_SHARED := $(abspath $(SHARED))
+
+.PHONY: help build install demo demo-repo demo-list test vet fmt-check layering fuzz-short fuzz bench lint clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## build bin/secui (version, commit and date via -ldflags)
+	$(GO) build -buildvcs=false -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/secui
+
+install: ## go install ./cmd/secui with version information
+	$(GO) install -buildvcs=false -trimpath -ldflags '$(LDFLAGS)' ./cmd/secui
+
+demo-repo: ## (re)create the demo git repository in build/demo-repo
+	rm -rf $(DEMO_REPO)
+	mkdir -p $(DEMO_REPO)
+	cp -R demo/. $(DEMO_REPO)/
+	cd $(DEMO_REPO) && git init -q -b main \
+		&& git remote add origin git@github.com:acme/payments.git \
+		&& git add -A \
+		&& git -c user.name='ACME Dev' -c user.email=dev@acme.example -c commit.gpgsign=false \
+			commit -q -m 'ACME payments: initial import with scan results'
+
+demo: build demo-repo ## build and open the console on the bundled demo
+	cd $(DEMO_REPO) && $(CURDIR)/$(BIN)
+
+demo-list: build demo-repo ## build and run `secui list` on the bundled demo
+	cd $(DEMO_REPO) && $(CURDIR)/$(BIN) list
+	cd $(DEMO_REPO) && $(CURDIR)/$(BIN) summary
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './build/*')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+layering: ## check package layering (findings <- trackers <- tui <- cmd; only tui imports bubbletea)
+	$(GO) test -count=1 -run '^TestLayering$$' ./cmd/secui
+
+fuzz-short: ## run every Fuzz target for FUZZTIME (default 10s)
+	FUZZTIME=$(FUZZTIME) GO=$(GO) .ci/fuzz.sh
+
+fuzz: ## long fuzzing by hand: make fuzz FUZZTIME=10m
+	FUZZTIME=$(if $(filter 10s,$(FUZZTIME)),5m,$(FUZZTIME)) GO=$(GO) .ci/fuzz.sh
+
+test: vet fmt-check ## vet, gofmt, all tests, short fuzz runs
+	$(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory fuzz-short
+
+lint: vet fmt-check layering ## vet, gofmt and layering
+
+bench: build ## Go benchmarks + `secui summary` on a generated 100k-result SARIF (wall, max RSS)
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	GO=$(GO) BIN=$(BIN) SHARED=$(SHARED) .ci/bench-big.sh
+
+clean: ## remove build outputs
+	rm -rf bin build
