@@ -3,9 +3,14 @@ package gitrepo
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
-	"github.com/go-git/go-git/v5/config"
+	"github.com/bmatcuk/doublestar/v4"
+	format "github.com/go-git/go-git/v5/plumbing/format/config"
 )
+
+// maxIncludeDepth bounds [include] chains (git uses 10 as well).
+const maxIncludeDepth = 10
 
 // Author returns the identity to record in the ledger, the way git picks a
 // commit author: GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL first, then author.* or
@@ -14,43 +19,171 @@ import (
 // ~/.config/git/config when XDG_CONFIG_HOME is unset), then the system config
 // (/etc/gitconfig unless GIT_CONFIG_NOSYSTEM is set), and finally $EMAIL for
 // the e-mail. Name and e-mail are looked up independently; either may be "".
-// `include` directives in config files are not followed.
-// Author works on a nil *Repo (global config only).
+//
+// `[include] path = ...` and `[includeIf "gitdir:..."]` (also gitdir/i:) are
+// followed; an included file takes precedence over the file including it
+// (git applies it where the directive appears, usually at the end).
+// Author works on a nil *Repo (global and system config only).
 func (r *Repo) Author() (name, email string) {
 	name = os.Getenv("GIT_AUTHOR_NAME")
 	email = os.Getenv("GIT_AUTHOR_EMAIL")
 	if name != "" && email != "" {
 		return name, email
 	}
-	var cfgs []*config.Config
-	if r != nil && r.repo != nil {
-		if c, err := r.repo.Config(); err == nil {
-			cfgs = append(cfgs, c)
-		}
+	var files []string
+	gitDir := ""
+	if r != nil && r.commonDir != "" {
+		files = append(files, filepath.Join(r.commonDir, "config"))
+		gitDir = r.gitDir
 	}
-	for _, f := range globalConfigFiles() {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		c := config.NewConfig()
-		if err := c.Unmarshal(b); err != nil {
-			continue
-		}
-		cfgs = append(cfgs, c)
-	}
-	for _, c := range cfgs {
+	files = append(files, globalConfigFiles()...)
+	for _, f := range files {
+		n, e := identityFrom(f, gitDir, 0)
 		if name == "" {
-			name = firstNonEmpty(c.Author.Name, c.User.Name)
+			name = n
 		}
 		if email == "" {
-			email = firstNonEmpty(c.Author.Email, c.User.Email)
+			email = e
+		}
+		if name != "" && email != "" {
+			return name, email
 		}
 	}
 	if email == "" {
 		email = os.Getenv("EMAIL")
 	}
 	return name, email
+}
+
+// identityFrom reads author/user name and email from one config file and the
+// files it includes (includes first: they override).
+func identityFrom(file, gitDir string, depth int) (name, email string) {
+	if depth > maxIncludeDepth {
+		return "", ""
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", ""
+	}
+	cfg := format.New()
+	if err := format.NewDecoder(strings.NewReader(string(b))).Decode(cfg); err != nil {
+		return "", ""
+	}
+	var includes []string
+	for _, s := range cfg.Sections {
+		switch {
+		case s.IsName("include"):
+			includes = append(includes, s.Options.GetAll("path")...)
+		case s.IsName("includeIf"):
+			for _, ss := range s.Subsections {
+				if includeIfMatches(ss.Name, gitDir, file) {
+					includes = append(includes, ss.Options.GetAll("path")...)
+				}
+			}
+		}
+	}
+	for i := len(includes) - 1; i >= 0; i-- { // the last include wins
+		p := expandPath(includes[i], filepath.Dir(file))
+		if p == "" {
+			continue
+		}
+		n, e := identityFrom(p, gitDir, depth+1)
+		if name == "" {
+			name = n
+		}
+		if email == "" {
+			email = e
+		}
+	}
+	if name == "" {
+		name = firstNonEmpty(sectionValue(cfg, "author", "name"), sectionValue(cfg, "user", "name"))
+	}
+	if email == "" {
+		email = firstNonEmpty(sectionValue(cfg, "author", "email"), sectionValue(cfg, "user", "email"))
+	}
+	return name, email
+}
+
+// sectionValue is the last value of section.key over all same-named sections.
+func sectionValue(cfg *format.Config, section, key string) string {
+	v := ""
+	for _, s := range cfg.Sections {
+		if s.IsName(section) {
+			if x := s.Options.Get(key); x != "" {
+				v = x
+			}
+		}
+	}
+	return v
+}
+
+// includeIfMatches implements the gitdir: and gitdir/i: conditions of
+// git-config(1); other conditions (onbranch:, hasconfig:) never match.
+func includeIfMatches(cond, gitDir, file string) bool {
+	if gitDir == "" {
+		return false
+	}
+	var pat string
+	fold := false
+	switch {
+	case strings.HasPrefix(cond, "gitdir:"):
+		pat = strings.TrimPrefix(cond, "gitdir:")
+	case strings.HasPrefix(cond, "gitdir/i:"):
+		pat, fold = strings.TrimPrefix(cond, "gitdir/i:"), true
+	default:
+		return false
+	}
+	if pat == "" {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(pat, "~/"):
+		home, _ := os.UserHomeDir()
+		if home == "" {
+			return false
+		}
+		pat = filepath.ToSlash(home) + pat[1:]
+	case strings.HasPrefix(pat, "./"):
+		pat = filepath.ToSlash(filepath.Dir(file)) + pat[1:]
+	case !strings.HasPrefix(pat, "/"):
+		pat = "**/" + pat
+	}
+	if strings.HasSuffix(pat, "/") {
+		pat += "**"
+	}
+	dirs := []string{filepath.ToSlash(gitDir)}
+	if real, err := filepath.EvalSymlinks(gitDir); err == nil && real != gitDir {
+		dirs = append(dirs, filepath.ToSlash(real))
+	}
+	for _, d := range dirs {
+		p, s := pat, d
+		if fold {
+			p, s = strings.ToLower(p), strings.ToLower(s)
+		}
+		if ok, _ := doublestar.Match(p, s); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// expandPath resolves an include path: ~/ is the home folder, relative paths
+// are relative to the including file's folder.
+func expandPath(p, base string) string {
+	p = strings.TrimSpace(p)
+	switch {
+	case p == "":
+		return ""
+	case strings.HasPrefix(p, "~/"):
+		home, _ := os.UserHomeDir()
+		if home == "" {
+			return ""
+		}
+		return filepath.Join(home, p[2:])
+	case filepath.IsAbs(p):
+		return p
+	}
+	return filepath.Join(base, p)
 }
 
 // globalConfigFiles lists global then system git config files, highest
@@ -72,7 +205,7 @@ func globalConfigFiles() []string {
 			files = append(files, filepath.Join(home, ".config", "git", "config"))
 		}
 	}
-	if os.Getenv("GIT_CONFIG_NOSYSTEM") == "" {
+	if !envTrue("GIT_CONFIG_NOSYSTEM") {
 		if s, ok := os.LookupEnv("GIT_CONFIG_SYSTEM"); ok {
 			if s != "" {
 				files = append(files, s)
@@ -82,6 +215,14 @@ func globalConfigFiles() []string {
 		}
 	}
 	return files
+}
+
+func envTrue(k string) bool {
+	switch strings.ToLower(strings.TrimSpace(os.Getenv(k))) {
+	case "", "0", "false", "no", "off":
+		return false
+	}
+	return true
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -49,8 +49,10 @@ type Repo struct {
 	// Origin is the remote named "origin", else the only remote, else nil.
 	Origin *Remote
 
-	repo    *git.Repository
-	altRoot string // Root as reached from the opened dir before resolving symlinks
+	repo      *git.Repository
+	altRoot   string // Root as reached from the opened dir before resolving symlinks
+	gitDir    string // this worktree's git dir (.git, or .git/worktrees/<name>)
+	commonDir string // the shared git dir holding config, refs and objects
 }
 
 // Open finds the repository containing dir (walking up parent folders, like
@@ -87,6 +89,8 @@ func Open(dir string) (*Repo, error) {
 	if real, err := filepath.EvalSymlinks(r.altRoot); err == nil {
 		r.Root = real
 	}
+
+	r.gitDir, r.commonDir = gitDirs(r.altRoot)
 
 	if err := r.readHead(); err != nil {
 		return nil, err
@@ -184,6 +188,42 @@ func (r *Repo) Rel(abs string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// gitDirs finds the worktree's git dir and the common git dir, following a
+// ".git" file ("gitdir: ...") and its "commondir" file. Empty when unknown.
+func gitDirs(root string) (gitDir, commonDir string) {
+	dot := filepath.Join(root, ".git")
+	st, err := os.Stat(dot)
+	if err != nil {
+		return "", ""
+	}
+	gitDir = dot
+	if !st.IsDir() {
+		b, err := os.ReadFile(dot)
+		if err != nil {
+			return "", ""
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		p, ok := strings.CutPrefix(strings.TrimSpace(line), "gitdir:")
+		if !ok {
+			return "", ""
+		}
+		p = strings.TrimSpace(p)
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(root, p)
+		}
+		gitDir = filepath.Clean(p)
+	}
+	commonDir = gitDir
+	if b, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
+		p := strings.TrimSpace(string(b))
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(gitDir, p)
+		}
+		commonDir = filepath.Clean(p)
+	}
+	return gitDir, commonDir
 }
 
 // within returns p relative to root when p is root or below it.

@@ -350,3 +350,76 @@ func TestAuthorWorktreeUsesCommonConfig(t *testing.T) {
 		t.Errorf("Author in worktree = %q, want Main Repo", n)
 	}
 }
+
+func TestAuthorIncludes(t *testing.T) {
+	home := isolate(t)
+	dir := newRepo(t, false)
+	work := filepath.Join(t.TempDir(), "work")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	workRepo := filepath.Join(work, "svc")
+	os.MkdirAll(workRepo, 0o755)
+	runGit(t, workRepo, "init", "-q")
+
+	writeFile(t, filepath.Join(home, ".gitconfig"), "[user]\n\tname = Personal\n\temail = me@home.example\n"+
+		"[include]\n\tpath = .gitconfig-extra\n"+
+		"[includeIf \"gitdir:"+filepath.ToSlash(work)+"/\"]\n\tpath = ~/.gitconfig-work\n")
+	writeFile(t, filepath.Join(home, ".gitconfig-extra"), "[user]\n\tname = Extra Name\n")
+	writeFile(t, filepath.Join(home, ".gitconfig-work"), "[user]\n\temail = me@work.example\n[include]\n\tpath = .gitconfig-work\n") // self-include: must not loop
+
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, e := r.Author(); n != "Extra Name" || e != "me@home.example" {
+		t.Errorf("outside work: Author = %q <%s>", n, e)
+	}
+	w, err := Open(workRepo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, e := w.Author(); n != "Extra Name" || e != "me@work.example" {
+		t.Errorf("in work dir: Author = %q <%s>", n, e)
+	}
+	var nilRepo *Repo
+	if n, e := nilRepo.Author(); n != "Extra Name" || e != "me@home.example" {
+		t.Errorf("nil repo: Author = %q <%s>", n, e)
+	}
+	// GIT_CONFIG_NOSYSTEM=0 means "read the system file" — must not panic
+	// or change the global answer.
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "0")
+	t.Setenv("GIT_CONFIG_SYSTEM", filepath.Join(home, "system"))
+	writeFile(t, filepath.Join(home, "system"), "[user]\n\tname = System\n\temail = sys@example\n")
+	if n, _ := nilRepo.Author(); n != "Extra Name" {
+		t.Errorf("system must rank below global: %q", n)
+	}
+	os.Remove(filepath.Join(home, ".gitconfig"))
+	if n, e := nilRepo.Author(); n != "System" || e != "sys@example" {
+		t.Errorf("system only: Author = %q <%s>", n, e)
+	}
+}
+
+func TestIncludeIfMatches(t *testing.T) {
+	home := isolate(t)
+	cases := []struct {
+		cond, gitDir string
+		want         bool
+	}{
+		{"gitdir:/work/", "/work/a/.git", true},
+		{"gitdir:/work/", "/other/a/.git", false},
+		{"gitdir:/work/a/.git", "/work/a/.git", true},
+		{"gitdir:a/.git", "/x/y/a/.git", true}, // relative: **/ prepended
+		{"gitdir:~/src/", filepath.ToSlash(home) + "/src/p/.git", true},
+		{"gitdir/i:/WORK/", "/work/a/.git", true},
+		{"gitdir:/WORK/", "/work/a/.git", false},
+		{"onbranch:main", "/work/a/.git", false},
+		{"gitdir:", "/work/a/.git", false},
+		{"gitdir:/work/", "", false},
+	}
+	for _, c := range cases {
+		if got := includeIfMatches(c.cond, c.gitDir, filepath.Join(home, ".gitconfig")); got != c.want {
+			t.Errorf("includeIfMatches(%q, %q) = %v, want %v", c.cond, c.gitDir, got, c.want)
+		}
+	}
+}
