@@ -319,7 +319,8 @@ func (e *env) loadWith(ctx context.Context, onFile func(string, []*findings.Find
 	return set, nil
 }
 
-// anyLoaded reports whether at least one input file loaded without a fatal error.
+// anyLoaded reports whether at least one input loaded: some findings were
+// produced, or some file was read without any error (a valid empty scan).
 func anyLoaded(set *findings.Set) bool {
 	if len(set.Findings) > 0 {
 		return true
@@ -328,8 +329,12 @@ func anyLoaded(set *findings.Set) bool {
 		// Engines that do not fill Files: trust the absence of errors.
 		return len(set.Errors) == 0
 	}
+	errs := map[string]int{}
+	for _, le := range set.Errors {
+		errs[le.File]++
+	}
 	for _, fi := range set.Files {
-		if fi.Err == nil {
+		if fi.Err == nil && errs[fi.Path] == 0 {
 			return true
 		}
 	}

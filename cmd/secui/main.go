@@ -155,6 +155,7 @@ func newRootCmd() *cobra.Command {
 			return runConsole(cmd, e)
 		},
 	}
+	root.SuggestionsMinimumDistance = 2
 	addGlobalFlags(root)
 	addFilterFlags(root)
 	for _, f := range commandFactories {

@@ -727,7 +727,7 @@ def eslint():
     ]
     found = [
         (0, "error", "Unsafe assignment to innerHTML", 'el.innerHTML = "<h2>Welcome back, " + name + "!</h2>";'),
-        (1, "error", "`eval` can be harmful.", "eval"),
+        (1, "error", "`eval` can be harmful.", "eval(expr)"),
     ]
     res = []
     for ri, level, msg, needle in found:
