@@ -1,0 +1,112 @@
+package query
+
+import (
+	"context"
+	"runtime"
+	"sync"
+
+	"github.com/secui/secui/findings"
+)
+
+// checkEvery is how many findings a worker matches between context checks.
+const checkEvery = 4096
+
+// parallelMin is the input size below which Filter stays on one goroutine.
+const parallelMin = 8192
+
+// Filter returns the indices (into fs) of the findings that match q, in the
+// order of fs. It matches chunks of fs in parallel (runtime.GOMAXPROCS
+// goroutines) and returns ctx.Err() soon after ctx is cancelled. A nil or
+// empty query selects everything. Nil findings never match.
+func Filter(ctx context.Context, fs []*findings.Finding, q *Query) ([]int32, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if q == nil {
+		q = &Query{}
+	}
+	hasText := false
+	for i := range q.terms {
+		hasText = hasText || q.terms[i].field == fText
+	}
+	if hasText {
+		// SearchText builds its blob lazily; build every blob here, on one
+		// goroutine, so the workers below only read them.
+		for i, f := range fs {
+			if i%checkEvery == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if f != nil {
+				f.SearchText()
+			}
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(fs) < parallelMin || workers < 2 {
+		return filterRange(ctx, fs, q, 0, len(fs), nil)
+	}
+	if max := len(fs) / (parallelMin / 2); workers > max {
+		workers = max
+	}
+	parts := make([][]int32, workers)
+	errs := make([]error, workers)
+	chunk := (len(fs) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(fs))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[w], errs[w] = filterRange(ctx, fs, q, lo, hi, make([]int32, 0, (hi-lo)/4+16))
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for w := range parts {
+		if errs[w] != nil {
+			return nil, errs[w]
+		}
+		n += len(parts[w])
+	}
+	out := make([]int32, 0, n)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out, nil
+}
+
+// filterRange matches fs[lo:hi] on the calling goroutine.
+func filterRange(ctx context.Context, fs []*findings.Finding, q *Query, lo, hi int, out []int32) ([]int32, error) {
+	var memos []memo
+	for i := range q.terms {
+		var m memo
+		if q.terms[i].needsMemo() {
+			m = memo{}
+		}
+		memos = append(memos, m)
+	}
+	terms := q.terms
+	done := ctx.Done()
+next:
+	for i := lo; i < hi; i++ {
+		if (i-lo)%checkEvery == 0 && done != nil {
+			select {
+			case <-done:
+				return nil, ctx.Err()
+			default:
+			}
+		}
+		f := fs[i]
+		if f == nil {
+			continue
+		}
+		for j := range terms {
+			t := &terms[j]
+			if t.match(f, memos[j]) == t.neg {
+				continue next
+			}
+		}
+		out = append(out, int32(i))
+	}
+	return out, nil
+}

@@ -1,0 +1,42 @@
+package query
+
+import "github.com/secui/secui/findings"
+
+// Summary counts findings along the dimensions the dashboard shows. Every
+// [5]int is indexed by findings.Severity; stages, categories and states by
+// their findings values.
+type Summary struct {
+	Total      int
+	ByStageSev [8][5]int
+	ByTool     map[string][5]int // by tool name as reported
+	ByCategory [8][5]int
+	ByState    [4]int
+}
+
+// Summarize counts the findings fs[idx]. A nil idx means all of fs.
+func Summarize(fs []*findings.Finding, idx []int32) Summary {
+	s := Summary{ByTool: make(map[string][5]int)}
+	add := func(f *findings.Finding) {
+		if f == nil {
+			return
+		}
+		sev := min(f.Severity, findings.SevCritical)
+		s.Total++
+		s.ByStageSev[min(f.Stage, findings.StageMonitor)][sev]++
+		s.ByCategory[min(f.Category, findings.CatLint)][sev]++
+		s.ByState[min(f.State, findings.StateFixed)]++
+		c := s.ByTool[f.ToolName()]
+		c[sev]++
+		s.ByTool[f.ToolName()] = c
+	}
+	if idx == nil {
+		for _, f := range fs {
+			add(f)
+		}
+		return s
+	}
+	for _, i := range idx {
+		add(fs[i])
+	}
+	return s
+}
