@@ -153,7 +153,7 @@ func New(p Palette, isDark, noColor bool) *Styles {
 	s.Muted = base.Foreground(c(p.Muted))
 	s.Bold = base.Bold(true)
 	s.Accent = base.Foreground(c(p.Accent))
-	s.Link = base.Foreground(c(p.Info)).Underline(true)
+	s.Link = base.Foreground(c(p.Info))
 	s.Border = base.Foreground(c(p.Border))
 	s.FocusTitle = base.Bold(true).Foreground(c(p.Accent))
 	s.BlurTitle = base.Foreground(c(p.Muted))
