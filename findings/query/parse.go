@@ -456,7 +456,7 @@ func (q *Query) String() string {
 // quoteIf quotes s when it would not read back as the same single item.
 func quoteIf(s string, text bool) string {
 	need := s == "" || strings.ContainsRune(s, '"') || strings.IndexFunc(s, unicode.IsSpace) >= 0 ||
-		(!text && strings.ContainsRune(s, ','))
+		(!text && hasSplitComma(s))
 	if text && !need {
 		if s[0] == '-' {
 			need = true
@@ -490,3 +490,24 @@ func (q *Query) And(o *Query) *Query {
 
 // IsEmpty reports whether q has no terms (it matches everything).
 func (q *Query) IsEmpty() bool { return q == nil || len(q.terms) == 0 }
+
+// hasSplitComma reports whether s has a comma that would split a list item
+// (one outside {braces} and [brackets]).
+func hasSplitComma(s string) bool {
+	depth, inBracket := 0, false
+	for _, r := range s {
+		switch {
+		case inBracket:
+			inBracket = r != ']'
+		case r == '[':
+			inBracket = true
+		case r == '{':
+			depth++
+		case r == '}' && depth > 0:
+			depth--
+		case r == ',' && depth == 0:
+			return true
+		}
+	}
+	return false
+}
