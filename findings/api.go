@@ -134,6 +134,7 @@ type FileChange struct {
 type Replacement struct {
 	StartLine, StartCol, EndLine, EndCol int
 	ByteOffset, ByteLength               int
+	CharOffset, CharLength               int
 	Inserted                             string
 }
 

@@ -288,10 +288,26 @@ func (cv *converter) message(m *liteMsg, rule *Rule) string {
 	return sanitize(renderMessage(text, m.Arguments))
 }
 
-// renderMessage substitutes {n} placeholders and reduces embedded links
+// renderMessage substitutes {n} placeholders, then reduces embedded links
 // ("[text](1)", "[text](https://…)") to their text; "\[" and "\]" are literal.
 func renderMessage(s string, args []string) string {
-	if !strings.ContainsAny(s, "{[\\") {
+	if len(args) > 0 && strings.IndexByte(s, '{') >= 0 {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			if s[i] == '{' {
+				if j := strings.IndexByte(s[i:], '}'); j > 1 {
+					if n, err := strconv.Atoi(s[i+1 : i+j]); err == nil && n >= 0 && n < len(args) {
+						b.WriteString(args[n])
+						i += j
+						continue
+					}
+				}
+			}
+			b.WriteByte(s[i])
+		}
+		s = b.String()
+	}
+	if !strings.ContainsAny(s, "[\\") {
 		return s
 	}
 	var b strings.Builder
@@ -301,22 +317,10 @@ func renderMessage(s string, args []string) string {
 		case c == '\\' && i+1 < len(s) && (s[i+1] == '[' || s[i+1] == ']'):
 			b.WriteByte(s[i+1])
 			i++
-		case c == '{':
-			j := strings.IndexByte(s[i:], '}')
-			if j > 1 {
-				if n, err := strconv.Atoi(s[i+1 : i+j]); err == nil && n >= 0 && n < len(args) {
-					b.WriteString(args[n])
-					i += j
-					continue
-				}
-			}
-			b.WriteByte(c)
 		case c == '[':
-			// [text](target)
 			j := strings.IndexByte(s[i:], ']')
 			if j > 0 && i+j+1 < len(s) && s[i+j+1] == '(' {
-				k := strings.IndexByte(s[i+j+1:], ')')
-				if k > 0 {
+				if k := strings.IndexByte(s[i+j+1:], ')'); k > 0 {
 					b.WriteString(s[i+1 : i+j])
 					i += j + 1 + k
 					continue

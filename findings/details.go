@@ -111,13 +111,17 @@ func (s *Set) details(f *Finding) (*Details, error) {
 				fc.Path, fc.InRepo = l.Path, l.InRepo
 			}
 			for _, rp := range ac.Replacements {
-				r := Replacement{ByteOffset: -1}
+				r := Replacement{ByteOffset: -1, CharOffset: -1}
 				if rg := rp.DeletedRegion; rg != nil {
 					r.StartLine, r.StartCol = max(rg.StartLine, 0), max(rg.StartColumn, 0)
 					r.EndLine, r.EndCol = max(rg.EndLine, r.StartLine), max(rg.EndColumn, 0)
 					if r.StartLine == 0 && rg.ByteOffset != nil {
 						r.ByteOffset = *rg.ByteOffset
 						r.ByteLength = intOr(rg.ByteLength, 0)
+					}
+					if r.StartLine == 0 && rg.CharOffset != nil {
+						r.CharOffset = *rg.CharOffset
+						r.CharLength = intOr(rg.CharLength, 0)
 					}
 				}
 				if rp.InsertedContent != nil {

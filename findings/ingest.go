@@ -335,6 +335,9 @@ func (fl *fileLoad) parse(ctx context.Context, start int) ([]*Finding, []*LoadEr
 			return -1, nil
 		}
 		runsSeen = true
+		if version != "" && version != "2.1.0" {
+			return -1, nil // reported below; no point decoding another version's runs
+		}
 		if vs+4 <= len(d) && bytes.Equal(d[vs:vs+4], []byte("null")) {
 			return vs + 4, nil
 		}
@@ -374,6 +377,7 @@ func (fl *fileLoad) parse(ctx context.Context, start int) ([]*Finding, []*LoadEr
 		fl.errorAt(start, "not a SARIF log: no \"version\" and no \"runs\"")
 		return nil, fl.done()
 	case version != "" && version != "2.1.0":
+		fl.errs, fl.nerrs, fl.runs, fl.nresults = nil, 0, nil, 0
 		fl.errorAt(start, "unsupported SARIF version %q (secui reads SARIF 2.1.0; convert with `sarif-multitool transform --sarif-output-version Current`)", version)
 		return nil, fl.done()
 	case !runsSeen:

@@ -62,10 +62,12 @@ type liteLoc struct {
 type liteTCRef struct {
 	Name  *string `json:"name"`
 	Index *int    `json:"index"`
+	GUID  string  `json:"guid"`
 }
 
 type liteRef struct {
 	ID            *string    `json:"id"`
+	GUID          string     `json:"guid"`
 	Index         *int       `json:"index"`
 	ToolComponent *liteTCRef `json:"toolComponent"`
 }

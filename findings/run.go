@@ -15,9 +15,11 @@ import (
 type runMeta struct {
 	index        int
 	tool         *Tool
-	rules        []*Rule          // driver rules by index
-	extRules     [][]*Rule        // extension rules by extension index
-	extByName    map[string]int   // extension name -> index
+	rules        []*Rule        // driver rules by index
+	extRules     [][]*Rule      // extension rules by extension index
+	extByName    map[string]int // extension name -> index
+	extByGUID    map[string]int // extension guid -> index
+	ruleByGUID   map[string]*Rule
 	ruleByID     map[string]*Rule // all rules by id (driver first)
 	adhoc        map[string]*Rule // rules made up for ruleIds without a descriptor
 	bases        map[string]sarif.ArtifactLocation
@@ -34,6 +36,7 @@ type runMeta struct {
 func (rm *runMeta) clone() *runMeta {
 	return &runMeta{
 		index: rm.index, tool: rm.tool, rules: rm.rules, extRules: rm.extRules, extByName: rm.extByName,
+		extByGUID: rm.extByGUID, ruleByGUID: rm.ruleByGUID,
 		ruleByID: rm.ruleByID, adhoc: map[string]*Rule{}, bases: rm.bases, artifacts: rm.artifacts,
 		taxa: rm.taxa, automationID: rm.automationID,
 	}
@@ -44,6 +47,8 @@ func (rm *runMeta) setTool(t *sarif.Tool) {
 	rm.ruleByID = map[string]*Rule{}
 	rm.adhoc = map[string]*Rule{}
 	rm.extByName = map[string]int{}
+	rm.extByGUID = map[string]int{}
+	rm.ruleByGUID = map[string]*Rule{}
 	if t != nil && t.Driver != nil {
 		if n := strOr(t.Driver.Name); strings.TrimSpace(n) != "" {
 			tool.Name = sanitize(n)
@@ -58,6 +63,11 @@ func (rm *runMeta) setTool(t *sarif.Tool) {
 	}
 	if t.Driver != nil {
 		rm.rules = makeRules(t.Driver.Rules, tool)
+		for j, rd := range t.Driver.Rules {
+			if rd != nil && strOr(rd.GuID) != "" && rm.rules[j] != nil {
+				rm.ruleByGUID[strings.ToLower(*rd.GuID)] = rm.rules[j]
+			}
+		}
 		for _, r := range rm.rules {
 			if r != nil && r.ID != "" {
 				if _, dup := rm.ruleByID[r.ID]; !dup {
@@ -75,6 +85,14 @@ func (rm *runMeta) setTool(t *sarif.Tool) {
 		rm.extRules = append(rm.extRules, rs)
 		if n := strOr(ext.Name); n != "" {
 			rm.extByName[n] = i
+		}
+		if g := strOr(ext.GuID); g != "" {
+			rm.extByGUID[strings.ToLower(g)] = i
+		}
+		for j, rd := range ext.Rules {
+			if rd != nil && strOr(rd.GuID) != "" && rs[j] != nil {
+				rm.ruleByGUID[strings.ToLower(*rd.GuID)] = rs[j]
+			}
 		}
 		for _, r := range rs {
 			if r != nil && r.ID != "" {
@@ -416,6 +434,10 @@ func (rm *runMeta) rule(r *liteResult) *Rule {
 				if i, ok := rm.extByName[n]; ok {
 					ei = i
 				}
+			} else if tc.GUID != "" {
+				if i, ok := rm.extByGUID[strings.ToLower(tc.GUID)]; ok {
+					ei = i
+				}
 			}
 			if ei >= 0 && ei < len(rm.extRules) {
 				rules = rm.extRules[ei]
@@ -425,6 +447,11 @@ func (rm *runMeta) rule(r *liteResult) *Rule {
 	if idx >= 0 && idx < len(rules) && rules[idx] != nil {
 		if id == "" || rules[idx].ID == id || strings.HasPrefix(id, rules[idx].ID+"/") {
 			return rules[idx]
+		}
+	}
+	if r.Rule != nil && r.Rule.GUID != "" {
+		if rr, ok := rm.ruleByGUID[strings.ToLower(r.Rule.GUID)]; ok {
+			return rr
 		}
 	}
 	if id != "" {

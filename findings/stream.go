@@ -17,7 +17,7 @@ import (
 // precise positions.
 
 // streamThreshold is the file size from which files are streamed.
-const streamThreshold = 8 << 20
+var streamThreshold int64 = 8 << 20
 
 const streamChunk = 4 << 20
 

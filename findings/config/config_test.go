@@ -166,6 +166,7 @@ func TestLoadFileErrors(t *testing.T) {
 		{"no matcher", "stages:\n  - stage: code\n", []string{`2:5: stages[0]: needs at least one of tool, rule, path, category (a rule without them would match everything)`}},
 		{"stages not list", "stages:\n  tool: a\n", []string{`2:3: stages: want a list of rules (- tool: ... stage: ...), got a mapping`}},
 		{"bad glob", "discover:\n  include:\n    - \"ok/**\"\n    - \"[abc\"\n", []string{`4:7: discover.include[1]: invalid glob "[abc" (unbalanced [ ] or { }, or a trailing \)`}},
+		{"empty include", "discover:\n  include: []\n", []string{`2:12: discover.include: empty list would load nothing (remove the key to use the defaults)`}},
 		{"absolute glob", "discover:\n  exclude: /etc/**\n", []string{`2:12: discover.exclude: glob "/etc/**" must be relative to the repository root`}},
 		{"escaping glob", "stages:\n  - path: ../x/**\n    stage: code\n", []string{`2:11: stages[0].path: glob "../x/**" must stay inside the repository (no "..")`}},
 		{"fail-on", "check:\n  fail-on: hgih\n", []string{`2:12: check.fail-on: unknown severity "hgih" (want critical, high, medium, low, info or off); did you mean "high"?`}},

@@ -94,19 +94,24 @@ func readSource(file, name string) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseSource(name, b), nil
+}
+
+// parseSource parses file contents b (named name in errors).
+func parseSource(name string, b []byte) *source {
 	s := &source{name: name}
 	if len(b) > maxFileSize {
 		s.errs = Errors{{File: name, Line: 1, Col: 1, Msg: fmt.Sprintf("file is larger than %d bytes", maxFileSize)}}
-		return s, nil
+		return s
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
-			return s, nil // empty file
+			return s // empty file
 		}
 		s.errs = Errors{syntaxError(name, err)}
-		return s, nil
+		return s
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err != io.EOF {
@@ -115,12 +120,12 @@ func readSource(file, name string) (*source, error) {
 			line = extra.Line
 		}
 		s.errs = Errors{{File: name, Line: line, Col: 1, Msg: "more than one YAML document (remove the extra ---)"}}
-		return s, nil
+		return s
 	}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 && !isNull(resolve(doc.Content[0])) {
 		s.doc = doc.Content[0]
 	}
-	return s, nil
+	return s
 }
 
 func syntaxError(name string, err error) *FieldError {
@@ -319,6 +324,10 @@ func (d *decoder) discover(n *yaml.Node, out *Discover) {
 			return
 		}
 		if key == "include" {
+			if len(l) == 0 {
+				d.errorf(resolve(v), "discover.include", "empty list would load nothing (remove the key to use the defaults)")
+				return
+			}
 			out.Include = l
 		} else {
 			out.Exclude = l

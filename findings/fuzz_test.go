@@ -1,0 +1,55 @@
+package findings
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzLoad feeds arbitrary bytes to the loader, in memory and streamed: it
+// must never panic, every finding must have an identity, every error must name
+// the file, and both paths must agree on valid input.
+func FuzzLoad(f *testing.F) {
+	for _, rel := range []string{
+		"github-codeql-action/valid-sarif.sarif",
+		"microsoft-sarif-sdk/elfie-arriba-utf8-bom.sarif",
+		"DefectDojo-django-DefectDojo/suppression_test.sarif",
+		"microsoft-sarif-vscode-extension/rulesExtensions.sarif",
+		"microsoft-sarif-sdk/JSON1001.SyntaxError.sarif",
+		"github-codeql-action/invalid-sarif.sarif",
+	} {
+		if data, err := os.ReadFile(filepath.Join(corpusDir(f), rel)); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(genSARIF(10, true)))
+	f.Add([]byte(`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"message":{"text":"{0}"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"../a"}}}]}]}]}`))
+	f.Add([]byte(`{"version":"2.1.0","runs":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "f.sarif")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mem := loadWithThreshold(t, p, 1<<40)
+		str := loadWithThreshold(t, p, 1)
+		for _, s := range []*Set{mem, str} {
+			for _, fd := range s.Findings {
+				if len(fd.ID) != 16 || len(fd.Keys) == 0 || fd.Tool == nil || fd.Rule == nil {
+					t.Fatalf("finding without identity: %+v", fd)
+				}
+				if _, err := s.Details(fd); err != nil {
+					t.Fatalf("details: %v", err)
+				}
+			}
+			for _, e := range s.Errors {
+				if !strings.Contains(e.Error(), "f.sarif") {
+					t.Fatalf("error does not name the file: %v", e)
+				}
+			}
+		}
+		if len(mem.Errors) == 0 && len(str.Errors) == 0 && len(mem.Findings) != len(str.Findings) {
+			t.Fatalf("in-memory %d findings, streamed %d", len(mem.Findings), len(str.Findings))
+		}
+	})
+}

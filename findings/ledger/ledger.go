@@ -1,0 +1,330 @@
+// Package ledger keeps secui's triage decisions (suppress, accept, reopen,
+// fixed) in a human-readable YAML file committed to the repository
+// (default .secui/ledger.yaml), one record per finding, sorted by id.
+//
+// Every Decide writes the file at once: it takes an advisory lock on
+// "<ledger>.lock", re-reads the file, merges the change record by record,
+// writes a temporary file in the same directory, fsyncs it, renames it over
+// the ledger and fsyncs the directory. A crash at any moment leaves either
+// the old or the new file; two secui processes never lose each other's
+// decisions.
+//
+// Apply matches decisions to the findings of a scan: by exact finding ID
+// first, then by any identity key the finding shares with the decision
+// (Finding.Keys, "<layer>:<hash>"), reporting the layer that matched.
+package ledger
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/secui/secui/findings"
+)
+
+// DefaultPath is the ledger location relative to the repository root.
+const DefaultPath = ".secui/ledger.yaml"
+
+// SchemaVersion is the ledger file schema version written in its header.
+const SchemaVersion = 1
+
+// Reason is why a finding is suppressed.
+type Reason string
+
+// Suppression reasons (the taxonomy).
+const (
+	FalsePositive Reason = "false-positive"
+	AcceptedRisk  Reason = "accepted-risk"
+	UsedInTests   Reason = "used-in-tests"
+	Mitigated     Reason = "mitigated"
+	WontFix       Reason = "wont-fix"
+)
+
+// Reasons lists every suppression reason.
+var Reasons = []Reason{FalsePositive, AcceptedRisk, UsedInTests, Mitigated, WontFix}
+
+var reasonAliases = map[string]Reason{
+	"false-positive": FalsePositive, "falsepositive": FalsePositive, "fp": FalsePositive, "false positive": FalsePositive,
+	"accepted-risk": AcceptedRisk, "risk": AcceptedRisk, "accepted risk": AcceptedRisk,
+	"used-in-tests": UsedInTests, "test": UsedInTests, "tests": UsedInTests, "used in tests": UsedInTests,
+	"mitigated": Mitigated, "mitigated-elsewhere": Mitigated,
+	"wont-fix": WontFix, "won't-fix": WontFix, "wontfix": WontFix, "won't fix": WontFix,
+}
+
+// ParseReason reads a reason name (a few aliases such as "fp" and "wontfix"
+// are accepted).
+func ParseReason(s string) (Reason, error) {
+	if r, ok := reasonAliases[strings.ToLower(strings.TrimSpace(s))]; ok {
+		return r, nil
+	}
+	return "", fmt.Errorf("unknown reason %q (want one of %s)", s, reasonList())
+}
+
+func reasonList() string {
+	s := make([]string, len(Reasons))
+	for i, r := range Reasons {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Actions accepted by Decide.
+const (
+	ActSuppress = "suppress"
+	ActAccept   = "accept"
+	ActReopen   = "reopen"
+	ActFixed    = "fixed"
+	ActLink     = "link" // add tracker links (Request.Tickets) without changing the state
+)
+
+// Decision is the ledger record of one finding: its current state and the
+// history of events that led there.
+type Decision struct {
+	ID            string // the finding's ID when decided
+	State         findings.State
+	Reason        Reason // suppressions only
+	Justification string // suppressions only
+	Note          string // accept / reopen / fixed note
+	Author        string // "Name <email>" of the latest decision
+	Time          time.Time
+	Expires       *time.Time // suppression expiry (date, UTC midnight)
+	Due           *time.Time // accept due date (date, UTC midnight)
+	Keys          []string   // identity keys of the finding, strongest first
+	Tool          string     // for reviewers
+	Rule          string
+	Path          string
+	Tickets       []string // tracker links (SARIF workItemUris)
+	History       []Event  // oldest first
+
+	// Line is the 1-based line of the record in the ledger file (0 unknown).
+	Line int
+}
+
+// Event is one step of a decision's history.
+type Event struct {
+	Time          time.Time
+	Author        string
+	Action        string // suppress, accept, reopen, fixed, link
+	State         findings.State
+	Reason        Reason
+	Justification string
+	Note          string
+	Expires       *time.Time
+	Due           *time.Time
+}
+
+// Expired reports whether d is a suppression whose expiry has passed at now.
+func (d *Decision) Expired(now time.Time) bool {
+	return d.State == findings.StateSuppressed && d.Expires != nil && !now.Before(*d.Expires)
+}
+
+// Overdue reports whether d is an accepted finding past its due date at now.
+func (d *Decision) Overdue(now time.Time) bool {
+	return d.State == findings.StateAccepted && d.Due != nil && !now.Before(*d.Due)
+}
+
+// Unjustified returns why a suppression's justification is not acceptable
+// (nil when it is, or when d is not a suppression).
+func (d *Decision) Unjustified() error {
+	if d.State != findings.StateSuppressed {
+		return nil
+	}
+	if d.Reason == "" {
+		return errors.New("suppression without a reason")
+	}
+	return ValidateJustification(d.Justification)
+}
+
+// latest returns the time of the most recent event (or Time).
+func (d *Decision) latest() time.Time {
+	t := d.Time
+	for _, e := range d.History {
+		if e.Time.After(t) {
+			t = e.Time
+		}
+	}
+	return t
+}
+
+func (d *Decision) clone() *Decision {
+	c := *d
+	c.Keys = slices.Clone(d.Keys)
+	c.Tickets = slices.Clone(d.Tickets)
+	c.History = slices.Clone(d.History)
+	return &c
+}
+
+var placeholders = map[string]bool{
+	"fp": true, "n/a": true, "na": true, "todo": true, "tbd": true, "test": true, "tests": true,
+	"false positive": true, "falsepositive": true, "not an issue": true, "no issue": true,
+	"wip": true, "fixme": true, "xxx": true, "none": true, "ok": true, "okay": true, "ignore": true,
+	"ignored": true, "whatever": true, "asdf": true, "nothing": true, "later": true, "fix later": true,
+	"accepted risk": true, "accepted": true, "wont fix": true, "won't fix": true, "mitigated": true,
+	"used in tests": true, "safe": true, "not applicable": true, "no": true, "yes": true, "lorem ipsum": true,
+	"see above": true, "see ticket": true, "trust me": true, "it is fine": true, "its fine": true, "it's fine": true,
+	"this is fine": true, "not a bug": true,
+}
+
+// MinJustification is the minimum length (in letters and digits) of a
+// suppression justification.
+const MinJustification = 10
+
+// ValidateJustification rejects empty, short (< MinJustification letters),
+// single-word and placeholder ("fp", "n/a", "todo", "false positive" ...)
+// justifications.
+func ValidateJustification(s string) error {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return errors.New("justification is required for a suppression")
+	}
+	norm := strings.Join(strings.FieldsFunc(strings.ToLower(t), func(r rune) bool {
+		return unicode.IsSpace(r) || r == '.' || r == '!' || r == '-' || r == '_' || r == ',' || r == ';' || r == ':'
+	}), " ")
+	if placeholders[norm] {
+		return fmt.Errorf("justification %q is a placeholder: say why the finding does not need a fix", t)
+	}
+	n := 0
+	for _, r := range t {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	if n < MinJustification {
+		return fmt.Errorf("justification %q is too short (at least %d letters): say why the finding does not need a fix", t, MinJustification)
+	}
+	if len(strings.Fields(t)) < 2 {
+		return fmt.Errorf("justification %q is a single word: say why the finding does not need a fix", t)
+	}
+	return nil
+}
+
+// Match says which decision applies to a finding and how it was found.
+type Match struct {
+	Decision *Decision
+	// Layer is "id" for an exact ID match, otherwise the identity layer of the
+	// shared key ("fingerprint", "partial-fingerprint", "content", "fallback", "vulnerability").
+	Layer string
+	Exact bool
+	// Expired is set when the decision is a suppression past its expiry (the
+	// finding is open again).
+	Expired bool
+}
+
+// Applied is the result of Apply.
+type Applied struct {
+	ByFinding map[*findings.Finding]Match
+	Orphans   []*Decision // decisions matching no finding (sorted by id)
+	Expired   []*Decision // suppressions past expiry (matched or not)
+	Overdue   []*Decision // accepted findings past their due date
+	// Matched maps a decision ID to the finding it matched.
+	Matched map[string]*findings.Finding
+}
+
+// keyLayer is the identity layer of a key ("content:ab12..." -> "content").
+func keyLayer(k string) string {
+	if i := strings.IndexByte(k, ':'); i > 0 {
+		return k[:i]
+	}
+	return "key"
+}
+
+// Apply matches the ledger's decisions to fs at time now and sets each
+// finding's State (StateOpen for findings without a decision, or whose
+// suppression expired). Exact ID matches come first; a decision then matches
+// at most one more finding through a shared key, strongest key first.
+func (l *Ledger) Apply(fs []*findings.Finding, now time.Time) *Applied {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return apply(l.sorted(), fs, now)
+}
+
+func apply(ds []*Decision, fs []*findings.Finding, now time.Time) *Applied {
+	a := &Applied{ByFinding: make(map[*findings.Finding]Match), Matched: make(map[string]*findings.Finding)}
+	byID := make(map[string]*Decision, len(ds))
+	byKey := make(map[string]*Decision, len(ds)*2)
+	for _, d := range ds {
+		byID[d.ID] = d
+		for _, k := range d.Keys {
+			if _, dup := byKey[k]; !dup {
+				byKey[k] = d
+			}
+		}
+	}
+	set := func(f *findings.Finding, d *Decision, layer string) {
+		m := Match{Decision: d, Layer: layer, Exact: layer == "id"}
+		f.State = d.State
+		if d.Expired(now) {
+			m.Expired = true
+			f.State = findings.StateOpen
+		}
+		a.ByFinding[f] = m
+		a.Matched[d.ID] = f
+	}
+	var rest []*findings.Finding
+	for _, f := range fs {
+		f.State = findings.StateOpen
+		if d := byID[f.ID]; d != nil {
+			if _, used := a.Matched[d.ID]; !used {
+				set(f, d, "id")
+				continue
+			}
+		}
+		rest = append(rest, f)
+	}
+	for _, f := range rest {
+		for _, k := range f.Keys {
+			d := byKey[k]
+			if d == nil {
+				continue
+			}
+			if _, used := a.Matched[d.ID]; used {
+				continue
+			}
+			set(f, d, keyLayer(k))
+			break
+		}
+	}
+	for _, d := range ds {
+		if _, ok := a.Matched[d.ID]; !ok {
+			a.Orphans = append(a.Orphans, d)
+		}
+		if d.Expired(now) {
+			a.Expired = append(a.Expired, d)
+		}
+		if d.Overdue(now) {
+			a.Overdue = append(a.Overdue, d)
+		}
+	}
+	return a
+}
+
+// ParseExpiry reads an expiry or due date: "YYYY-MM-DD" or a duration from
+// now such as "90d", "12w", "6mo", "1y". The result is a UTC midnight.
+func ParseExpiry(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	var n int
+	var unit string
+	if _, err := fmt.Sscanf(s, "%d%s", &n, &unit); err != nil || n <= 0 {
+		return time.Time{}, fmt.Errorf("bad date %q (want YYYY-MM-DD or a duration like 90d, 12w, 6mo, 1y)", s)
+	}
+	d := now.UTC()
+	switch strings.ToLower(unit) {
+	case "d", "day", "days":
+		d = d.AddDate(0, 0, n)
+	case "w", "week", "weeks":
+		d = d.AddDate(0, 0, 7*n)
+	case "mo", "month", "months":
+		d = d.AddDate(0, n, 0)
+	case "y", "year", "years":
+		d = d.AddDate(n, 0, 0)
+	default:
+		return time.Time{}, fmt.Errorf("bad date %q (want YYYY-MM-DD or a duration like 90d, 12w, 6mo, 1y)", s)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC), nil
+}
