@@ -295,11 +295,39 @@ type column struct {
 var tableColumns = []column{
 	{"SEV", 10, 10, func(f *findings.Finding) string { return f.Severity.Letter() + " " + f.Severity.String() }},
 	{"STAGE", 7, 7, func(f *findings.Finding) string { return f.Stage.String() }},
-	{"TOOL", 6, 14, func(f *findings.Finding) string { return f.ToolName() }},
+	{"TOOL", 6, 16, toolCell},
 	{"RULE", 6, 28, func(f *findings.Finding) string { return f.RuleID() }},
-	{"LOCATION", 10, 40, func(f *findings.Finding) string { return f.Loc.String() }},
+	{"LOCATION", 10, 40, locationCell},
 	{"MESSAGE", 10, 0, func(f *findings.Finding) string { return f.Message }},
 	{"STATE", 5, 10, stateCell},
+}
+
+// toolCell is the tool name, "+N" when other tools reported the same finding.
+func toolCell(f *findings.Finding) string {
+	name := f.ToolName()
+	others := 0
+	seen := map[string]bool{strings.ToLower(name): true}
+	for _, s := range f.Sources {
+		if s.Tool != nil && !seen[strings.ToLower(s.Tool.Name)] {
+			seen[strings.ToLower(s.Tool.Name)] = true
+			others++
+		}
+	}
+	if others > 0 {
+		return fmt.Sprintf("%s+%d", name, others)
+	}
+	return name
+}
+
+// locationCell is path:line, or just the path when the region is the
+// placeholder 1:1-1:1 that SCA and image scanners write when they have no
+// line (a line number in a container image name means nothing).
+func locationCell(f *findings.Finding) string {
+	l := f.Loc
+	if l.Line == 1 && l.Col <= 1 && l.EndLine <= 1 && l.EndCol <= 1 {
+		return l.Path
+	}
+	return l.String()
 }
 
 // stateCell is the triage state, with SARIF-input suppression shown apart.
