@@ -50,9 +50,12 @@ func Parse(name string, data []byte) ([]*Decision, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &ValidationError{Issues: []Issue{yamlIssue(name, err)}}
+	doc, ok := fastParse(data)
+	if !ok {
+		doc = new(yaml.Node)
+		if err := yaml.Unmarshal(data, doc); err != nil {
+			return nil, &ValidationError{Issues: []Issue{yamlIssue(name, err)}}
+		}
 	}
 	v := &validator{file: name}
 	if len(doc.Content) == 0 {
