@@ -1,8 +1,6 @@
 package config
 
 import (
-	"os"
-	"time"
 	"strings"
 	"testing"
 )
@@ -15,8 +13,6 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("ui: {keys: {q: [a, *b]}}\n"))
 	f.Add([]byte("check: {stages: {build: off}}\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		tm := time.AfterFunc(3*time.Second, func() { os.WriteFile("/tmp/slow-input", b, 0o644) })
-		defer tm.Stop()
 		s := parseSource("f.yaml", b)
 		c := Default()
 		d := &decoder{file: "f.yaml"}

@@ -55,6 +55,9 @@ func ParseRemoteURL(raw string) (host, owner, repo string, err error) {
 		if at := strings.LastIndex(hostPart, "@"); at >= 0 {
 			hostPart = hostPart[at+1:]
 		}
+		if first, _, _ := strings.Cut(s[colon+1:], "/"); strings.Contains(first, "@") {
+			return "", "", "", fmt.Errorf("remote URL %q: malformed user info", RedactURL(s))
+		}
 		if len(hostPart) == 1 && (s[colon+1:] == "" || s[colon+1] == '\\' || s[colon+1] == '/') {
 			return "", "", "", fmt.Errorf("remote URL %q: local path, not a hosted remote", RedactURL(s))
 		}
@@ -138,7 +141,17 @@ func IsGitHubHost(host string) bool {
 func RedactURL(raw string) string {
 	s := strings.TrimSpace(raw)
 	i := strings.Index(s, "://")
-	if i <= 0 {
+	if i < 0 {
+		// Not URL syntax. scp-like forms cannot carry a password, but a
+		// malformed "user:pw@host:path" can: drop anything up to an '@'
+		// that follows a ':' in the first path segment.
+		seg := s
+		if j := strings.Index(seg, "/"); j >= 0 {
+			seg = seg[:j]
+		}
+		if at := strings.LastIndex(seg, "@"); at >= 0 && strings.Contains(seg[:at], ":") {
+			return s[at+1:]
+		}
 		return s
 	}
 	// Find the authority without relying on url.Parse (which rejects some

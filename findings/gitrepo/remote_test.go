@@ -86,6 +86,7 @@ func TestParseRemoteURLErrors(t *testing.T) {
 		"https://github.com/o/../r",
 		"https://github.com/o/r\x1b[31m",
 		"https://user:secret@github.com:notaport/o/r",
+		"user:secret@github.com:o/r.git",
 	}
 	for _, b := range bad {
 		if h, o, r, err := ParseRemoteURL(b); err == nil {
