@@ -18,28 +18,17 @@ const parallelMin = 8192
 // order of fs. It matches chunks of fs in parallel (runtime.GOMAXPROCS
 // goroutines) and returns ctx.Err() soon after ctx is cancelled. A nil or
 // empty query selects everything. Nil findings never match.
+//
+// Each finding is matched by one goroutine, so a single call is safe even if
+// free-text blobs (Finding.SearchText) are not built yet. Calls that run at
+// the same time on the same findings need the blobs built beforehand, which
+// findings.Load does.
 func Filter(ctx context.Context, fs []*findings.Finding, q *Query) ([]int32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if q == nil {
-		q = &Query{}
-	}
-	hasText := false
-	for i := range q.terms {
-		hasText = hasText || q.terms[i].field == fText
-	}
-	if hasText {
-		// SearchText builds its blob lazily; build every blob here, on one
-		// goroutine, so the workers below only read them.
-		for i, f := range fs {
-			if i%checkEvery == 0 && ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if f != nil {
-				f.SearchText()
-			}
-		}
+		q = newQuery(nil)
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if len(fs) < parallelMin || workers < 2 {
@@ -77,15 +66,13 @@ func Filter(ctx context.Context, fs []*findings.Finding, q *Query) ([]int32, err
 
 // filterRange matches fs[lo:hi] on the calling goroutine.
 func filterRange(ctx context.Context, fs []*findings.Finding, q *Query, lo, hi int, out []int32) ([]int32, error) {
-	var memos []memo
+	memos := make([]*memo, len(q.terms))
 	for i := range q.terms {
-		var m memo
 		if q.terms[i].needsMemo() {
-			m = memo{}
+			memos[i] = newMemo()
 		}
-		memos = append(memos, m)
 	}
-	terms := q.terms
+	terms, order := q.terms, q.order
 	done := ctx.Done()
 next:
 	for i := lo; i < hi; i++ {
@@ -100,7 +87,7 @@ next:
 		if f == nil {
 			continue
 		}
-		for j := range terms {
+		for _, j := range order {
 			t := &terms[j]
 			if t.match(f, memos[j]) == t.neg {
 				continue next

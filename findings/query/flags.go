@@ -20,7 +20,7 @@ type Flags struct {
 // `--severity: unknown severity "hgh" (want ...)`; errors in Text are
 // prefixed with "--query: ".
 func FromFlags(fl Flags) (*Query, error) {
-	q := &Query{}
+	var terms []term
 	lists := []struct {
 		flag string
 		f    field
@@ -47,9 +47,10 @@ func FromFlags(fl Flags) (*Query, error) {
 			}
 		}
 		if len(t.items) > 0 {
-			q.terms = append(q.terms, t)
+			terms = append(terms, t)
 		}
 	}
+	q := newQuery(terms)
 	if strings.TrimSpace(fl.Text) != "" {
 		tq, err := Parse(fl.Text)
 		if err != nil {

@@ -3,6 +3,7 @@ package query
 import (
 	"path"
 	"strings"
+	"unsafe"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/secui/secui/findings"
@@ -18,7 +19,7 @@ func (q *Query) Match(f *findings.Finding) bool {
 	if q == nil {
 		return true
 	}
-	for i := range q.terms {
+	for _, i := range q.order {
 		t := &q.terms[i]
 		if t.match(f, nil) == t.neg {
 			return false
@@ -28,11 +29,25 @@ func (q *Query) Match(f *findings.Finding) bool {
 }
 
 // memo caches the result of a string-pattern term per distinct value. One
-// memo belongs to one goroutine.
-type memo map[string]bool
+// memo belongs to one goroutine. Findings of the same tool or rule share the
+// name string, so the last-value check is usually a pointer comparison.
+//
+// The loader interns strings (a file's findings share one path string), so
+// values are first looked up by the address of their bytes, which is cheaper
+// than hashing them and does not read them; the by-content map catches equal
+// strings stored apart.
+type memo struct {
+	last    string
+	lastVal bool
+	valid   bool
+	ptr     map[*byte]bool
+	m       map[string]bool
+}
+
+func newMemo() *memo { return &memo{ptr: map[*byte]bool{}, m: map[string]bool{}} }
 
 // match evaluates t (ignoring negation). m, if non-nil, caches pattern results.
-func (t *term) match(f *findings.Finding, m memo) bool {
+func (t *term) match(f *findings.Finding, m *memo) bool {
 	switch t.field {
 	case fText:
 		return strings.Contains(f.SearchText(), t.text)
@@ -112,46 +127,137 @@ func pred(f *findings.Finding, p uint8) bool {
 
 // matchString matches s against t's patterns, using m as a cache when the
 // term has globs (a glob costs far more than a map lookup).
-func (t *term) matchString(s string, m memo) bool {
+func (t *term) matchString(s string, m *memo) bool {
 	if m != nil {
-		if r, ok := m[s]; ok {
-			return r
+		if m.valid && s == m.last {
+			return m.lastVal
 		}
-		r := t.matchPats(s)
-		m[s] = r
+		if s == "" {
+			return t.matchPats(s)
+		}
+		p := unsafe.StringData(s)
+		r, ok := m.ptr[p]
+		if !ok {
+			if r, ok = m.m[s]; !ok {
+				r = t.matchPats(s)
+				m.m[s] = r
+			}
+			m.ptr[p] = r
+		}
+		m.last, m.lastVal, m.valid = s, r, true
 		return r
 	}
 	return t.matchPats(s)
 }
 
 func (t *term) matchPats(s string) bool {
-	ls := lower(s)
+	if !isASCII(s) {
+		s = strings.ToLower(s) // the fold helpers below handle ASCII only
+	}
 	flat := ""
 	for i := range t.pats {
 		p := &t.pats[i]
-		switch {
-		case !p.glob && p.exact:
-			if ls == p.s {
+		switch p.kind {
+		case pkExact:
+			if len(s) == len(p.s) && eqFold(s, p.s) {
 				return true
 			}
-		case !p.glob:
-			if strings.Contains(ls, p.s) {
+		case pkContains:
+			if containsFold(s, p.s) {
 				return true
 			}
-		case t.field == fPath:
-			if doublestar.MatchUnvalidated(p.s, ls) {
+		case pkPrefix:
+			if hasPrefixFold(s, p.s) {
 				return true
 			}
-			if p.base && doublestar.MatchUnvalidated(p.s, path.Base(ls)) {
+		case pkSuffix:
+			if hasSuffixFold(s, p.s) {
 				return true
 			}
-		default:
+		case pkDir:
+			if hasPrefixFold(s, p.s) && (len(s) == len(p.s) || s[len(p.s)] == '/') {
+				return true
+			}
+		case pkTail:
+			if hasSuffixFold(s, p.s) && (len(s) == len(p.s) || s[len(s)-len(p.s)-1] == '/') {
+				return true
+			}
+		case pkSegment:
+			if segmentFold(s, p.s) {
+				return true
+			}
+		case pkGlob:
+			ls := lower(s)
+			if t.field == fPath {
+				if doublestar.MatchUnvalidated(p.s, ls) || (p.base && doublestar.MatchUnvalidated(p.s, path.Base(ls))) {
+					return true
+				}
+				continue
+			}
 			if flat == "" {
 				flat = strings.ReplaceAll(ls, "/", flatSep)
 			}
 			if doublestar.MatchUnvalidated(p.s, flat) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// eqFold reports whether ASCII a equals lower-case b, ignoring case.
+// len(a) must equal len(b).
+func eqFold(a, b string) bool {
+	for i := 0; i < len(b); i++ {
+		c := a[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func hasPrefixFold(s, p string) bool { return len(s) >= len(p) && eqFold(s[:len(p)], p) }
+
+func hasSuffixFold(s, p string) bool { return len(s) >= len(p) && eqFold(s[len(s)-len(p):], p) }
+
+// containsFold reports whether ASCII s contains lower-case sub, ignoring case.
+func containsFold(s, sub string) bool {
+	if sub == "" {
+		return true
+	}
+	c0 := sub[0]
+	u0 := c0
+	if 'a' <= c0 && c0 <= 'z' {
+		u0 -= 'a' - 'A'
+	}
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if c := s[i]; (c == c0 || c == u0) && eqFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// segmentFold reports whether path s has the directory segment(s) seg
+// (s == seg, s starts with seg + "/", or contains "/" + seg + "/").
+func segmentFold(s, seg string) bool {
+	n := len(seg)
+	for i := 0; i+n <= len(s); i++ {
+		if (i == 0 || s[i-1] == '/') && (i+n == len(s) || s[i+n] == '/') && eqFold(s[i:i+n], seg) {
+			return true
 		}
 	}
 	return false
@@ -176,9 +282,25 @@ func (t *term) needsMemo() bool {
 		return false
 	}
 	for _, p := range t.pats {
-		if p.glob {
+		if p.kind == pkGlob {
 			return true
 		}
 	}
 	return false
+}
+
+// cost ranks terms for evaluation order: cheapest first, so that most
+// findings are rejected before the string and text terms run.
+func (t *term) cost() int {
+	switch t.field {
+	case fSev, fStage, fState, fCat, fIs, fHas:
+		return 0
+	case fID, fCWE:
+		return 1
+	case fTool, fRule, fVuln, fPkg:
+		return 2
+	case fPath:
+		return 3
+	}
+	return 4 // free text
 }

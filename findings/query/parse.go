@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -84,12 +85,66 @@ var hasNames = map[string]uint8{
 	"cwe": hasCWE, "vuln": hasVuln, "cve": hasVuln, "pkg": hasPkg, "package": hasPkg,
 }
 
+// patKind is how a pattern matches. Common globs compile to the cheap kinds.
+type patKind uint8
+
+const (
+	pkExact    patKind = iota // s == v
+	pkContains                // v contains s
+	pkPrefix                  // v starts with s
+	pkSuffix                  // v ends with s
+	pkDir                     // v == s or v starts with s + "/"  (path "dir/**")
+	pkTail                    // v == s or v ends with "/" + s  (path "**/name")
+	pkSegment                 // v == s, starts with s + "/", or contains "/" + s + "/" (path "**/dir/**")
+	pkGlob                    // doublestar glob (cached per value in Filter)
+)
+
 // pattern is one compiled string matcher (tool, rule, path, vuln, pkg).
+// All strings are lower-case; matching folds case.
 type pattern struct {
-	s     string // lower-cased; for flat globs "/" is replaced by flatSep
-	glob  bool
-	exact bool // non-glob: whole-string match rather than substring
-	base  bool // path glob without "/": also match the file name
+	kind patKind
+	s    string // for pkGlob on non-path fields "/" is replaced by flatSep
+	base bool   // pkGlob path glob without "/": also match the file name
+}
+
+// compilePattern compiles a lower-cased value of field f.
+func compilePattern(f field, lv string) (pattern, error) {
+	if !strings.ContainsAny(lv, globMeta) {
+		if f == fRule || f == fVuln {
+			return pattern{kind: pkExact, s: lv}, nil
+		}
+		return pattern{kind: pkContains, s: lv}, nil
+	}
+	if !doublestar.ValidatePattern(lv) {
+		return pattern{}, fmt.Errorf("bad glob %q", lv)
+	}
+	plain := func(x string) bool { return x != "" && !strings.ContainsAny(x, globMeta+`\`) }
+	if f == fPath {
+		switch {
+		case strings.HasSuffix(lv, "/**") && strings.HasPrefix(lv, "**/") && len(lv) > 6 && plain(lv[3:len(lv)-3]) && !strings.Contains(lv[3:len(lv)-3], "/"):
+			return pattern{kind: pkSegment, s: lv[3 : len(lv)-3]}, nil
+		case strings.HasSuffix(lv, "/**") && plain(lv[:len(lv)-3]):
+			return pattern{kind: pkDir, s: lv[:len(lv)-3]}, nil
+		case strings.HasPrefix(lv, "**/*") && plain(lv[4:]) && !strings.Contains(lv[4:], "/"):
+			return pattern{kind: pkSuffix, s: lv[4:]}, nil
+		case strings.HasPrefix(lv, "*") && plain(lv[1:]) && !strings.Contains(lv[1:], "/"):
+			return pattern{kind: pkSuffix, s: lv[1:]}, nil // *.go: any file name ending in .go
+		case strings.HasPrefix(lv, "**/") && plain(lv[3:]):
+			return pattern{kind: pkTail, s: lv[3:]}, nil
+		}
+		return pattern{kind: pkGlob, s: lv, base: !strings.Contains(lv, "/")}, nil
+	}
+	// Flat fields: "*" matches anything, "/" included.
+	if n := len(lv); n > 2 && lv[0] == '*' && lv[n-1] == '*' && plain(lv[1:n-1]) {
+		return pattern{kind: pkContains, s: lv[1 : n-1]}, nil
+	}
+	if n := len(lv); n > 1 && lv[n-1] == '*' && plain(lv[:n-1]) {
+		return pattern{kind: pkPrefix, s: lv[:n-1]}, nil
+	}
+	if n := len(lv); n > 1 && lv[0] == '*' && plain(lv[1:]) {
+		return pattern{kind: pkSuffix, s: lv[1:]}, nil
+	}
+	return pattern{kind: pkGlob, s: strings.ReplaceAll(lv, "/", flatSep)}, nil
 }
 
 // flatSep stands in for "/" in globs on non-path fields, so "*" crosses it.
@@ -113,6 +168,17 @@ type term struct {
 // The nil *Query matches everything.
 type Query struct {
 	terms []term
+	order []int // evaluation order of terms (cheapest first)
+}
+
+// newQuery builds a query from terms and works out the evaluation order.
+func newQuery(terms []term) *Query {
+	q := &Query{terms: terms, order: make([]int, len(terms))}
+	for i := range q.order {
+		q.order[i] = i
+	}
+	slices.SortStableFunc(q.order, func(a, b int) int { return terms[a].cost() - terms[b].cost() })
+	return q
 }
 
 // Parse reads a query (see the package documentation for the grammar).
@@ -122,15 +188,15 @@ func Parse(s string) (*Query, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &Query{}
+	var terms []term
 	for _, tk := range toks {
 		t, err := compileToken(tk)
 		if err != nil {
 			return nil, err
 		}
-		q.terms = append(q.terms, t)
+		terms = append(terms, t)
 	}
-	return q, nil
+	return newQuery(terms), nil
 }
 
 // qrune is a rune of a term with its column and whether it was quoted.
@@ -402,19 +468,9 @@ func (t *term) addItem(v string) error {
 		t.preds = append(t.preds, p)
 		t.items = append(t.items, isCanon[p])
 	case fTool, fRule, fPath, fVuln, fPkg:
-		p := pattern{s: lv}
-		if strings.ContainsAny(lv, globMeta) {
-			if !doublestar.ValidatePattern(lv) {
-				return fmt.Errorf("bad glob %q", v)
-			}
-			p.glob = true
-			if t.field == fPath {
-				p.base = !strings.Contains(lv, "/")
-			} else {
-				p.s = strings.ReplaceAll(lv, "/", flatSep)
-			}
-		} else {
-			p.exact = t.field == fRule || t.field == fVuln
+		p, err := compilePattern(t.field, lv)
+		if err != nil {
+			return fmt.Errorf("bad glob %q", v)
 		}
 		t.pats = append(t.pats, p)
 		t.items = append(t.items, lv)
@@ -478,14 +534,14 @@ func quoteIf(s string, text bool) string {
 
 // And returns the conjunction of q and o. Either may be nil.
 func (q *Query) And(o *Query) *Query {
-	n := &Query{}
+	var terms []term
 	if q != nil {
-		n.terms = append(n.terms, q.terms...)
+		terms = append(terms, q.terms...)
 	}
 	if o != nil {
-		n.terms = append(n.terms, o.terms...)
+		terms = append(terms, o.terms...)
 	}
-	return n
+	return newQuery(terms)
 }
 
 // IsEmpty reports whether q has no terms (it matches everything).

@@ -231,8 +231,8 @@ func TestMatch(t *testing.T) {
 		{"sev:high+ stage:code -tool:gosec", []int{1}},
 		{"tool:gosec -path:**/*_test.go", []int{0}},
 		{"log4j-core@2.14", []int{2}}, // free text covers the package
-		{"cwe-89", []int{1}},           // and CWEs
-		{"token_test", []int{3}},       // and the path
+		{"cwe-89", []int{1}},          // and CWEs
+		{"token_test", []int{3}},      // and the path
 	}
 	for _, tt := range tests {
 		if got := matching(t, tt.q); !slices.Equal(got, tt.want) {
@@ -562,5 +562,48 @@ func TestSummarize(t *testing.T) {
 	}
 	if s := Summarize(fs, []int32{}); s.Total != 0 {
 		t.Errorf("empty idx total = %d", s.Total)
+	}
+}
+
+// TestFastPatternsAgreeWithGlob checks that globs compiled to cheap string
+// tests match exactly what doublestar matches.
+func TestFastPatternsAgreeWithGlob(t *testing.T) {
+	paths := []string{"", "vendor", "vendor/x.go", "a/vendor/b/c.go", "a/vendorx/b.go", "xvendor/a.go", "a/b/vendor",
+		"Vendor/X.GO", "main.go", "cmd/main.go", "cmd/main.go.orig", "cmd", "cmdx/a", "a/cmd/main.go", "a.go/b", "x/.go",
+		"internal/auth/token_test.go", "internal/auth/Token_Test.go", "deep/a/b/c/d_test.go", "é/ü_test.go"}
+	pathPats := []string{"vendor/**", "**/vendor/**", "**/*.go", "*.go", "*_test.go", "**/main.go", "cmd/**", "**/cmd",
+		"internal/auth/**", "**/*_test.go"}
+	for _, pat := range pathPats {
+		p, err := compilePattern(fPath, pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.kind == pkGlob {
+			t.Errorf("%q did not compile to a fast pattern", pat)
+		}
+		slow := term{field: fPath, pats: []pattern{{kind: pkGlob, s: pat, base: !strings.Contains(pat, "/")}}}
+		fast := term{field: fPath, pats: []pattern{p}}
+		for _, s := range paths {
+			if a, b := fast.matchPats(s), slow.matchPats(s); a != b {
+				t.Errorf("path %q on %q: fast %v, glob %v", pat, s, a, b)
+			}
+		}
+	}
+	names := []string{"", "gosec", "Semgrep OSS", "semgrep", "go/sql-injection", "js/sql", "sql", "CVE-2021-1234", "cve-2021", "GHSA-xx"}
+	for _, pat := range []string{"semgrep*", "*sql*", "go/*", "cve-2021-*", "*oss", "*-1234"} {
+		p, err := compilePattern(fRule, pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.kind == pkGlob {
+			t.Errorf("%q did not compile to a fast pattern", pat)
+		}
+		slow := term{field: fRule, pats: []pattern{{kind: pkGlob, s: strings.ReplaceAll(pat, "/", flatSep)}}}
+		fast := term{field: fRule, pats: []pattern{p}}
+		for _, s := range names {
+			if a, b := fast.matchPats(s), slow.matchPats(s); a != b {
+				t.Errorf("rule %q on %q: fast %v, glob %v", pat, s, a, b)
+			}
+		}
 	}
 }
