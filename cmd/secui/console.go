@@ -1,14 +1,47 @@
 package main
 
 import (
-	"fmt"
+	"context"
+	"errors"
+	"io"
+	"os"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+
+	"github.com/secui/secui/findings"
+	"github.com/secui/secui/tui"
 )
 
-// runConsole opens the interactive console. This is a stub: helper "tui"
-// replaces this file with the real console (tui.Run).
+// runConsole opens the interactive console (tui.Run) on the environment's
+// findings. Loading happens inside the console, file by file, so it opens at
+// once; load errors are shown in its status line instead of on stderr.
 func runConsole(cmd *cobra.Command, e *env) error {
-	fmt.Fprintln(e.Out, "interactive console not built yet")
-	return nil
+	if !term.IsTerminal(os.Stdout.Fd()) || !term.IsTerminal(os.Stdin.Fd()) {
+		return usageErr("the console needs a terminal; use `secui list` (or --json) for scripts")
+	}
+	quiet := *e
+	quiet.Err = io.Discard // the console shows load errors itself
+	load := func(ctx context.Context, onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
+		set, err := quiet.loadWith(ctx, onFile)
+		var xe *exitError
+		if set != nil && errors.As(err, &xe) && xe.code == exitNoInput {
+			// every file failed: the console lists the errors and stays open
+			return set, nil
+		}
+		return set, err
+	}
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return tui.Run(ctx, tui.Options{
+		Root:    e.Root,
+		Repo:    e.Repo,
+		Config:  e.Config,
+		Paths:   e.Paths,
+		Load:    load,
+		Query:   e.QueryText,
+		NoColor: e.NoColor,
+	})
 }

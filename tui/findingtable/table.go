@@ -98,7 +98,7 @@ func (m *Model) SetData(fs []*findings.Finding, idx []int32, groups []Group) {
 	switch {
 	case prev != nil:
 		for i, r := range m.rows {
-			if r >= 0 && fs[r] == prev {
+			if r >= 0 && (fs[r] == prev || fs[r].ID == prev.ID) {
 				m.cursor = i
 				break
 			}
@@ -264,6 +264,9 @@ func (m *Model) SetCollapsed(collapse bool) {
 	}
 	m.clamp()
 }
+
+// IsCollapsed reports whether the group with key is folded.
+func (m Model) IsCollapsed(key string) bool { return m.collapsed[key] }
 
 // ToggleMark toggles the bulk-selection mark of the finding under the cursor.
 func (m *Model) ToggleMark() {

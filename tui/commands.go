@@ -1,0 +1,291 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/glamour/v2"
+
+	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/query"
+	"github.com/secui/secui/tui/detail"
+	"github.com/secui/secui/tui/findingtable"
+	"github.com/secui/secui/tui/safe"
+)
+
+// LoadFunc loads findings, calling onFile after each input file (see Options.Load).
+type LoadFunc func(ctx context.Context, onFile func(file string, fs []*findings.Finding, err error)) (*findings.Set, error)
+
+// startLoadCmd runs load in a goroutine that feeds ch: one loadBatchMsg per
+// file, then a loadDoneMsg; the UI re-arms waitCmd after each message.
+func startLoadCmd(ctx context.Context, load LoadFunc, ch chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		go func() {
+			defer close(ch)
+			send := func(msg tea.Msg) {
+				select {
+				case ch <- msg:
+				case <-ctx.Done():
+				}
+			}
+			set, err := load(ctx, func(file string, fs []*findings.Finding, err error) {
+				// Copy while the engine is still waiting on us: it merges and
+				// updates its own findings after the callback returns, and the
+				// copies are what the UI reads until the final set arrives.
+				cp := make([]*findings.Finding, len(fs))
+				for i, f := range fs {
+					f.SearchText()
+					c := *f
+					cp[i] = &c
+				}
+				send(loadBatchMsg{file: file, fs: cp, err: err})
+			})
+			if set != nil {
+				for _, f := range set.Findings {
+					f.SearchText() // built here, so concurrent filters only read it
+				}
+			}
+			send(loadDoneMsg{set: set, err: err})
+		}()
+		return waitCmd(ch)()
+	}
+}
+
+// waitCmd waits for the next loading message.
+func waitCmd(ch chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		msg, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return msg
+	}
+}
+
+// filterJob is everything a filter run needs, captured by value.
+type filterJob struct {
+	gen        int
+	fs         []*findings.Finding
+	q          *query.Query
+	suppressed bool // show the suppressed lanes instead of the live findings
+	sort       query.SortKey
+	group      query.GroupBy
+}
+
+// Lane keys of the suppressed view.
+const (
+	laneHere     = "suppressed-here"
+	laneAccepted = "sarif-accepted"
+	laneReview   = "sarif-under-review"
+	laneRejected = "sarif-rejected"
+)
+
+// hiddenByDefault reports whether f is kept out of the default view.
+func hiddenByDefault(f *findings.Finding) bool {
+	return f.State == findings.StateSuppressed || f.InputSup.Hidden()
+}
+
+func lane(f *findings.Finding) string {
+	switch {
+	case f.State == findings.StateSuppressed:
+		return laneHere
+	case f.InputSup == findings.InAccepted:
+		return laneAccepted
+	case f.InputSup == findings.InUnderReview:
+		return laneReview
+	case f.InputSup == findings.InRejected:
+		return laneRejected
+	}
+	return ""
+}
+
+var laneLabels = map[string]string{
+	laneHere:     "Suppressed here (ledger)",
+	laneAccepted: "Suppressed in the SARIF input: accepted",
+	laneReview:   "Suppressed in the SARIF input: under review",
+	laneRejected: "SARIF suppression rejected (shown as open)",
+}
+
+var laneOrder = []string{laneHere, laneAccepted, laneReview, laneRejected}
+
+// runFilter filters, sorts and groups job.fs. It runs in a Cmd goroutine.
+func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
+	start := time.Now()
+	out := filterDoneMsg{gen: job.gen, fs: job.fs}
+	for _, f := range job.fs {
+		if f.State == findings.StateOpen && !f.InputSup.Hidden() {
+			out.ribbon[min(f.Stage, findings.StageMonitor)][min(f.Severity, findings.SevCritical)]++
+		}
+	}
+	idx, err := query.Filter(ctx, job.fs, job.q)
+	if err != nil {
+		out.err = err
+		return out
+	}
+	n := 0
+	for _, i := range idx {
+		f := job.fs[i]
+		var keep bool
+		if job.suppressed {
+			keep = lane(f) != ""
+		} else {
+			keep = !hiddenByDefault(f)
+		}
+		if keep {
+			idx[n] = i
+			n++
+		}
+	}
+	idx = idx[:n]
+	for _, f := range job.fs {
+		if hiddenByDefault(f) {
+			out.hidden++
+		}
+		if job.suppressed && lane(f) != "" || !job.suppressed && !hiddenByDefault(f) {
+			out.total++
+		}
+	}
+	if ctx.Err() != nil {
+		out.err = ctx.Err()
+		return out
+	}
+	query.Sort(job.fs, idx, job.sort)
+	out.idx = idx
+	switch {
+	case job.suppressed:
+		out.groups = laneGroups(job.fs, idx)
+	case job.group != query.GroupNone:
+		for _, g := range query.GroupFindings(job.fs, idx, job.group) {
+			out.groups = append(out.groups, findingtable.Group{Key: g.Key, Label: groupLabel(job.group, g.Label), Idx: g.Idx, Counts: g.Counts})
+		}
+	}
+	out.elapsed = time.Since(start)
+	return out
+}
+
+func groupLabel(by query.GroupBy, label string) string {
+	return by.String() + ": " + label
+}
+
+func laneGroups(fs []*findings.Finding, idx []int32) []findingtable.Group {
+	by := map[string]*findingtable.Group{}
+	for _, i := range idx {
+		k := lane(fs[i])
+		g := by[k]
+		if g == nil {
+			g = &findingtable.Group{Key: k, Label: laneLabels[k]}
+			by[k] = g
+		}
+		g.Idx = append(g.Idx, i)
+		g.Counts[min(fs[i].Severity, findings.SevCritical)]++
+	}
+	groups := []findingtable.Group{}
+	for _, k := range laneOrder {
+		if g := by[k]; g != nil {
+			groups = append(groups, *g)
+		}
+	}
+	return groups
+}
+
+// filterCmd runs job in the background under ctx (cancelled when superseded).
+func filterCmd(ctx context.Context, job filterJob) tea.Cmd {
+	return func() tea.Msg { return runFilter(ctx, job) }
+}
+
+// detailCmd loads the details, code and fix diffs of f.
+func detailCmd(gen int, set *findings.Set, f *findings.Finding, root, chroma string) tea.Cmd {
+	return func() tea.Msg {
+		msg := detailLoadedMsg{gen: gen, f: f}
+		msg.code = detail.ReadCode(root, f.Loc, 3, chroma)
+		if set == nil {
+			return msg
+		}
+		msg.details, msg.err = set.Details(f)
+		if msg.details != nil {
+			for _, fx := range msg.details.Fixes {
+				msg.fixes = append(msg.fixes, detail.FixDiff(root, fx))
+			}
+		}
+		return msg
+	}
+}
+
+// stepCodeCmd loads the code of one flow step.
+func stepCodeCmd(gen, flow, step int, root string, loc findings.Location, chroma string) tea.Cmd {
+	return func() tea.Msg {
+		return stepCodeMsg{gen: gen, flow: flow, step: step, code: detail.ReadCode(root, loc, 2, chroma)}
+	}
+}
+
+// ruleHelp is the help text of a rule, markdown preferred.
+func ruleHelp(r *findings.Rule) string {
+	if r == nil {
+		return ""
+	}
+	for _, s := range []string{r.HelpMarkdown, r.HelpText, r.Full} {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// helpKey identifies rendered help in the cache.
+func helpKey(r *findings.Rule, width int, style string) string {
+	return fmt.Sprintf("%p/%d/%s", r, width, style)
+}
+
+// helpCmd renders rule help markdown with glamour.
+func helpCmd(key, md string, width int, style string) tea.Cmd {
+	return func() tea.Msg {
+		md = safe.Text(md) // untrusted: no escape sequences into glamour's output
+		r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(max(20, width-2)))
+		if err != nil {
+			return helpRenderedMsg{key: key, text: md}
+		}
+		out, err := r.Render(md)
+		if err != nil {
+			return helpRenderedMsg{key: key, text: md}
+		}
+		return helpRenderedMsg{key: key, text: strings.Trim(out, "\n")}
+	}
+}
+
+// editorCmd opens loc in $VISUAL/$EDITOR (vi by default) at its line, using
+// the +LINE convention; Bubble Tea releases and restores the terminal.
+func editorCmd(root string, loc findings.Location) (tea.Cmd, error) {
+	if !loc.InRepo || loc.Path == "" {
+		return nil, fmt.Errorf("%s is not a file in this repository", safe.Line(loc.Path))
+	}
+	rel := filepath.FromSlash(loc.Path)
+	if filepath.IsAbs(rel) || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil, fmt.Errorf("%s is outside the repository", safe.Line(loc.Path))
+	}
+	path := filepath.Join(root, rel)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("cannot open %s: file not found", safe.Line(loc.Path))
+	}
+	editor := os.Getenv("VISUAL")
+	if editor == "" {
+		editor = os.Getenv("EDITOR")
+	}
+	if editor == "" {
+		editor = "vi"
+	}
+	parts := strings.Fields(editor)
+	args := append([]string{}, parts[1:]...)
+	if loc.Line > 0 {
+		args = append(args, fmt.Sprintf("+%d", loc.Line))
+	}
+	args = append(args, path)
+	c := exec.Command(parts[0], args...)
+	c.Dir = root
+	return tea.ExecProcess(c, func(err error) tea.Msg { return editorDoneMsg{err: err} }), nil
+}

@@ -1,0 +1,258 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/secui/secui/findings"
+	"github.com/secui/secui/tui/safe"
+	"github.com/secui/secui/tui/theme"
+)
+
+// View renders the console.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "secui — " + safe.Line(m.repoName())
+	if m.focus == focusFilter && !m.layout.TooSmall {
+		if c := m.bar.Cursor(); c != nil {
+			c.Position.X += m.layout.Filter.X
+			c.Position.Y += m.layout.Filter.Y
+			v.Cursor = c
+		}
+	}
+	return v
+}
+
+func (m Model) render() string {
+	if m.width == 0 {
+		return "secui: starting…"
+	}
+	l := m.layout
+	if l.TooSmall {
+		return ansi.Truncate("secui needs at least 40×8 cells", m.width, "…")
+	}
+	var b strings.Builder
+	b.Grow(m.width * m.height * 3)
+	b.WriteString(fit(m.headerView(), m.width))
+	if l.Ribbon.H > 0 {
+		b.WriteByte('\n')
+		b.WriteString(fit(ribbonView(m.st, m.ribbon, m.stage, m.width), m.width))
+	}
+	b.WriteByte('\n')
+	for i, line := range strings.Split(m.bar.View(), "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(fit(line, m.width))
+	}
+	b.WriteByte('\n')
+	b.WriteString(m.bodyView())
+	b.WriteByte('\n')
+	b.WriteString(fit(m.status.View(m.width), m.width))
+	b.WriteByte('\n')
+	b.WriteString(fit(m.footerView(), m.width))
+	return b.String()
+}
+
+func (m Model) bodyView() string {
+	l := m.layout
+	if m.showHelp {
+		return m.helpOverlay(l.Body.W, l.Body.H)
+	}
+	switch l.Mode {
+	case SideBySide:
+		left := strings.Split(m.table.View(), "\n")
+		right := strings.Split(m.det.View(), "\n")
+		sep := m.st.Border.Render("│")
+		var b strings.Builder
+		for i := 0; i < l.Body.H; i++ {
+			if i > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(lineAt(left, i, l.Table.W))
+			b.WriteString(sep)
+			b.WriteString(lineAt(right, i, l.Detail.W))
+		}
+		return b.String()
+	case Stacked:
+		return joinLines(m.table.View(), l.Table.W, l.Table.H) + "\n" + joinLines(m.det.View(), l.Detail.W, l.Detail.H)
+	default:
+		if m.showDetail {
+			return joinLines(m.det.View(), l.Body.W, l.Body.H)
+		}
+		return joinLines(m.table.View(), l.Body.W, l.Body.H)
+	}
+}
+
+func lineAt(lines []string, i, w int) string {
+	if i < len(lines) {
+		return fit(lines[i], w)
+	}
+	return strings.Repeat(" ", w)
+}
+
+func joinLines(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	var b strings.Builder
+	for i := 0; i < h; i++ {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(lineAt(lines, i, w))
+	}
+	return b.String()
+}
+
+// fit truncates or pads s to exactly w cells.
+func fit(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	switch {
+	case sw > w:
+		return ansi.Truncate(s, w, "…")
+	case sw < w:
+		return s + strings.Repeat(" ", w-sw)
+	}
+	return s
+}
+
+func (m Model) headerView() string {
+	st := m.st
+	parts := []string{st.Title.Render("secui"), st.Bold.Render(safe.Line(m.repoName()))}
+	if r := m.opts.Repo; r != nil {
+		if r.Branch != "" {
+			parts = append(parts, st.HeaderKey.Render("⎇ ")+safe.Line(r.Branch))
+		} else {
+			parts = append(parts, st.HeaderKey.Render("⎇ ")+"(detached)")
+		}
+		if r.Short != "" {
+			parts = append(parts, st.HeaderKey.Render("@")+r.Short)
+		}
+	}
+	src := strconv.Itoa(len(m.files)) + " scan file(s)"
+	if len(m.files) > 0 {
+		names := make([]string, 0, len(m.files))
+		for _, f := range m.files {
+			names = append(names, safe.Line(f))
+		}
+		src += ": " + strings.Join(names, ", ")
+	}
+	parts = append(parts, st.HeaderKey.Render("sources ")+src)
+	return strings.Join(parts, "  ")
+}
+
+// ribbon stage labels: full and short forms.
+var ribbonShort = [...]string{"plan", "code", "bld", "test", "rel", "dep", "ops", "mon"}
+
+// ribbonView renders the stage ribbon: open findings per stage, the count
+// coloured by the worst severity in it; the selected stage is underlined.
+func ribbonView(st *theme.Styles, counts [8][5]int, active, width int) string {
+	for _, short := range []bool{false, true} {
+		s, _ := ribbonSegments(st, counts, active, short)
+		if ansi.StringWidth(s) <= width {
+			return s
+		}
+	}
+	s, _ := ribbonSegments(st, counts, active, true)
+	return ansi.Truncate(s, width, "…")
+}
+
+// ribbonSegments renders the ribbon and returns the x range of each stage.
+func ribbonSegments(st *theme.Styles, counts [8][5]int, active int, short bool) (string, [8][2]int) {
+	var b strings.Builder
+	var spans [8][2]int
+	x := 0
+	for i, stg := range findings.Stages {
+		if i > 0 {
+			arrow := " ▸ "
+			if short {
+				arrow = " "
+			}
+			b.WriteString(st.RibbonArrow.Render(arrow))
+			x += ansi.StringWidth(arrow)
+		}
+		name := stg.String()
+		if short {
+			name = ribbonShort[i]
+		}
+		total, worst := 0, -1
+		for sv := len(counts[i]) - 1; sv >= 0; sv-- {
+			if counts[i][sv] > 0 && worst < 0 {
+				worst = sv
+			}
+			total += counts[i][sv]
+		}
+		label := strconv.Itoa(i+1) + " " + name
+		nameSt := st.RibbonStage
+		if i == active {
+			nameSt = st.RibbonActive
+		}
+		num := strconv.Itoa(total)
+		var numR string
+		if worst >= 0 {
+			numR = st.Sev[worst].Render(num + findings.Severity(worst).Letter())
+			num += findings.Severity(worst).Letter()
+		} else {
+			numR = st.RibbonZero.Render(num)
+		}
+		seg := label + " " + num
+		spans[i] = [2]int{x, x + ansi.StringWidth(seg)}
+		x += ansi.StringWidth(seg)
+		b.WriteString(nameSt.Render(label))
+		b.WriteString(" ")
+		b.WriteString(numR)
+	}
+	return b.String(), spans
+}
+
+// ribbonHit maps a click at column x to a stage.
+func ribbonHit(st *theme.Styles, counts [8][5]int, active, width, x int) (int, bool) {
+	short := false
+	if s, _ := ribbonSegments(st, counts, active, false); ansi.StringWidth(s) > width {
+		short = true
+	}
+	_, spans := ribbonSegments(st, counts, active, short)
+	for i, sp := range spans {
+		if x >= sp[0] && x < sp[1] {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func (m Model) footerView() string {
+	var bs []key.Binding
+	switch {
+	case m.showHelp:
+		bs = []key.Binding{m.km.Help, m.km.Back}
+	case m.focus == focusFilter:
+		bs = []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+			key.NewBinding(key.WithKeys("x"), key.WithHelp("sev:high+ stage:code tool:x path:a/** -rule:y", "")),
+		}
+	case m.focus == focusDetail:
+		bs = []key.Binding{m.km.Up, m.km.Down, m.km.NextStep, m.km.PrevStep, m.km.Open, m.km.CopyLoc, m.km.Back, m.km.Help, m.km.Quit}
+	default:
+		bs = m.km.ShortHelp()
+	}
+	return m.help.ShortHelpView(bs)
+}
+
+func (m Model) helpOverlay(w, h int) string {
+	hm := m.help
+	hm.ShowAll = true
+	body := hm.FullHelpView(m.km.FullHelp())
+	grammar := m.st.Muted.Render("query: text \"phrase\" sev:high+ stage:code,build tool:gosec rule:G1* path:src/** cwe:79 state:open cat:secrets -term")
+	box := m.st.Overlay.Render(m.st.Title.Render("Keys") + "\n\n" + body + "\n\n" + grammar)
+	if lipgloss.Width(box) > w {
+		box = m.st.Overlay.Render(m.st.Title.Render("Keys") + "\n\n" + body)
+	}
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
+}
