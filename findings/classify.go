@@ -114,8 +114,28 @@ func newClassifier(ovs []StageOverride) *classifier {
 	return c
 }
 
+// cacheable reports whether a finding's built-in class depends only on its
+// rule (so it can be computed once per rule).
+func cacheable(f *Finding, r *liteResult) bool {
+	return !f.Tool.multi && (r == nil || r.Properties == nil || len(r.Properties.Tags) == 0) && f.VulnID == ""
+}
+
 // classify sets f.Category, f.Stage and f.StageReason.
 func (c *classifier) classify(f *Finding, r *liteResult) {
+	c.classifyCached(f, r, nil)
+}
+
+// classifyCached is classify with a per-worker cache of rule classes.
+func (c *classifier) classifyCached(f *Finding, r *liteResult, cache map[*Rule]classification) {
+	if cache != nil && !c.pathDep && cacheable(f, r) {
+		if cl, ok := cache[f.Rule]; ok {
+			f.Category, f.Stage, f.StageReason = cl.cat, cl.stage, cl.reason
+			return
+		}
+		c.classifyCached(f, r, nil)
+		cache[f.Rule] = classification{cat: f.Category, stage: f.Stage, reason: f.StageReason}
+		return
+	}
 	base := builtinClass(f, r)
 	cl := base
 	for _, o := range c.overrides {

@@ -59,10 +59,11 @@ func goTypeName(t string) string {
 // converter turns decoded results into findings. One per worker goroutine: its
 // caches are not shared.
 type converter struct {
-	fl     *fileLoad
-	root   string
-	paths  map[resolvedURI]mappedPath
-	intern map[string]string
+	fl      *fileLoad
+	root    string
+	paths   map[resolvedURI]mappedPath
+	intern  map[string]string
+	classes map[*Rule]classification
 }
 
 type mappedPath struct {
@@ -71,7 +72,7 @@ type mappedPath struct {
 }
 
 func newConverter(fl *fileLoad) *converter {
-	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}}
+	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}}
 }
 
 func (cv *converter) in(s string) string {
@@ -182,7 +183,8 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	f.CWEs = cwes
 
 	f.VulnID, f.Package = cv.vuln(&r, rule, f)
-	cv.fl.ld.cls.classify(f, &r)
+	cv.fl.ld.cls.classifyCached(f, &r, cv.classes)
+	f.SevFrom = cv.in(f.SevFrom)
 
 	f.fps = r.Fingerprints
 	f.pfps = r.PartialFingerprints

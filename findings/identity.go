@@ -119,6 +119,15 @@ func strongKeys(f *Finding) {
 		h.Write([]byte{0})
 	}
 	f.fbase = h.Sum64()
+	f.fallback1 = fallbackKey(f.fbase, 1)
+}
+
+func fallbackKey(base uint64, occ int) string {
+	var buf [8]byte
+	for k := 0; k < 8; k++ {
+		buf[k] = byte(base >> (56 - 8*k))
+	}
+	return hashKey("fallback", string(buf[:]), strconv.Itoa(occ))
 }
 
 // identify completes Keys (content, fallback with occurrence) and sets ID for
@@ -159,7 +168,6 @@ func (ld *loader) identify(fs []*Finding) {
 		return order[a] < order[b]
 	})
 	occ := 0
-	var buf [8]byte
 	for i, oi := range order {
 		f := fs[oi]
 		if i > 0 {
@@ -172,10 +180,12 @@ func (ld *loader) identify(fs []*Finding) {
 		} else {
 			occ = 1
 		}
-		for k := 0; k < 8; k++ {
-			buf[k] = byte(f.fbase >> (56 - 8*k))
+		if occ == 1 {
+			f.Keys = append(f.Keys, f.fallback1)
+		} else {
+			f.Keys = append(f.Keys, fallbackKey(f.fbase, occ))
 		}
-		f.Keys = append(f.Keys, hashKey("fallback", string(buf[:]), strconv.Itoa(occ)))
+		f.fallback1 = ""
 	}
 	// IDs, keeping two results of one run distinct even if a tool gave them the
 	// same fingerprint.

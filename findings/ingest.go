@@ -410,6 +410,7 @@ type runBuilder struct {
 	frozen   bool
 	late     bool
 	reread   func(off int64, n int) ([]byte, error) // streamed files: fetch result bytes again
+	arenas   func() []*arena                        // streamed files: the buffers holding the batch's bytes
 }
 
 func (fl *fileLoad) newRun(ri int, pl *pipeline) *runBuilder {
@@ -418,7 +419,11 @@ func (fl *fileLoad) newRun(ri int, pl *pipeline) *runBuilder {
 
 func (b *runBuilder) flush() {
 	if len(b.batch) > 0 {
-		b.streamed = append(b.streamed, b.pl.submit(b.batch))
+		var arenas []*arena
+		if b.arenas != nil {
+			arenas = b.arenas()
+		}
+		b.streamed = append(b.streamed, b.pl.submitArenas(b.batch, arenas))
 		b.batch = nil
 	}
 }
@@ -510,6 +515,9 @@ func (b *runBuilder) end() *runMeta {
 	}
 	// Not streamed (tool unknown when results began) or metadata came late.
 	b.pl.drop(b.streamed)
+	if b.arenas != nil {
+		b.arenas() // the held results point into these: leave them to the GC, never recycle
+	}
 	if len(b.refs) > 0 {
 		again := make([]resultJob, 0, len(b.refs)+len(b.jobs))
 		for _, r := range b.refs {
@@ -655,8 +663,9 @@ type pipeline struct {
 }
 
 type pipeTask struct {
-	seq  int
-	jobs []resultJob
+	seq    int
+	jobs   []resultJob
+	arenas []*arena // recycled once the jobs are decoded
 }
 
 func (fl *fileLoad) startPipeline(ctx context.Context) *pipeline {
@@ -668,6 +677,9 @@ func (fl *fileLoad) startPipeline(ctx context.Context) *pipeline {
 			cv := newConverter(fl)
 			for t := range pl.in {
 				if ctx.Err() != nil {
+					for _, a := range t.arenas {
+						a.release()
+					}
 					continue
 				}
 				slab := make([]Finding, len(t.jobs))
@@ -680,19 +692,24 @@ func (fl *fileLoad) startPipeline(ctx context.Context) *pipeline {
 				pl.mu.Lock()
 				pl.outs[t.seq] = out
 				pl.mu.Unlock()
+				for _, a := range t.arenas {
+					a.release()
+				}
 			}
 		}()
 	}
 	return pl
 }
 
-func (pl *pipeline) submit(jobs []resultJob) int {
+func (pl *pipeline) submit(jobs []resultJob) int { return pl.submitArenas(jobs, nil) }
+
+func (pl *pipeline) submitArenas(jobs []resultJob, arenas []*arena) int {
 	pl.mu.Lock()
 	seq := len(pl.outs)
 	pl.outs = append(pl.outs, nil)
 	pl.mu.Unlock()
 	pl.n += len(jobs)
-	pl.in <- pipeTask{seq: seq, jobs: jobs}
+	pl.in <- pipeTask{seq: seq, jobs: jobs, arenas: arenas}
 	return seq
 }
 

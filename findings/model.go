@@ -302,10 +302,11 @@ type Finding struct {
 	// State is the triage state (from the ledger; StateOpen until applied).
 	State State
 
-	search string // lower-cased search blob, built once
-	fps    fpMap  // result.fingerprints (identity input)
-	pfps   fpMap  // result.partialFingerprints (identity input)
-	fbase  uint64 // hash of the fallback identity inputs
+	search    string // lower-cased search blob, built once
+	fps       fpMap  // result.fingerprints (identity input)
+	pfps      fpMap  // result.partialFingerprints (identity input)
+	fbase     uint64 // hash of the fallback identity inputs
+	fallback1 string // fallback key for the first occurrence (computed on a worker)
 }
 
 // RuleID returns the rule id ("" when none).
@@ -328,31 +329,52 @@ func (f *Finding) ToolName() string {
 // (tool, rule id and name, path, message, CWEs, vulnerability and package).
 func (f *Finding) SearchText() string {
 	if f.search == "" {
-		var b strings.Builder
-		b.WriteString(strings.ToLower(f.ToolName()))
-		b.WriteByte(0)
-		if f.Rule != nil {
-			b.WriteString(strings.ToLower(f.Rule.ID))
-			b.WriteByte(0)
-			b.WriteString(strings.ToLower(f.Rule.Name))
-			b.WriteByte(0)
-		}
-		b.WriteString(strings.ToLower(f.Loc.Path))
-		b.WriteByte(0)
-		b.WriteString(strings.ToLower(f.Message))
-		for _, c := range f.CWEs {
-			b.WriteByte(0)
-			b.WriteString(strings.ToLower(c))
-		}
-		if f.VulnID != "" {
-			b.WriteByte(0)
-			b.WriteString(strings.ToLower(f.VulnID))
-		}
-		if f.Package != "" {
-			b.WriteByte(0)
-			b.WriteString(strings.ToLower(f.Package))
-		}
-		f.search = b.String()
+		f.search = f.buildSearch()
 	}
 	return f.search
+}
+
+// buildSearch lower-cases the searchable fields into one buffer (one
+// allocation; ASCII is folded in place, other text through strings.ToLower).
+func (f *Finding) buildSearch() string {
+	parts := [8]string{f.ToolName(), f.RuleID(), "", f.Loc.Path, f.Message, f.VulnID, f.Package}
+	if f.Rule != nil {
+		parts[2] = f.Rule.Name
+	}
+	n := 0
+	for _, p := range parts {
+		n += len(p) + 1
+	}
+	for _, c := range f.CWEs {
+		n += len(c) + 1
+	}
+	var b strings.Builder
+	b.Grow(n)
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				b.WriteString(strings.ToLower(s))
+				b.WriteByte(0)
+				return
+			}
+		}
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+		}
+		b.WriteByte(0)
+	}
+	for _, p := range parts {
+		add(p)
+	}
+	for _, c := range f.CWEs {
+		add(c)
+	}
+	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	jsonStd "encoding/json"
 	"io"
 	"os"
+	"sync"
 )
 
 // Large files are streamed: read in fixed-size chunks by a resumable scanner
@@ -55,7 +56,8 @@ type streamState struct {
 	version  string
 	sawTop   bool
 	bad      bool
-	arena    []byte
+	cur      *arena   // arena being filled
+	used     []*arena // full arenas not yet handed to a batch
 }
 
 // lineColAt returns the 1-based line and column of file offset p (p must not
@@ -244,6 +246,7 @@ func (s *streamState) valueStart(buf []byte, i int, c byte) {
 			_, err := f.ReadAt(b, off)
 			return b, err
 		}
+		s.run.arenas = s.takeArenas
 		s.resIdx = 0
 	case d == 3 && s.valPending && s.key3 == "results":
 		if c != '[' {
@@ -274,20 +277,55 @@ func (s *streamState) startCapture(buf []byte, i, kind, depth int) {
 
 func (s *streamState) takeCapture(buf []byte, end int) []byte {
 	n := len(s.capBuf) + end - s.capFrom
-	// Results are copied into 1 MiB arenas shared by neighbouring results:
-	// far fewer allocations than one per result.
-	if n > len(s.arena) {
-		s.arena = make([]byte, max(n, 1<<20))
+	// Results are copied into pooled 1 MiB arenas shared by neighbouring
+	// results and recycled once their batch is decoded: no allocation (and, on
+	// sandboxed kernels, no page faults) per result.
+	if s.cur == nil || cap(s.cur.buf)-len(s.cur.buf) < n {
+		if s.cur != nil {
+			s.used = append(s.used, s.cur)
+		}
+		s.cur = newArena(n)
 	}
-	out := s.arena[:0:n]
-	s.arena = s.arena[n:]
-	out = append(out, s.capBuf...)
-	out = append(out, buf[s.capFrom:end]...)
+	start := len(s.cur.buf)
+	s.cur.buf = append(s.cur.buf, s.capBuf...)
+	s.cur.buf = append(s.cur.buf, buf[s.capFrom:end]...)
+	out := s.cur.buf[start:len(s.cur.buf):len(s.cur.buf)]
 	s.capKind = 0
 	if cap(s.capBuf) > 1<<20 {
 		s.capBuf = nil
 	}
 	return out
+}
+
+// takeArenas hands the arenas filled so far to a batch.
+func (s *streamState) takeArenas() []*arena {
+	out := s.used
+	if s.cur != nil {
+		out = append(out, s.cur)
+	}
+	s.used, s.cur = nil, nil
+	return out
+}
+
+// arena is a reusable buffer for result bytes.
+type arena struct{ buf []byte }
+
+const arenaSize = 1 << 20
+
+var arenaPool = sync.Pool{New: func() any { return &arena{buf: make([]byte, 0, arenaSize)} }}
+
+func newArena(n int) *arena {
+	if n > arenaSize {
+		return &arena{buf: make([]byte, 0, n)}
+	}
+	return arenaPool.Get().(*arena)
+}
+
+func (a *arena) release() {
+	if cap(a.buf) == arenaSize {
+		a.buf = a.buf[:0]
+		arenaPool.Put(a)
+	}
 }
 
 // stringEnd is called after a string's closing quote; end is the index after it.
