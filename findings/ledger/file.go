@@ -459,7 +459,7 @@ func quoteOpt(s string) string {
 	return quote(s)
 }
 
-var plainRE = regexp.MustCompile(`^[A-Za-z0-9_./()@<>+][A-Za-z0-9 _./()@<>+=,'-]*$`)
+var plainRE = regexp.MustCompile(`^[A-Za-z0-9_./()@<>+][A-Za-z0-9 _./()@<>+=,:'-]*$`)
 
 // quote returns s as a YAML scalar: plain when it is unambiguous, otherwise
 // a double-quoted string using JSON escapes (valid YAML).
@@ -483,5 +483,5 @@ func needsQuote(s string) bool {
 	if _, err := time.Parse(time.DateOnly, s); err == nil {
 		return true
 	}
-	return strings.Contains(s, " #") || strings.Contains(s, ": ")
+	return strings.Contains(s, " #") || strings.Contains(s, ": ") || strings.HasSuffix(s, ":")
 }

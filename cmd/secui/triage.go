@@ -1,0 +1,507 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/findings/query"
+)
+
+func init() {
+	registerCommand(func() *cobra.Command { return newTriageCmd(ledger.ActSuppress) })
+	registerCommand(func() *cobra.Command { return newTriageCmd(ledger.ActAccept) })
+	registerCommand(func() *cobra.Command { return newTriageCmd(ledger.ActReopen) })
+	registerCommand(newLedgerCmd)
+	registerLoadHook(func(ctx context.Context, e *env, set *findings.Set) error {
+		_, _, err := applyLedger(e, set)
+		return err
+	})
+}
+
+// nowFunc is the clock (tests may replace it through SECUI_NOW=RFC3339).
+func nowFunc() time.Time {
+	if s := os.Getenv("SECUI_NOW"); s != "" {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t
+		}
+	}
+	return time.Now()
+}
+
+type appliedLedger struct {
+	l *ledger.Ledger
+	a *ledger.Applied
+}
+
+var ledgerCache sync.Map // *findings.Set -> appliedLedger
+
+// openLedger opens the ledger configured for e (config "ledger", default
+// .secui/ledger.yaml under the repository root). A ledger that fails
+// validation is returned read-only together with its error.
+func openLedger(e *env) (*ledger.Ledger, error) {
+	rel := e.Config.Ledger
+	return ledger.Open(e.Root, rel)
+}
+
+// applyLedger opens the ledger and applies it to set (setting every
+// Finding.State). The load hook registered in init calls it for every
+// e.load, so list/summary/console see ledger states; later calls for the
+// same set return the cached result. A ledger that fails validation is
+// reported on stderr and its valid records are still applied.
+func applyLedger(e *env, set *findings.Set) (*ledger.Ledger, *ledger.Applied, error) {
+	if v, ok := ledgerCache.Load(set); ok {
+		al := v.(appliedLedger)
+		return al.l, al.a, nil
+	}
+	l, err := openLedger(e)
+	if l == nil {
+		return nil, nil, configErr(err)
+	}
+	if err != nil {
+		fmt.Fprintf(e.Err, "secui: ledger %s is invalid (read-only until fixed):\n%v\n", l.RelPath(), err)
+	}
+	a := l.Apply(set.Findings, nowFunc())
+	ledgerCache.Store(set, appliedLedger{l, a})
+	return l, a, nil
+}
+
+var hexIDRE = regexp.MustCompile(`^[0-9a-fA-F]{4,16}$`)
+
+// splitIDs separates finding IDs (4–16 hex digits, not an existing path)
+// from SARIF paths among positional arguments.
+func splitIDs(args []string) (ids, paths []string) {
+	for _, a := range args {
+		if hexIDRE.MatchString(a) {
+			if _, err := os.Stat(a); err != nil {
+				ids = append(ids, strings.ToLower(a))
+				continue
+			}
+		}
+		paths = append(paths, a)
+	}
+	return ids, paths
+}
+
+var triageHelp = map[string][2]string{
+	ledger.ActSuppress: {"Suppress findings with a reason and a justification", `Suppress findings: they are hidden by default and pass ` + "`secui check`" + `.
+
+A suppression needs --reason (false-positive, accepted-risk, used-in-tests,
+mitigated, wont-fix) and --justification (a real sentence: empty, one-word and
+placeholder texts such as "fp", "n/a" or "todo" are refused). --expires sets a
+date (YYYY-MM-DD or 90d, 12w, 6mo, 1y) after which the finding is open again
+and ` + "`secui check`" + ` fails.`},
+	ledger.ActAccept: {"Accept findings as real problems to fix (optional note and due date)", `Accept findings: they are real and tracked (--note, --due YYYY-MM-DD or 30d).
+Accepted findings stay visible and do not fail ` + "`secui check`" + `.`},
+	ledger.ActReopen: {"Reopen findings (undo a suppression or acceptance)", `Reopen findings: their state goes back to open; the history is kept.`},
+}
+
+func newTriageCmd(action string) *cobra.Command {
+	h := triageHelp[action]
+	cmd := &cobra.Command{
+		Use:   action + " [ID...] [PATH...]",
+		Short: h[0],
+		Long: h[1] + `
+
+Select findings by ID (4-16 hex digits, a unique prefix is enough) and/or with
+the shared filter flags (bulk). With neither, --all is required to act on
+every finding. Positional arguments that are not IDs are SARIF inputs, as for
+` + "`secui list`" + `. The decision is written at once to the ledger
+(.secui/ledger.yaml by default); commit it with your change.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, paths := splitIDs(args)
+			e, err := newEnv(cmd, paths)
+			if err != nil {
+				return err
+			}
+			return runTriage(cmd.Context(), cmd, e, action, ids)
+		},
+	}
+	switch action {
+	case ledger.ActSuppress:
+		cmd.Example = `  secui suppress 3f9a1c2b --reason false-positive -j "the token is a documented test fixture"
+  secui suppress --rule G101 --path 'internal/testdata/**' --reason used-in-tests \
+      -j "fixtures for the parser tests, never deployed" --expires 180d`
+	case ledger.ActAccept:
+		cmd.Example = `  secui accept 3f9a1c2b --note "tracked in SEC-123" --due 2027-01-31`
+	case ledger.ActReopen:
+		cmd.Example = `  secui reopen --state suppressed --rule G101`
+	}
+	addFilterFlags(cmd)
+	f := cmd.Flags()
+	if action == ledger.ActSuppress {
+		f.String("reason", "", "why: false-positive, accepted-risk, used-in-tests, mitigated, wont-fix")
+		f.StringP("justification", "j", "", "a real sentence saying why no fix is needed")
+		f.String("expires", "", "expiry: YYYY-MM-DD or a duration (90d, 12w, 6mo, 1y)")
+		_ = cmd.RegisterFlagCompletionFunc("reason", fixedCompletion([]string{"false-positive", "accepted-risk", "used-in-tests", "mitigated", "wont-fix"}))
+	}
+	f.String("note", "", "a note recorded with the decision")
+	if action == ledger.ActAccept {
+		f.String("due", "", "due date: YYYY-MM-DD or a duration (30d, 4w)")
+	}
+	f.Bool("all", false, "act on every finding when no ID or filter is given")
+	f.Bool("dry-run", false, "show what would be decided, write nothing")
+	f.Bool("json", false, "print the result as JSON")
+	return cmd
+}
+
+type triageResult struct {
+	Action  string   `json:"action"`
+	Ledger  string   `json:"ledger"`
+	DryRun  bool     `json:"dry_run"`
+	Count   int      `json:"count"`
+	IDs     []string `json:"ids"`
+	Skipped int      `json:"skipped_unchanged"`
+}
+
+func runTriage(ctx context.Context, cmd *cobra.Command, e *env, action string, ids []string) error {
+	now := nowFunc()
+	req := ledger.Request{Action: action, Now: now, Note: flagString(cmd, "note")}
+	if action == ledger.ActSuppress {
+		if r := flagString(cmd, "reason"); r != "" {
+			reason, err := ledger.ParseReason(r)
+			if err != nil {
+				return usageErr("--reason: %v", err)
+			}
+			req.Reason = reason
+		} else {
+			return usageErr("--reason is required (false-positive, accepted-risk, used-in-tests, mitigated, wont-fix)")
+		}
+		req.Justification = flagString(cmd, "justification")
+		if s := flagString(cmd, "expires"); s != "" {
+			t, err := ledger.ParseExpiry(s, now)
+			if err != nil {
+				return usageErr("--expires: %v", err)
+			}
+			if !t.After(now) {
+				return usageErr("--expires %s is not in the future", s)
+			}
+			req.Expires = &t
+		}
+	}
+	if s := flagString(cmd, "due"); s != "" {
+		t, err := ledger.ParseExpiry(s, now)
+		if err != nil {
+			return usageErr("--due: %v", err)
+		}
+		req.Due = &t
+	}
+	if err := req.Validate(); err != nil {
+		return usageErr("%v", err)
+	}
+	hasFilter := e.Query != nil && !e.Query.IsEmpty()
+	if len(ids) == 0 && !hasFilter && !flagBool(cmd, "all") {
+		return usageErr("give finding IDs or filters (--rule, --path, -q ...); use --all to %s every finding", action)
+	}
+	if e.Repo != nil {
+		name, email := e.Repo.Author()
+		req.Author = authorString(name, email)
+	}
+	if req.Author == "" {
+		req.Author = authorString(os.Getenv("GIT_AUTHOR_NAME"), os.Getenv("GIT_AUTHOR_EMAIL"))
+	}
+	if req.Author == "" {
+		return usageErr("no author: set git config user.name and user.email (or GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL)")
+	}
+
+	set, err := e.load(ctx)
+	if err != nil {
+		return err
+	}
+	l, _, err := applyLedger(e, set)
+	if err != nil {
+		return err
+	}
+	if lerr := l.Err(); lerr != nil {
+		return configErr(fmt.Errorf("ledger %s is invalid; fix it first:\n%w", l.RelPath(), lerr))
+	}
+	sel, err := selectForTriage(ctx, set, e.Query, ids)
+	if err != nil {
+		return err
+	}
+	// Skip findings already in the requested state (idempotent re-runs).
+	target := map[string]findings.State{ledger.ActSuppress: findings.StateSuppressed, ledger.ActAccept: findings.StateAccepted, ledger.ActReopen: findings.StateOpen}[action]
+	var todo []*findings.Finding
+	skipped := 0
+	for _, f := range sel {
+		if d := l.Get(f.ID); action == ledger.ActReopen && d == nil && f.State == findings.StateOpen {
+			skipped++
+			continue
+		}
+		if f.State == target && action != ledger.ActReopen && sameDecision(l.Get(f.ID), &req) {
+			skipped++
+			continue
+		}
+		todo = append(todo, f)
+	}
+	res := triageResult{Action: action, Ledger: l.RelPath(), DryRun: flagBool(cmd, "dry-run"), Count: len(todo), Skipped: skipped, IDs: []string{}}
+	for _, f := range todo {
+		res.IDs = append(res.IDs, f.ID)
+	}
+	if !res.DryRun && len(todo) > 0 {
+		if err := l.Decide(todo, req); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+	}
+	if e.JSON {
+		enc := json.NewEncoder(e.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	verb := map[string]string{ledger.ActSuppress: "suppressed", ledger.ActAccept: "accepted", ledger.ActReopen: "reopened"}[action]
+	if res.DryRun {
+		fmt.Fprintf(e.Out, "dry run: would record %d decision(s) (%s) in %s", len(todo), verb, l.RelPath())
+	} else {
+		fmt.Fprintf(e.Out, "%d finding(s) %s: %d decision(s) written to %s", len(todo), verb, len(todo), l.RelPath())
+	}
+	if skipped > 0 {
+		fmt.Fprintf(e.Out, " (%d already %s)", skipped, target)
+	}
+	fmt.Fprintln(e.Out)
+	if res.DryRun || len(todo) <= 20 {
+		for _, f := range todo {
+			fmt.Fprintf(e.Out, "  %s  %s  %s  %s\n", f.ID, f.Severity.Letter(), sanitize(f.RuleID()), sanitize(f.Loc.String()))
+		}
+	}
+	return nil
+}
+
+func sameDecision(d *ledger.Decision, r *ledger.Request) bool {
+	if d == nil {
+		return false
+	}
+	eq := func(a, b *time.Time) bool { return (a == nil && b == nil) || (a != nil && b != nil && a.Equal(*b)) }
+	return d.Reason == r.Reason && d.Justification == strings.TrimSpace(r.Justification) &&
+		d.Note == strings.TrimSpace(r.Note) && eq(d.Expires, r.Expires) && eq(d.Due, r.Due)
+}
+
+func authorString(name, email string) string {
+	switch {
+	case name != "" && email != "":
+		return name + " <" + email + ">"
+	case email != "":
+		return "<" + email + ">"
+	}
+	return name
+}
+
+// selectForTriage resolves IDs (unique prefixes) and the filter into findings.
+// IDs and filter are AND-ed when both are given.
+func selectForTriage(ctx context.Context, set *findings.Set, q *query.Query, ids []string) ([]*findings.Finding, error) {
+	idx, err := query.Filter(ctx, set.Findings, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		out := make([]*findings.Finding, len(idx))
+		for i, j := range idx {
+			out[i] = set.Findings[j]
+		}
+		return out, nil
+	}
+	inFilter := make(map[*findings.Finding]bool, len(idx))
+	for _, j := range idx {
+		inFilter[set.Findings[j]] = true
+	}
+	var out []*findings.Finding
+	seen := map[*findings.Finding]bool{}
+	for _, id := range ids {
+		var hits []*findings.Finding
+		for _, f := range set.Findings {
+			if strings.HasPrefix(f.ID, id) {
+				hits = append(hits, f)
+			}
+		}
+		switch {
+		case len(hits) == 0:
+			return nil, usageErr("no finding with id %s", id)
+		case len(hits) > 1:
+			return nil, usageErr("id %s is ambiguous (%d findings); give more digits", id, len(hits))
+		}
+		if f := hits[0]; inFilter[f] && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// ---- secui ledger
+
+func newLedgerCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ledger [PATH...]",
+		Short: "List triage decisions and how they match the current scan (orphans, expired)",
+		Long: `List the decisions in the ledger (.secui/ledger.yaml by default) with how each
+matches the current findings: "id" (exact), a weaker identity layer such as
+"content" or "fallback" (the finding moved or its fingerprint changed), or
+"orphan" (it matches no current finding: stale, or the scan is missing).
+Expired suppressions (the finding is open again) and accepted findings past
+their due date are flagged.
+
+Without SARIF results (none found, or none loadable) every decision is listed
+as orphan.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := newEnv(cmd, args)
+			if err != nil {
+				return err
+			}
+			return runLedger(cmd.Context(), cmd, e)
+		},
+	}
+	f := cmd.Flags()
+	f.Bool("orphans", false, "only decisions matching no current finding")
+	f.Bool("expired", false, "only expired suppressions")
+	f.Bool("json", false, "print JSON")
+	return cmd
+}
+
+type ledgerRow struct {
+	ID            string   `json:"id"`
+	State         string   `json:"state"`
+	Reason        string   `json:"reason,omitempty"`
+	Justification string   `json:"justification,omitempty"`
+	Note          string   `json:"note,omitempty"`
+	Author        string   `json:"author"`
+	Time          string   `json:"time"`
+	Expires       string   `json:"expires,omitempty"`
+	Due           string   `json:"due,omitempty"`
+	Tool          string   `json:"tool,omitempty"`
+	Rule          string   `json:"rule,omitempty"`
+	Path          string   `json:"path,omitempty"`
+	Match         string   `json:"match"`              // id, <layer>, orphan
+	FindingID     string   `json:"finding,omitempty"`  // current id of the matched finding
+	Location      string   `json:"location,omitempty"` // current location
+	Expired       bool     `json:"expired"`
+	Overdue       bool     `json:"overdue"`
+	Tickets       []string `json:"tickets,omitempty"`
+	Events        int      `json:"events"`
+	Line          int      `json:"line"`
+}
+
+func runLedger(ctx context.Context, cmd *cobra.Command, e *env) error {
+	now := nowFunc()
+	var l *ledger.Ledger
+	var a *ledger.Applied
+	set, err := e.load(ctx)
+	if err == nil {
+		l, a, err = applyLedger(e, set)
+		if err != nil {
+			return err
+		}
+	} else {
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != exitNoInput {
+			return err
+		}
+		fmt.Fprintf(e.Err, "secui: %v; matching skipped\n", err)
+		l, err = openLedger(e)
+		if l == nil {
+			return configErr(err)
+		}
+		if err != nil {
+			fmt.Fprintf(e.Err, "secui: ledger %s is invalid:\n%v\n", l.RelPath(), err)
+		}
+		a = l.Apply(nil, now)
+	}
+	orphans := flagBool(cmd, "orphans")
+	expired := flagBool(cmd, "expired")
+	rows := ledgerRows(l, a, now)
+	var out []ledgerRow
+	for _, r := range rows {
+		if (orphans && r.Match != "orphan") || (expired && !r.Expired) {
+			continue
+		}
+		out = append(out, r)
+	}
+	if e.JSON {
+		if out == nil {
+			out = []ledgerRow{}
+		}
+		enc := json.NewEncoder(e.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"schema": "secui.ledger/v1", "ledger": l.RelPath(), "decisions": out})
+	}
+	if len(out) == 0 {
+		fmt.Fprintf(e.Out, "no decisions to show in %s (%d in total)\n", l.RelPath(), len(rows))
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tREASON\tMATCH\tRULE\tLOCATION\tAUTHOR\tDATE\tFLAGS")
+	for _, r := range out {
+		loc := r.Location
+		if loc == "" {
+			loc = r.Path
+		}
+		var flags []string
+		if r.Expired {
+			flags = append(flags, "EXPIRED "+r.Expires)
+		} else if r.Expires != "" {
+			flags = append(flags, "expires "+r.Expires)
+		}
+		if r.Overdue {
+			flags = append(flags, "OVERDUE "+r.Due)
+		} else if r.Due != "" {
+			flags = append(flags, "due "+r.Due)
+		}
+		match := r.Match
+		if r.FindingID != "" && r.FindingID != r.ID {
+			match += " -> " + r.FindingID
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.Reason, match,
+			sanitize(r.Rule), sanitize(loc), sanitize(r.Author), r.Time[:10], strings.Join(flags, ", "))
+	}
+	tw.Flush()
+	n := map[string]int{}
+	for _, r := range rows {
+		if r.Match == "orphan" {
+			n["orphan"]++
+		}
+		if r.Expired {
+			n["expired"]++
+		}
+	}
+	fmt.Fprintf(e.Out, "%d decision(s) in %s; %d orphaned, %d expired\n", len(rows), l.RelPath(), n["orphan"], n["expired"])
+	return nil
+}
+
+func ledgerRows(l *ledger.Ledger, a *ledger.Applied, now time.Time) []ledgerRow {
+	byDecision := map[*ledger.Decision]ledger.Match{}
+	found := map[*ledger.Decision]*findings.Finding{}
+	for f, m := range a.ByFinding {
+		byDecision[m.Decision] = m
+		found[m.Decision] = f
+	}
+	var rows []ledgerRow
+	for _, d := range l.Decisions() {
+		r := ledgerRow{ID: d.ID, State: d.State.String(), Reason: string(d.Reason), Justification: d.Justification,
+			Note: d.Note, Author: d.Author, Time: d.Time.UTC().Format(time.RFC3339), Tool: d.Tool, Rule: d.Rule, Path: d.Path,
+			Expired: d.Expired(now), Overdue: d.Overdue(now), Tickets: d.Tickets, Events: len(d.History), Line: d.Line, Match: "orphan"}
+		if d.Expires != nil {
+			r.Expires = d.Expires.Format(time.DateOnly)
+		}
+		if d.Due != nil {
+			r.Due = d.Due.Format(time.DateOnly)
+		}
+		if m, ok := byDecision[d]; ok {
+			r.Match = m.Layer
+			f := found[d]
+			r.FindingID, r.Location = f.ID, f.Loc.String()
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
