@@ -3,8 +3,10 @@ package query
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/secui/secui/findings"
 )
@@ -57,44 +59,93 @@ type sortItem struct {
 }
 
 // Sort orders idx (indices into fs) by key, stably and in place. Keys are
-// computed once per finding, so it costs one pass plus a sort of integers.
+// computed once per finding and packed into integers, which are radix-sorted
+// (falling back to a comparison sort when they do not fit in 64 bits).
 func Sort(fs []*findings.Finding, idx []int32, key SortKey) {
 	if len(idx) < 2 {
 		return
 	}
-	pathRank := rankStrings(fs, idx, func(f *findings.Finding) string { return f.Loc.Path }, strings.Compare)
-	var ruleRank, toolRank map[string]uint64
+	pathRank, nPaths := rankStrings(fs, idx, func(f *findings.Finding) string { return f.Loc.Path }, strings.Compare)
+	var keyRank []uint32
+	nKeys := 1
 	switch key {
 	case ByRule:
-		ruleRank = rankStrings(fs, idx, (*findings.Finding).RuleID, foldCompare)
+		keyRank, nKeys = rankStrings(fs, idx, (*findings.Finding).RuleID, foldCompare)
 	case ByTool:
-		toolRank = rankStrings(fs, idx, (*findings.Finding).ToolName, foldCompare)
+		keyRank, nKeys = rankStrings(fs, idx, (*findings.Finding).ToolName, foldCompare)
 	}
-	items := make([]sortItem, len(idx))
-	for p, i := range idx {
-		f := fs[i]
+	maxLine, maxCol := 0, 0
+	for _, i := range idx {
+		maxLine = max(maxLine, fs[i].Loc.Line)
+		maxCol = max(maxCol, fs[i].Loc.Col)
+	}
+	// Fields, most significant first, with their widths in bits.
+	pb, lb, cb, kb := bitsFor(nPaths), bits.Len(uint(maxLine)), bits.Len(uint(maxCol)), bitsFor(nKeys)
+	var widths []int
+	switch key {
+	case ByFile:
+		widths = []int{pb, lb, cb, 3}
+	case ByRule:
+		widths = []int{kb, pb, lb, cb}
+	case ByTool:
+		widths = []int{kb, 3, pb, lb, cb}
+	case ByStage:
+		widths = []int{3, 3, pb, lb, cb}
+	default:
+		widths = []int{3, pb, lb, cb}
+	}
+	total := 0
+	for _, w := range widths {
+		total += w
+	}
+	fields := make([]uint64, len(widths))
+	keyOf := func(p int, f *findings.Finding) []uint64 {
 		worse := uint64(4 - min(f.Severity, findings.SevCritical)) // 0 = critical
-		pr := pathRank[f.Loc.Path]
-		loc := uint64(clamp32(f.Loc.Line))<<32 | uint64(clamp32(f.Loc.Col))
-		it := sortItem{v: i, pos: int32(p)}
+		pr, line, col := uint64(pathRank[p]), uint64(clamp32(f.Loc.Line)), uint64(clamp32(f.Loc.Col))
 		switch key {
 		case ByFile:
-			it.hi = pr<<32 | uint64(clamp32(f.Loc.Line))
-			it.lo = uint64(clamp32(f.Loc.Col))<<8 | worse
+			fields[0], fields[1], fields[2], fields[3] = pr, line, col, worse
 		case ByRule:
-			it.hi = ruleRank[f.RuleID()]<<32 | pr
-			it.lo = loc
+			fields[0], fields[1], fields[2], fields[3] = uint64(keyRank[p]), pr, line, col
 		case ByTool:
-			it.hi = toolRank[f.ToolName()]<<40 | worse<<32 | pr
-			it.lo = loc
+			fields[0], fields[1], fields[2], fields[3], fields[4] = uint64(keyRank[p]), worse, pr, line, col
 		case ByStage:
-			it.hi = uint64(f.Stage)<<40 | worse<<32 | pr
-			it.lo = loc
-		default: // BySeverity
-			it.hi = worse<<32 | pr
-			it.lo = loc
+			fields[0], fields[1], fields[2], fields[3], fields[4] = uint64(min(f.Stage, 7)), worse, pr, line, col
+		default:
+			fields[0], fields[1], fields[2], fields[3] = worse, pr, line, col
 		}
-		items[p] = it
+		return fields
+	}
+	if total <= 64 {
+		items := make([]radixItem, len(idx))
+		for p, i := range idx {
+			var k uint64
+			for j, v := range keyOf(p, fs[i]) {
+				k = k<<widths[j] | v
+			}
+			items[p] = radixItem{k, i}
+		}
+		items = radixSort(items, make([]radixItem, len(items)), total)
+		for p := range items {
+			idx[p] = items[p].v
+		}
+		return
+	}
+	// Rare: huge line numbers or very many paths. Pack into 128 bits.
+	items := make([]sortItem, len(idx))
+	for p, i := range idx {
+		var hi, lo uint64
+		used := 0
+		for j, v := range keyOf(p, fs[i]) {
+			w := widths[j]
+			if used+w <= 64 {
+				hi = hi<<w | v
+			} else {
+				lo = lo<<w | v
+			}
+			used += w
+		}
+		items[p] = sortItem{hi: hi, lo: lo, v: i, pos: int32(p)}
 	}
 	slices.SortFunc(items, func(a, b sortItem) int {
 		if a.hi != b.hi {
@@ -108,6 +159,49 @@ func Sort(fs []*findings.Finding, idx []int32, key SortKey) {
 	for p := range items {
 		idx[p] = items[p].v
 	}
+}
+
+// bitsFor is the number of bits that hold the values 0..n-1.
+func bitsFor(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	return bits.Len(uint(n - 1))
+}
+
+type radixItem struct {
+	k uint64
+	v int32
+}
+
+const radixBits = 11
+
+// radixSort sorts a by k (stable, least significant digit first) using tmp
+// as scratch space of the same length, and returns the sorted slice (a or tmp).
+// Only the low keyBits bits of k are looked at.
+func radixSort(a, tmp []radixItem, keyBits int) []radixItem {
+	var count [1 << radixBits]int
+	for shift := 0; shift < keyBits; shift += radixBits {
+		clear(count[:])
+		for i := range a {
+			count[(a[i].k>>shift)&(1<<radixBits-1)]++
+		}
+		if count[(a[0].k>>shift)&(1<<radixBits-1)] == len(a) {
+			continue // every key has the same digit here
+		}
+		sum := 0
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for i := range a {
+			d := (a[i].k >> shift) & (1<<radixBits - 1)
+			tmp[count[d]] = a[i]
+			count[d]++
+		}
+		a, tmp = tmp, a
+	}
+	return a
 }
 
 func clamp32(n int) uint32 {
@@ -128,27 +222,49 @@ func foldCompare(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// rankStrings maps each distinct key of fs[idx] to its rank in cmpFn order.
-// It looks up consecutive equal keys only once (findings of a file are
-// usually adjacent).
-func rankStrings(fs []*findings.Finding, idx []int32, key func(*findings.Finding) string, cmpFn func(a, b string) int) map[string]uint64 {
-	set := make(map[string]uint64)
-	prev, first := "", true
-	for _, i := range idx {
+// rankStrings ranks the keys of fs[idx] in cmpFn order: rank[p] is the rank
+// of fs[idx[p]]'s key among the n distinct keys. Keys are looked up by the
+// address of their bytes first (the loader interns strings), so most
+// findings cost a pointer-keyed map lookup.
+func rankStrings(fs []*findings.Finding, idx []int32, key func(*findings.Finding) string, cmpFn func(a, b string) int) (rank []uint32, n int) {
+	slotOf := make([]uint32, len(idx))
+	byPtr := make(map[*byte]uint32)
+	byStr := make(map[string]uint32)
+	var slots []string
+	emptySlot := uint32(1<<32 - 1)
+	for p, i := range idx {
 		k := key(fs[i])
-		if !first && k == prev {
+		if k == "" {
+			if emptySlot == 1<<32-1 {
+				emptySlot = uint32(len(slots))
+				slots = append(slots, "")
+			}
+			slotOf[p] = emptySlot
 			continue
 		}
-		first, prev = false, k
-		set[k] = 0
+		ptr := unsafe.StringData(k)
+		sl, ok := byPtr[ptr]
+		if !ok {
+			if sl, ok = byStr[k]; !ok {
+				sl = uint32(len(slots))
+				slots = append(slots, k)
+				byStr[k] = sl
+			}
+			byPtr[ptr] = sl
+		}
+		slotOf[p] = sl
 	}
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
+	order := make([]uint32, len(slots))
+	for i := range order {
+		order[i] = uint32(i)
 	}
-	slices.SortFunc(keys, cmpFn)
-	for r, k := range keys {
-		set[k] = uint64(r)
+	slices.SortFunc(order, func(a, b uint32) int { return cmpFn(slots[a], slots[b]) })
+	slotRank := make([]uint32, len(slots))
+	for r, sl := range order {
+		slotRank[sl] = uint32(r)
 	}
-	return set
+	for p := range slotOf {
+		slotOf[p] = slotRank[slotOf[p]]
+	}
+	return slotOf, len(slots)
 }
