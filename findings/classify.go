@@ -231,6 +231,8 @@ func builtinClass(f *Finding, r *liteResult) classification {
 			return mk(CatContainer, "tool "+f.ToolName()+" image/OS package")
 		case f.VulnID != "" || hasTag(tags, "vulnerability"):
 			return mk(CatSCA, "tool "+f.ToolName()+" dependency vulnerability")
+		case !strings.HasPrefix(tool, "snyk"):
+			return mk(CatSCA, "tool "+f.ToolName()+" (dependency scanner)")
 		}
 	}
 	if f.Tool.multi && (strings.Contains(tool, "eslint") || strings.Contains(tool, "golangci")) {

@@ -76,6 +76,7 @@ type filterJob struct {
 	suppressed bool // show the suppressed lanes instead of the live findings
 	sort       query.SortKey
 	group      query.GroupBy
+	keep       bool // keep the cursor on the selected finding
 }
 
 // Lane keys of the suppressed view.
@@ -117,7 +118,7 @@ var laneOrder = []string{laneHere, laneAccepted, laneReview, laneRejected}
 // runFilter filters, sorts and groups job.fs. It runs in a Cmd goroutine.
 func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 	start := time.Now()
-	out := filterDoneMsg{gen: job.gen, fs: job.fs}
+	out := filterDoneMsg{gen: job.gen, fs: job.fs, keep: job.keep}
 	for _, f := range job.fs {
 		if f.State == findings.StateOpen && !f.InputSup.Hidden() {
 			out.ribbon[min(f.Stage, findings.StageMonitor)][min(f.Severity, findings.SevCritical)]++
@@ -200,14 +201,14 @@ func filterCmd(ctx context.Context, job filterJob) tea.Cmd {
 }
 
 // detailCmd loads the details, code and fix diffs of f.
-func detailCmd(gen int, set *findings.Set, f *findings.Finding, root, chroma string) tea.Cmd {
+func detailCmd(gen int, details func(*findings.Finding) (*findings.Details, error), f *findings.Finding, root, chroma string) tea.Cmd {
 	return func() tea.Msg {
 		msg := detailLoadedMsg{gen: gen, f: f}
 		msg.code = detail.ReadCode(root, f.Loc, 3, chroma)
-		if set == nil {
+		if details == nil {
 			return msg
 		}
-		msg.details, msg.err = set.Details(f)
+		msg.details, msg.err = details(f)
 		if msg.details != nil {
 			for _, fx := range msg.details.Fixes {
 				msg.fixes = append(msg.fixes, detail.FixDiff(root, fx))

@@ -24,16 +24,16 @@ func (m LayoutMode) String() string {
 
 // Layout is where every part of the console goes.
 type Layout struct {
-	Mode    LayoutMode
-	Header  Rect
-	Ribbon  Rect
-	Filter  Rect
-	Table   Rect // zero when hidden (toggled, showing detail)
-	Detail  Rect // zero when hidden
-	Sep     Rect // separator column between side-by-side panes
-	Status  Rect
-	Footer  Rect
-	Body    Rect // the area the panes (or the help overlay) use
+	Mode     LayoutMode
+	Header   Rect
+	Ribbon   Rect
+	Filter   Rect
+	Table    Rect // zero when hidden (toggled, showing detail)
+	Detail   Rect // zero when hidden
+	Sep      Rect // separator column between side-by-side panes
+	Status   Rect
+	Footer   Rect
+	Body     Rect // the area the panes (or the help overlay) use
 	TooSmall bool
 }
 

@@ -33,6 +33,7 @@ type filterDoneMsg struct {
 	hidden  int       // findings hidden by default (suppressed here or in SARIF)
 	err     error
 	elapsed time.Duration
+	keep    bool
 }
 
 // detailTickMsg fires when the selection has settled (debounce).

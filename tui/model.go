@@ -71,6 +71,7 @@ type Model struct {
 	focus      focus
 	showHelp   bool
 	showDetail bool // toggled layout: detail pane shown instead of the table
+	moved      bool // the user moved the cursor (reloads keep the selection)
 	width      int
 	height     int
 	layout     Layout

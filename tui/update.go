@@ -213,6 +213,7 @@ func (m Model) handleTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.table, cmd = m.table.Update(msg)
+	m.moved = true
 	return m, tea.Batch(cmd, m.selectionChanged(false))
 }
 
@@ -254,6 +255,7 @@ func (m Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
 			m.setFocus(focusTable)
 		}
 		m.table.Click(mo.Y - l.Table.Y)
+		m.moved = true
 		return m, m.selectionChanged(false)
 	case l.Detail.Contains(mo.X, mo.Y):
 		if m.focus != focusDetail {
@@ -295,7 +297,7 @@ func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
 	m.fs = append(m.fs, msg.fs...)
 	m.status.SetProgress(fmt.Sprintf("loading… %d file(s), %d findings", len(m.files)+len(m.loadErrs), len(m.fs)))
 	m.updateEmpty()
-	return m, tea.Batch(waitCmd(m.loadCh), m.refilter())
+	return m, tea.Batch(waitCmd(m.loadCh), m.refilterKeep(m.moved))
 }
 
 func (m Model) onLoaded(msg loadDoneMsg) (tea.Model, tea.Cmd) {
@@ -304,7 +306,9 @@ func (m Model) onLoaded(msg loadDoneMsg) (tea.Model, tea.Cmd) {
 	if msg.set != nil {
 		m.set = msg.set
 		m.fs = msg.set.Findings
-		m.details = msg.set.Details
+		if m.details == nil {
+			m.details = msg.set.Details
+		}
 		if len(msg.set.Files) > 0 {
 			m.files = m.files[:0]
 			for _, fi := range msg.set.Files {
@@ -327,7 +331,7 @@ func (m Model) onLoaded(msg loadDoneMsg) (tea.Model, tea.Cmd) {
 	}
 	m.updateEmpty()
 	m.det.SetData(detail.Data{Step: -1}) // findings were replaced by the merged set
-	return m, m.refilter()
+	return m, m.refilterKeep(m.moved)
 }
 
 func (m *Model) displayPath(p string) string {
@@ -427,7 +431,11 @@ func (m *Model) applyQuery(text string) tea.Cmd {
 }
 
 // refilter starts a background filter run, cancelling the previous one.
-func (m *Model) refilter() tea.Cmd {
+// keep says whether the cursor stays on the selected finding (reloads, triage)
+// or goes to the top (a new filter).
+func (m *Model) refilter() tea.Cmd { return m.refilterKeep(false) }
+
+func (m *Model) refilterKeep(keep bool) tea.Cmd {
 	if m.filterStop != nil {
 		m.filterStop()
 	}
@@ -438,7 +446,7 @@ func (m *Model) refilter() tea.Cmd {
 	m.bar.SetCounts(m.table.Len(), m.total, true)
 	job := filterJob{
 		gen: m.filterGen, fs: m.fs, q: m.textQ.And(m.facetQuery()),
-		suppressed: m.showSupp, sort: m.sortKey, group: m.groupBy,
+		suppressed: m.showSupp, sort: m.sortKey, group: m.groupBy, keep: keep,
 	}
 	return filterCmd(ctx, job)
 }
@@ -455,6 +463,9 @@ func (m Model) onFiltered(msg filterDoneMsg) (tea.Model, tea.Cmd) {
 		return m, m.status.Flash(status.Error, "filter: "+msg.err.Error(), 6*time.Second)
 	}
 	m.table.SetData(msg.fs, msg.idx, msg.groups)
+	if !msg.keep {
+		m.table.GoTop()
+	}
 	m.ribbon = msg.ribbon
 	m.total, m.hidden = msg.total, msg.hidden
 	m.lastFilter = msg.elapsed
@@ -477,7 +488,7 @@ func (m *Model) selectionChanged(force bool) tea.Cmd {
 	d := detail.Data{F: f, Step: -1}
 	if f != nil {
 		d.Loading = true
-		if m.set == nil {
+		if m.details == nil {
 			d.Loading = false
 			d.NoDetails = "Code flows, related locations and fixes show when loading has finished."
 		}
@@ -501,7 +512,7 @@ func (m *Model) onDetailTick(msg detailTickMsg) tea.Cmd {
 		return nil
 	}
 	m.detailGen++
-	return tea.Batch(detailCmd(m.detailGen, m.set, f, m.opts.Root, m.chromaStyle()), m.requestHelp())
+	return tea.Batch(detailCmd(m.detailGen, m.details, f, m.opts.Root, m.chromaStyle()), m.requestHelp())
 }
 
 func (m *Model) onDetailLoaded(msg detailLoadedMsg) {
