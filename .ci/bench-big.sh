@@ -30,6 +30,6 @@ for n in 10000 100000; do
 	}
 	wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$dir/time-$n.txt")
 	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$dir/time-$n.txt")
-	size=$(du -m "$f" | cut -f1)
+	size=$(du -mL "$f" | cut -f1)
 	printf 'secui summary %7d results (%4d MB): wall %s  max RSS %d MB\n' "$n" "$size" "$wall" $((rss / 1024))
 done

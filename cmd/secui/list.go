@@ -72,11 +72,16 @@ type selection struct {
 	all    []int32 // every finding matching the filter (visible + hidden)
 }
 
-// selectFindings loads, filters (query + default hiding) and sorts.
+// selectFindings loads, filters (query + default hiding) and sorts (not
+// when sortBy is "").
 func selectFindings(ctx context.Context, cmd *cobra.Command, e *env, sortBy string) (*selection, error) {
-	key, err := query.ParseSortKey(sortBy)
-	if err != nil {
-		return nil, usageErr("--sort: %v", err)
+	var key query.SortKey
+	if sortBy != "" {
+		k, err := query.ParseSortKey(sortBy)
+		if err != nil {
+			return nil, usageErr("--sort: %v", err)
+		}
+		key = k
 	}
 	set, err := e.load(ctx)
 	if err != nil {
@@ -100,7 +105,9 @@ func selectFindings(ctx context.Context, cmd *cobra.Command, e *env, sortBy stri
 			sel.idx = append(sel.idx, i)
 		}
 	}
-	query.Sort(set.Findings, sel.idx, key)
+	if sortBy != "" {
+		query.Sort(set.Findings, sel.idx, key)
+	}
 	return sel, nil
 }
 

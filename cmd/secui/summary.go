@@ -38,7 +38,7 @@ finding matching the filter, hidden ones included.`,
 			if err != nil {
 				return err
 			}
-			sel, err := selectFindings(cmd.Context(), cmd, e, "severity")
+			sel, err := selectFindings(cmd.Context(), cmd, e, "")
 			if err != nil {
 				return err
 			}
