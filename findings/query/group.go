@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/secui/secui/findings"
 )
@@ -77,10 +78,13 @@ func GroupFindings(fs []*findings.Finding, idx []int32, by GroupBy) []Group {
 	switch by {
 	case GroupStage:
 		var gs [8]Group
-		for _, i := range idx {
+		gof := make([]int32, len(idx))
+		for p, i := range idx {
 			s := min(fs[i].Stage, findings.StageMonitor)
-			gs[s].add(i, fs[i].Severity)
+			gs[s].Counts[min(fs[i].Severity, findings.SevCritical)]++
+			gof[p] = int32(s)
 		}
+		fill(gs[:], idx, gof)
 		var out []Group
 		for s, g := range gs {
 			if len(g.Idx) > 0 {
@@ -92,10 +96,13 @@ func GroupFindings(fs []*findings.Finding, idx []int32, by GroupBy) []Group {
 		return out
 	case GroupSeverity:
 		var gs [5]Group
-		for _, i := range idx {
+		gof := make([]int32, len(idx))
+		for p, i := range idx {
 			s := min(fs[i].Severity, findings.SevCritical)
-			gs[s].add(i, s)
+			gs[s].Counts[s]++
+			gof[p] = int32(s)
 		}
+		fill(gs[:], idx, gof)
 		var out []Group
 		for _, s := range findings.Severities {
 			if g := gs[s]; len(g.Idx) > 0 {
@@ -115,40 +122,92 @@ func GroupFindings(fs []*findings.Finding, idx []int32, by GroupBy) []Group {
 	}
 }
 
-func (g *Group) add(i int32, s findings.Severity) {
-	g.Idx = append(g.Idx, i)
-	g.Counts[min(s, findings.SevCritical)]++
+// fill sets the Idx of every group from gof, the group of each position of
+// idx, carving all of them from one array (each with its capacity capped, so
+// appending to one cannot overwrite another). Counts must already be set.
+func fill(gs []Group, idx []int32, gof []int32) {
+	back := make([]int32, len(idx))
+	off := 0
+	for g := range gs {
+		n := 0
+		for _, c := range gs[g].Counts {
+			n += c
+		}
+		gs[g].Idx = back[off : off : off+n]
+		off += n
+	}
+	for p, i := range idx {
+		g := &gs[gof[p]]
+		g.Idx = append(g.Idx, i)
+	}
+}
+
+// groupRef is a cheap identity for a group, looked up before the string key
+// is built: the rule pointer (GroupRule; a rule belongs to one tool's run),
+// the tool pointer (GroupTool), or the address and length of the path's
+// bytes (GroupFile; the loader interns paths).
+type groupRef struct {
+	pos int // group
+	n   int // length of the path, for GroupFile
 }
 
 func groupByString(fs []*findings.Finding, idx []int32, by GroupBy) []Group {
-	pos := make(map[string]int)
+	pos := make(map[string]int)                // string key -> group
+	byRef := make(map[unsafe.Pointer]groupRef) // cheap identity -> group
 	var out []Group
 	var sample []*findings.Finding // first finding of each group, for labels
-	prevKey, prevPos := "", -1
-	for _, i := range idx {
+	var prevRef unsafe.Pointer
+	prevN, prevPos := 0, -1
+	gof := make([]int32, len(idx))
+	for ip, i := range idx {
 		f := fs[i]
-		var k string
+		var ref unsafe.Pointer
+		n := 0
 		switch by {
 		case GroupRule:
-			k = strings.ToLower(f.ToolName()) + "\x1f" + f.RuleID()
+			ref = unsafe.Pointer(f.Rule) // nil: no cheap identity
 		case GroupFile:
-			k = f.Loc.Path
+			ref, n = unsafe.Pointer(unsafe.StringData(f.Loc.Path)), len(f.Loc.Path)
 		default:
-			k = strings.ToLower(f.ToolName())
+			ref = unsafe.Pointer(f.Tool)
 		}
-		p := prevPos
-		if p < 0 || k != prevKey {
-			var ok bool
+		var p int
+		r, ok := groupRef{}, false
+		switch {
+		case ref != nil && ref == prevRef && n == prevN && prevPos >= 0:
+			p, ok = prevPos, true
+		case ref != nil:
+			if r, ok = byRef[ref]; ok && r.n == n {
+				p = r.pos
+			} else {
+				ok = false
+			}
+		}
+		if !ok {
+			var k string
+			switch by {
+			case GroupRule:
+				k = strings.ToLower(f.ToolName()) + "\x1f" + f.RuleID()
+			case GroupFile:
+				k = f.Loc.Path
+			default:
+				k = strings.ToLower(f.ToolName())
+			}
 			if p, ok = pos[k]; !ok {
 				p = len(out)
 				pos[k] = p
 				out = append(out, Group{Key: k})
 				sample = append(sample, f)
 			}
-			prevKey, prevPos = k, p
+			if ref != nil {
+				byRef[ref] = groupRef{pos: p, n: n}
+			}
 		}
-		out[p].add(i, f.Severity)
+		prevRef, prevN, prevPos = ref, n, p
+		out[p].Counts[min(f.Severity, findings.SevCritical)]++
+		gof[ip] = int32(p)
 	}
+	fill(out, idx, gof)
 	for p := range out {
 		out[p].Label = groupLabel(sample[p], by)
 	}
