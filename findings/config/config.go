@@ -27,9 +27,8 @@ const RepoFile = ".secui.yaml"
 // DefaultLedger is the ledger path used when none is configured.
 const DefaultLedger = ".secui/ledger.yaml"
 
-// Config is secui's merged configuration. Zero-length Discover lists mean
-// "use the findings defaults" only when Default() was not used; Default and
-// Load always fill them.
+// Config is secui's merged configuration. Default, Load and LoadFile always
+// fill every field; an empty Discover.Exclude means "exclude nothing".
 type Config struct {
 	Discover Discover    `yaml:"discover"`
 	Stages   []StageRule `yaml:"stages"` // stage/category overrides, first match wins
@@ -50,7 +49,8 @@ type Discover struct {
 // Check configures the CI gate (`secui check`).
 type Check struct {
 	// FailOn is the lowest severity of an open finding that fails the
-	// check: critical, high, medium, low, info, or "off" (never fail).
+	// check: critical, high, medium, low, info, or "off" (never fail; "none"
+	// and "never" are read as "off"). Stored canonical.
 	FailOn string `yaml:"fail-on"`
 	// Stages overrides FailOn per stage: stage name -> severity or "off".
 	Stages map[string]string `yaml:"stages"`
@@ -251,7 +251,7 @@ func (c *Config) LedgerPath(repoRoot string) string {
 
 func isOff(s string) bool {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "off", "never", "false", "no":
+	case "off", "none", "never", "false", "no":
 		return true
 	}
 	return false

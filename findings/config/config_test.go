@@ -90,6 +90,7 @@ check:
   stages:
     Deploy: crit
     monitor: off
+    plan: none
 ui:
   theme: DARK
   sort: file
@@ -115,7 +116,7 @@ ui:
 	if c.Ledger != "audit/ledger.yaml" {
 		t.Errorf("Ledger = %q", c.Ledger)
 	}
-	if c.Check.FailOn != "high" || !reflect.DeepEqual(c.Check.Stages, map[string]string{"deploy": "critical", "monitor": "off"}) {
+	if c.Check.FailOn != "high" || !reflect.DeepEqual(c.Check.Stages, map[string]string{"deploy": "critical", "monitor": "off", "plan": "off"}) {
 		t.Errorf("Check = %+v", c.Check)
 	}
 	if c.UI.Theme != "dark" || c.UI.Sort != "file" || c.UI.Group != "tool" {

@@ -136,8 +136,9 @@ func IsGitHubHost(host string) bool {
 // RedactURL returns the remote URL without credentials: for http(s) and
 // git:// URLs all user info is dropped (a token may sit in the user name);
 // for ssh URLs the user name is kept (it is "git" in practice) but any
-// password is dropped. scp-like and local forms are returned unchanged, as
-// they cannot carry a password.
+// password is dropped. scp-like forms (git@host:o/r) cannot carry a password
+// and are returned unchanged, except that a malformed "user:pw@host:path"
+// loses everything up to the '@'.
 func RedactURL(raw string) string {
 	s := strings.TrimSpace(raw)
 	i := strings.Index(s, "://")
