@@ -48,12 +48,12 @@ func newCheckCmd() *cobra.Command {
 			return runCheck(cmd.Context(), cmd, e)
 		},
 	}
-	addFilterFlags(cmd)
 	f := cmd.Flags()
+	// Only -q from the shared filters: --stage means STAGE=SEVERITY here.
+	f.StringP("query", "q", "", "only check findings matching QUERY (e.g. 'stage:code,build -path:test/**')")
 	f.String("fail-on", "", "lowest severity of an open finding that fails: critical, high, medium, low, info, off (default high)")
 	f.StringArray("stage", nil, "per-stage threshold STAGE=SEVERITY (repeatable), e.g. code=critical, test=off")
 	f.Bool("json", false, "print the report as JSON")
-	// --stage is redefined here as STAGE=SEVERITY; filter by stage with -q stage:NAME.
 	return cmd
 }
 
