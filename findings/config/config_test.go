@@ -450,3 +450,15 @@ func TestRepoFileSafety(t *testing.T) {
 		t.Errorf("big file: err = %v", err)
 	}
 }
+
+func BenchmarkLoadFileExample(b *testing.B) {
+	f := filepath.Join(b.TempDir(), ".secui.yaml")
+	if err := os.WriteFile(f, []byte(Example()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := LoadFile(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
