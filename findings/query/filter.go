@@ -17,7 +17,8 @@ const parallelMin = 8192
 // Filter returns the indices (into fs) of the findings that match q, in the
 // order of fs. It matches chunks of fs in parallel (runtime.GOMAXPROCS
 // goroutines) and returns ctx.Err() soon after ctx is cancelled. A nil or
-// empty query selects everything. Nil findings never match.
+// empty query selects everything. Nil findings never match. The result is
+// never nil unless there is an error.
 //
 // Each finding is matched by one goroutine, so a single call is safe even if
 // free-text blobs (Finding.SearchText) are not built yet. Calls that run at
@@ -32,10 +33,10 @@ func Filter(ctx context.Context, fs []*findings.Finding, q *Query) ([]int32, err
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if len(fs) < parallelMin || workers < 2 {
-		return filterRange(ctx, fs, q, 0, len(fs), nil)
+		return filterRange(ctx, fs, q, 0, len(fs), make([]int32, 0, 16))
 	}
-	if max := len(fs) / (parallelMin / 2); workers > max {
-		workers = max
+	if most := len(fs) / (parallelMin / 2); workers > most {
+		workers = most
 	}
 	parts := make([][]int32, workers)
 	errs := make([]error, workers)

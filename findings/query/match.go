@@ -107,8 +107,8 @@ func pred(f *findings.Finding, p uint8) bool {
 	switch p {
 	case isNew:
 		return strings.EqualFold(f.BaselineState, "new")
-	case isUnchanged:
-		return strings.EqualFold(f.BaselineState, "unchanged")
+	case isUnchanged: // "existing" is the pre-2.1.0 name
+		return strings.EqualFold(f.BaselineState, "unchanged") || strings.EqualFold(f.BaselineState, "existing")
 	case isUpdated:
 		return strings.EqualFold(f.BaselineState, "updated")
 	case isAbsent:

@@ -607,3 +607,36 @@ func TestFastPatternsAgreeWithGlob(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse checks that Parse never panics and that the canonical form of
+// any query reads back to itself and matches the same findings.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"sev:high+ -path:vendor/** tool:gosec", `"a b" -"c"`, `path:"x,y",{a,b}/**`, "cwe:79 id:ab is:new",
+		`-"-" "\\" "\""`, "rule:[a-c]*", "é:x", "a:b:c", "file.go:1", `pkg:"@x"`} {
+		f.Add(s)
+	}
+	fs := fixture()
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := Parse(s)
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.Col < 1 || pe.Col > len([]rune(s))+1 {
+				t.Fatalf("Parse(%q): bad error %v", s, err)
+			}
+			return
+		}
+		c := q.String()
+		q2, err := Parse(c)
+		if err != nil {
+			t.Fatalf("canonical %q of %q does not parse: %v", c, s, err)
+		}
+		if q2.String() != c {
+			t.Fatalf("canonical form of %q is not stable: %q then %q", s, c, q2.String())
+		}
+		for _, fd := range fs {
+			if q.Match(fd) != q2.Match(fd) {
+				t.Fatalf("%q and its canonical form %q match differently", s, c)
+			}
+		}
+	})
+}
