@@ -77,6 +77,18 @@ type filterJob struct {
 	sort       query.SortKey
 	group      query.GroupBy
 	keep       bool // keep the cursor on the selected finding
+	// perm is every index of fs in sort order, cached across runs (nil = compute).
+	perm []int32
+}
+
+// permFor returns the indices of all of fs in key order.
+func permFor(fs []*findings.Finding, key query.SortKey) []int32 {
+	perm := make([]int32, len(fs))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	query.Sort(fs, perm, key)
+	return perm
 }
 
 // Lane keys of the suppressed view.
@@ -119,9 +131,15 @@ var laneOrder = []string{laneHere, laneAccepted, laneReview, laneRejected}
 func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 	start := time.Now()
 	out := filterDoneMsg{gen: job.gen, fs: job.fs, keep: job.keep}
-	for _, f := range job.fs {
-		if f.State == findings.StateOpen && !f.InputSup.Hidden() {
+	for _, f := range job.fs { // one pass for the ribbon and the counts
+		hidden := hiddenByDefault(f)
+		if hidden {
+			out.hidden++
+		} else if f.State == findings.StateOpen {
 			out.ribbon[min(f.Stage, findings.StageMonitor)][min(f.Severity, findings.SevCritical)]++
+		}
+		if job.suppressed && lane(f) != "" || !job.suppressed && !hidden {
+			out.total++
 		}
 	}
 	idx, err := query.Filter(ctx, job.fs, job.q)
@@ -144,19 +162,31 @@ func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 		}
 	}
 	idx = idx[:n]
-	for _, f := range job.fs {
-		if hiddenByDefault(f) {
-			out.hidden++
-		}
-		if job.suppressed && lane(f) != "" || !job.suppressed && !hiddenByDefault(f) {
-			out.total++
-		}
-	}
 	if ctx.Err() != nil {
 		out.err = ctx.Err()
 		return out
 	}
-	query.Sort(job.fs, idx, job.sort)
+	// Sorting is done once per (findings, sort key): the matches are picked
+	// out of the cached sorted permutation, so a new filter costs O(n).
+	perm := job.perm
+	if len(perm) != len(job.fs) {
+		perm = permFor(job.fs, job.sort)
+	}
+	out.perm = perm
+	if len(idx) == len(perm) {
+		idx = append(idx[:0], perm...)
+	} else {
+		match := make([]bool, len(job.fs))
+		for _, i := range idx {
+			match[i] = true
+		}
+		idx = idx[:0]
+		for _, i := range perm {
+			if match[i] {
+				idx = append(idx, i)
+			}
+		}
+	}
 	out.idx = idx
 	switch {
 	case job.suppressed:

@@ -34,6 +34,7 @@ type filterDoneMsg struct {
 	err     error
 	elapsed time.Duration
 	keep    bool
+	perm    []int32 // all findings in sort order (cache for the next run)
 }
 
 // detailTickMsg fires when the selection has settled (debounce).

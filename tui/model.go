@@ -100,6 +100,9 @@ type Model struct {
 	hidden     int
 	ribbon     [8][5]int
 	lastFilter time.Duration
+	perm       []int32 // cached sort permutation of permFs by permKey
+	permKey    query.SortKey
+	permFs     []*findings.Finding
 
 	// detail
 	detailTag int

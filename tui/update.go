@@ -448,7 +448,15 @@ func (m *Model) refilterKeep(keep bool) tea.Cmd {
 		gen: m.filterGen, fs: m.fs, q: m.textQ.And(m.facetQuery()),
 		suppressed: m.showSupp, sort: m.sortKey, group: m.groupBy, keep: keep,
 	}
+	if m.permOK(m.fs) {
+		job.perm = m.perm
+	}
 	return filterCmd(ctx, job)
+}
+
+// permOK reports whether the cached sort permutation fits fs and the sort key.
+func (m *Model) permOK(fs []*findings.Finding) bool {
+	return m.perm != nil && m.permKey == m.sortKey && len(m.permFs) == len(fs) && len(fs) > 0 && &m.permFs[0] == &fs[0]
 }
 
 func (m Model) onFiltered(msg filterDoneMsg) (tea.Model, tea.Cmd) {
@@ -463,6 +471,7 @@ func (m Model) onFiltered(msg filterDoneMsg) (tea.Model, tea.Cmd) {
 		return m, m.status.Flash(status.Error, "filter: "+msg.err.Error(), 6*time.Second)
 	}
 	m.table.SetData(msg.fs, msg.idx, msg.groups)
+	m.perm, m.permKey, m.permFs = msg.perm, m.sortKey, msg.fs
 	if !msg.keep {
 		m.table.GoTop()
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/tui/findingtable"
 	"github.com/secui/secui/tui/safe"
 	"github.com/secui/secui/tui/theme"
 )
@@ -76,7 +77,11 @@ func (m Model) bodyView() string {
 			if i > 0 {
 				b.WriteByte('\n')
 			}
-			b.WriteString(lineAt(left, i, l.Table.W))
+			if i < len(left) { // table lines are exactly their width
+				b.WriteString(left[i])
+			} else {
+				b.WriteString(strings.Repeat(" ", l.Table.W))
+			}
 			b.WriteString(sep)
 			b.WriteString(lineAt(right, i, l.Detail.W))
 		}
@@ -112,7 +117,7 @@ func joinLines(s string, w, h int) string {
 
 // fit truncates or pads s to exactly w cells.
 func fit(s string, w int) string {
-	sw := ansi.StringWidth(s)
+	sw := findingtable.Width(s)
 	switch {
 	case sw > w:
 		return ansi.Truncate(s, w, "…")

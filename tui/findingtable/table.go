@@ -44,6 +44,7 @@ type Model struct {
 	marked    map[*findings.Finding]struct{}
 	empty     string
 	fill      string // padding after the last column
+	sevCells  [5]string
 }
 
 // New returns an empty table.
@@ -52,7 +53,15 @@ func New(st *theme.Styles, km keys.KeyMap) Model {
 }
 
 // SetStyles replaces the styles.
-func (m *Model) SetStyles(st *theme.Styles) { m.st = st }
+func (m *Model) SetStyles(st *theme.Styles) { m.st = st; m.prerender() }
+
+// prerender renders the cells that depend only on severity, width and styles.
+func (m *Model) prerender() {
+	for i := range m.sevCells {
+		sev := findings.Severity(i)
+		m.sevCells[i] = m.st.Sev[sev].Render(cell(theme.SevGlyph[sev]+" "+sev.Letter(), m.cols[ColSev]))
+	}
+}
 
 // SetKeyMap replaces the key map.
 func (m *Model) SetKeyMap(km keys.KeyMap) { m.km = km }
@@ -68,6 +77,7 @@ func (m *Model) SetSize(w, h int) {
 		}
 	}
 	m.fill = strings.Repeat(" ", max(0, w-used))
+	m.prerender()
 	m.clamp()
 }
 
@@ -455,7 +465,7 @@ func (m Model) rowLine(f *findings.Finding, cur bool) string {
 		first = false
 		switch c {
 		case ColSev:
-			b.WriteString(m.st.Sev[sev].Render(cell(theme.SevGlyph[sev]+" "+sev.Letter(), w)))
+			b.WriteString(m.sevCells[sev])
 		case ColState:
 			if f.State == findings.StateOpen && !f.InputSup.Hidden() {
 				b.WriteString(cell(stateLabel(f, w), w))
@@ -586,18 +596,64 @@ func (m Model) groupLine(g *Group, cur bool) string {
 
 func sev3(s findings.Severity) string { return theme.SevGlyph[s] + s.Letter() }
 
+// Width is the display width of s, with a fast path for plain ASCII.
+func Width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] == 0x1b {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] == 0x1b {
+			return false
+		}
+	}
+	return true
+}
+
+const blanks = "                                                                                                                                "
+
+func spaces(n int) string {
+	if n <= len(blanks) {
+		return blanks[:n]
+	}
+	return strings.Repeat(" ", n)
+}
+
 // cell truncates s to w cells (with an ellipsis) and pads it to exactly w.
 func cell(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if isASCII(s) {
+		if len(s) > w {
+			return s[:w-1] + "…"
+		}
+		return s + spaces(w-len(s))
+	}
 	sw := ansi.StringWidth(s)
 	if sw > w {
 		return ansi.Truncate(s, w, "…")
 	}
-	return s + strings.Repeat(" ", w-sw)
+	return s + spaces(w-sw)
 }
 
 // cellLeft is cell truncating on the left, so the end of a path (file name and
 // line) stays visible.
 func cellLeft(s string, w int) string {
+	if isASCII(s) {
+		if len(s) <= w {
+			return s + spaces(w-len(s))
+		}
+		if w <= 1 {
+			return s[:w]
+		}
+		return "…" + s[len(s)-(w-1):]
+	}
 	sw := ansi.StringWidth(s)
 	if sw <= w {
 		return s + strings.Repeat(" ", w-sw)
