@@ -750,3 +750,46 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// Suppressed findings are hidden from list and summary by default, and
+// counted; --all and --state bring them back.
+func TestSuppressedHiddenByDefault(t *testing.T) {
+	repo := demoRepo(t)
+	before := listJSON(t, repo)
+	g := find(before, "gosec", "G201")
+	if len(g) != 1 {
+		t.Fatalf("G201: %d findings", len(g))
+	}
+	r := runIn(t, repo, nil, "suppress", g[0].ID, "--reason", "false-positive",
+		"--justification", "the e-mail is validated by the caller against a strict pattern")
+	if r.code != 0 {
+		t.Fatalf("suppress: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	after := listJSON(t, repo)
+	if len(after.Findings) != len(before.Findings)-1 || len(find(after, "gosec", "G201")) != 0 {
+		t.Errorf("after suppress: %d findings (before %d), G201 still listed: %v", len(after.Findings), len(before.Findings), len(find(after, "gosec", "G201")) != 0)
+	}
+	all := listJSON(t, repo, "--all")
+	if s := find(all, "gosec", "G201"); len(s) != 1 || s[0].State != "suppressed" {
+		t.Errorf("--all: G201 %+v, want one suppressed", s)
+	}
+	if n := len(listJSON(t, repo, "--state", "suppressed").Findings); n != 1 {
+		t.Errorf("--state suppressed: %d findings, want 1", n)
+	}
+	table := runIn(t, repo, nil, "list")
+	if !strings.Contains(table.stdout, "1 suppressed or fixed hidden") {
+		t.Errorf("table footer does not count the hidden finding:\n%s", table.stdout)
+	}
+	r = runIn(t, repo, nil, "summary", "--json")
+	var s summaryDoc
+	var extra struct {
+		Hidden int `json:"hidden"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	_ = json.Unmarshal([]byte(r.stdout), &extra)
+	if s.Total != len(after.Findings) || extra.Hidden != 1 || s.ByState["suppressed"] != 1 || s.ByState["open"] != len(after.Findings) {
+		t.Errorf("summary: total %d hidden %d by_state %v; list %d", s.Total, extra.Hidden, s.ByState, len(after.Findings))
+	}
+}
