@@ -640,3 +640,54 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// refCompare is the documented order of each key, written plainly.
+func refCompare(key SortKey, a, b *findings.Finding) int {
+	c := func(xs ...int) int {
+		for _, x := range xs {
+			if x != 0 {
+				return x
+			}
+		}
+		return 0
+	}
+	worse := func(a, b *findings.Finding) int { return int(b.Severity) - int(a.Severity) }
+	loc := func(a, b *findings.Finding) int {
+		return c(strings.Compare(a.Loc.Path, b.Loc.Path), a.Loc.Line-b.Loc.Line, a.Loc.Col-b.Loc.Col)
+	}
+	switch key {
+	case ByFile:
+		return c(loc(a, b), worse(a, b))
+	case ByRule:
+		return c(foldCompare(a.RuleID(), b.RuleID()), loc(a, b))
+	case ByTool:
+		return c(foldCompare(a.ToolName(), b.ToolName()), worse(a, b), loc(a, b))
+	case ByStage:
+		return c(int(a.Stage)-int(b.Stage), worse(a, b), loc(a, b))
+	}
+	return c(worse(a, b), loc(a, b))
+}
+
+func TestSortMatchesReference(t *testing.T) {
+	for _, huge := range []bool{false, true} {
+		fs := synth(5000, 9)
+		if huge { // lines and columns too wide to pack into 64 bits
+			for i, f := range fs {
+				f.Loc.Line = 3_000_000_000 + i%7
+				f.Loc.Col = 4_000_000_000 - i%5
+			}
+		}
+		for _, key := range []SortKey{BySeverity, ByFile, ByRule, ByTool, ByStage} {
+			idx := make([]int32, 0, len(fs))
+			for i := len(fs) - 1; i >= 0; i -= 2 { // a subset, in a non-trivial order
+				idx = append(idx, int32(i))
+			}
+			want := slices.Clone(idx)
+			slices.SortStableFunc(want, func(a, b int32) int { return refCompare(key, fs[a], fs[b]) })
+			Sort(fs, idx, key)
+			if !slices.Equal(idx, want) {
+				t.Errorf("huge=%v %s: Sort differs from the reference order", huge, key)
+			}
+		}
+	}
+}

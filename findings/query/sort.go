@@ -51,16 +51,17 @@ func ParseSortKey(s string) (SortKey, error) {
 	return 0, fmt.Errorf("unknown sort order %q (want severity, file, rule, tool or stage)", s)
 }
 
-// sortItem is a precomputed 128-bit key plus the position for stability.
+// sortItem is an index value and its position before sorting (which is
+// also where its key fields are, and breaks ties for stability).
 type sortItem struct {
-	hi, lo uint64
-	v      int32 // the index value being sorted
-	pos    int32 // position before sorting
+	v   int32
+	pos int32
 }
 
 // Sort orders idx (indices into fs) by key, stably and in place. Keys are
 // computed once per finding and packed into integers, which are radix-sorted
 // (falling back to a comparison sort when they do not fit in 64 bits).
+// fs[i] must not be nil for any i in idx.
 func Sort(fs []*findings.Finding, idx []int32, key SortKey) {
 	if len(idx) < 2 {
 		return
@@ -80,7 +81,7 @@ func Sort(fs []*findings.Finding, idx []int32, key SortKey) {
 		maxCol = max(maxCol, fs[i].Loc.Col)
 	}
 	// Fields, most significant first, with their widths in bits.
-	pb, lb, cb, kb := bitsFor(nPaths), bits.Len(uint(maxLine)), bits.Len(uint(maxCol)), bitsFor(nKeys)
+	pb, lb, cb, kb := bitsFor(nPaths), bits.Len32(clamp32(maxLine)), bits.Len32(clamp32(maxCol)), bitsFor(nKeys)
 	var widths []int
 	switch key {
 	case ByFile:
@@ -131,28 +132,19 @@ func Sort(fs []*findings.Finding, idx []int32, key SortKey) {
 		}
 		return
 	}
-	// Rare: huge line numbers or very many paths. Pack into 128 bits.
+	// Rare (huge line numbers, or very many paths and rules): compare the
+	// fields one by one.
+	nf := len(widths)
+	flat := make([]uint64, len(idx)*nf)
 	items := make([]sortItem, len(idx))
 	for p, i := range idx {
-		var hi, lo uint64
-		used := 0
-		for j, v := range keyOf(p, fs[i]) {
-			w := widths[j]
-			if used+w <= 64 {
-				hi = hi<<w | v
-			} else {
-				lo = lo<<w | v
-			}
-			used += w
-		}
-		items[p] = sortItem{hi: hi, lo: lo, v: i, pos: int32(p)}
+		copy(flat[p*nf:], keyOf(p, fs[i]))
+		items[p] = sortItem{v: i, pos: int32(p)}
 	}
 	slices.SortFunc(items, func(a, b sortItem) int {
-		if a.hi != b.hi {
-			return cmp.Compare(a.hi, b.hi)
-		}
-		if a.lo != b.lo {
-			return cmp.Compare(a.lo, b.lo)
+		ka, kb := flat[int(a.pos)*nf:][:nf], flat[int(b.pos)*nf:][:nf]
+		if c := slices.Compare(ka, kb); c != 0 {
+			return c
 		}
 		return cmp.Compare(a.pos, b.pos)
 	})
