@@ -23,20 +23,25 @@ build: ## build bin/secui (version, commit and date via -ldflags)
 install: ## go install ./cmd/secui with version information
 	$(GO) install -buildvcs=false -trimpath -ldflags '$(LDFLAGS)' ./cmd/secui
 
-demo-repo: ## (re)create the demo git repository in build/demo-repo
+demo-repo: build ## (re)create the demo git repository in build/demo-repo, with two triage decisions
 	rm -rf $(DEMO_REPO)
 	mkdir -p $(DEMO_REPO)
 	cp -R demo/. $(DEMO_REPO)/
 	cd $(DEMO_REPO) && git init -q -b main \
+		&& git config user.name 'ACME Dev' && git config user.email dev@acme.example \
+		&& git config commit.gpgsign false \
 		&& git remote add origin git@github.com:acme/payments.git \
 		&& git add -A \
-		&& git -c user.name='ACME Dev' -c user.email=dev@acme.example -c commit.gpgsign=false \
-			commit -q -m 'ACME payments: initial import with scan results'
+		&& git commit -q -m 'ACME payments: initial import with scan results'
+	cd $(DEMO_REPO) && $(CURDIR)/$(BIN) suppress --tool gosec --rule G104 --reason accepted-risk \
+			-j 'Write errors on an HTTP response cannot be reported to the client; the server logs them' >/dev/null \
+		&& $(CURDIR)/$(BIN) accept --rule py/sql-injection --note 'Tracked in SEC-142: move to parameterised queries' >/dev/null \
+		&& git add -A && git commit -q -m 'secui: first triage decisions'
 
-demo: build demo-repo ## build and open the console on the bundled demo
+demo: demo-repo ## build and open the console on the bundled demo
 	cd $(DEMO_REPO) && $(CURDIR)/$(BIN)
 
-demo-list: build demo-repo ## build and run `secui list` on the bundled demo
+demo-list: demo-repo ## build and run `secui list` on the bundled demo
 	cd $(DEMO_REPO) && $(CURDIR)/$(BIN) list
 	cd $(DEMO_REPO) && $(CURDIR)/$(BIN) summary
 

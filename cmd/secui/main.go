@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"charm.land/fang/v2"
@@ -34,7 +35,27 @@ const (
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	// SECUI_CPUPROFILE=FILE / SECUI_MEMPROFILE=FILE write pprof profiles
+	// (for `make bench` investigations; undocumented for users).
+	if p := os.Getenv("SECUI_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer f.Close()
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
+	code := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+	if p := os.Getenv("SECUI_MEMPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
+	if code != 0 {
+		pprof.StopCPUProfile()
+		os.Exit(code)
+	}
 }
 
 // run executes secui with args and returns the process exit code.
