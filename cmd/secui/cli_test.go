@@ -793,3 +793,49 @@ func TestSuppressedHiddenByDefault(t *testing.T) {
 		t.Errorf("summary: total %d hidden %d by_state %v; list %d", s.Total, extra.Hidden, s.ByState, len(after.Findings))
 	}
 }
+
+// A repository without scan results: exit 3 with a hint; bad configuration:
+// exit 2 naming the file and position; overrides from .secui.yaml apply.
+func TestEmptyRepoAndConfig(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	empty := t.TempDir()
+	git(t, empty, "init", "-q")
+	r := runIn(t, empty, nil, "list")
+	if r.code != 3 || !strings.Contains(r.stderr, "no SARIF files found") {
+		t.Errorf("empty repo: exit %d stderr %q, want 3 and a hint", r.code, r.stderr)
+	}
+
+	repo := demoRepo(t)
+	bad := "stages:\n  - tool: checkov\n    stage: deploi\n"
+	if err := os.WriteFile(filepath.Join(repo, ".secui.yaml"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runIn(t, repo, nil, "list")
+	if r.code != 2 || !strings.Contains(r.stderr, ".secui.yaml:3:") || !strings.Contains(r.stderr, "deploi") {
+		t.Errorf("bad .secui.yaml: exit %d stderr %q, want 2 naming .secui.yaml:3:", r.code, r.stderr)
+	}
+	good := "stages:\n  - tool: dockle\n    stage: release\n"
+	if err := os.WriteFile(filepath.Join(repo, ".secui.yaml"), []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := listJSON(t, repo, "--tool", "dockle")
+	if len(doc.Findings) == 0 {
+		t.Fatal("no Dockle findings")
+	}
+	for _, f := range doc.Findings {
+		if f.Stage != "release" || !strings.Contains(f.StageReason, ".secui.yaml") {
+			t.Errorf("Dockle %s: stage %s (%s), want release from .secui.yaml", f.Rule, f.Stage, f.StageReason)
+		}
+	}
+	// --config replaces the repository file.
+	alt := filepath.Join(t.TempDir(), "alt.yaml")
+	if err := os.WriteFile(alt, []byte("stages:\n  - tool: dockle\n    stage: operate\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc = listJSON(t, repo, "--tool", "dockle", "--config", alt)
+	if len(doc.Findings) == 0 || doc.Findings[0].Stage != "operate" {
+		t.Errorf("--config: %+v, want stage operate", doc.Findings)
+	}
+}
