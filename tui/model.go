@@ -198,6 +198,7 @@ func (m *Model) setStyles(isDark bool) {
 
 func (m *Model) resize(w, h int) tea.Cmd {
 	m.width, m.height = w, h
+	m.showDetail = m.focus == focusDetail // toggled layout: the focused pane shows
 	m.layout = ComputeLayout(w, h, m.bar.Height(), m.showDetail)
 	l := m.layout
 	m.bar.SetWidth(w)

@@ -118,6 +118,7 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.focus = focusFilter
 		m.table.Blur()
 		m.det.Blur()
+		m.resize(m.width, m.height) // toggled layout: show the table while filtering
 		return m.bar.Focus(), true
 	case key.Matches(msg, m.km.SwitchPane):
 		if m.focus == focusDetail {
@@ -174,13 +175,11 @@ func (m Model) handleFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch msg.String() {
 	case "enter":
 		m.bar.Blur()
-		m.focus = focusTable
-		m.table.Focus()
+		m.setFocus(focusTable)
 		return m, m.bar.Flush()
 	case "esc":
 		m.bar.Blur()
-		m.focus = focusTable
-		m.table.Focus()
+		m.setFocus(focusTable)
 		return m, nil
 	case "ctrl+c":
 		m.cancel()
@@ -232,16 +231,11 @@ func (m *Model) setFocus(f focus) {
 	if f == focusDetail {
 		m.table.Blur()
 		m.det.Focus()
-		if m.layout.Mode == Toggled && !m.showDetail {
-			m.showDetail = true
-			m.resize(m.width, m.height)
-		}
-		return
+	} else {
+		m.det.Blur()
+		m.table.Focus()
 	}
-	m.det.Blur()
-	m.table.Focus()
-	if m.layout.Mode == Toggled && m.showDetail {
-		m.showDetail = false
+	if m.width > 0 {
 		m.resize(m.width, m.height)
 	}
 }
@@ -591,7 +585,7 @@ func (m *Model) walkFlow(next bool) tea.Cmd {
 	if !m.det.StepBy(delta) {
 		return m.status.Flash(status.Info, "no more steps", 2*time.Second)
 	}
-	if m.layout.Mode == Toggled && !m.showDetail {
+	if m.layout.Mode == Toggled && m.focus != focusDetail {
 		m.setFocus(focusDetail)
 	}
 	d = m.det.Data()

@@ -172,6 +172,13 @@ func (m Model) View() string {
 	if m.data.F != nil {
 		title += " · " + m.data.F.ID
 	}
+	if d := m.data.Details; d != nil && len(d.Flows) > 0 {
+		if m.data.Step >= 0 {
+			title += fmt.Sprintf(" · flow step %d/%d (n/p)", m.data.Step+1, len(d.Flows[m.data.Flow].Steps))
+		} else {
+			title += fmt.Sprintf(" · code flow: %d steps (n)", countSteps(d.Flows))
+		}
+	}
 	pct := ""
 	if m.vp.TotalLineCount() > m.vp.Height() {
 		pct = fmt.Sprintf(" %3.0f%% ", m.vp.ScrollPercent()*100)
