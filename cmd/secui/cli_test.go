@@ -468,6 +468,11 @@ func TestBadFileNextToGood(t *testing.T) {
 	if r.code != 3 || !strings.Contains(r.stderr, "bad.sarif:5:") {
 		t.Errorf("only a bad file: exit %d stderr %q, want 3 naming bad.sarif:5:", r.code, r.stderr)
 	}
+	r = runIn(t, dir, nil, "list", "--json", filepath.Join(dir, "bad.sarif"))
+	var only listDoc
+	if r.code != 3 || json.Unmarshal([]byte(r.stdout), &only) != nil || len(only.Errors) == 0 || only.Findings == nil {
+		t.Errorf("only a bad file with --json: exit %d, want 3 and a document listing the error: %q", r.code, r.stdout)
+	}
 	r = runIn(t, dir, nil, "summary", filepath.Join(dir, "missing.sarif"))
 	if r.code != 3 || !strings.Contains(r.stderr, "missing.sarif") {
 		t.Errorf("missing file: exit %d stderr %q, want 3 naming the file", r.code, r.stderr)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -85,6 +86,10 @@ func selectFindings(ctx context.Context, cmd *cobra.Command, e *env, sortBy stri
 	}
 	set, err := e.load(ctx)
 	if err != nil {
+		if set != nil {
+			// Keep the set (its errors) for JSON output; the caller still fails.
+			return &selection{set: set}, err
+		}
 		return nil, err
 	}
 	idx, err := query.Filter(ctx, set.Findings, e.Query)
@@ -123,6 +128,10 @@ func runList(ctx context.Context, cmd *cobra.Command, e *env) error {
 	}
 	sel, err := selectFindings(ctx, cmd, e, flagString(cmd, "sort"))
 	if err != nil {
+		if sel != nil && e.JSON {
+			// No input loaded: still one valid document listing the errors.
+			_ = writeJSON(e.Out, sel.set, nil)
+		}
 		return err
 	}
 	idx := sel.idx
@@ -245,18 +254,45 @@ func jsonErrors(set *findings.Set) []jsonError {
 	return out
 }
 
+// writeJSON streams the secui.findings/v1 document one record at a time,
+// indented like json.MarshalIndent with two spaces.
 func writeJSON(w io.Writer, set *findings.Set, idx []int32) error {
-	doc := jsonDoc{Schema: listSchema, Findings: make([]jsonFinding, len(idx)), Errors: jsonErrors(set)}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	fmt.Fprintf(bw, "{\n  \"schema\": %q,\n  \"findings\": [", listSchema)
+	var raw, buf bytes.Buffer
+	enc := json.NewEncoder(&raw)
+	enc.SetEscapeHTML(false)
 	for k, i := range idx {
-		doc.Findings[k] = toJSON(set.Findings[i])
+		if k > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		raw.Reset()
+		if err := enc.Encode(toJSON(set.Findings[i])); err != nil {
+			return err
+		}
+		buf.Reset()
+		if err := json.Indent(&buf, bytes.TrimRight(raw.Bytes(), "\n"), "    ", "  "); err != nil {
+			return err
+		}
+		bw.Write(buf.Bytes())
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	if len(idx) > 0 {
+		bw.WriteString("\n  ")
+	}
+	errs, err := json.MarshalIndent(jsonErrors(set), "  ", "  ")
+	if err != nil {
+		return err
+	}
+	bw.WriteString("],\n  \"errors\": ")
+	bw.Write(errs)
+	bw.WriteString("\n}\n")
+	return bw.Flush()
 }
 
 func writeJSONL(w io.Writer, set *findings.Set, idx []int32) error {
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	for _, i := range idx {
 		if err := enc.Encode(toJSON(set.Findings[i])); err != nil {
 			return err
@@ -350,11 +386,11 @@ func fitWidths(cells [][]string, width int) []int {
 	n := len(tableColumns)
 	natural := make([]int, n)
 	for c, col := range tableColumns {
-		natural[c] = ansi.StringWidth(col.title)
+		natural[c] = strWidth(col.title)
 	}
 	for _, row := range cells {
 		for c, s := range row {
-			if w := ansi.StringWidth(s); w > natural[c] {
+			if w := strWidth(s); w > natural[c] {
 				natural[c] = w
 			}
 		}
@@ -416,8 +452,8 @@ func writeTable(w io.Writer, fs []*findings.Finding, idx []int32, width int, col
 			if c > 0 {
 				b.WriteString("  ")
 			}
-			s = ansi.Truncate(s, ws[c], "…")
-			pad := ws[c] - ansi.StringWidth(s)
+			s = truncateCell(s, ws[c])
+			pad := ws[c] - strWidth(s)
 			if c == 0 && sev >= 0 && color {
 				b.WriteString(sevColor[sev])
 				b.WriteString(s)
@@ -446,6 +482,37 @@ func writeTable(w io.Writer, fs []*findings.Finding, idx []int32, width int, col
 	for k, i := range idx {
 		line(cells[k], int(fs[i].Severity))
 	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// strWidth is the display width of s (sanitized text, no escape sequences).
+func strWidth(s string) int {
+	if isASCII(s) {
+		return len(s)
+	}
+	return ansi.StringWidth(s)
+}
+
+// truncateCell cuts s to width w display cells, ending with "…" when cut.
+func truncateCell(s string, w int) string {
+	if isASCII(s) {
+		if len(s) <= w {
+			return s
+		}
+		if w <= 0 {
+			return ""
+		}
+		return s[:w-1] + "…"
+	}
+	return ansi.Truncate(s, w, "…")
 }
 
 func writeFooter(w io.Writer, shown int, sel *selection, color bool) {
