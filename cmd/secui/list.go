@@ -333,16 +333,17 @@ type column struct {
 	min   int // minimum width
 	max   int // preferred maximum (0 = flexible, takes the rest)
 	cell  func(f *findings.Finding) string
+	left  bool // truncate on the left (keep the end: file name and line)
 }
 
 var tableColumns = []column{
-	{"SEV", 10, 10, func(f *findings.Finding) string { return f.Severity.Letter() + " " + f.Severity.String() }},
-	{"STAGE", 7, 7, func(f *findings.Finding) string { return f.Stage.String() }},
-	{"TOOL", 6, 16, toolCell},
-	{"RULE", 6, 28, func(f *findings.Finding) string { return f.RuleID() }},
-	{"LOCATION", 10, 40, locationCell},
-	{"MESSAGE", 10, 0, func(f *findings.Finding) string { return f.Message }},
-	{"STATE", 5, 10, stateCell},
+	{"SEV", 10, 10, func(f *findings.Finding) string { return f.Severity.Letter() + " " + f.Severity.String() }, false},
+	{"STAGE", 7, 7, func(f *findings.Finding) string { return f.Stage.String() }, false},
+	{"TOOL", 6, 16, toolCell, false},
+	{"RULE", 8, 28, func(f *findings.Finding) string { return f.RuleID() }, false},
+	{"LOCATION", 14, 40, locationCell, true},
+	{"MESSAGE", 10, 0, func(f *findings.Finding) string { return f.Message }, false},
+	{"STATE", 8, 17, stateCell, false},
 }
 
 // toolCell is the tool name, "+N" when other tools reported the same finding.
@@ -381,7 +382,13 @@ func stateCell(f *findings.Finding) string {
 	return f.State.String()
 }
 
-// fitWidths computes column widths for the given cells within width (0 = unlimited).
+// msgPref is the message width kept before other columns are cut.
+const msgPref = 32
+
+// fitWidths computes column widths for the given cells within width (0 =
+// unlimited). Columns start at their natural width (capped at their max);
+// when too wide, the message shrinks to msgPref, then the widest of the other
+// columns shrink towards their minimum, then the message to its minimum.
 func fitWidths(cells [][]string, width int) []int {
 	n := len(tableColumns)
 	natural := make([]int, n)
@@ -399,26 +406,34 @@ func fitWidths(cells [][]string, width int) []int {
 		return natural
 	}
 	ws := make([]int, n)
+	total := 2 * (n - 1) // gaps
 	flex := -1
-	used := 2 * (n - 1) // gaps
 	for c, col := range tableColumns {
+		ws[c] = natural[c]
 		if col.max == 0 {
 			flex = c
-			continue
+		} else {
+			ws[c] = min(ws[c], col.max)
 		}
-		ws[c] = min(natural[c], col.max)
-		used += ws[c]
+		total += ws[c]
 	}
-	rest := width - used
+	over := total - width
+	if over <= 0 {
+		return ws
+	}
+	shrink := func(c, floor int) {
+		if d := min(over, ws[c]-floor); d > 0 {
+			ws[c] -= d
+			over -= d
+		}
+	}
 	if flex >= 0 {
-		ws[flex] = max(min(natural[flex], rest), tableColumns[flex].min)
-		rest -= ws[flex]
+		shrink(flex, max(msgPref, tableColumns[flex].min))
 	}
-	// Still too wide: shrink the widest shrinkable columns down to their minimum.
-	for rest < 0 {
+	for over > 0 {
 		best := -1
 		for c := range ws {
-			if ws[c] > tableColumns[c].min && (best < 0 || ws[c] > ws[best]) {
+			if c != flex && ws[c] > tableColumns[c].min && (best < 0 || ws[c] > ws[best]) {
 				best = c
 			}
 		}
@@ -426,7 +441,10 @@ func fitWidths(cells [][]string, width int) []int {
 			break
 		}
 		ws[best]--
-		rest++
+		over--
+	}
+	if flex >= 0 {
+		shrink(flex, tableColumns[flex].min)
 	}
 	return ws
 }
@@ -452,7 +470,11 @@ func writeTable(w io.Writer, fs []*findings.Finding, idx []int32, width int, col
 			if c > 0 {
 				b.WriteString("  ")
 			}
-			s = truncateCell(s, ws[c])
+			if tableColumns[c].left {
+				s = truncateLeft(s, ws[c])
+			} else {
+				s = truncateCell(s, ws[c])
+			}
 			pad := ws[c] - strWidth(s)
 			if c == 0 && sev >= 0 && color {
 				b.WriteString(sevColor[sev])
@@ -513,6 +535,28 @@ func truncateCell(s string, w int) string {
 		return s[:w-1] + "…"
 	}
 	return ansi.Truncate(s, w, "…")
+}
+
+// truncateLeft cuts s to width w keeping its end, starting with "…" when cut.
+func truncateLeft(s string, w int) string {
+	if strWidth(s) <= w {
+		return s
+	}
+	if w <= 0 {
+		return ""
+	}
+	rs := []rune(s)
+	width := 1 // the ellipsis
+	i := len(rs)
+	for i > 0 {
+		rw := strWidth(string(rs[i-1]))
+		if width+rw > w {
+			break
+		}
+		width += rw
+		i--
+	}
+	return "…" + string(rs[i:])
 }
 
 func writeFooter(w io.Writer, shown int, sel *selection, color bool) {
