@@ -13,6 +13,7 @@ import (
 	"charm.land/glamour/v2"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/findings/query"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/findingtable"
@@ -24,7 +25,7 @@ type LoadFunc func(ctx context.Context, onFile func(file string, fs []*findings.
 
 // startLoadCmd runs load in a goroutine that feeds ch: one loadBatchMsg per
 // file, then a loadDoneMsg; the UI re-arms waitCmd after each message.
-func startLoadCmd(ctx context.Context, load LoadFunc, ch chan tea.Msg) tea.Cmd {
+func startLoadCmd(ctx context.Context, load LoadFunc, l *ledger.Ledger, now time.Time, ch chan tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		go func() {
 			defer close(ch)
@@ -46,12 +47,16 @@ func startLoadCmd(ctx context.Context, load LoadFunc, ch chan tea.Msg) tea.Cmd {
 				}
 				send(loadBatchMsg{file: file, fs: cp, err: err})
 			})
+			var applied *ledger.Applied
 			if set != nil {
 				for _, f := range set.Findings {
 					f.SearchText() // built here, so concurrent filters only read it
 				}
+				if l != nil { // before the UI sees the set: states and matches
+					applied = l.Apply(set.Findings, now)
+				}
 			}
-			send(loadDoneMsg{set: set, err: err})
+			send(loadDoneMsg{set: set, err: err, applied: applied})
 		}()
 		return waitCmd(ch)()
 	}

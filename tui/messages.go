@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/findings/query"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/findingtable"
@@ -18,8 +19,9 @@ type loadBatchMsg struct {
 
 // loadDoneMsg ends loading with the merged set.
 type loadDoneMsg struct {
-	set *findings.Set
-	err error
+	set     *findings.Set
+	err     error
+	applied *ledger.Applied
 }
 
 // filterDoneMsg is the result of a background filter run (generation gen).

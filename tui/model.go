@@ -18,6 +18,7 @@ import (
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/config"
 	"github.com/secui/secui/findings/gitrepo"
+	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/findings/query"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/filterbar"
@@ -25,6 +26,7 @@ import (
 	"github.com/secui/secui/tui/keys"
 	"github.com/secui/secui/tui/status"
 	"github.com/secui/secui/tui/theme"
+	"github.com/secui/secui/tui/triageform"
 )
 
 // Options configure the console.
@@ -40,6 +42,10 @@ type Options struct {
 	Query string
 	// NoColor turns colours off (NO_COLOR is honoured as well).
 	NoColor bool
+	// Ledger records triage decisions (nil: triage keys explain why they are off).
+	Ledger *ledger.Ledger
+	// Now is the clock (nil = time.Now).
+	Now func() time.Time
 }
 
 type focus int
@@ -110,6 +116,12 @@ type Model struct {
 	helpCache map[string]string
 	helpReq   map[string]bool
 
+	// triage
+	applied     *ledger.Applied
+	form        triageform.Model
+	formOpen    bool
+	formTargets []*findings.Finding
+
 	err error // fatal error, returned by Run
 }
 
@@ -170,7 +182,7 @@ func New(ctx context.Context, opts Options) (Model, error) {
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor}
 	if m.opts.Load != nil {
-		cmds = append(cmds, startLoadCmd(m.ctx, m.opts.Load, m.loadCh))
+		cmds = append(cmds, startLoadCmd(m.ctx, m.opts.Load, m.opts.Ledger, m.now(), m.loadCh))
 	}
 	return tea.Batch(cmds...)
 }
@@ -209,6 +221,9 @@ func (m *Model) resize(w, h int) tea.Cmd {
 	}
 	m.table.SetSize(tr.W, tr.H)
 	m.det.SetSize(dr.W, dr.H)
+	if m.formOpen {
+		m.form.SetWidth(min(100, w-4))
+	}
 	return m.requestHelp()
 }
 

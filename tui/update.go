@@ -16,6 +16,7 @@ import (
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/filterbar"
 	"github.com/secui/secui/tui/status"
+	"github.com/secui/secui/tui/triageform"
 )
 
 // detailDebounce is how long the selection must rest before details load.
@@ -34,9 +35,28 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.requestHelp()
 		}
 		return m, nil
+	case decidedMsg:
+		return m.onDecided(msg)
+	case undoneMsg:
+		return m.onUndone(msg)
+	case triageform.SubmitMsg, triageform.CancelMsg:
+		if m.formOpen {
+			return m.handleFormMsg(msg)
+		}
+		return m, nil
 	case tea.KeyPressMsg:
+		if m.formOpen {
+			if msg.String() == "ctrl+c" {
+				m.cancel()
+				return m, tea.Quit
+			}
+			return m.handleFormMsg(msg)
+		}
 		return m.handleKey(msg)
 	case tea.PasteMsg:
+		if m.formOpen {
+			return m.handleFormMsg(msg)
+		}
 		if m.focus == focusFilter {
 			var cmd tea.Cmd
 			m.bar, cmd = m.bar.Update(msg)
@@ -297,6 +317,7 @@ func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
 func (m Model) onLoaded(msg loadDoneMsg) (tea.Model, tea.Cmd) {
 	m.loading = false
 	m.status.SetProgress("")
+	m.applied = msg.applied
 	if msg.set != nil {
 		m.set = msg.set
 		m.fs = msg.set.Findings

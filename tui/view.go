@@ -67,6 +67,9 @@ func (m Model) bodyView() string {
 	if m.showHelp {
 		return m.helpOverlay(l.Body.W, l.Body.H)
 	}
+	if m.formOpen {
+		return lipgloss.Place(l.Body.W, l.Body.H, lipgloss.Center, lipgloss.Center, m.form.View())
+	}
 	switch l.Mode {
 	case SideBySide:
 		left := strings.Split(m.table.View(), "\n")
@@ -234,6 +237,8 @@ func ribbonHit(st *theme.Styles, counts [8][5]int, active, width, x int) (int, b
 func (m Model) footerView() string {
 	var bs []key.Binding
 	switch {
+	case m.formOpen:
+		return m.st.Muted.Render("tab next field · ←/→ or 1-5 reason · ctrl+s save · esc cancel")
 	case m.showHelp:
 		bs = []key.Binding{m.km.Help, m.km.Back}
 	case m.focus == focusFilter:

@@ -31,6 +31,8 @@ func runConsole(cmd *cobra.Command, e *env) error {
 		}
 		return set, err
 	}
+	// An invalid ledger is passed read-only: the console says so on a triage key.
+	l, _ := openLedger(e)
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()
@@ -43,5 +45,7 @@ func runConsole(cmd *cobra.Command, e *env) error {
 		Load:    load,
 		Query:   e.QueryText,
 		NoColor: e.NoColor,
+		Ledger:  l,
+		Now:     nowFunc,
 	})
 }

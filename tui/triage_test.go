@@ -1,0 +1,172 @@
+package tui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/tui/detail"
+	"github.com/secui/secui/tui/internal/fixture"
+)
+
+var ctrlS = tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
+
+func triageModel(t *testing.T, n int) (Model, []*findings.Finding, string) {
+	t.Helper()
+	t.Setenv("GIT_AUTHOR_NAME", "Tess Ter")
+	t.Setenv("GIT_AUTHOR_EMAIL", "tess@example.com")
+	root := t.TempDir()
+	l, err := ledger.Open(root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := fixture.Findings(n)
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	m := newModel(t, fs, 120, 40, func(o *Options) {
+		o.Root = root
+		o.Ledger = l
+		o.Now = func() time.Time { return now }
+	})
+	return m, fs, root
+}
+
+func TestSuppressWithForm(t *testing.T) {
+	m, _, root := triageModel(t, 20)
+	target := m.table.Selected()
+	m = press(t, m, "s")
+	if !m.formOpen || !strings.Contains(screen(m), "Suppress") || !strings.Contains(screen(m), "false-positive") {
+		t.Fatalf("suppress form not open:\n%s", screen(m))
+	}
+	m = press(t, m, "right", "right") // reason: used-in-tests
+	if m.form.Reason() != ledger.UsedInTests {
+		t.Fatalf("reason %s", m.form.Reason())
+	}
+	m = press(t, m, "tab")
+	m = typeText(t, m, "fp")
+	m, _ = send(t, m, ctrlS)
+	if !m.formOpen || !strings.Contains(screen(m), "✗ justification") {
+		t.Fatalf("short justification accepted:\n%s", screen(m))
+	}
+	m.form.SetText("Only reachable from the test fixtures loader")
+	m = press(t, m, "tab")
+	m = typeText(t, m, "2020-01-01")
+	m, _ = send(t, m, ctrlS)
+	if !m.formOpen || !strings.Contains(m.form.Error(), "not in the future") {
+		t.Fatalf("past expiry accepted: %q", m.form.Error())
+	}
+	m.form.SetDate("90d")
+	m, _ = send(t, m, ctrlS)
+	if m.formOpen {
+		t.Fatalf("form still open: %q", m.form.Error())
+	}
+	if target.State != findings.StateSuppressed || m.table.Len() != 19 {
+		t.Fatalf("state %v, shown %d", target.State, m.table.Len())
+	}
+	if !strings.Contains(m.status.Text(), "suppressed 1 finding(s)") {
+		t.Fatalf("status %q", m.status.Text())
+	}
+	data, err := os.ReadFile(filepath.Join(root, ".secui", "ledger.yaml"))
+	if err != nil || !strings.Contains(string(data), "Only reachable from the test fixtures loader") || !strings.Contains(string(data), "used-in-tests") {
+		t.Fatalf("ledger file: %v\n%s", err, data)
+	}
+	// the suppressed lane shows it, with its history
+	m = press(t, m, "H")
+	if m.table.Len() != 1 {
+		t.Fatalf("suppressed lane has %d", m.table.Len())
+	}
+	m = press(t, m, "j") // from the lane header to the finding
+	content, _ := detail.Render(m.det.Data(), 200, m.st)
+	s := screen(m) + ansi.Strip(content)
+	for _, want := range []string{"Suppressed here (ledger) (1)", "ledger: suppressed (used-in-tests) by Tess Ter", "Decision history", "suppress (used-in-tests)  Tess Ter"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("screen lacks %q:\n%s", want, s)
+		}
+	}
+	// undo brings it back
+	m = press(t, m, "u")
+	if target.State != findings.StateOpen || !strings.Contains(m.status.Text(), "undid") {
+		t.Fatalf("undo: state %v status %q", target.State, m.status.Text())
+	}
+	m = press(t, m, "H")
+	if m.table.Len() != 20 {
+		t.Fatalf("after undo %d shown", m.table.Len())
+	}
+	m = press(t, m, "u")
+	if !strings.Contains(m.status.Text(), "nothing to undo") {
+		t.Fatalf("second undo: %q", m.status.Text())
+	}
+}
+
+func TestBulkAcceptAndReopen(t *testing.T) {
+	m, _, _ := triageModel(t, 20)
+	m = press(t, m, "space", "space", "space")
+	marked := m.table.Marked()
+	if len(marked) != 3 {
+		t.Fatalf("marked %d", len(marked))
+	}
+	m = press(t, m, "a")
+	if !m.formOpen || !strings.Contains(screen(m), "Accept 3 findings") {
+		t.Fatalf("accept form:\n%s", screen(m))
+	}
+	m = typeText(t, m, "tracked in JIRA-12")
+	m = press(t, m, "esc")
+	if m.formOpen {
+		t.Fatal("esc did not cancel")
+	}
+	if marked[0].State != findings.StateOpen {
+		t.Fatal("cancel wrote a decision")
+	}
+	m = press(t, m, "a")
+	m = typeText(t, m, "tracked in JIRA-12")
+	m, _ = send(t, m, ctrlS)
+	for _, f := range marked {
+		if f.State != findings.StateAccepted {
+			t.Fatalf("%s: %v", f.ID, f.State)
+		}
+	}
+	if m.table.NumMarked() != 0 || m.table.Len() != 20 {
+		t.Fatalf("marks %d, shown %d (accepted stay visible)", m.table.NumMarked(), m.table.Len())
+	}
+	// select all in the view, reopen in bulk
+	m = press(t, m, "V", "r")
+	for _, f := range marked {
+		if f.State != findings.StateOpen {
+			t.Fatalf("reopen: %s %v", f.ID, f.State)
+		}
+	}
+	if !strings.Contains(m.status.Text(), "reopened 20 finding(s)") {
+		t.Fatalf("status %q", m.status.Text())
+	}
+}
+
+func TestTriageWithoutLedger(t *testing.T) {
+	m := newModel(t, fixture.Findings(5), 100, 30)
+	m = press(t, m, "s")
+	if m.formOpen || !strings.Contains(m.status.Text(), "needs a ledger") {
+		t.Fatalf("form %v status %q", m.formOpen, m.status.Text())
+	}
+}
+
+func TestLedgerAppliedOnLoad(t *testing.T) {
+	t.Setenv("GIT_AUTHOR_NAME", "Tess Ter")
+	root := t.TempDir()
+	fs := fixture.Findings(10)
+	l, _ := ledger.Open(root, "")
+	if err := l.Decide(fs[:2], ledger.Request{Action: ledger.ActSuppress, Reason: ledger.FalsePositive, Justification: "the sink is a constant string", Author: "A <a@b>", Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	l2, _ := ledger.Open(root, "")
+	m := newModel(t, fixture.Findings(10), 100, 30, func(o *Options) { o.Root = root; o.Ledger = l2 })
+	if m.table.Len() != 8 || !strings.Contains(screen(m), "2 suppressed hidden (H)") {
+		t.Fatalf("shown %d:\n%s", m.table.Len(), screen(m))
+	}
+	_ = context.Background()
+}

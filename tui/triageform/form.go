@@ -1,0 +1,273 @@
+// Package triageform is the triage form: suppress (reason picker,
+// justification text area, optional expiry) or accept (note, optional due
+// date) for one or many findings. It validates with the ledger's own rules and
+// shows problems inline; the root model writes the ledger in a Cmd.
+package triageform
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/tui/safe"
+	"github.com/secui/secui/tui/theme"
+)
+
+// SubmitMsg is sent when the form is valid and confirmed.
+type SubmitMsg struct{ Req ledger.Request }
+
+// CancelMsg is sent when the form is closed without saving.
+type CancelMsg struct{}
+
+// ReasonHelp describes each suppression reason.
+var ReasonHelp = map[ledger.Reason]string{
+	ledger.FalsePositive: "the finding is wrong",
+	ledger.AcceptedRisk:  "real, but the risk is accepted",
+	ledger.UsedInTests:   "only in test code or fixtures",
+	ledger.Mitigated:     "mitigated elsewhere",
+	ledger.WontFix:       "will not be fixed",
+}
+
+const (
+	fieldReason = iota
+	fieldText
+	fieldDate
+	numFields
+)
+
+// Model is the form.
+type Model struct {
+	st     *theme.Styles
+	action string // ledger.ActSuppress or ledger.ActAccept
+	count  int
+	title  string
+	reason int
+	text   textarea.Model
+	date   textinput.Model
+	field  int
+	err    string
+	busy   bool
+	width  int
+	now    func() time.Time
+}
+
+// New opens a form for action over count findings described by title.
+func New(st *theme.Styles, action string, count int, title string, now func() time.Time) Model {
+	ta := textarea.New()
+	ta.ShowLineNumbers = false
+	ta.SetHeight(3)
+	ta.CharLimit = 2000
+	ti := textinput.New()
+	ti.CharLimit = 20
+	if action == ledger.ActSuppress {
+		ta.Placeholder = "why does this not need a fix? (at least two words)"
+		ti.Placeholder = "YYYY-MM-DD or 90d (optional)"
+	} else {
+		ta.Placeholder = "note (optional)"
+		ti.Placeholder = "due date: YYYY-MM-DD or 30d (optional)"
+	}
+	m := Model{st: st, action: action, count: count, title: safe.Line(title), text: ta, date: ti, now: now}
+	if action != ledger.ActSuppress {
+		m.field = fieldText
+	}
+	m.focusField()
+	return m
+}
+
+// SetWidth sets the form width.
+func (m *Model) SetWidth(w int) {
+	m.width = w
+	m.text.SetWidth(max(20, w-6))
+	m.date.SetWidth(max(20, w-30))
+}
+
+// SetBusy marks the form as saving.
+func (m *Model) SetBusy(b bool) { m.busy = b }
+
+// SetError shows an error (e.g. from writing the ledger).
+func (m *Model) SetError(e string) { m.err = safe.Line(e); m.busy = false }
+
+// Error is the shown error.
+func (m Model) Error() string { return m.err }
+
+// Action is the form's action.
+func (m Model) Action() string { return m.action }
+
+func (m *Model) focusField() {
+	m.text.Blur()
+	m.date.Blur()
+	switch m.field {
+	case fieldText:
+		m.text.Focus()
+	case fieldDate:
+		m.date.Focus()
+	}
+}
+
+func (m *Model) move(d int) {
+	m.field = (m.field + d + numFields) % numFields
+	if m.action != ledger.ActSuppress && m.field == fieldReason {
+		m.field = (m.field + d + numFields) % numFields
+	}
+	m.focusField()
+}
+
+// Reason is the selected reason.
+func (m Model) Reason() ledger.Reason { return ledger.Reasons[m.reason] }
+
+// SetText sets the justification or note (tests, prefill).
+func (m *Model) SetText(s string) { m.text.SetValue(s) }
+
+// SetDate sets the expiry or due date text.
+func (m *Model) SetDate(s string) { m.date.SetValue(s) }
+
+// Validate checks the form and returns the request it describes.
+func (m Model) Validate() (ledger.Request, error) {
+	now := m.now()
+	req := ledger.Request{Action: m.action, Now: now}
+	text := strings.TrimSpace(m.text.Value())
+	var date *time.Time
+	if s := strings.TrimSpace(m.date.Value()); s != "" {
+		t, err := ledger.ParseExpiry(s, now)
+		if err != nil {
+			return req, fmt.Errorf("date: %v", err)
+		}
+		if !t.After(now) {
+			return req, fmt.Errorf("date %s is not in the future", t.Format(time.DateOnly))
+		}
+		date = &t
+	}
+	switch m.action {
+	case ledger.ActSuppress:
+		if err := ledger.ValidateJustification(text); err != nil {
+			return req, err
+		}
+		req.Reason, req.Justification, req.Expires = m.Reason(), text, date
+	default:
+		req.Note, req.Due = text, date
+	}
+	return req, nil
+}
+
+// Update handles the form's keys.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		var cmd tea.Cmd
+		if m.field == fieldText {
+			m.text, cmd = m.text.Update(msg)
+		} else if m.field == fieldDate {
+			m.date, cmd = m.date.Update(msg)
+		}
+		return m, cmd
+	}
+	if m.busy {
+		return m, nil
+	}
+	switch km.String() {
+	case "esc":
+		return m, func() tea.Msg { return CancelMsg{} }
+	case "tab":
+		m.move(1)
+		return m, nil
+	case "shift+tab":
+		m.move(-1)
+		return m, nil
+	case "ctrl+s":
+		return m.submit()
+	case "enter":
+		if m.field != fieldText { // enter in the text area is a new line
+			return m.submit()
+		}
+	}
+	if m.field == fieldReason {
+		switch km.String() {
+		case "left", "h", "up", "k":
+			m.reason = (m.reason + len(ledger.Reasons) - 1) % len(ledger.Reasons)
+		case "right", "l", "down", "j", "space":
+			m.reason = (m.reason + 1) % len(ledger.Reasons)
+		default:
+			if len(km.Text) == 1 && km.Text[0] >= '1' && int(km.Text[0]-'0') <= len(ledger.Reasons) {
+				m.reason = int(km.Text[0]-'1')
+			}
+		}
+		return m, nil
+	}
+	var cmd tea.Cmd
+	if m.field == fieldText {
+		m.text, cmd = m.text.Update(msg)
+	} else {
+		m.date, cmd = m.date.Update(msg)
+	}
+	m.err = ""
+	return m, cmd
+}
+
+func (m Model) submit() (Model, tea.Cmd) {
+	req, err := m.Validate()
+	if err != nil {
+		m.err = err.Error()
+		return m, nil
+	}
+	m.err = ""
+	m.busy = true
+	return m, func() tea.Msg { return SubmitMsg{Req: req} }
+}
+
+// View renders the form box.
+func (m Model) View() string {
+	st := m.st
+	var b strings.Builder
+	verb := "Suppress"
+	if m.action == ledger.ActAccept {
+		verb = "Accept"
+	}
+	what := m.title
+	if m.count > 1 {
+		what = fmt.Sprintf("%d findings", m.count)
+	}
+	b.WriteString(st.Title.Render(verb+" ") + st.Bold.Render(what) + "\n\n")
+	label := func(f int, s string) string {
+		if m.field == f {
+			return st.FocusTitle.Render("▸ " + s)
+		}
+		return st.BlurTitle.Render("  " + s)
+	}
+	if m.action == ledger.ActSuppress {
+		b.WriteString(label(fieldReason, "Reason") + "   ")
+		for i, r := range ledger.Reasons {
+			s := fmt.Sprintf("%d %s", i+1, r)
+			if i == m.reason {
+				b.WriteString(st.RowSel.Render("["+s+"]") + " ")
+			} else {
+				b.WriteString(st.Muted.Render(" "+s+" ") + " ")
+			}
+		}
+		b.WriteString("\n     " + st.Muted.Render(ReasonHelp[m.Reason()]) + "\n\n")
+		b.WriteString(label(fieldText, "Justification") + "\n")
+	} else {
+		b.WriteString(label(fieldText, "Note") + "\n")
+	}
+	b.WriteString(lipgloss.NewStyle().PaddingLeft(4).Render(m.text.View()) + "\n\n")
+	dl := "Expires"
+	if m.action == ledger.ActAccept {
+		dl = "Due"
+	}
+	b.WriteString(label(fieldDate, dl) + "  " + m.date.View() + "\n\n")
+	switch {
+	case m.busy:
+		b.WriteString(st.StatusInfo.Render("saving…"))
+	case m.err != "":
+		b.WriteString(st.StatusError.Render("✗ " + m.err))
+	default:
+		b.WriteString(st.Muted.Render("tab next field · ctrl+s save · esc cancel"))
+	}
+	w := max(30, m.width-4)
+	return st.Overlay.Width(w).Render(b.String())
+}
