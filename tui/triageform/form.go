@@ -194,7 +194,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.reason = (m.reason + 1) % len(ledger.Reasons)
 		default:
 			if len(km.Text) == 1 && km.Text[0] >= '1' && int(km.Text[0]-'0') <= len(ledger.Reasons) {
-				m.reason = int(km.Text[0]-'1')
+				m.reason = int(km.Text[0] - '1')
 			}
 		}
 		return m, nil
@@ -242,11 +242,10 @@ func (m Model) View() string {
 	if m.action == ledger.ActSuppress {
 		b.WriteString(label(fieldReason, "Reason") + "   ")
 		for i, r := range ledger.Reasons {
-			s := fmt.Sprintf("%d %s", i+1, r)
 			if i == m.reason {
-				b.WriteString(st.RowSel.Render("["+s+"]") + " ")
+				b.WriteString(st.RowSel.Render("["+string(r)+"]"))
 			} else {
-				b.WriteString(st.Muted.Render(" "+s+" ") + " ")
+				b.WriteString(st.Muted.Render(" " + string(r) + " "))
 			}
 		}
 		b.WriteString("\n     " + st.Muted.Render(ReasonHelp[m.Reason()]) + "\n\n")

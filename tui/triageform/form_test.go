@@ -1,0 +1,124 @@
+package triageform
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/tui/internal/golden"
+	"github.com/secui/secui/tui/theme"
+)
+
+var now = func() time.Time { return time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC) }
+
+func key(s string) tea.KeyPressMsg {
+	switch s {
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	case "ctrl+s":
+		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
+	}
+	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
+}
+
+func do(m Model, keys ...string) (Model, tea.Msg) {
+	var last tea.Msg
+	for _, k := range keys {
+		var cmd tea.Cmd
+		m, cmd = m.Update(key(k))
+		if cmd != nil {
+			last = cmd()
+		}
+	}
+	return m, last
+}
+
+func TestSuppressForm(t *testing.T) {
+	m := New(theme.New(theme.DefaultPalette(), true, true), ledger.ActSuppress, 1, "G101 at a.go:3", now)
+	m.SetWidth(80)
+	m, _ = do(m, "right", "left", "left") // wraps to wont-fix
+	if m.Reason() != ledger.WontFix {
+		t.Fatalf("reason %s", m.Reason())
+	}
+	m, _ = do(m, "2")
+	if m.Reason() != ledger.AcceptedRisk {
+		t.Fatalf("digit: %s", m.Reason())
+	}
+	m, msg := do(m, "enter") // submit from the reason field: empty justification
+	if msg != nil || !strings.Contains(m.Error(), "justification is required") {
+		t.Fatalf("empty justification: %v %q", msg, m.Error())
+	}
+	m, _ = do(m, "tab", "n", "/", "a")
+	if _, msg = do(m, "ctrl+s"); msg != nil {
+		t.Fatal("placeholder accepted")
+	}
+	m.SetText("Internal admin tool behind the VPN only")
+	m, _ = do(m, "tab", "x")
+	if _, msg = do(m, "ctrl+s"); msg != nil {
+		t.Fatal("bad date accepted")
+	}
+	m.SetDate("2027-01-31")
+	m, msg = do(m, "ctrl+s")
+	sub, ok := msg.(SubmitMsg)
+	if !ok {
+		t.Fatalf("no submit: %q", m.Error())
+	}
+	r := sub.Req
+	if r.Action != ledger.ActSuppress || r.Reason != ledger.AcceptedRisk || r.Justification != "Internal admin tool behind the VPN only" || r.Expires == nil || r.Expires.Format(time.DateOnly) != "2027-01-31" {
+		t.Fatalf("request %+v", r)
+	}
+	if err := r.Validate(); err != nil {
+		t.Fatalf("request does not pass ledger validation: %v", err)
+	}
+	if _, msg = do(m, "x"); msg != nil {
+		t.Fatal("keys accepted while saving")
+	}
+	m.SetError("disk full")
+	if _, msg = do(m, "esc"); msg == nil {
+		t.Fatal("esc did not cancel")
+	} else if _, ok := msg.(CancelMsg); !ok {
+		t.Fatalf("esc: %T", msg)
+	}
+}
+
+func TestAcceptForm(t *testing.T) {
+	m := New(theme.New(theme.DefaultPalette(), true, true), ledger.ActAccept, 3, "", now)
+	m.SetWidth(80)
+	m, msg := do(m, "ctrl+s") // note and due date are optional
+	sub, ok := msg.(SubmitMsg)
+	if !ok || sub.Req.Action != ledger.ActAccept || sub.Req.Due != nil {
+		t.Fatalf("accept: %#v %q", msg, m.Error())
+	}
+	m = New(theme.New(theme.DefaultPalette(), true, true), ledger.ActAccept, 3, "", now)
+	m.SetDate("30d")
+	_, msg = do(m, "ctrl+s")
+	if sub := msg.(SubmitMsg); sub.Req.Due == nil || sub.Req.Due.Format(time.DateOnly) != "2026-12-28" {
+		t.Fatalf("due %v", sub.Req.Due)
+	}
+}
+
+func TestView(t *testing.T) {
+	st := theme.New(theme.DefaultPalette(), true, false)
+	t.Run("suppress", func(t *testing.T) {
+		m := New(st, ledger.ActSuppress, 1, "G101 at a.go:3", now)
+		m.SetWidth(90)
+		m, _ = do(m, "enter")
+		golden.RequireEqual(t, m.View())
+	})
+	t.Run("accept-bulk", func(t *testing.T) {
+		m := New(st, ledger.ActAccept, 12, "", now)
+		m.SetWidth(70)
+		golden.RequireEqual(t, m.View())
+	})
+}
