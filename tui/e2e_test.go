@@ -239,6 +239,23 @@ func TestEndToEnd(t *testing.T) {
 				x.waitText("▶  1.")
 			}
 
+			// triage: suppress with a justification, then undo
+			if demo {
+				x.keys("Escape")
+				x.keys("s")
+				x.waitText("Justification")
+				x.keys("Tab")
+				x.typ("Only reachable from the admin VPN")
+				x.keys("C-s")
+				x.waitText("suppressed 1 finding(s)")
+				x.waitText("0 of 41")
+				x.keys("u")
+				x.waitText("undid the last decision")
+				x.waitText("1 of 42")
+				x.keys("Enter")
+				x.waitText("Details · ")
+			}
+
 			// help overlay
 			x.keys("?")
 			x.waitText("severity floor")

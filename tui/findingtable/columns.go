@@ -34,7 +34,7 @@ func FitColumns(width int) Widths {
 		ColRule:  {8, 24},
 		ColLoc:   {14, 40},
 		ColMsg:   {12, 1 << 30},
-		ColState: {4, 10},
+		ColState: {5, 10},
 	}
 	var w Widths
 	shown := [numCols]bool{true, true, true, true, true, true, true}
