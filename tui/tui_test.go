@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"image/color"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -639,4 +640,82 @@ func TestFilterUsesSortedPermutation(t *testing.T) {
 			t.Fatalf("%v: order differs from query.Sort", key)
 		}
 	}
+}
+
+func TestBackgroundColour(t *testing.T) {
+	m := newModel(t, fixture.Findings(5), 100, 30)
+	if !m.st.IsDark {
+		t.Fatal("default should be dark")
+	}
+	nm, _ := m.Update(tea.BackgroundColorMsg{Color: color.White})
+	if nm.(Model).st.IsDark {
+		t.Fatal("white background kept the dark theme")
+	}
+	cfg := config.Default()
+	cfg.UI.Theme = "dark"
+	m = newModel(t, fixture.Findings(5), 100, 30, func(o *Options) { o.Config = cfg })
+	nm, _ = m.Update(tea.BackgroundColorMsg{Color: color.White})
+	if !nm.(Model).st.IsDark {
+		t.Fatal("ui.theme: dark overridden by the terminal")
+	}
+}
+
+func TestInitialQuery(t *testing.T) {
+	fs := fixture.Findings(100)
+	m := newModel(t, fs, 100, 30, func(o *Options) { o.Query = "sev:critical" })
+	for i := 0; i < m.table.Len(); i++ {
+		m.table.SetCursor(i)
+		if f := m.table.Selected(); f.Severity != findings.SevCritical {
+			t.Fatalf("row %d is %v", i, f.Severity)
+		}
+	}
+	if m.table.Len() == 0 || m.bar.Value() != "sev:critical" {
+		t.Fatalf("initial query not applied: %d %q", m.table.Len(), m.bar.Value())
+	}
+	m = newModel(t, fs, 100, 30, func(o *Options) { o.Query = "sevv:x" })
+	if !strings.Contains(screen(m), `unknown field "sevv"`) || m.table.Len() != 100 {
+		t.Fatal("bad initial query not reported")
+	}
+}
+
+// TestRealSARIF opens real CodeQL output (from the SARIF corpus) through
+// findings.Load, as the console does, and shows a finding's code flow.
+func TestRealSARIF(t *testing.T) {
+	mod := moduleRoot(t)
+	src := filepath.Join(mod, "..", "shared", "sarif-corpus", "public", "DefectDojo-django-DefectDojo", "codeQL-output.sarif")
+	if _, err := os.Stat(src); err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	m := newModel(t, nil, 200, 50, func(o *Options) {
+		o.Root = t.TempDir()
+		o.Load = func(ctx context.Context, onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
+			return findings.Load(ctx, []string{src}, findings.Options{OnFile: onFile})
+		}
+	})
+	if m.table.Len() == 0 || m.set == nil {
+		t.Fatalf("no findings loaded (%d); status %v", m.table.Len(), m.status.Errors())
+	}
+	// find one with a code flow
+	m = press(t, m, "/")
+	m = typeText(t, m, "tool:codeql")
+	m = press(t, m, "enter")
+	for i := 0; i < m.table.Len(); i++ {
+		m.table.SetCursor(i)
+		f := m.table.Selected()
+		d, err := m.set.Details(f)
+		if err != nil || len(d.Flows) == 0 {
+			continue
+		}
+		m.selectionChanged(true)
+		m = run(t, m, func() tea.Msg { return detailTickMsg{tag: m.detailTag} })
+		m = press(t, m, "n")
+		if st := m.det.Data(); st.Step != 0 || st.StepCode == nil {
+			t.Fatalf("flow step not loaded: %+v", st.Step)
+		}
+		if !strings.Contains(screen(m), "flow step 1/") {
+			t.Fatalf("flow not shown:\n%s", screen(m))
+		}
+		return
+	}
+	t.Fatal("no CodeQL finding with a code flow in the corpus file")
 }

@@ -243,7 +243,7 @@ func (m Model) View() string {
 		b.WriteString(label(fieldReason, "Reason") + "   ")
 		for i, r := range ledger.Reasons {
 			if i == m.reason {
-				b.WriteString(st.RowSel.Render("["+string(r)+"]"))
+				b.WriteString(st.RowSel.Render("[" + string(r) + "]"))
 			} else {
 				b.WriteString(st.Muted.Render(" " + string(r) + " "))
 			}
