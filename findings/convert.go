@@ -64,6 +64,8 @@ type converter struct {
 	paths   map[resolvedURI]mappedPath
 	intern  map[string]string
 	classes map[*Rule]classification
+	sevs    map[[2]string]string
+	arts    map[artKey]Location
 }
 
 type mappedPath struct {
@@ -72,7 +74,7 @@ type mappedPath struct {
 }
 
 func newConverter(fl *fileLoad) *converter {
-	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}}
+	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}}
 }
 
 func (cv *converter) in(s string) string {
@@ -111,7 +113,8 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 
 	f.Message = cv.message(r.Message, rule)
 	f.Level = resolveLevel(&r, rule)
-	f.Severity, f.SevFrom = resolveSeverity(&r, rule, f.Level)
+	sev, from, val := resolveSeverity(&r, rule, f.Level)
+	f.Severity, f.SevFrom = sev, cv.sevFrom(from, val)
 
 	// Input suppressions (SARIF §3.35): hidden unless every one is rejected;
 	// a suppression without status counts as accepted.
@@ -184,7 +187,6 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 
 	f.VulnID, f.Package = cv.vuln(&r, rule, f)
 	cv.fl.ld.cls.classifyCached(f, &r, cv.classes)
-	f.SevFrom = cv.in(f.SevFrom)
 
 	f.fps = r.Fingerprints
 	f.pfps = r.PartialFingerprints
@@ -193,10 +195,37 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	return f
 }
 
+// sevFrom returns the interned "prefix value" severity source text.
+func (cv *converter) sevFrom(prefix, val string) string {
+	k := [2]string{prefix, val}
+	if s, ok := cv.sevs[k]; ok {
+		return s
+	}
+	s := prefix + sanitize(val)
+	if len(cv.sevs) < 4096 {
+		cv.sevs[k] = s
+	}
+	return s
+}
+
+type artKey struct {
+	rm        *runMeta
+	uri, base string
+	index     int
+}
+
 func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
-	ru := rm.resolve(a.URI, a.URIBaseID, intOr(a.Index, -1))
+	k := artKey{rm, a.URI, a.URIBaseID, intOr(a.Index, -1)}
+	if l, ok := cv.arts[k]; ok {
+		return l
+	}
+	ru := rm.resolve(a.URI, a.URIBaseID, k.index)
 	mp := cv.mapPath(ru)
-	return Location{Path: mp.path, URI: cv.in(sanitize(a.URI)), InRepo: mp.inRepo}
+	l := Location{Path: mp.path, URI: cv.in(sanitize(a.URI)), InRepo: mp.inRepo}
+	if len(cv.arts) < 1<<16 {
+		cv.arts[k] = l
+	}
+	return l
 }
 
 func (cv *converter) location(rm *runMeta, l *liteLoc) Location {
@@ -355,7 +384,7 @@ func resolveLevel(r *liteResult, rule *Rule) string {
 // when present, else the explicit SARIF level (result, then rule default),
 // else problem.severity, else a tool's own severity property, else the
 // spec's default level (warning).
-func resolveSeverity(r *liteResult, rule *Rule, level string) (Severity, string) {
+func resolveSeverity(r *liteResult, rule *Rule, level string) (Severity, string, string) {
 	ss := rule.SecuritySeverity
 	from := "rule security-severity "
 	if r.Properties != nil && r.Properties.SecSev != "" {
@@ -363,11 +392,11 @@ func resolveSeverity(r *liteResult, rule *Rule, level string) (Severity, string)
 	}
 	if ss != "" {
 		if v, ok := parseFloat(ss); ok {
-			return cvssSeverity(v), from + ss
+			return cvssSeverity(v), from, ss
 		}
 	}
 	if r.Kind != "" && r.Kind != "fail" {
-		return SevInfo, "kind " + r.Kind
+		return SevInfo, "kind ", r.Kind
 	}
 	explicit := r.Level
 	src := "level "
@@ -375,7 +404,7 @@ func resolveSeverity(r *liteResult, rule *Rule, level string) (Severity, string)
 		explicit, src = rule.DefaultLevel, "rule default level "
 	}
 	if sv, ok := levelSeverity(explicit); ok {
-		return sv, src + explicit
+		return sv, src, explicit
 	}
 	ps := rule.ProblemSeverity
 	if r.Properties != nil {
@@ -387,15 +416,15 @@ func resolveSeverity(r *liteResult, rule *Rule, level string) (Severity, string)
 	}
 	switch strings.ToLower(ps) {
 	case "error":
-		return SevHigh, "problem.severity error"
+		return SevHigh, "problem.severity ", "error"
 	case "warning":
-		return SevMedium, "problem.severity warning"
+		return SevMedium, "problem.severity ", "warning"
 	case "recommendation":
-		return SevLow, "problem.severity recommendation"
+		return SevLow, "problem.severity ", "recommendation"
 	case "":
 	default:
 		if sv, err := ParseSeverity(ps); err == nil {
-			return sv, "problem.severity " + ps
+			return sv, "problem.severity ", ps
 		}
 	}
 	ts := rule.toolSeverity
@@ -404,10 +433,10 @@ func resolveSeverity(r *liteResult, rule *Rule, level string) (Severity, string)
 	}
 	if ts != "" {
 		if sv, err := ParseSeverity(ts); err == nil {
-			return sv, "tool severity " + ts
+			return sv, "tool severity ", ts
 		}
 	}
-	return SevMedium, "default level warning"
+	return SevMedium, "default level ", "warning"
 }
 
 func levelSeverity(l string) (Severity, bool) {

@@ -1,8 +1,6 @@
 package findings
 
 import (
-	"encoding/hex"
-	"hash/fnv"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,18 +24,75 @@ import (
 //
 // Keys have the form "<layer>:<16 hex digits>".
 
+// fnv64 is FNV-1a (64 bit) over strings without conversions or interface
+// calls; identical to hash/fnv's New64a on the same bytes.
+type fnv64 uint64
+
+const (
+	fnvOffset fnv64 = 14695981039346656037
+	fnvPrime  fnv64 = 1099511628211
+)
+
+// part hashes s followed by a 0 separator.
+func (h fnv64) part(s string) fnv64 {
+	for i := 0; i < len(s); i++ {
+		h ^= fnv64(s[i])
+		h *= fnvPrime
+	}
+	return h * fnvPrime // ^= 0 is a no-op
+}
+
+// normPart hashes normMessage(s) followed by a 0 separator, without building
+// the normalised string.
+func (h fnv64) normPart(s string) fnv64 {
+	inDigits, inSpace, pending := false, true, false
+	put := func(c byte) {
+		if pending {
+			h ^= ' '
+			h *= fnvPrime
+			pending = false
+		}
+		h ^= fnv64(c)
+		h *= fnvPrime
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if !inDigits {
+				put('#')
+			}
+			inDigits, inSpace = true, false
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			if !inSpace {
+				pending = true
+			}
+			inDigits, inSpace = false, true
+		default:
+			put(c)
+			inDigits, inSpace = false, false
+		}
+	}
+	return h * fnvPrime
+}
+
+func (h fnv64) key(layer string) string {
+	const hexd = "0123456789abcdef"
+	b := make([]byte, len(layer)+1+16)
+	n := copy(b, layer)
+	b[n] = ':'
+	for i := 0; i < 16; i++ {
+		b[n+1+i] = hexd[(uint64(h)>>(60-4*i))&0xf]
+	}
+	return string(b)
+}
+
 func hashKey(layer string, parts ...string) string {
-	h := fnv.New64a()
+	h := fnvOffset
 	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
+		h = h.part(p)
 	}
-	var b [8]byte
-	sum := h.Sum64()
-	for i := 0; i < 8; i++ {
-		b[i] = byte(sum >> (56 - 8*i))
-	}
-	return layer + ":" + hex.EncodeToString(b[:])
+	return h.key(layer)
 }
 
 var layerByName = map[string]IDLayer{
@@ -113,12 +168,7 @@ func strongKeys(f *Finding) {
 	}
 	f.Keys = keys
 	f.fps, f.pfps = nil, nil
-	h := fnv.New64a()
-	for _, p := range []string{tool, rule, f.Loc.Path, normMessage(f.Message), strings.TrimSpace(f.Loc.Snippet)} {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
-	}
-	f.fbase = h.Sum64()
+	f.fbase = uint64(fnvOffset.part(tool).part(rule).part(f.Loc.Path).normPart(f.Message).part(strings.TrimSpace(f.Loc.Snippet)))
 	f.fallback1 = fallbackKey(f.fbase, 1)
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -272,5 +273,28 @@ func TestStageOverrides(t *testing.T) {
 	}
 	if f := s.Findings[1]; f.Stage != StageCode || f.Category != CatSAST {
 		t.Errorf("not overridden: %s/%s %q", f.Category, f.Stage, f.StageReason)
+	}
+}
+
+func TestInlineFNVMatchesStdlib(t *testing.T) {
+	msgs := []string{"", "  Value 12 flows\tto  line 3 \n", "abc", "x 1 2 3  ", "ünïcode 42"}
+	for _, m := range msgs {
+		h := fnv.New64a()
+		for _, p := range []string{"tool", m} {
+			h.Write([]byte(p))
+			h.Write([]byte{0})
+		}
+		if got := uint64(fnvOffset.part("tool").part(m)); got != h.Sum64() {
+			t.Errorf("part(%q) = %x, want %x", m, got, h.Sum64())
+		}
+		n := fnv.New64a()
+		n.Write([]byte(normMessage(m)))
+		n.Write([]byte{0})
+		if got := uint64(fnvOffset.normPart(m)); got != n.Sum64() {
+			t.Errorf("normPart(%q) = %x, want %x (norm %q)", m, got, n.Sum64(), normMessage(m))
+		}
+	}
+	if k := hashKey("partial", "a", "b"); len(k) != len("partial:")+16 || !strings.HasPrefix(k, "partial:") {
+		t.Errorf("hashKey = %q", k)
 	}
 }
