@@ -176,11 +176,15 @@ func TestEndToEnd(t *testing.T) {
 	}
 	repo, demo := fixtureRepo(t, mod)
 	home := t.TempDir()
+	editor := filepath.Join(home, "editor.sh")
+	if err := os.WriteFile(editor, []byte("#!/bin/sh\necho \"$@\" > \"$(dirname \"$0\")/editor.args\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, size := range [][2]int{{80, 24}, {200, 50}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			x := &tmux{t: t, session: fmt.Sprintf("secui-e2e-%d-%d", os.Getpid(), size[0])}
-			env := fmt.Sprintf("env -u NO_COLOR HOME=%s XDG_CONFIG_HOME=%s/.config TERM=xterm-256color EDITOR=true", home, home)
+			env := fmt.Sprintf("env -u NO_COLOR HOME=%s XDG_CONFIG_HOME=%s/.config TERM=xterm-256color VISUAL= EDITOR=%s", home, home, editor)
 			x.run("new-session", "-d", "-s", x.session, "-x", fmt.Sprint(size[0]), "-y", fmt.Sprint(size[1]),
 				fmt.Sprintf("cd %s && %s %s 2>%s/stderr.log", repo, env, bin, home))
 			t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", x.session).Run() })
@@ -236,6 +240,22 @@ func TestEndToEnd(t *testing.T) {
 					t.Fatalf("flow step code missing:\n%s", s)
 				}
 				x.keys("p")
+				x.waitText("▶  1.")
+				// o opens $EDITOR at the step's line and the console comes back
+				_ = os.Remove(filepath.Join(home, "editor.args"))
+				x.keys("o")
+				x.waitText("Details · ")
+				deadline := time.Now().Add(10 * time.Second)
+				var args []byte
+				for time.Now().Before(deadline) {
+					if args, _ = os.ReadFile(filepath.Join(home, "editor.args")); len(args) > 0 {
+						break
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				if want := "+29 " + filepath.Join(repo, "app", "views.py"); !strings.Contains(string(args), want) {
+					t.Fatalf("editor args %q, want %q", args, want)
+				}
 				x.waitText("▶  1.")
 			}
 

@@ -99,7 +99,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			return m, m.status.Flash(status.Error, "editor: "+msg.err.Error(), 6*time.Second)
 		}
-		return m, m.selectionChanged(true) // the file may have changed: reload its code
+		return m, m.reloadDetail() // the file may have changed: reload its code
 	}
 	// the query bar's debounce ticks
 	var cmd tea.Cmd
@@ -537,6 +537,22 @@ func (m *Model) onDetailTick(msg detailTickMsg) tea.Cmd {
 	}
 	m.detailGen++
 	return tea.Batch(detailCmd(m.detailGen, m.details, f, m.opts.Root, m.chromaStyle()), m.requestHelp())
+}
+
+// reloadDetail reloads the code (and the current flow step's code) of the
+// shown finding, keeping the position in its flow.
+func (m *Model) reloadDetail() tea.Cmd {
+	d := m.det.Data()
+	if d.F == nil {
+		return nil
+	}
+	m.detailGen++
+	cmds := []tea.Cmd{detailCmd(m.detailGen, m.details, d.F, m.opts.Root, m.chromaStyle())}
+	if d.Step >= 0 && d.Details != nil && d.Flow < len(d.Details.Flows) && d.Step < len(d.Details.Flows[d.Flow].Steps) {
+		loc := d.Details.Flows[d.Flow].Steps[d.Step].Loc
+		cmds = append(cmds, stepCodeCmd(m.detailGen, d.Flow, d.Step, m.opts.Root, loc, m.chromaStyle()))
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) onDetailLoaded(msg detailLoadedMsg) {

@@ -258,10 +258,17 @@ func (m Model) footerView() string {
 func (m Model) helpOverlay(w, h int) string {
 	hm := m.help
 	hm.ShowAll = true
-	body := hm.FullHelpView(m.km.FullHelp())
-	grammar := m.st.Muted.Render("query: text \"phrase\" sev:high+ stage:code,build tool:gosec rule:G1* path:src/** cwe:79 state:open cat:secrets -term")
+	hm.SetWidth(0) // measure unconstrained, then split the columns if too wide
+	groups := m.km.FullHelp()
+	body := hm.FullHelpView(groups)
+	if lipgloss.Width(body) > w-6 {
+		half := (len(groups) + 1) / 2
+		body = hm.FullHelpView(groups[:half]) + "\n\n" + hm.FullHelpView(groups[half:])
+	}
+	grammar := "query: text \"phrase\" sev:high+ stage:code,build tool:gosec rule:G1* path:src/** cwe:79 state:open cat:secrets -term"
+	grammar = m.st.Muted.Render(ansi.Wrap(grammar, max(20, min(lipgloss.Width(body), w-6)), " "))
 	box := m.st.Overlay.Render(m.st.Title.Render("Keys") + "\n\n" + body + "\n\n" + grammar)
-	if lipgloss.Width(box) > w {
+	if lipgloss.Height(box) > h {
 		box = m.st.Overlay.Render(m.st.Title.Render("Keys") + "\n\n" + body)
 	}
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
