@@ -90,6 +90,14 @@ func (cv *converter) in(s string) string {
 func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	var r liteResult
 	if err := jsonv2.Unmarshal(j.data, &r, liteOpts); err != nil {
+		if j.orig > 0 && cv.fl.reread != nil {
+			// The copy had members left out: decode the original to report
+			// the error where it is in the file (or to recover).
+			if orig, rerr := cv.fl.reread(j.off, j.orig); rerr == nil {
+				j.data, j.orig = orig, 0
+				return cv.convert(j, f)
+			}
+		}
 		msg, off := decodeErr(err)
 		cv.fl.jobErrorAt(j, off, "runs[%d].results[%d]: %s", j.run.index, j.index, msg)
 		return nil
@@ -102,7 +110,7 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	rule := rm.rule(&r)
 	f.Tool = rm.tool
 	f.Rule = rule
-	f.Sources = []Source{{Run: rm.index, Result: j.index, Tool: rm.tool, Offset: j.off, Length: int32(len(j.data))}}
+	f.Sources = []Source{{Run: rm.index, Result: j.index, Tool: rm.tool, Offset: j.off, Length: int32(max(len(j.data), j.orig))}}
 
 	// Locations
 	if len(r.Locations) > 0 {

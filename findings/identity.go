@@ -1,8 +1,10 @@
 package findings
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -197,43 +199,40 @@ func (ld *loader) identify(fs []*Finding) {
 		}
 	}
 	// fallback: occurrence order by position among equal (run, base) findings
-	order := make([]int32, len(fs))
-	for i := range order {
-		order[i] = int32(i)
+	type occ struct {
+		base      uint64
+		run, line int32
+		col, idx  int32
 	}
-	sort.Slice(order, func(a, b int) bool {
-		x, y := fs[order[a]], fs[order[b]]
-		if x.Sources[0].Run != y.Sources[0].Run {
-			return x.Sources[0].Run < y.Sources[0].Run
+	order := make([]occ, len(fs))
+	for i, f := range fs {
+		order[i] = occ{f.fbase, int32(f.Sources[0].Run), int32(f.Loc.Line), int32(f.Loc.Col), int32(i)}
+	}
+	slices.SortFunc(order, func(x, y occ) int {
+		switch {
+		case x.run != y.run:
+			return cmp.Compare(x.run, y.run)
+		case x.base != y.base:
+			return cmp.Compare(x.base, y.base)
+		case x.line != y.line:
+			return cmp.Compare(x.line, y.line)
+		case x.col != y.col:
+			return cmp.Compare(x.col, y.col)
 		}
-		if x.fbase != y.fbase {
-			return x.fbase < y.fbase
-		}
-		if x.Loc.Line != y.Loc.Line {
-			return x.Loc.Line < y.Loc.Line
-		}
-		if x.Loc.Col != y.Loc.Col {
-			return x.Loc.Col < y.Loc.Col
-		}
-		return order[a] < order[b]
+		return cmp.Compare(x.idx, y.idx)
 	})
-	occ := 0
-	for i, oi := range order {
-		f := fs[oi]
-		if i > 0 {
-			p := fs[order[i-1]]
-			if p.Sources[0].Run == f.Sources[0].Run && p.fbase == f.fbase {
-				occ++
-			} else {
-				occ = 1
-			}
+	n := 0
+	for i, o := range order {
+		if i > 0 && order[i-1].run == o.run && order[i-1].base == o.base {
+			n++
 		} else {
-			occ = 1
+			n = 1
 		}
-		if occ == 1 {
+		f := fs[o.idx]
+		if n == 1 {
 			f.Keys = append(f.Keys, f.fallback1)
 		} else {
-			f.Keys = append(f.Keys, fallbackKey(f.fbase, occ))
+			f.Keys = append(f.Keys, fallbackKey(f.fbase, n))
 		}
 		f.fallback1 = ""
 	}

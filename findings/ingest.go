@@ -260,6 +260,7 @@ func (ld *loader) tryStream(ctx context.Context, p, name string) ([]*Finding, *f
 }
 
 type fileLoad struct {
+	reread   func(off int64, n int) ([]byte, error) // streamed files: read a result again
 	ld       *loader
 	name     string
 	data     []byte
@@ -320,7 +321,8 @@ type resultJob struct {
 	index int
 	data  []byte
 	off   int64 // byte offset in the (decompressed) file
-	size  int   // len(data), kept when data is dropped
+	size  int   // length of the result in the file (data may be shorter: see orig)
+	orig  int   // when > 0, data had bulky members left out; the result is orig bytes long in the file
 	line  int   // 1-based line of off when known (streamed files), else 0
 	col   int
 }
@@ -439,6 +441,9 @@ func (b *runBuilder) resultsStart() {
 func (b *runBuilder) result(j resultJob) {
 	j.run = b.rm
 	j.size = len(j.data)
+	if j.orig > 0 {
+		j.size = j.orig
+	}
 	b.fl.nresults++
 	if b.frozen {
 		b.batch = append(b.batch, j)

@@ -173,7 +173,8 @@ func (p *present) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		return err
 	}
 	b := bytes.TrimSpace(v)
-	*p = present(len(b) > 0 && !bytes.Equal(b, []byte("null")) && !bytes.Equal(b, []byte("[]")))
+	// "0" is the streaming scanner's placeholder for an empty member.
+	*p = present(len(b) > 0 && !bytes.Equal(b, []byte("null")) && !bytes.Equal(b, []byte("[]")) && !bytes.Equal(b, []byte("0")))
 	return nil
 }
 

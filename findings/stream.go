@@ -56,6 +56,10 @@ type streamState struct {
 	version  string
 	sawTop   bool
 	bad      bool
+	key5skip bool     // the current result member is one to leave out
+	skipping bool     // inside a member left out of the copy
+	skipFrom int64    // where the left-out value starts
+	cut      bool     // the current result copy has members left out
 	cur      *arena   // arena being filled
 	used     []*arena // full arenas not yet handed to a batch
 }
@@ -75,6 +79,11 @@ func (s *streamState) lineColAt(buf []byte, p int64) (int, int) {
 }
 
 func (fl *fileLoad) parseStream(ctx context.Context, f *os.File, start int64) ([]*Finding, bool) {
+	fl.reread = func(off int64, n int) ([]byte, error) {
+		b := make([]byte, n)
+		_, err := f.ReadAt(b, off)
+		return b, err
+	}
 	s := &streamState{fl: fl, f: f, lineNo: 1, lastNL: -1, pl: fl.startPipeline(ctx)}
 	buf := make([]byte, streamChunk)
 	if _, err := f.Seek(start, io.SeekStart); err != nil {
@@ -162,7 +171,7 @@ func (s *streamState) chunk(buf []byte) {
 			top := s.top()
 			if top == '{' && s.expectKey {
 				s.expectKey = false
-				if d := len(s.stack); d == 1 || d == 3 {
+				if d := len(s.stack); d == 1 || d == 3 || (d == 5 && s.capKind == 1 && !s.skipping) {
 					s.keyCap = true
 					s.key = s.key[:0]
 				}
@@ -199,7 +208,7 @@ func (s *streamState) chunk(buf []byte) {
 		}
 		i++
 	}
-	if s.capKind != 0 && !s.bad {
+	if s.capKind != 0 && !s.bad && !s.skipping {
 		s.capBuf = append(s.capBuf, buf[s.capFrom:]...)
 	}
 }
@@ -216,6 +225,14 @@ func (s *streamState) top() byte {
 func (s *streamState) valueStart(buf []byte, i int, c byte) {
 	d := len(s.stack)
 	if s.capKind != 0 {
+		if s.capKind == 1 && d == 5 && s.valPending && s.key5skip && !s.skipping && (c == '[' || c == '{') {
+			// Leave a bulky member out of the copy; details are decoded
+			// from the file when the finding is opened.
+			s.capBuf = append(s.capBuf, buf[s.capFrom:i]...)
+			s.capBuf = append(s.capBuf, '1')
+			s.skipping, s.skipFrom, s.cut = true, s.off+int64(i), true
+			s.capFrom = i
+		}
 		return
 	}
 	switch {
@@ -240,12 +257,7 @@ func (s *streamState) valueStart(buf []byte, i int, c byte) {
 			return
 		}
 		s.run = s.fl.newRun(s.runIdx, s.pl)
-		f := s.f
-		s.run.reread = func(off int64, n int) ([]byte, error) {
-			b := make([]byte, n)
-			_, err := f.ReadAt(b, off)
-			return b, err
-		}
+		s.run.reread = s.fl.reread
 		s.run.arenas = s.takeArenas
 		s.resIdx = 0
 	case d == 3 && s.valPending && s.key3 == "results":
@@ -332,10 +344,13 @@ func (a *arena) release() {
 func (s *streamState) stringEnd(buf []byte, end int) {
 	if s.keyCap {
 		s.keyCap = false
-		if len(s.stack) == 1 {
+		switch len(s.stack) {
+		case 1:
 			s.key1 = string(s.key)
-		} else {
+		case 3:
 			s.key3 = string(s.key)
+		case 5:
+			s.key5skip = skipMember[string(s.key)]
 		}
 		return
 	}
@@ -353,11 +368,24 @@ func (s *streamState) stringEnd(buf []byte, end int) {
 // closed is called after a container closes; end is the index after the
 // bracket and depth the depth now.
 func (s *streamState) closed(buf []byte, end, depth int) {
+	if s.skipping && depth == 5 {
+		if s.off+int64(end)-s.skipFrom <= 2 { // [] or {}: empty, say so
+			s.capBuf[len(s.capBuf)-1] = '0'
+		}
+		s.skipping = false
+		s.capFrom = end
+		return
+	}
 	if s.capKind != 0 && depth == s.capDepth {
 		data := s.takeCapture(buf, end)
 		switch s.capKindDone() {
 		case 1:
-			s.run.result(resultJob{index: s.resIdx, data: data, off: s.capOff, line: s.capLine, col: s.capCol})
+			j := resultJob{index: s.resIdx, data: data, off: s.capOff, line: s.capLine, col: s.capCol}
+			if s.cut {
+				j.orig = int(s.off + int64(end) - s.capOff)
+				s.cut = false
+			}
+			s.run.result(j)
 			s.resIdx++
 		case 2:
 			s.run.meta(s.key3, data, s.capOff, s.capLine, s.capCol)
@@ -382,4 +410,13 @@ func (s *streamState) capKindDone() int {
 
 func jsonUnmarshalString(b []byte, out *string) bool {
 	return jsonStd.Unmarshal(b, out) == nil
+}
+
+// skipMember lists result members the list view does not need. Streamed
+// results are copied without them (a placeholder records whether they were
+// empty), which spares the decoder most of a data-flow result's bytes.
+var skipMember = map[string]bool{
+	"codeFlows": true, "fixes": true, "relatedLocations": true, "stacks": true, "graphs": true,
+	"graphTraversals": true, "webRequest": true, "webResponse": true, "attachments": true,
+	"provenance": true,
 }
