@@ -719,3 +719,35 @@ func TestRealSARIF(t *testing.T) {
 	}
 	t.Fatal("no CodeQL finding with a code flow in the corpus file")
 }
+
+func TestProgressiveLoading(t *testing.T) {
+	fs := fixture.Findings(100)
+	release := make(chan struct{})
+	m, err := New(context.Background(), Options{Root: "/nonexistent/acme", Load: func(ctx context.Context, onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
+		onFile("/nonexistent/acme/first.sarif", fs[:30], nil)
+		<-release
+		onFile("/nonexistent/acme/second.sarif", fs[30:], nil)
+		return &findings.Set{Findings: fs}, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.prepare()
+	m, _ = send(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
+	if !strings.Contains(screen(m), "Loading scan results") {
+		t.Fatalf("no loading state:\n%s", screen(m))
+	}
+	m = run(t, m, m.Init()) // the wait for the second file times out in run
+	if !m.loading || m.table.Len() != 30 || !strings.Contains(screen(m), "loading… 1 file(s), 30 findings") {
+		t.Fatalf("first file not shown while loading (%d):\n%s", m.table.Len(), screen(m))
+	}
+	m = press(t, m, "j") // usable while loading
+	if m.table.Cursor() != 1 {
+		t.Fatal("navigation blocked while loading")
+	}
+	close(release)
+	m = run(t, m, waitCmd(m.loadCh))
+	if m.loading || m.table.Len() != 100 || strings.Contains(screen(m), "loading…") {
+		t.Fatalf("final set not shown: loading %v len %d", m.loading, m.table.Len())
+	}
+}

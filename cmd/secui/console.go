@@ -11,12 +11,16 @@ import (
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/tui"
+	"github.com/secui/secui/tui/keys"
 )
 
 // runConsole opens the interactive console (tui.Run) on the environment's
 // findings. Loading happens inside the console, file by file, so it opens at
 // once; load errors are shown in its status line instead of on stderr.
 func runConsole(cmd *cobra.Command, e *env) error {
+	if _, err := keys.Default().WithOverrides(e.Config.UI.Keys); err != nil {
+		return configErr(err) // a bad ui.keys is a configuration error (exit 2)
+	}
 	if !term.IsTerminal(os.Stdout.Fd()) || !term.IsTerminal(os.Stdin.Fd()) {
 		return usageErr("the console needs a terminal; use `secui list` (or --json) for scripts")
 	}
