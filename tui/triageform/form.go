@@ -241,6 +241,9 @@ func (m Model) View() string {
 	}
 	if m.action == ledger.ActSuppress {
 		b.WriteString(label(fieldReason, "Reason") + "   ")
+		if m.width < 90 { // the reasons on their own line
+			b.WriteString("\n     ")
+		}
 		for i, r := range ledger.Reasons {
 			if i == m.reason {
 				b.WriteString(st.RowSel.Render("[" + string(r) + "]"))
