@@ -18,6 +18,7 @@ const (
 	Toggled                      // small windows: one pane at a time (tab switches)
 )
 
+// String names the mode.
 func (m LayoutMode) String() string {
 	return [...]string{"side-by-side", "stacked", "toggled"}[m]
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/secui/secui/tui/internal/golden"
 	"github.com/secui/secui/tui/theme"
 )
 
@@ -37,5 +38,27 @@ func TestErrorsAndProgress(t *testing.T) {
 	}
 	if w := ansi.StringWidth(m.View(20)); w > 20 {
 		t.Fatalf("width %d > 20", w)
+	}
+}
+
+func TestView(t *testing.T) {
+	st := theme.New(theme.DefaultPalette(), true, false)
+	for _, c := range []struct {
+		name  string
+		setup func(*Model)
+	}{
+		{"info", func(m *Model) { m.Flash(Info, "copied app/views.py:30", 0) }},
+		{"warn", func(m *Model) { m.Flash(Warn, "nothing to undo", 0) }},
+		{"error-with-progress", func(m *Model) {
+			m.SetProgress("loading… 3 file(s), 1200 findings")
+			m.Flash(Error, "ledger: permission denied", 0)
+		}},
+		{"bad-inputs", func(m *Model) { m.SetErrors([]string{"scans/x.sarif:3:7: invalid JSON", "scans/y.sarif: not SARIF"}) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := New(st)
+			c.setup(&m)
+			golden.RequireEqual(t, m.View(80))
+		})
 	}
 }
