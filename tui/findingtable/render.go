@@ -23,7 +23,7 @@ func (m Model) View() string {
 	b.WriteString(m.headerLine())
 	h := m.bodyHeight()
 	if len(m.rows) == 0 {
-		lines := strings.Split(m.empty, "\n")
+		lines := strings.Split(ansi.Wrap(m.empty, max(10, m.width-1), " /"), "\n")
 		for i := 0; i < h; i++ {
 			b.WriteByte('\n')
 			if i < len(lines) {
