@@ -76,6 +76,7 @@ type Model struct {
 
 	focus      focus
 	showHelp   bool
+	showErrors bool // the input errors overlay
 	showDetail bool // toggled layout: detail pane shown instead of the table
 	moved      bool // the user moved the cursor (reloads keep the selection)
 	width      int

@@ -188,6 +188,14 @@ func TestBadFilesInStatus(t *testing.T) {
 	if m.table.Len() != 10 {
 		t.Fatal("good file not shown")
 	}
+	m = press(t, m, "!")
+	if s := screen(m); !strings.Contains(s, "1 input problem(s)") || !strings.Contains(s, "✗ bad.sarif:3:7: invalid JSON") {
+		t.Fatalf("errors overlay:\n%s", s)
+	}
+	m = press(t, m, "esc")
+	if m.showErrors {
+		t.Fatal("esc did not close the errors overlay")
+	}
 }
 
 func TestFacets(t *testing.T) {

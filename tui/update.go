@@ -110,9 +110,9 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if m.focus == focusFilter {
 		return m.handleFilterKey(msg)
 	}
-	if m.showHelp {
-		if key.Matches(msg, m.km.Help, m.km.Back, m.km.Quit) {
-			m.showHelp = false
+	if m.showHelp || m.showErrors {
+		if key.Matches(msg, m.km.Help, m.km.Back, m.km.Quit, m.km.Errors) {
+			m.showHelp, m.showErrors = false, false
 		}
 		return m, nil
 	}
@@ -132,6 +132,12 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return tea.Quit, true
 	case key.Matches(msg, m.km.Help):
 		m.showHelp = true
+		return nil, true
+	case key.Matches(msg, m.km.Errors):
+		if len(m.loadErrs) == 0 {
+			return m.status.Flash(status.Info, "every input loaded without errors", 3*time.Second), true
+		}
+		m.showErrors = true
 		return nil, true
 	case key.Matches(msg, m.km.Filter):
 		m.focus = focusFilter

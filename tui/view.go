@@ -67,6 +67,9 @@ func (m Model) bodyView() string {
 	if m.showHelp {
 		return m.helpOverlay(l.Body.W, l.Body.H)
 	}
+	if m.showErrors {
+		return m.errorsOverlay(l.Body.W, l.Body.H)
+	}
 	if m.formOpen {
 		return lipgloss.Place(l.Body.W, l.Body.H, lipgloss.Center, lipgloss.Center, m.form.View())
 	}
@@ -239,8 +242,8 @@ func (m Model) footerView() string {
 	switch {
 	case m.formOpen:
 		return m.st.Muted.Render("tab next field · ←/→ or 1-5 reason · ctrl+s save · esc cancel")
-	case m.showHelp:
-		bs = []key.Binding{m.km.Help, m.km.Back}
+	case m.showHelp || m.showErrors:
+		bs = []key.Binding{m.km.Back}
 	case m.focus == focusFilter:
 		bs = []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
@@ -272,4 +275,23 @@ func (m Model) helpOverlay(w, h int) string {
 		box = m.st.Overlay.Render(m.st.Title.Render("Keys") + "\n\n" + body)
 	}
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
+}
+
+// errorsOverlay lists every input problem (the status line shows the first).
+func (m Model) errorsOverlay(w, h int) string {
+	inner := max(20, w-6)
+	var b strings.Builder
+	b.WriteString(m.st.Title.Render(strconv.Itoa(len(m.loadErrs))+" input problem(s)") + "  " + m.st.Muted.Render("the other inputs loaded normally") + "\n")
+	lines := 1
+	for _, e := range m.loadErrs {
+		for _, l := range strings.Split(ansi.Wrap(safe.Line(e), inner-2, " /"), "\n") {
+			if lines >= h-3 {
+				b.WriteString("\n" + m.st.Muted.Render("…"))
+				return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, m.st.Overlay.Render(b.String()))
+			}
+			b.WriteString("\n" + m.st.StatusError.Render("✗ ") + l)
+			lines++
+		}
+	}
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, m.st.Overlay.Render(b.String()))
 }

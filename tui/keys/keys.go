@@ -22,7 +22,7 @@ type KeyMap struct {
 	Open, CopyLoc, CopyID                   key.Binding
 	Accept, Suppress, Reopen                key.Binding
 	Select, SelectAll, Undo                 key.Binding
-	Help, Quit                              key.Binding
+	Errors, Help, Quit                      key.Binding
 }
 
 // Default returns the default key map.
@@ -60,6 +60,7 @@ func Default() KeyMap {
 		Select:         b([]string{"space"}, "space", "select"),
 		SelectAll:      b([]string{"V", "*"}, "V/*", "select all shown"),
 		Undo:           b([]string{"u"}, "u", "undo decision"),
+		Errors:         b([]string{"!"}, "!", "input errors"),
 		Help:           b([]string{"?"}, "?", "help"),
 		Quit:           b([]string{"q", "ctrl+c"}, "q", "quit"),
 	}
@@ -76,7 +77,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"next-step": &k.NextStep, "prev-step": &k.PrevStep, "open": &k.Open,
 		"copy-location": &k.CopyLoc, "copy-id": &k.CopyID, "accept": &k.Accept,
 		"suppress": &k.Suppress, "reopen": &k.Reopen, "select": &k.Select,
-		"select-all": &k.SelectAll, "undo": &k.Undo, "help": &k.Help, "quit": &k.Quit,
+		"select-all": &k.SelectAll, "undo": &k.Undo, "errors": &k.Errors, "help": &k.Help, "quit": &k.Quit,
 	}
 }
 
@@ -131,7 +132,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Expand, k.Collapse},
 		{k.FocusDetail, k.SwitchPane, k.Back, k.NextStep, k.PrevStep, k.Open, k.CopyLoc, k.CopyID},
-		{k.Filter, k.ClearFilter, k.SevFloor, k.Stage, k.Sort, k.Group, k.ShowSuppressed},
+		{k.Filter, k.ClearFilter, k.SevFloor, k.Stage, k.Sort, k.Group, k.ShowSuppressed, k.Errors},
 		{k.Accept, k.Suppress, k.Reopen, k.Select, k.SelectAll, k.Undo, k.Help, k.Quit},
 	}
 }

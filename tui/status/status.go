@@ -104,7 +104,7 @@ func (m Model) View(width int) string {
 	case len(m.errs) > 0:
 		msg := m.errs[0]
 		if len(m.errs) > 1 {
-			msg = strings.Join([]string{msg, "(+" + itoa(len(m.errs)-1) + " more)"}, " ")
+			msg = strings.Join([]string{msg, "(+" + itoa(len(m.errs)-1) + " more, ! lists them)"}, " ")
 		}
 		parts = append(parts, m.styles.StatusError.Render("✗ "+itoa(len(m.errs))+" bad input: "+msg))
 	}

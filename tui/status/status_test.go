@@ -32,7 +32,7 @@ func TestErrorsAndProgress(t *testing.T) {
 	m.SetProgress("loading 1/3 files")
 	m.SetErrors([]string{"bad.sarif:1:2: unexpected EOF", "x.sarif: not SARIF"})
 	got := ansi.Strip(m.View(200))
-	want := "⟳ loading 1/3 files  ✗ 2 bad input: bad.sarif:1:2: unexpected EOF (+1 more)"
+	want := "⟳ loading 1/3 files  ✗ 2 bad input: bad.sarif:1:2: unexpected EOF (+1 more, ! lists them)"
 	if got != want {
 		t.Fatalf("got %q\nwant %q", got, want)
 	}
