@@ -174,6 +174,9 @@ func New(ctx context.Context, opts Options) (Model, error) {
 			m.textQ = q
 		}
 	}
+	if opts.Ledger != nil && opts.Ledger.Err() != nil {
+		m.status.Flash(status.Warn, "ledger "+opts.Ledger.RelPath()+" is invalid, triage is off until it is fixed: "+firstLine(opts.Ledger.Err().Error()), 0)
+	}
 	m.updateFacets()
 	m.updateEmpty()
 	return m, nil

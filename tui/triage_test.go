@@ -170,3 +170,28 @@ func TestLedgerAppliedOnLoad(t *testing.T) {
 	}
 	_ = context.Background()
 }
+
+func TestInvalidLedger(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, ".secui"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, ".secui", "ledger.yaml"), []byte("version: 1\ndecisions:\n- id: nothex\n  state: maybe\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ledger.Open(root, "")
+	if l == nil {
+		t.Fatalf("open: %v", err)
+	}
+	if l.Err() == nil {
+		t.Skip("ledger accepted the broken file")
+	}
+	m := newModel(t, fixture.Findings(5), 120, 30, func(o *Options) { o.Root = root; o.Ledger = l })
+	if !strings.Contains(screen(m), "is invalid, triage is off") {
+		t.Fatalf("no warning:\n%s", screen(m))
+	}
+	m = press(t, m, "s")
+	if m.formOpen || !strings.Contains(m.status.Text(), "the ledger is invalid") {
+		t.Fatalf("triage on an invalid ledger: form %v, %q", m.formOpen, m.status.Text())
+	}
+}
