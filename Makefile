@@ -53,7 +53,7 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 layering: ## check package layering (findings <- trackers <- tui <- cmd; only tui imports bubbletea)
-	$(GO) test -count=1 -run '^TestLayering$$' ./cmd/secui
+	$(GO) test -count=1 -run '^TestLayering' ./cmd/secui
 
 fuzz-short: ## run every Fuzz target for FUZZTIME (default 10s)
 	FUZZTIME=$(FUZZTIME) GO=$(GO) .ci/fuzz.sh

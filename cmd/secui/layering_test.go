@@ -58,10 +58,19 @@ func TestLayering(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list -deps: %v", err)
 	}
-	for _, d := range strings.Fields(string(dout)) {
+	for _, v := range layeringViolations(pkgs, strings.Fields(string(dout))) {
+		t.Error(v)
+	}
+}
+
+// layeringViolations checks direct imports of pkgs and the transitive
+// dependencies of findings/... (engineDeps) against the layering rules.
+func layeringViolations(pkgs []listedPkg, engineDeps []string) []string {
+	var out []string
+	for _, d := range engineDeps {
 		if under(d, modPath+"/tui") || under(d, modPath+"/trackers") || under(d, modPath+"/cmd") ||
 			strings.Contains(d, "bubbletea") || strings.Contains(d, "charm.land/bubbles") {
-			t.Errorf("findings/... depends on %s (the engine must stay UI- and tracker-free)", d)
+			out = append(out, "findings/... depends on "+d+" (the engine must stay UI- and tracker-free)")
 		}
 	}
 	for _, p := range pkgs {
@@ -73,16 +82,45 @@ func TestLayering(t *testing.T) {
 				strings.HasPrefix(imp, "github.com/charmbracelet/lipgloss"),
 				strings.HasPrefix(imp, "github.com/charmbracelet/bubbles"),
 				strings.HasPrefix(imp, "github.com/charmbracelet/glamour"):
-				t.Errorf("%s imports %s: use the charm.land v2 modules", p.ImportPath, imp)
+				out = append(out, p.ImportPath+" imports "+imp+": use the charm.land v2 modules")
 			case strings.HasPrefix(imp, "charm.land/bubbletea") && !inTUI:
-				t.Errorf("%s imports %s: only tui/... may import Bubble Tea", p.ImportPath, imp)
+				out = append(out, p.ImportPath+" imports "+imp+": only tui/... may import Bubble Tea")
 			}
 			if under(p.ImportPath, modPath+"/trackers") && (under(imp, modPath+"/tui") || under(imp, modPath+"/cmd")) {
-				t.Errorf("%s imports %s: trackers must not depend on tui or cmd", p.ImportPath, imp)
+				out = append(out, p.ImportPath+" imports "+imp+": trackers must not depend on tui or cmd")
 			}
 			if inTUI && under(imp, modPath+"/cmd") {
-				t.Errorf("%s imports %s: tui must not depend on cmd", p.ImportPath, imp)
+				out = append(out, p.ImportPath+" imports "+imp+": tui must not depend on cmd")
 			}
+		}
+	}
+	return out
+}
+
+// The rules catch each kind of violation (and accept the allowed shapes).
+func TestLayeringRules(t *testing.T) {
+	ok := []listedPkg{
+		{ImportPath: modPath + "/tui", Imports: []string{"charm.land/bubbletea/v2", modPath + "/findings"}},
+		{ImportPath: modPath + "/cmd/secui", Imports: []string{modPath + "/tui", "charm.land/lipgloss/v2"}},
+		{ImportPath: modPath + "/trackers", Imports: []string{modPath + "/findings"}},
+	}
+	if v := layeringViolations(ok, []string{"fmt", modPath + "/findings/query"}); len(v) != 0 {
+		t.Errorf("allowed layering flagged: %v", v)
+	}
+	bad := []struct {
+		pkgs []listedPkg
+		deps []string
+	}{
+		{nil, []string{modPath + "/tui"}},
+		{nil, []string{"charm.land/bubbletea/v2"}},
+		{[]listedPkg{{ImportPath: modPath + "/cmd/secui", Imports: []string{"charm.land/bubbletea/v2"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/tui", TestImports: []string{"github.com/charmbracelet/bubbletea"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/trackers/jira", Imports: []string{modPath + "/tui"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/tui/detail", Imports: []string{modPath + "/cmd/secui"}}}, nil},
+	}
+	for i, b := range bad {
+		if v := layeringViolations(b.pkgs, b.deps); len(v) != 1 {
+			t.Errorf("case %d: %d violations, want 1: %v", i, len(v), v)
 		}
 	}
 }
