@@ -156,21 +156,28 @@ func groupByString(fs []*findings.Finding, idx []int32, by GroupBy) []Group {
 	byRef := make(map[unsafe.Pointer]groupRef) // cheap identity -> group
 	var out []Group
 	var sample []*findings.Finding // first finding of each group, for labels
+	// Gather the identities first: independent loads from the findings
+	// overlap their cache misses; the loop after them has dependencies.
+	refs := make([]unsafe.Pointer, len(idx))
+	lens := make([]int, len(idx))
+	sevs := make([]findings.Severity, len(idx))
+	for ip, i := range idx {
+		f := fs[i]
+		switch by {
+		case GroupRule:
+			refs[ip] = unsafe.Pointer(f.Rule) // nil: no cheap identity
+		case GroupFile:
+			refs[ip], lens[ip] = unsafe.Pointer(unsafe.StringData(f.Loc.Path)), len(f.Loc.Path)
+		default:
+			refs[ip] = unsafe.Pointer(f.Tool)
+		}
+		sevs[ip] = min(f.Severity, findings.SevCritical)
+	}
 	var prevRef unsafe.Pointer
 	prevN, prevPos := 0, -1
 	gof := make([]int32, len(idx))
 	for ip, i := range idx {
-		f := fs[i]
-		var ref unsafe.Pointer
-		n := 0
-		switch by {
-		case GroupRule:
-			ref = unsafe.Pointer(f.Rule) // nil: no cheap identity
-		case GroupFile:
-			ref, n = unsafe.Pointer(unsafe.StringData(f.Loc.Path)), len(f.Loc.Path)
-		default:
-			ref = unsafe.Pointer(f.Tool)
-		}
+		ref, n := refs[ip], lens[ip]
 		var p int
 		r, ok := groupRef{}, false
 		switch {
@@ -184,6 +191,7 @@ func groupByString(fs []*findings.Finding, idx []int32, by GroupBy) []Group {
 			}
 		}
 		if !ok {
+			f := fs[i]
 			var k string
 			switch by {
 			case GroupRule:
@@ -204,7 +212,7 @@ func groupByString(fs []*findings.Finding, idx []int32, by GroupBy) []Group {
 			}
 		}
 		prevRef, prevN, prevPos = ref, n, p
-		out[p].Counts[min(f.Severity, findings.SevCritical)]++
+		out[p].Counts[sevs[ip]]++
 		gof[ip] = int32(p)
 	}
 	fill(out, idx, gof)
