@@ -1,6 +1,8 @@
 package keys
 
 import (
+	"flag"
+	"os"
 	"strings"
 	"testing"
 
@@ -59,5 +61,20 @@ func TestHelpCoversEveryAction(t *testing.T) {
 		if !seen[b.Help().Desc] {
 			t.Errorf("action %s missing from full help", name)
 		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite keybindings.md")
+
+func TestKeybindingsDocUpToDate(t *testing.T) {
+	got := Markdown()
+	if *update {
+		if err := os.WriteFile("keybindings.md", []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile("keybindings.md")
+	if err != nil || string(want) != got {
+		t.Fatalf("keybindings.md is stale (go test ./tui/keys -update): %v", err)
 	}
 }
