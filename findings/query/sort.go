@@ -51,6 +51,12 @@ func ParseSortKey(s string) (SortKey, error) {
 	return 0, fmt.Errorf("unknown sort order %q (want severity, file, rule, tool or stage)", s)
 }
 
+// sortFields are the parts of a finding that sort keys are made of.
+type sortFields struct {
+	line, col    uint32
+	worse, stage uint8
+}
+
 // sortItem is an index value and its position before sorting (which is
 // also where its key fields are, and breaks ties for stability).
 type sortItem struct {
@@ -66,22 +72,36 @@ func Sort(fs []*findings.Finding, idx []int32, key SortKey) {
 	if len(idx) < 2 {
 		return
 	}
-	pathRank, nPaths := rankStrings(fs, idx, func(f *findings.Finding) string { return f.Loc.Path }, strings.Compare)
-	var keyRank []uint32
-	nKeys := 1
-	switch key {
-	case ByRule:
-		keyRank, nKeys = rankStrings(fs, idx, (*findings.Finding).RuleID, foldCompare)
-	case ByTool:
-		keyRank, nKeys = rankStrings(fs, idx, (*findings.Finding).ToolName, foldCompare)
+	// Gather the fields in one pass of independent loads (their cache
+	// misses overlap), then work on the compact copies.
+	g := make([]sortFields, len(idx))
+	paths := make([]string, len(idx))
+	var names []string
+	if key == ByRule || key == ByTool {
+		names = make([]string, len(idx))
 	}
 	maxLine, maxCol := 0, 0
-	for _, i := range idx {
-		maxLine = max(maxLine, fs[i].Loc.Line)
-		maxCol = max(maxCol, fs[i].Loc.Col)
+	for p, i := range idx {
+		f := fs[i]
+		paths[p] = f.Loc.Path
+		line, col := clamp32(f.Loc.Line), clamp32(f.Loc.Col)
+		g[p] = sortFields{line: line, col: col, worse: uint8(4 - min(f.Severity, findings.SevCritical)), stage: uint8(min(f.Stage, 7))}
+		maxLine, maxCol = max(maxLine, int(line)), max(maxCol, int(col))
+		switch key {
+		case ByRule:
+			names[p] = f.RuleID()
+		case ByTool:
+			names[p] = f.ToolName()
+		}
+	}
+	pathRank, nPaths := rankStrings(paths, strings.Compare)
+	var keyRank []uint32
+	nKeys := 1
+	if names != nil {
+		keyRank, nKeys = rankStrings(names, foldCompare)
 	}
 	// Fields, most significant first, with their widths in bits.
-	pb, lb, cb, kb := bitsFor(nPaths), bits.Len32(clamp32(maxLine)), bits.Len32(clamp32(maxCol)), bitsFor(nKeys)
+	pb, lb, cb, kb := bitsFor(nPaths), bits.Len32(uint32(maxLine)), bits.Len32(uint32(maxCol)), bitsFor(nKeys)
 	var widths []int
 	switch key {
 	case ByFile:
@@ -100,9 +120,9 @@ func Sort(fs []*findings.Finding, idx []int32, key SortKey) {
 		total += w
 	}
 	fields := make([]uint64, len(widths))
-	keyOf := func(p int, f *findings.Finding) []uint64 {
-		worse := uint64(4 - min(f.Severity, findings.SevCritical)) // 0 = critical
-		pr, line, col := uint64(pathRank[p]), uint64(clamp32(f.Loc.Line)), uint64(clamp32(f.Loc.Col))
+	keyOf := func(p int) []uint64 {
+		worse := uint64(g[p].worse) // 0 = critical
+		pr, line, col := uint64(pathRank[p]), uint64(g[p].line), uint64(g[p].col)
 		switch key {
 		case ByFile:
 			fields[0], fields[1], fields[2], fields[3] = pr, line, col, worse
@@ -111,7 +131,7 @@ func Sort(fs []*findings.Finding, idx []int32, key SortKey) {
 		case ByTool:
 			fields[0], fields[1], fields[2], fields[3], fields[4] = uint64(keyRank[p]), worse, pr, line, col
 		case ByStage:
-			fields[0], fields[1], fields[2], fields[3], fields[4] = uint64(min(f.Stage, 7)), worse, pr, line, col
+			fields[0], fields[1], fields[2], fields[3], fields[4] = uint64(g[p].stage), worse, pr, line, col
 		default:
 			fields[0], fields[1], fields[2], fields[3] = worse, pr, line, col
 		}
@@ -121,7 +141,7 @@ func Sort(fs []*findings.Finding, idx []int32, key SortKey) {
 		items := make([]radixItem, len(idx))
 		for p, i := range idx {
 			var k uint64
-			for j, v := range keyOf(p, fs[i]) {
+			for j, v := range keyOf(p) {
 				k = k<<widths[j] | v
 			}
 			items[p] = radixItem{k, i}
@@ -138,7 +158,7 @@ func Sort(fs []*findings.Finding, idx []int32, key SortKey) {
 	flat := make([]uint64, len(idx)*nf)
 	items := make([]sortItem, len(idx))
 	for p, i := range idx {
-		copy(flat[p*nf:], keyOf(p, fs[i]))
+		copy(flat[p*nf:], keyOf(p))
 		items[p] = sortItem{v: i, pos: int32(p)}
 	}
 	slices.SortFunc(items, func(a, b sortItem) int {
@@ -214,18 +234,17 @@ func foldCompare(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// rankStrings ranks the keys of fs[idx] in cmpFn order: rank[p] is the rank
-// of fs[idx[p]]'s key among the n distinct keys. Keys are looked up by the
-// address of their bytes first (the loader interns strings), so most
-// findings cost a pointer-keyed map lookup.
-func rankStrings(fs []*findings.Finding, idx []int32, key func(*findings.Finding) string, cmpFn func(a, b string) int) (rank []uint32, n int) {
-	slotOf := make([]uint32, len(idx))
+// rankStrings ranks keys in cmpFn order: rank[p] is the rank of keys[p]
+// among the n distinct keys. Keys are looked up by the address of their
+// bytes first (the loader interns strings), which is cheaper than hashing
+// them.
+func rankStrings(keys []string, cmpFn func(a, b string) int) (rank []uint32, n int) {
+	slotOf := make([]uint32, len(keys))
 	byPtr := make(map[*byte]uint32)
 	byStr := make(map[string]uint32)
 	var slots []string
 	emptySlot := uint32(1<<32 - 1)
-	for p, i := range idx {
-		k := key(fs[i])
+	for p, k := range keys {
 		if k == "" {
 			if emptySlot == 1<<32-1 {
 				emptySlot = uint32(len(slots))
