@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -84,6 +85,9 @@ type filterJob struct {
 	keep       bool // keep the cursor on the selected finding
 	// perm is every index of fs in sort order, cached across runs (nil = compute).
 	perm []int32
+	// mu is held while the job reads the findings, so triage state updates
+	// (Model.reapply) never overlap a running filter.
+	mu *sync.Mutex
 }
 
 // permFor returns the indices of all of fs in key order.
@@ -134,6 +138,10 @@ var laneOrder = []string{laneHere, laneAccepted, laneReview, laneRejected}
 
 // runFilter filters, sorts and groups job.fs. It runs in a Cmd goroutine.
 func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
+	if job.mu != nil {
+		job.mu.Lock()
+		defer job.mu.Unlock()
+	}
 	start := time.Now()
 	out := filterDoneMsg{gen: job.gen, fs: job.fs, keep: job.keep}
 	for _, f := range job.fs { // one pass for the ribbon and the counts

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -107,7 +108,8 @@ type Model struct {
 	hidden     int
 	ribbon     [8][5]int
 	lastFilter time.Duration
-	perm       []int32 // cached sort permutation of permFs by permKey
+	dataMu     *sync.Mutex // held by filter runs; taken to update triage states
+	perm       []int32     // cached sort permutation of permFs by permKey
 	permKey    query.SortKey
 	permFs     []*findings.Finding
 
@@ -148,6 +150,7 @@ func New(ctx context.Context, opts Options) (Model, error) {
 		helpCache: map[string]string{},
 		helpReq:   map[string]bool{},
 		loading:   opts.Load != nil,
+		dataMu:    &sync.Mutex{},
 	}
 	if cfg.UI.Sort != "" {
 		if k, err := query.ParseSortKey(cfg.UI.Sort); err == nil {

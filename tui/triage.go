@@ -202,9 +202,11 @@ func (m *Model) reapply() {
 		return
 	}
 	if m.filterStop != nil {
-		m.filterStop() // a running filter would read states being updated
+		m.filterStop() // cancelled: it returns at its next check
 	}
+	m.dataMu.Lock() // no filter reads the states while they change
 	m.applied = m.opts.Ledger.Apply(m.fs, m.now())
+	m.dataMu.Unlock()
 	d := m.det.Data()
 	if d.F != nil {
 		d.Decision, d.History = m.decisionInfo(d.F)
