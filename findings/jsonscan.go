@@ -341,16 +341,7 @@ func eachElemInline(d []byte, i int, fn func(idx, vs int) (int, error)) (int, er
 // eachElemOpt is eachElem; with fast, composite elements are skipped with
 // skipFast (their content is validated later by the decoder).
 func eachElemOpt(d []byte, i int, fast bool, fn func(idx, vs, ve int) error) (int, error) {
-	i = skipWS(d, i)
-	if i >= len(d) || d[i] != '[' {
-		return 0, errAt(i, "expected an array, found %s", kindAt(d, i))
-	}
-	i = skipWS(d, i+1)
-	if i < len(d) && d[i] == ']' {
-		return i + 1, nil
-	}
-	for n := 0; ; n++ {
-		vs := skipWS(d, i)
+	return eachElemInline(d, i, func(n, vs int) (int, error) {
 		var ve int
 		var err error
 		if fast && vs < len(d) && (d[vs] == '{' || d[vs] == '[') {
@@ -361,21 +352,8 @@ func eachElemOpt(d []byte, i int, fast bool, fn func(idx, vs, ve int) error) (in
 		if err != nil {
 			return 0, err
 		}
-		if err := fn(n, vs, ve); err != nil {
-			return 0, err
-		}
-		i = skipWS(d, ve)
-		if i >= len(d) {
-			return 0, errAt(i, "unexpected end of input inside an array")
-		}
-		if d[i] == ']' {
-			return i + 1, nil
-		}
-		if d[i] != ',' {
-			return 0, errAt(i, "invalid character %s after array element, expected ',' or ']'", describe(d, i))
-		}
-		i++
-	}
+		return ve, fn(n, vs, ve)
+	})
 }
 
 // kindAt names the kind of JSON value at d[i].
