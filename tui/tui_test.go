@@ -409,6 +409,14 @@ func TestMouse(t *testing.T) {
 	if m.focus != focusDetail {
 		t.Fatal("click on detail did not focus it")
 	}
+	// clicks do not reach the table under an overlay
+	m = press(t, m, "?")
+	before := m.table.Cursor()
+	m, _ = send(t, m, tea.MouseClickMsg{X: 10, Y: m.layout.Table.Y + 9, Button: tea.MouseLeft})
+	if m.table.Cursor() != before {
+		t.Fatal("click went through the help overlay")
+	}
+	m = press(t, m, "?")
 	// ribbon click picks a stage
 	m, _ = send(t, m, tea.MouseClickMsg{X: 0, Y: m.layout.Ribbon.Y, Button: tea.MouseLeft})
 	if m.stage != int(findings.StagePlan) {

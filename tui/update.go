@@ -266,6 +266,9 @@ func (m *Model) setFocus(f focus) {
 }
 
 func (m Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
+	if m.formOpen || m.showHelp || m.showErrors {
+		return m, nil
+	}
 	mo := msg.Mouse()
 	l := m.layout
 	switch {
@@ -293,6 +296,9 @@ func (m Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
+	if m.formOpen || m.showHelp || m.showErrors {
+		return m, nil
+	}
 	mo := msg.Mouse()
 	if m.layout.Detail.Contains(mo.X, mo.Y) {
 		m.det, _ = m.det.Update(msg)
