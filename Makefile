@@ -23,7 +23,7 @@ build: ## build bin/secui (version, commit and date via -ldflags)
 install: ## go install ./cmd/secui with version information
 	$(GO) install -buildvcs=false -trimpath -ldflags '$(LDFLAGS)' ./cmd/secui
 
-demo-repo: build ## (re)create the demo git repository in build/demo-repo, with two triage decisions
+demo-repo: $(if $(NO_BUILD),,build) ## (re)create the demo git repository in build/demo-repo, with two triage decisions
 	rm -rf $(DEMO_REPO)
 	mkdir -p $(DEMO_REPO)
 	cp -R demo/. $(DEMO_REPO)/
@@ -33,17 +33,17 @@ demo-repo: build ## (re)create the demo git repository in build/demo-repo, with 
 		&& git remote add origin git@github.com:acme/payments.git \
 		&& git add -A \
 		&& git commit -q -m 'ACME payments: initial import with scan results'
-	cd $(DEMO_REPO) && $(CURDIR)/$(BIN) suppress --tool gosec --rule G104 --reason accepted-risk \
+	cd $(DEMO_REPO) && $(abspath $(BIN)) suppress --tool gosec --rule G104 --reason accepted-risk \
 			-j 'Write errors on an HTTP response cannot be reported to the client; the server logs them' >/dev/null \
-		&& $(CURDIR)/$(BIN) accept --rule py/sql-injection --note 'Tracked in SEC-142: move to parameterised queries' >/dev/null \
+		&& $(abspath $(BIN)) accept --rule py/sql-injection --note 'Tracked in SEC-142: move to parameterised queries' >/dev/null \
 		&& git add -A && git commit -q -m 'secui: first triage decisions'
 
 demo: demo-repo ## build and open the console on the bundled demo
-	cd $(DEMO_REPO) && $(CURDIR)/$(BIN)
+	cd $(DEMO_REPO) && $(abspath $(BIN))
 
 demo-list: demo-repo ## build and run `secui list` on the bundled demo
-	cd $(DEMO_REPO) && $(CURDIR)/$(BIN) list
-	cd $(DEMO_REPO) && $(CURDIR)/$(BIN) summary
+	cd $(DEMO_REPO) && $(abspath $(BIN)) list
+	cd $(DEMO_REPO) && $(abspath $(BIN)) summary
 
 vet:
 	$(GO) vet ./...

@@ -844,3 +844,41 @@ func TestEmptyRepoAndConfig(t *testing.T) {
 		t.Errorf("--config: %+v, want stage operate", doc.Findings)
 	}
 }
+
+// `make demo-repo` (what `make demo` opens) builds a committed demo repository
+// with two triage decisions made by the real CLI.
+func TestMakeDemoRepo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs make")
+	}
+	for _, tool := range []string{"make", "git"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	tmp := t.TempDir()
+	demo := filepath.Join(tmp, "demo-repo")
+	// NO_BUILD: use the binary TestMain built instead of rebuilding.
+	cmd := exec.Command("make", "-s", "demo-repo", "NO_BUILD=1", "DEMO_REPO="+demo, "BIN="+secuiBin)
+	cmd.Dir = moduleRoot(t)
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(tmp, "config"), "SECUI_CONFIG=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make demo-repo: %v\n%s", err, out)
+	}
+	st := exec.Command("git", "status", "--porcelain")
+	st.Dir = demo
+	if out, err := st.Output(); err != nil || len(out) != 0 {
+		t.Errorf("demo repo not clean after make demo-repo: %v %q", err, out)
+	}
+	doc := listJSON(t, demo, "--all")
+	states := map[string]int{}
+	for _, f := range doc.Findings {
+		states[f.State]++
+	}
+	if states["suppressed"] != 2 || states["accepted"] != 1 {
+		t.Errorf("demo states %v, want 2 suppressed (gosec G104) and 1 accepted (py/sql-injection)", states)
+	}
+	if len(listJSON(t, demo).Findings) != len(doc.Findings)-2 {
+		t.Error("suppressed demo findings are not hidden by default")
+	}
+}
