@@ -300,7 +300,7 @@ func purl(pkg, tool string) string {
 }
 
 // ExportOpenVEX writes an OpenVEX 0.2.0 document with one statement per
-// (vulnerability, package) of the SCA findings (Category sca with a VulnID),
+// (vulnerability, package) of the SCA and container findings with a VulnID,
 // mapped by VEXStatus.
 func ExportOpenVEX(w io.Writer, set *findings.Set, a *Applied, opts ExportOptions) error {
 	now := opts.Now
@@ -320,7 +320,7 @@ func ExportOpenVEX(w io.Writer, set *findings.Set, a *Applied, opts ExportOption
 	seen := map[string]bool{}
 	var stmts []stmt
 	for _, f := range set.Findings {
-		if f.Category != findings.CatSCA || f.VulnID == "" {
+		if (f.Category != findings.CatSCA && f.Category != findings.CatContainer) || f.VulnID == "" {
 			continue
 		}
 		if opts.Keep != nil && !opts.Keep(f) {

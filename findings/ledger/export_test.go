@@ -197,7 +197,7 @@ func TestExportOpenVEX(t *testing.T) {
 	}
 	var sca []*findings.Finding
 	for _, f := range set.Findings {
-		if f.Category == findings.CatSCA && f.VulnID != "" {
+		if (f.Category == findings.CatSCA || f.Category == findings.CatContainer) && f.VulnID != "" {
 			sca = append(sca, f)
 		}
 	}
