@@ -179,19 +179,31 @@ func TestSuppressFollowsMovedLines(t *testing.T) {
 func TestMergeDriverKeepsBothBranches(t *testing.T) {
 	dir := newTriageRepo(t)
 	os.WriteFile(filepath.Join(dir, ".gitattributes"), []byte(".secui/ledger.yaml merge=secui\n"), 0o644)
-	git(t, dir, "config", "merge.secui.driver", secuiBin+" merge-driver %O %A %B")
 	mustOK(t, runIn(t, dir, nil, "accept", "--rule", "G304", "--note", "fix with filepath.Clean"), "accept")
 	git(t, dir, "add", ".")
 	git(t, dir, "commit", "-q", "-m", "ledger base")
 
+	// Each branch suppresses a different finding and both re-decide G304
+	// (a at 10:00, b at 11:00): the later decision wins, histories merge.
+	atA, atB := []string{"SECUI_NOW=2026-11-28T10:00:00Z"}, []string{"SECUI_NOW=2026-11-28T11:00:00Z"}
 	git(t, dir, "checkout", "-q", "-b", "a")
-	mustOK(t, runIn(t, dir, nil, "suppress", "--rule", "G101", "--reason", "used-in-tests", "-j", "fixture for the login tests"), "suppress a")
+	mustOK(t, runEnv(t, dir, atA, "suppress", "--rule", "G101", "--reason", "used-in-tests", "-j", "fixture for the login tests"), "suppress a")
+	mustOK(t, runEnv(t, dir, atA, "reopen", "--rule", "G304", "--note", "not fixed after all"), "reopen a")
 	git(t, dir, "commit", "-q", "-am", "a")
 	git(t, dir, "checkout", "-q", "main")
 	git(t, dir, "checkout", "-q", "-b", "b")
-	mustOK(t, runIn(t, dir, nil, "suppress", "--rule", "G201", "--reason", "mitigated", "-j", "id is an integer parsed by the router"), "suppress b")
+	mustOK(t, runEnv(t, dir, atB, "suppress", "--rule", "G201", "--reason", "mitigated", "-j", "id is an integer parsed by the router"), "suppress b")
+	mustOK(t, runEnv(t, dir, atB, "accept", "--rule", "G304", "--note", "fix in sprint 12", "--due", "30d"), "accept b")
 	git(t, dir, "commit", "-q", "-am", "b")
 	git(t, dir, "checkout", "-q", "a")
+	// Without the driver, git's line merge conflicts on the ledger.
+	plain := exec.Command("git", "merge", "-q", "--no-edit", "b")
+	plain.Dir, plain.Env = dir, isolatedEnv(t)
+	if out, err := plain.CombinedOutput(); err == nil {
+		t.Fatalf("line merge did not conflict, the test proves nothing:\n%s", out)
+	}
+	git(t, dir, "merge", "--abort")
+	git(t, dir, "config", "merge.secui.driver", secuiBin+" merge-driver %O %A %B")
 	git(t, dir, "merge", "-q", "--no-edit", "b")
 
 	for rule, want := range map[string]string{"G101": "suppressed", "G201": "suppressed", "G304": "accepted"} {
@@ -202,6 +214,10 @@ func TestMergeDriverKeepsBothBranches(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(dir, ".secui", "ledger.yaml"))
 	if bytes.Contains(data, []byte("<<<<<<<")) {
 		t.Fatalf("conflict markers:\n%s", data)
+	}
+	if !bytes.Contains(data, []byte("note: fix in sprint 12")) || !bytes.Contains(data, []byte("note: not fixed after all")) ||
+		bytes.Count(data, []byte("action: accept")) != 2 {
+		t.Fatalf("G304 histories not merged:\n%s", data)
 	}
 }
 
