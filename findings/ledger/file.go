@@ -347,6 +347,16 @@ func (v *validator) event(n *yaml.Node, field string) (Event, bool) {
 // Marshal renders decisions as a ledger file (sorted by id, stable field
 // order) and sets each decision's Line.
 func Marshal(ds []*Decision) []byte {
+	data, sorted, lines := marshal(ds)
+	for i, d := range sorted {
+		d.Line = lines[i]
+	}
+	return data
+}
+
+// marshal renders ds without modifying them; it returns the decisions in
+// file order and the line of each.
+func marshal(ds []*Decision) ([]byte, []*Decision, []int) {
 	ds = slices.Clone(ds)
 	slices.SortFunc(ds, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) })
 	var b bytes.Buffer
@@ -355,17 +365,18 @@ func Marshal(ds []*Decision) []byte {
 	fmt.Fprintf(&b, "version: %d\n", SchemaVersion)
 	if len(ds) == 0 {
 		b.WriteString("decisions: []\n")
-		return b.Bytes()
+		return b.Bytes(), ds, nil
 	}
 	b.WriteString("decisions:\n")
 	line := strings.Count(b.String(), "\n") + 1
-	for _, d := range ds {
-		d.Line = line
+	lines := make([]int, len(ds))
+	for i, d := range ds {
+		lines[i] = line
 		start := b.Len()
 		writeRecord(&b, d)
 		line += bytes.Count(b.Bytes()[start:], []byte{'\n'})
 	}
-	return b.Bytes()
+	return b.Bytes(), ds, lines
 }
 
 // writeRecord writes one record as a YAML sequence item. Scalars are

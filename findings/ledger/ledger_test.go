@@ -497,3 +497,34 @@ func TestFastParseMatchesYAML(t *testing.T) {
 		t.Fatalf("parse: %v %+v", errA, a)
 	}
 }
+
+// Readers of published decisions race with nothing while another goroutine decides.
+func TestConcurrentReadersAndDecide(t *testing.T) {
+	dir := t.TempDir()
+	l, _ := Open(dir, "")
+	fs := make([]*findings.Finding, 50)
+	for i := range fs {
+		fs[i] = mk(i)
+	}
+	if err := l.Decide(fs[25:], suppress("a")); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range 25 {
+			if err := l.Decide(fs[i:i+1], suppress("b")); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	for range 200 {
+		for _, d := range l.Decisions() {
+			_ = d.Line + len(d.History)
+		}
+		l.Apply(fs, t0)
+	}
+	wg.Wait()
+	if n := len(l.Decisions()); n != 50 {
+		t.Fatalf("%d decisions", n)
+	}
+}

@@ -324,7 +324,16 @@ func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) 
 	for _, d := range recs {
 		ds = append(ds, d)
 	}
-	data := Marshal(ds)
+	// Published decisions are immutable (readers hold them without the
+	// lock): a record whose line moved is replaced by a copy.
+	data, sorted, lines := marshal(ds)
+	for i, d := range sorted {
+		if d.Line != lines[i] {
+			c := *d
+			c.Line = lines[i]
+			recs[d.ID] = &c
+		}
+	}
 	if err := writeAtomic(l.path, data); err != nil {
 		return err
 	}
