@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"bytes"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 // caller then falls back to the full YAML parser. Both paths feed the same
 // validator, so errors and results are identical.
 func fastParse(data []byte) (*yaml.Node, bool) {
+	sl := &nodeSlab{}
 	root := &yaml.Node{Kind: yaml.MappingNode, Line: 1, Column: 1}
 	var decisions *yaml.Node // sequence
 	var rec *yaml.Node       // current record mapping
@@ -46,7 +46,7 @@ func fastParse(data []byte) (*yaml.Node, bool) {
 			if rec != nil {
 				return nil, false
 			}
-			k, v, ok := splitKV(s, line, 1)
+			k, v, ok := sl.splitKV(s, line, 1)
 			if !ok {
 				return nil, false
 			}
@@ -71,44 +71,44 @@ func fastParse(data []byte) (*yaml.Node, bool) {
 			if decisions == nil {
 				return nil, false
 			}
-			rec = &yaml.Node{Kind: yaml.MappingNode, Line: line, Column: 3}
+			rec = sl.new(yaml.Node{Kind: yaml.MappingNode, Line: line, Column: 3})
 			decisions.Content = append(decisions.Content, rec)
 			list, ev = nil, nil
-			k, v, ok := splitKV(s[2:], line, 3)
+			k, v, ok := sl.splitKV(s[2:], line, 3)
 			if !ok || v == nil {
 				return nil, false
 			}
 			rec.Content = append(rec.Content, k, v)
 		case strings.HasPrefix(s, "      ") && ev != nil:
-			k, v, ok := splitKV(s[6:], line, 7)
+			k, v, ok := sl.splitKV(s[6:], line, 7)
 			if !ok || v == nil {
 				return nil, false
 			}
 			ev.Content = append(ev.Content, k, v)
 		case strings.HasPrefix(s, "    - ") && list != nil:
 			if listKind == "history" {
-				ev = &yaml.Node{Kind: yaml.MappingNode, Line: line, Column: 7}
+				ev = sl.new(yaml.Node{Kind: yaml.MappingNode, Line: line, Column: 7})
 				list.Content = append(list.Content, ev)
-				k, v, ok := splitKV(s[6:], line, 7)
+				k, v, ok := sl.splitKV(s[6:], line, 7)
 				if !ok || v == nil {
 					return nil, false
 				}
 				ev.Content = append(ev.Content, k, v)
 			} else {
-				v, ok := scalar(s[6:], line, 7)
+				v, ok := sl.scalar(s[6:], line, 7)
 				if !ok {
 					return nil, false
 				}
 				list.Content = append(list.Content, v)
 			}
 		case strings.HasPrefix(s, "  ") && !strings.HasPrefix(s, "   ") && rec != nil:
-			k, v, ok := splitKV(s[2:], line, 3)
+			k, v, ok := sl.splitKV(s[2:], line, 3)
 			if !ok {
 				return nil, false
 			}
 			list, ev = nil, nil
 			if v == nil {
-				list = &yaml.Node{Kind: yaml.SequenceNode, Line: line + 1, Column: 5}
+				list = sl.new(yaml.Node{Kind: yaml.SequenceNode, Line: line + 1, Column: 5})
 				listKind = k.Value
 				v = list
 			}
@@ -123,15 +123,36 @@ func fastParse(data []byte) (*yaml.Node, bool) {
 	return &yaml.Node{Kind: yaml.DocumentNode, Line: root.Line, Column: 1, Content: []*yaml.Node{root}}, true
 }
 
-var fastKeyRE = regexp.MustCompile(`^[a-z][a-z-]*$`)
+// nodeSlab hands out yaml.Nodes from chunks (one allocation per 1024 nodes).
+type nodeSlab struct{ buf []yaml.Node }
+
+func (s *nodeSlab) new(n yaml.Node) *yaml.Node {
+	if len(s.buf) == cap(s.buf) {
+		s.buf = make([]yaml.Node, 0, 1024)
+	}
+	s.buf = append(s.buf, n)
+	return &s.buf[len(s.buf)-1]
+}
+
+func isKey(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // splitKV splits "key: value" (value nil for "key:").
-func splitKV(s string, line, col int) (*yaml.Node, *yaml.Node, bool) {
+func (sl *nodeSlab) splitKV(s string, line, col int) (*yaml.Node, *yaml.Node, bool) {
 	i := strings.IndexByte(s, ':')
-	if i <= 0 || !fastKeyRE.MatchString(s[:i]) {
+	if i <= 0 || !isKey(s[:i]) {
 		return nil, nil, false
 	}
-	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s[:i], Line: line, Column: col}
+	k := sl.new(yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s[:i], Line: line, Column: col})
 	rest := s[i+1:]
 	if rest == "" {
 		return k, nil, true
@@ -139,14 +160,34 @@ func splitKV(s string, line, col int) (*yaml.Node, *yaml.Node, bool) {
 	if rest[0] != ' ' || len(rest) < 2 {
 		return nil, nil, false
 	}
-	v, ok := scalar(rest[1:], line, col+i+2)
+	v, ok := sl.scalar(rest[1:], line, col+i+2)
 	return k, v, ok
 }
 
-var fastPlainRE = regexp.MustCompile(`^[A-Za-z0-9_./()@<>+][A-Za-z0-9 _./()@<>+=,:'-]*$|^\[\]$`)
+// isPlain reports whether s is a plain scalar of the canonical layout:
+// ^[A-Za-z0-9_./()@<>+][A-Za-z0-9 _./()@<>+=,:'-]*$ or "[]".
+func isPlain(s string) bool {
+	if s == "[]" {
+		return true
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '_' || c == '.' || c == '/' || c == '(' || c == ')' || c == '@' || c == '<' || c == '>' || c == '+':
+		case i > 0 && (c == ' ' || c == '=' || c == ',' || c == ':' || c == '\'' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
-func scalar(s string, line, col int) (*yaml.Node, bool) {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Line: line, Column: col}
+func (sl *nodeSlab) scalar(s string, line, col int) (*yaml.Node, bool) {
+	n := sl.new(yaml.Node{Kind: yaml.ScalarNode, Line: line, Column: col})
 	if strings.HasPrefix(s, `"`) {
 		u, err := strconv.Unquote(s)
 		if err != nil {
@@ -155,7 +196,7 @@ func scalar(s string, line, col int) (*yaml.Node, bool) {
 		n.Value, n.Style, n.Tag = u, yaml.DoubleQuotedStyle, "!!str"
 		return n, true
 	}
-	if !fastPlainRE.MatchString(s) || strings.HasSuffix(s, " ") || strings.Contains(s, " #") || strings.Contains(s, ": ") || strings.HasSuffix(s, ":") {
+	if !isPlain(s) || strings.HasSuffix(s, " ") || strings.Contains(s, " #") || strings.Contains(s, ": ") || strings.HasSuffix(s, ":") {
 		return nil, false
 	}
 	switch strings.ToLower(s) {
