@@ -6,32 +6,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/secui/secui/internal/testutil"
 )
 
-// corpusDir returns ../shared/sarif-corpus/public relative to the module root.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "sarif-corpus", "public")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("SARIF corpus not found at %s", c)
-	}
-	return c
-}
+func corpusDir(t testing.TB) string { return testutil.CorpusDir(t) }
 
-func corpus(t testing.TB, rel string) string {
-	return filepath.Join(corpusDir(t), filepath.FromSlash(rel))
-}
+func corpus(t testing.TB, rel string) string { return testutil.CorpusFile(t, rel) }
 
 func mustLoad(t testing.TB, paths []string, opts Options) *Set {
 	t.Helper()

@@ -10,23 +10,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secui/secui/internal/testutil"
 )
 
-// moduleRoot walks up from the package directory to the directory of go.mod.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
+func moduleRoot(t *testing.T) string { return testutil.ModuleRoot(t) }
 
 func copyTree(t *testing.T, src, dst string) {
 	t.Helper()

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/secui/secui/internal/testutil"
 )
 
 // secuiBin is the real binary, built once by TestMain.
@@ -40,37 +42,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// moduleRoot walks up from the package directory to go.mod.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
+func moduleRoot(t testing.TB) string { return testutil.ModuleRoot(t) }
 
 // corpus returns a file of the shared SARIF corpus, skipping when absent.
 func corpus(t testing.TB, rel string) string {
 	t.Helper()
-	base := os.Getenv("SECUI_SHARED")
-	if base == "" {
-		base = filepath.Join(moduleRoot(t), "..", "shared")
-	}
-	p := filepath.Join(base, "sarif-corpus", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("SARIF corpus not available: %v", err)
-	}
-	return p
+	return filepath.Join(testutil.CorpusDir(t), "..", filepath.FromSlash(rel))
 }
 
 type result struct {

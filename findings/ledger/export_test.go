@@ -11,29 +11,10 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/internal/testutil"
 )
 
-// corpusFile returns a file of the shared SARIF corpus (../shared from the
-// module root), skipping when absent.
-func corpusFile(t *testing.T, rel string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "sarif-corpus", "public", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("corpus not available: %v", err)
-	}
-	return p
-}
+func corpusFile(t *testing.T, rel string) string { return testutil.CorpusFile(t, rel) }
 
 func sarifSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()

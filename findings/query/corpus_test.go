@@ -2,39 +2,17 @@ package query
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/internal/testutil"
 )
-
-// corpusDir returns ../shared/sarif-corpus/public relative to the module root.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "sarif-corpus", "public")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("SARIF corpus not found at %s", c)
-	}
-	return c
-}
 
 func loadCorpus(t *testing.T) []*findings.Finding {
 	t.Helper()
-	set, err := findings.Load(context.Background(), []string{corpusDir(t)}, findings.Options{})
+	set, err := findings.Load(context.Background(), []string{testutil.CorpusDir(t)}, findings.Options{})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}

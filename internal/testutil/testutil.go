@@ -1,0 +1,60 @@
+// Package testutil holds helpers shared by secui's tests: where the module and
+// the shared SARIF corpus are.
+package testutil
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// ModuleRoot walks up from the working directory (a package directory under
+// go test) to the directory holding go.mod.
+func ModuleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+// SharedDir is the shared directory beside the repository ($SECUI_SHARED, else
+// ../shared from the module root).
+func SharedDir(t testing.TB) string {
+	t.Helper()
+	if s := os.Getenv("SECUI_SHARED"); s != "" {
+		return s
+	}
+	return filepath.Join(ModuleRoot(t), "..", "shared")
+}
+
+// CorpusDir is the public SARIF corpus; the test is skipped when it is absent.
+func CorpusDir(t testing.TB) string {
+	t.Helper()
+	c := filepath.Join(SharedDir(t), "sarif-corpus", "public")
+	if _, err := os.Stat(c); err != nil {
+		t.Skipf("SARIF corpus not available: %v", err)
+	}
+	return c
+}
+
+// CorpusFile is a file of the public SARIF corpus ("owner-repo/file.sarif");
+// the test is skipped when it is absent.
+func CorpusFile(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(CorpusDir(t), filepath.FromSlash(rel))
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("SARIF corpus file not available: %v", err)
+	}
+	return p
+}
