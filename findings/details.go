@@ -1,8 +1,12 @@
 package findings
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 )
@@ -73,6 +77,15 @@ func (s *Set) details(f *Finding) (*Details, error) {
 	}
 	var dr detailResult
 	if err := json.Unmarshal(b, &dr); err != nil {
+		// Streamed loading reads only the parts of a result the list needs,
+		// so a malformed code flow or related location shows up here, when
+		// the finding is opened: say exactly where.
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			if line, col, ok := rs.lineCol(src.Offset + se.Offset - 1); ok {
+				return nil, &LoadError{File: src.File, Line: line, Col: col, Msg: fmt.Sprintf("runs[%d].results[%d]: %s", src.Run, src.Result, jsonErrMsg(err))}
+			}
+		}
 		return nil, fmt.Errorf("%s: runs[%d].results[%d]: %s", src.File, src.Run, src.Result, jsonErrMsg(err))
 	}
 	rm := rs.runs[src.Run]
@@ -134,4 +147,43 @@ func (s *Set) details(f *Finding) (*Details, error) {
 		d.Fixes = append(d.Fixes, fix)
 	}
 	return d, nil
+}
+
+// lineCol finds the 1-based line and column of a byte offset in the source.
+func (r *rawSource) lineCol(off int64) (int, int, bool) {
+	if r.data != nil {
+		if off < 0 || off > int64(len(r.data)) {
+			return 0, 0, false
+		}
+		l, c := lineCol(r.data, int(off))
+		return l, c, true
+	}
+	f, err := os.Open(r.path)
+	if err != nil {
+		return 0, 0, false
+	}
+	defer f.Close()
+	line, lastNL := 1, int64(-1)
+	buf := make([]byte, 1<<20)
+	for pos := int64(0); pos < off; {
+		n, err := f.Read(buf[:min(int64(len(buf)), off-pos)])
+		chunk := buf[:n]
+		for i := bytes.IndexByte(chunk, '\n'); i >= 0; {
+			line++
+			lastNL = pos + int64(i)
+			j := bytes.IndexByte(chunk[i+1:], '\n')
+			if j < 0 {
+				break
+			}
+			i += j + 1
+		}
+		pos += int64(n)
+		if err == io.EOF || n == 0 {
+			break
+		}
+		if err != nil {
+			return 0, 0, false
+		}
+	}
+	return line, int(off - lastNL), true
 }

@@ -2,6 +2,7 @@ package findings
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
@@ -175,3 +176,31 @@ func benchLoad(b *testing.B, n int) {
 // gensarif log (100k ≈ 130 MB in 5 runs). Linear scaling: 100k ≈ 10 × 10k.
 func BenchmarkLoad10k(b *testing.B)  { benchLoad(b, 10000) }
 func BenchmarkLoad100k(b *testing.B) { benchLoad(b, 100000) }
+
+func TestStreamMalformedDetailsReportedWhenOpened(t *testing.T) {
+	log := genSARIF(50, false)
+	lines := strings.Split(log, "\n")
+	// Break a code flow (a member the streaming scanner leaves unread).
+	lines[3] = strings.Replace(lines[3], `"threadFlows":[{`, `"threadFlows":[{0`, 1)
+	p := filepath.Join(t.TempDir(), "flows.sarif")
+	writeFile(t, p, strings.Join(lines, "\n"))
+	s := loadWithThreshold(t, p, 1)
+	if len(s.Findings) != 50 {
+		t.Fatalf("streamed: %d findings, errors %v", len(s.Findings), s.Errors)
+	}
+	var broken *Finding
+	for _, f := range s.Findings {
+		if f.Sources[0].Run == 0 && f.Sources[0].Result == 3 {
+			broken = f
+		}
+	}
+	_, err := s.Details(broken)
+	var le *LoadError
+	if !errors.As(err, &le) || le.Line != 4 || !strings.Contains(le.Msg, "runs[0].results[3]") {
+		t.Fatalf("details error = %v, want flows.sarif:4:…: runs[0].results[3]: …", err)
+	}
+	mem := loadWithThreshold(t, p, 1<<40)
+	if len(mem.Errors) != 1 || mem.Errors[0].Line != 4 {
+		t.Errorf("in memory the result is refused at line 4: %v", mem.Errors)
+	}
+}
