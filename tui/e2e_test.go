@@ -73,14 +73,21 @@ func fixtureRepo(t *testing.T, mod string) (dir string, demo bool) {
 	return dir, demo
 }
 
+// tmux drives one session on a server of its own (-L socket): a shared
+// default server that is still exiting after the previous subtest makes
+// new-session fail with "server exited unexpectedly".
 type tmux struct {
 	t       *testing.T
 	session string
 }
 
+func (x *tmux) cmd(args ...string) *exec.Cmd {
+	return exec.Command("tmux", append([]string{"-L", x.session}, args...)...)
+}
+
 func (x *tmux) run(args ...string) string {
 	x.t.Helper()
-	out, err := exec.Command("tmux", args...).CombinedOutput()
+	out, err := x.cmd(args...).CombinedOutput()
 	if err != nil {
 		x.t.Fatalf("tmux %v: %v\n%s", args, err, out)
 	}
@@ -138,7 +145,7 @@ func (x *tmux) waitGone() {
 	x.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if exec.Command("tmux", "has-session", "-t", x.session).Run() != nil {
+		if x.cmd("has-session", "-t", x.session).Run() != nil {
 			return
 		}
 		time.Sleep(80 * time.Millisecond)
@@ -175,7 +182,7 @@ func TestEndToEnd(t *testing.T) {
 			env := fmt.Sprintf("env -u NO_COLOR HOME=%s XDG_CONFIG_HOME=%s/.config TERM=xterm-256color VISUAL= EDITOR=%s", home, home, editor)
 			x.run("new-session", "-d", "-s", x.session, "-x", fmt.Sprint(size[0]), "-y", fmt.Sprint(size[1]),
 				fmt.Sprintf("cd %s && %s %s 2>%s/stderr.log", repo, env, bin, home))
-			t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", x.session).Run() })
+			t.Cleanup(func() { _ = x.cmd("kill-server").Run() })
 
 			s := x.waitFor("findings loaded", regexp.MustCompile(`\b[1-9]\d* of [1-9]\d*\b`))
 			if !strings.Contains(s, "secui") || !strings.Contains(s, "main") || !strings.Contains(s, "sources") {
