@@ -1,6 +1,7 @@
 package findings
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -27,12 +28,14 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(genSARIF(10, true)))
 	f.Add([]byte(`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"message":{"text":"{0}"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"../a"}}}]}]}]}`))
 	f.Add([]byte(`{"version":"2.1.0","runs":null}`))
+	// One file per fuzz worker, rewritten for each input: the streamed path
+	// needs a file; the in-memory path parses the bytes directly.
+	p := filepath.Join(f.TempDir(), "f.sarif")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), "f.sarif")
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		mem := loadWithThreshold(t, p, 1<<40)
+		mem := loadBytes(t, "f.sarif", data)
 		str := loadWithThreshold(t, p, 1)
 		for _, s := range []*Set{mem, str} {
 			for _, fd := range s.Findings {
@@ -59,4 +62,13 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("in-memory %d findings, streamed %d", len(mem.Findings), len(str.Findings))
 		}
 	})
+}
+
+// loadBytes parses data in memory, as Load does for stdin.
+func loadBytes(t testing.TB, name string, data []byte) *Set {
+	ld := newLoader(Options{})
+	fs, info, src, errs := ld.loadData(context.Background(), name, append([]byte(nil), data...), "")
+	s := &Set{Files: []FileInfo{info}, Errors: errs, src: map[string]*rawSource{name: src}}
+	s.Findings = mergeDuplicates(fs)
+	return s
 }

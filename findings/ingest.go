@@ -195,6 +195,19 @@ func (ld *loader) loadFile(ctx context.Context, p string) ([]*Finding, FileInfo,
 		info.Err = err
 		return nil, info, nil, []*LoadError{{File: name, Msg: cleanErr(err)}}
 	}
+	path := ""
+	if !keep {
+		if path, err = filepath.Abs(p); err != nil {
+			path = p
+		}
+	}
+	return ld.loadData(ctx, name, data, path)
+}
+
+// loadData parses one SARIF document held in memory. Details are decoded again
+// from path when given, else from data (which is then kept).
+func (ld *loader) loadData(ctx context.Context, name string, data []byte, path string) ([]*Finding, FileInfo, *rawSource, []*LoadError) {
+	info := FileInfo{Path: name}
 	bomOff := 0
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
 		bomOff = 3
@@ -206,13 +219,9 @@ func (ld *loader) loadFile(ctx context.Context, p string) ([]*Finding, FileInfo,
 	if len(errs) > 0 && len(fs) == 0 && fl.nresults == 0 {
 		info.Err = errs[0]
 	}
-	src := &rawSource{runs: fl.runs}
-	if keep {
+	src := &rawSource{runs: fl.runs, path: path}
+	if path == "" {
 		src.data = data
-	} else if abs, err := filepath.Abs(p); err == nil {
-		src.path = abs
-	} else {
-		src.path = p
 	}
 	return ld.finishFile(fs, name), info, src, errs
 }
