@@ -110,7 +110,12 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	rule := rm.rule(&r)
 	f.Tool = rm.tool
 	f.Rule = rule
-	f.Sources = []Source{{Run: rm.index, Result: j.index, Tool: rm.tool, Offset: j.off, Length: int32(max(len(j.data), j.orig))}}
+	src := Source{Run: rm.index, Result: j.index, Tool: rm.tool, Offset: j.off, Length: int32(max(len(j.data), j.orig))}
+	if cap(f.Sources) > 0 { // a slot in the worker's batch slab
+		f.Sources = append(f.Sources[:0], src)
+	} else {
+		f.Sources = []Source{src}
+	}
 
 	// Locations
 	if len(r.Locations) > 0 {
@@ -199,7 +204,6 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	f.fps = r.Fingerprints
 	f.pfps = r.PartialFingerprints
 	strongKeys(f)
-	f.SearchText()
 	return f
 }
 

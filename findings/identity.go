@@ -154,7 +154,10 @@ func sortedPairs(m fpMap, desc bool) []string {
 // the decoding workers.
 func strongKeys(f *Finding) {
 	tool, rule := f.ToolName(), f.RuleID()
-	keys := make([]string, 0, 4)
+	keys := f.Keys[:0] // a slot in the worker's batch slab when there is one
+	if cap(keys) == 0 {
+		keys = make([]string, 0, 4)
+	}
 	if f.VulnID != "" && f.Package != "" && (f.Category == CatSCA || f.Category == CatContainer) {
 		p := ""
 		if f.Loc.InRepo {

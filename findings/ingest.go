@@ -645,7 +645,6 @@ func mergeDuplicates(fs []*Finding) []*Finding {
 	for _, f := range out {
 		if len(f.Sources) > 1 {
 			sort.SliceStable(f.Sources, func(i, j int) bool { return f.Sources[i].File < f.Sources[j].File })
-			f.SearchText()
 		}
 	}
 	return out
@@ -696,7 +695,15 @@ func (fl *fileLoad) startPipeline(ctx context.Context) *pipeline {
 					}
 					continue
 				}
+				// One allocation each for the batch's findings, their first
+				// source and their first four identity keys.
 				slab := make([]Finding, len(t.jobs))
+				srcs := make([]Source, len(t.jobs))
+				keys := make([]string, 4*len(t.jobs))
+				for i := range slab {
+					slab[i].Sources = srcs[i : i : i+1]
+					slab[i].Keys = keys[4*i : 4*i : 4*i+4]
+				}
 				out := make([]*Finding, 0, len(t.jobs))
 				for i, j := range t.jobs {
 					if f := cv.convert(j, &slab[i]); f != nil {

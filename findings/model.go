@@ -327,6 +327,10 @@ func (f *Finding) ToolName() string {
 
 // SearchText is the lower-cased text free-text queries match against
 // (tool, rule id and name, path, message, CWEs, vulnerability and package).
+// It is built on first use and cached: Load does not build it (most runs
+// never search text), and query.Filter builds it on its workers, each for its
+// own findings. Code that may run two filters over the same findings at once
+// (the console) calls SearchText on every finding once beforehand.
 func (f *Finding) SearchText() string {
 	if f.search == "" {
 		f.search = f.buildSearch()
