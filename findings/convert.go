@@ -242,17 +242,15 @@ func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 
 func (cv *converter) location(rm *runMeta, l *liteLoc) Location {
 	var loc Location
-	if pl := l.PhysicalLocation; pl != nil {
-		if pl.ArtifactLocation != nil {
-			loc = cv.artifact(rm, pl.ArtifactLocation)
-		}
-		if rg := pl.Region; rg != nil {
-			loc.Line, loc.Col = max(rg.StartLine, 0), max(rg.StartColumn, 0)
-			loc.EndLine, loc.EndCol = max(rg.EndLine, loc.Line), max(rg.EndColumn, 0)
-			if rg.Snippet.Text != "" {
-				loc.Snippet = cv.in(sanitize(rg.Snippet.Text))
-			}
-		}
+	pl := &l.PhysicalLocation
+	if pl.ArtifactLocation.URI != "" || pl.ArtifactLocation.Index != nil {
+		loc = cv.artifact(rm, &pl.ArtifactLocation)
+	}
+	rg := &pl.Region
+	loc.Line, loc.Col = max(rg.StartLine, 0), max(rg.StartColumn, 0)
+	loc.EndLine, loc.EndCol = max(rg.EndLine, loc.Line), max(rg.EndColumn, 0)
+	if rg.Snippet.Text != "" {
+		loc.Snippet = cv.in(sanitize(rg.Snippet.Text))
 	}
 	if loc.Path == "" {
 		for _, ll := range l.LogicalLocations {
@@ -336,6 +334,7 @@ func (cv *converter) message(m *liteMsg, rule *Rule) string {
 func renderMessage(s string, args []string) string {
 	if len(args) > 0 && strings.IndexByte(s, '{') >= 0 {
 		var b strings.Builder
+		b.Grow(len(s) + 16*len(args))
 		for i := 0; i < len(s); i++ {
 			if s[i] == '{' {
 				if j := strings.IndexByte(s[i:], '}'); j > 1 {
@@ -354,6 +353,7 @@ func renderMessage(s string, args []string) string {
 		return s
 	}
 	var b strings.Builder
+	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -381,9 +381,15 @@ func resolveLevel(r *liteResult, rule *Rule) string {
 	if r.Kind != "" && r.Kind != "fail" {
 		return "none"
 	}
-	switch r.Level {
-	case "error", "warning", "note", "none":
-		return r.Level
+	switch r.Level { // literals, so no finding keeps the decoded copy alive
+	case "error":
+		return "error"
+	case "warning":
+		return "warning"
+	case "note":
+		return "note"
+	case "none":
+		return "none"
 	}
 	switch rule.DefaultLevel {
 	case "error", "warning", "note", "none":

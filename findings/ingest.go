@@ -455,6 +455,9 @@ func (b *runBuilder) result(j resultJob) {
 	}
 	b.fl.nresults++
 	if b.frozen {
+		if b.batch == nil {
+			b.batch = make([]resultJob, 0, pipelineBatch)
+		}
 		b.batch = append(b.batch, j)
 		if len(b.batch) == pipelineBatch {
 			b.flush()

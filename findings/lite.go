@@ -44,8 +44,8 @@ type liteRegion struct {
 }
 
 type litePhys struct {
-	ArtifactLocation *liteArtLoc `json:"artifactLocation"`
-	Region           *liteRegion `json:"region"`
+	ArtifactLocation liteArtLoc `json:"artifactLocation"`
+	Region           liteRegion `json:"region"`
 }
 
 type liteLogical struct {
@@ -54,7 +54,7 @@ type liteLogical struct {
 }
 
 type liteLoc struct {
-	PhysicalLocation *litePhys     `json:"physicalLocation"`
+	PhysicalLocation litePhys      `json:"physicalLocation"`
 	LogicalLocations []liteLogical `json:"logicalLocations"`
 	Message          *liteMsg      `json:"message"`
 }
