@@ -16,28 +16,6 @@ import (
 
 func moduleRoot(t *testing.T) string { return testutil.ModuleRoot(t) }
 
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func git(t *testing.T, dir string, args ...string) {
 	t.Helper()
 	cmd := exec.Command("git", args...)
@@ -54,7 +32,7 @@ func fixtureRepo(t *testing.T, mod string) (dir string, demo bool) {
 	t.Helper()
 	dir = filepath.Join(t.TempDir(), "acme")
 	if _, err := os.Stat(filepath.Join(mod, "demo", "scans")); err == nil {
-		copyTree(t, filepath.Join(mod, "demo"), dir)
+		testutil.CopyDir(t, filepath.Join(mod, "demo"), dir)
 		demo = true
 	} else {
 		src := filepath.Join(mod, "..", "shared", "sarif-corpus", "public", "DefectDojo-django-DefectDojo", "codeQL-output.sarif")

@@ -75,9 +75,16 @@ func isolatedEnv(t testing.TB) []string {
 
 func runIn(t testing.TB, dir string, stdin []byte, args ...string) result {
 	t.Helper()
+	return runCmd(t, dir, nil, stdin, args...)
+}
+
+// runCmd runs the real binary in dir with the isolated environment plus
+// extra, feeding it stdin, and returns its output and exit code.
+func runCmd(t testing.TB, dir string, extra []string, stdin []byte, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(secuiBin, args...)
 	cmd.Dir = dir
-	cmd.Env = isolatedEnv(t)
+	cmd.Env = append(isolatedEnv(t), extra...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if stdin != nil {
@@ -104,32 +111,6 @@ func git(t testing.TB, dir string, args ...string) {
 	}
 }
 
-// copyDir copies src into dst (regular files and directories only).
-func copyDir(t testing.TB, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // demoRepo copies the bundled demo into a fresh git repository.
 func demoRepo(t testing.TB) string {
 	t.Helper()
@@ -137,7 +118,7 @@ func demoRepo(t testing.TB) string {
 		t.Skip("git not installed")
 	}
 	dir := filepath.Join(t.TempDir(), "payments")
-	copyDir(t, filepath.Join(moduleRoot(t), "demo"), dir)
+	testutil.CopyDir(t, filepath.Join(moduleRoot(t), "demo"), dir)
 	git(t, dir, "init", "-q", "-b", "main")
 	git(t, dir, "add", "-A")
 	git(t, dir, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "demo")

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,20 +16,7 @@ import (
 // runEnv runs the real binary in dir with extra environment variables.
 func runEnv(t *testing.T, dir string, extra []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(secuiBin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(isolatedEnv(t), extra...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running secui %v: %v", args, err)
-	}
-	return r
+	return runCmd(t, dir, extra, nil, args...)
 }
 
 type gen struct {
