@@ -288,17 +288,10 @@ func eachKeyInline(d []byte, i int, inline func(key []byte, vs int) (int, error)
 				return 0, err
 			}
 		}
-		i = skipWS(d, ve)
-		if i >= len(d) {
-			return 0, errAt(i, "unexpected end of input inside an object")
+		var done bool
+		if i, done, err = afterMember(d, ve, '}'); done || err != nil {
+			return i, err
 		}
-		if d[i] == '}' {
-			return i + 1, nil
-		}
-		if d[i] != ',' {
-			return 0, errAt(i, "invalid character %s after object value, expected ',' or '}'", describe(d, i))
-		}
-		i++
 	}
 }
 
@@ -324,18 +317,31 @@ func eachElemInline(d []byte, i int, fn func(idx, vs int) (int, error)) (int, er
 		if err != nil {
 			return 0, err
 		}
-		i = skipWS(d, ve)
-		if i >= len(d) {
-			return 0, errAt(i, "unexpected end of input inside an array")
+		var done bool
+		if i, done, err = afterMember(d, ve, ']'); done || err != nil {
+			return i, err
 		}
-		if d[i] == ']' {
-			return i + 1, nil
-		}
-		if d[i] != ',' {
-			return 0, errAt(i, "invalid character %s after array element, expected ',' or ']'", describe(d, i))
-		}
-		i++
 	}
+}
+
+// afterMember reads what follows an object member or array element ending at
+// ve: the closing bracket (done, with the index past it) or a comma (the index
+// of the next member).
+func afterMember(d []byte, ve int, closer byte) (int, bool, error) {
+	what, after := "an object", "object value"
+	if closer == ']' {
+		what, after = "an array", "array element"
+	}
+	i := skipWS(d, ve)
+	switch {
+	case i >= len(d):
+		return 0, false, errAt(i, "unexpected end of input inside %s", what)
+	case d[i] == closer:
+		return i + 1, true, nil
+	case d[i] != ',':
+		return 0, false, errAt(i, "invalid character %s after %s, expected ',' or '%c'", describe(d, i), after, closer)
+	}
+	return i + 1, false, nil
 }
 
 // eachElemOpt is eachElem; with fast, composite elements are skipped with
