@@ -120,12 +120,8 @@ func cacheable(f *Finding, r *liteResult) bool {
 	return !f.Tool.multi && (r == nil || r.Properties == nil || len(r.Properties.Tags) == 0) && f.VulnID == ""
 }
 
-// classify sets f.Category, f.Stage and f.StageReason.
-func (c *classifier) classify(f *Finding, r *liteResult) {
-	c.classifyCached(f, r, nil)
-}
-
-// classifyCached is classify with a per-worker cache of rule classes.
+// classifyCached sets f.Category, f.Stage and f.StageReason, with a
+// per-worker cache of rule classes (nil: no cache).
 func (c *classifier) classifyCached(f *Finding, r *liteResult, cache map[*Rule]classification) {
 	if cache != nil && !c.pathDep && cacheable(f, r) {
 		if cl, ok := cache[f.Rule]; ok {

@@ -54,13 +54,3 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
-
-func byRule(s *Set, rule string) []*Finding {
-	var out []*Finding
-	for _, f := range s.Findings {
-		if f.RuleID() == rule {
-			out = append(out, f)
-		}
-	}
-	return out
-}

@@ -298,3 +298,19 @@ func TestInlineFNVMatchesStdlib(t *testing.T) {
 		t.Errorf("hashKey = %q", k)
 	}
 }
+
+func TestSanitize(t *testing.T) {
+	in := "a\tb\nc\x1b[31mred\x1b]52;c;aGk=\x07 \u202etxt.exe\r\x00\u0085end"
+	if got, want := Sanitize(in), "a\tb\ncred txt.exeend"; got != want {
+		t.Errorf("Sanitize = %q, want %q", got, want)
+	}
+	if got, want := SanitizeText(in), "a    b\ncred txt.exeend"; got != want {
+		t.Errorf("SanitizeText = %q, want %q", got, want)
+	}
+	if got, want := SanitizeLine(in), "a b cred txt.exe  end"; got != want {
+		t.Errorf("SanitizeLine = %q, want %q", got, want)
+	}
+	if s := "plain text, ünïcode"; Sanitize(s) != s {
+		t.Error("clean text changed")
+	}
+}

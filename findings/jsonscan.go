@@ -241,15 +241,11 @@ func skipFast(d []byte, i int) (int, error) {
 	return 0, errAt(start, "unexpected end of input inside %s", kindAt(d, start))
 }
 
-// eachKey calls fn for each member of the object starting at d[i] (after
-// whitespace) with the raw key (without quotes; escapes not decoded) and the
-// value's range. It returns the index just past the object.
-func eachKey(d []byte, i int, fn func(key []byte, vs, ve int) error) (int, error) {
-	return eachKeyInline(d, i, nil, fn)
-}
-
-// eachKeyInline is eachKey where inline(key, vs) may consume a value itself
-// and return its end (or -1 to let eachKey skip it and call fn).
+// eachKeyInline calls fn for each member of the object starting at d[i]
+// (after whitespace) with the raw key (without quotes; escapes not decoded)
+// and the value's range, and returns the index just past the object.
+// inline(key, vs) may consume a value itself and return its end (or -1 to
+// let eachKeyInline skip it and call fn).
 func eachKeyInline(d []byte, i int, inline func(key []byte, vs int) (int, error), fn func(key []byte, vs, ve int) error) (int, error) {
 	i = skipWS(d, i)
 	if i >= len(d) || d[i] != '{' {
@@ -295,13 +291,8 @@ func eachKeyInline(d []byte, i int, inline func(key []byte, vs int) (int, error)
 	}
 }
 
-// eachElem calls fn for each element range of the array starting at d[i].
-func eachElem(d []byte, i int, fn func(idx, vs, ve int) error) (int, error) {
-	return eachElemOpt(d, i, false, fn)
-}
-
-// eachElemInline is eachElem where fn consumes each element itself and returns
-// its end, so the element is scanned once.
+// eachElemInline calls fn for each element of the array starting at d[i];
+// fn consumes the element itself and returns its end, so it is scanned once.
 func eachElemInline(d []byte, i int, fn func(idx, vs int) (int, error)) (int, error) {
 	i = skipWS(d, i)
 	if i >= len(d) || d[i] != '[' {
@@ -344,7 +335,7 @@ func afterMember(d []byte, ve int, closer byte) (int, bool, error) {
 	return i + 1, false, nil
 }
 
-// eachElemOpt is eachElem; with fast, composite elements are skipped with
+// eachElemOpt calls fn with each element's range; with fast, composite elements are skipped with
 // skipFast (their content is validated later by the decoder).
 func eachElemOpt(d []byte, i int, fast bool, fn func(idx, vs, ve int) error) (int, error) {
 	return eachElemInline(d, i, func(n, vs int) (int, error) {

@@ -2,59 +2,110 @@ package findings
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
 
-// Sanitize removes terminal control sequences and control characters (C0 other
-// than newline and tab, DEL, C1) from untrusted text. Everything read from SARIF
-// passes through it, so no scanner output can move the cursor, retitle the
-// window or write to the clipboard of the person reading it.
-func Sanitize(s string) string { return sanitize(s) }
+// Everything read from SARIF is untrusted. These functions make text safe to
+// put on a terminal: escape sequences (CSI, OSC — window titles, clipboard
+// writes — and the rest) are stripped, C0/C1 control characters removed, and
+// bidirectional overrides dropped (Trojan Source). Clean input is returned
+// without copying. Ingest applies the multi-line form to every string it
+// keeps; the console and the CLI apply the display forms again to anything
+// they print (file contents, tool output, errors).
 
-func sanitize(s string) string {
-	if !needsSanitize(s) {
-		return s
-	}
-	if strings.IndexByte(s, 0x1b) >= 0 || strings.Contains(s, "\u009b") || strings.Contains(s, "\u009d") {
-		s = ansi.Strip(s)
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\t':
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
-			// drop
-		case r == '\u2028' || r == '\u2029':
-			b.WriteByte('\n')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+type sanMode uint8
 
-func needsSanitize(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f {
-			return true
-		}
-		if c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f {
-			return true
-		}
-		if c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9) {
-			return true
-		}
-	}
-	return false
-}
+const (
+	sanKeep sanMode = iota // ingest: keep newlines and tabs
+	sanText                // display, several lines: tabs become four spaces
+	sanLine                // display, one line: every control becomes a space
+)
+
+// Sanitize keeps newlines and tabs and removes every other control.
+func Sanitize(s string) string { return clean(s, sanKeep) }
+
+// SanitizeText is Sanitize for display: tabs become four spaces, carriage
+// returns are dropped.
+func SanitizeText(s string) string { return clean(s, sanText) }
+
+// SanitizeLine is for one line of display: newlines, tabs and other controls
+// become single spaces.
+func SanitizeLine(s string) string { return clean(s, sanLine) }
+
+func sanitize(s string) string { return clean(s, sanKeep) }
 
 func sanitizeAll(ss []string) []string {
 	for i, s := range ss {
 		ss[i] = sanitize(s)
 	}
 	return ss
+}
+
+func isBidi(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
+func badRune(r rune) bool {
+	return r == utf8.RuneError || (r >= 0x80 && r <= 0x9f) || isBidi(r) || r == 0x2028 || r == 0x2029
+}
+
+func isClean(s string, mode sanMode) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c < 0x20:
+			if !(c == '\n' && mode != sanLine || c == '\t' && mode == sanKeep) {
+				return false
+			}
+		case c == 0x7f:
+			return false
+		case c >= 0x80:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if badRune(r) {
+				return false
+			}
+			i += n - 1
+		}
+	}
+	return true
+}
+
+func clean(s string, mode sanMode) string {
+	if isClean(s, mode) {
+		return s
+	}
+	if strings.IndexByte(s, 0x1b) >= 0 || strings.ContainsRune(s, 0x9b) || strings.ContainsRune(s, 0x9d) {
+		s = ansi.Strip(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\n' && mode != sanLine:
+			b.WriteByte('\n')
+		case r == '\t' && mode == sanKeep:
+			b.WriteByte('\t')
+		case r == '\t' && mode == sanText:
+			b.WriteString("    ")
+		case r == '\r' && mode != sanLine:
+		case r < 0x20 || r == 0x7f:
+			if mode == sanLine {
+				b.WriteByte(' ')
+			}
+		case r == utf8.RuneError:
+			b.WriteRune('\uFFFD')
+		case r >= 0x80 && r <= 0x9f, isBidi(r):
+		case r == 0x2028 || r == 0x2029:
+			if mode == sanLine {
+				b.WriteByte(' ')
+			} else {
+				b.WriteByte('\n')
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -8,9 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode"
 
-	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
 	"github.com/secui/secui/findings"
@@ -341,35 +339,5 @@ func anyLoaded(set *findings.Set) bool {
 	return false
 }
 
-// sanitize makes untrusted text safe for a terminal: escape sequences are
-// removed, other control characters become spaces (newlines and tabs too),
-// and bidirectional overrides (Trojan Source) are dropped.
-func sanitize(s string) string {
-	clean := true
-	for _, r := range s {
-		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || isBidi(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	s = ansi.Strip(s)
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\t' || r == '\r':
-			b.WriteByte(' ')
-		case unicode.IsControl(r), isBidi(r):
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func isBidi(r rune) bool {
-	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
-}
+// sanitize makes SARIF text safe for one line of terminal output.
+func sanitize(s string) string { return findings.SanitizeLine(s) }
