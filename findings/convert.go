@@ -128,6 +128,11 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	f.Level = resolveLevel(&r, rule)
 	sev, from, val := resolveSeverity(&r, rule, f.Level)
 	f.Severity, f.SevFrom = sev, cv.sevFrom(from, val)
+	if strings.HasSuffix(from, "security-severity ") {
+		if v, ok := parseFloat(val); ok {
+			f.Score = float32(min(max(v, 0), 10))
+		}
+	}
 
 	// Input suppressions (SARIF §3.35): hidden unless every one is rejected;
 	// a suppression without status counts as accepted.

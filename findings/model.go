@@ -281,7 +281,8 @@ type Finding struct {
 	Rule     *Rule
 	Level    string // resolved SARIF level: error, warning, note, none
 	Severity Severity
-	SevFrom  string // where the severity came from, e.g. "security-severity 9.8"
+	SevFrom  string  // where the severity came from, e.g. "security-severity 9.8"
+	Score    float32 // security-severity (0–10) when the scanner gave one, else 0: orders findings within a severity
 
 	Category    Category
 	Stage       Stage

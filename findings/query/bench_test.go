@@ -53,6 +53,7 @@ func synth(n int, seed uint64) []*findings.Finding {
 			Tool:     tools[ti],
 			Rule:     rule,
 			Severity: findings.Severity(r.IntN(5)),
+			Score:    float32(r.IntN(4)) * 2.5,
 			Category: cats[ti],
 			Stage:    stages[ti],
 			State:    findings.State(r.IntN(10) / 7),

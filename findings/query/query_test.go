@@ -651,7 +651,10 @@ func refCompare(key SortKey, a, b *findings.Finding) int {
 		}
 		return 0
 	}
-	worse := func(a, b *findings.Finding) int { return int(b.Severity) - int(a.Severity) }
+	tenths := func(f *findings.Finding) int { return int(f.Score*10 + 0.5) }
+	worse := func(a, b *findings.Finding) int {
+		return c(int(b.Severity)-int(a.Severity), tenths(b)-tenths(a))
+	}
 	loc := func(a, b *findings.Finding) int {
 		return c(strings.Compare(a.Loc.Path, b.Loc.Path), a.Loc.Line-b.Loc.Line, a.Loc.Col-b.Loc.Col)
 	}

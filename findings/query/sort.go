@@ -53,8 +53,20 @@ func ParseSortKey(s string) (SortKey, error) {
 
 // sortFields are the parts of a finding that sort keys are made of.
 type sortFields struct {
-	line, col    uint32
-	worse, stage uint8
+	line, col uint32
+	worse     uint16 // severity, then security-severity score: 0 = the worst
+	stage     uint8
+}
+
+// worseBits is the width of worseKey: 3 bits of severity, 7 of score.
+const worseBits = 10
+
+// worseKey orders by severity (worst first), then by security-severity score
+// in tenths (highest first), so a 9.8 critical comes before a 9.1 critical.
+func worseKey(f *findings.Finding) uint16 {
+	sev := uint16(4 - min(f.Severity, findings.SevCritical))
+	tenths := uint16(min(max(f.Score, 0), 10)*10 + 0.5)
+	return sev<<7 | (100 - tenths)
 }
 
 // sortItem is an index value and its position before sorting (which is
@@ -85,7 +97,7 @@ func Sort(fs []*findings.Finding, idx []int32, key SortKey) {
 		f := fs[i]
 		paths[p] = f.Loc.Path
 		line, col := clamp32(f.Loc.Line), clamp32(f.Loc.Col)
-		g[p] = sortFields{line: line, col: col, worse: uint8(4 - min(f.Severity, findings.SevCritical)), stage: uint8(min(f.Stage, 7))}
+		g[p] = sortFields{line: line, col: col, worse: worseKey(f), stage: uint8(min(f.Stage, 7))}
 		maxLine, maxCol = max(maxLine, int(line)), max(maxCol, int(col))
 		switch key {
 		case ByRule:
@@ -105,15 +117,15 @@ func Sort(fs []*findings.Finding, idx []int32, key SortKey) {
 	var widths []int
 	switch key {
 	case ByFile:
-		widths = []int{pb, lb, cb, 3}
+		widths = []int{pb, lb, cb, worseBits}
 	case ByRule:
 		widths = []int{kb, pb, lb, cb}
 	case ByTool:
-		widths = []int{kb, 3, pb, lb, cb}
+		widths = []int{kb, worseBits, pb, lb, cb}
 	case ByStage:
-		widths = []int{3, 3, pb, lb, cb}
+		widths = []int{3, worseBits, pb, lb, cb}
 	default:
-		widths = []int{3, pb, lb, cb}
+		widths = []int{worseBits, pb, lb, cb}
 	}
 	total := 0
 	for _, w := range widths {
