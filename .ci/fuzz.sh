@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
 FUZZTIME=${FUZZTIME:-10s}
-# Minimising a new interesting input re-runs the target until this runs out
-# (Go's default is 60s, which would stall a 10s CI run on large SARIF inputs).
-MINTIME=${FUZZMINIMIZETIME:-5s}
+# Minimising a new interesting input re-runs the target this many times (Go's
+# default, 60s, stalls a 10s run on large SARIF inputs, and a minimisation
+# still running when -fuzztime ends is reported as "context deadline
+# exceeded").
+MINTIME=${FUZZMINIMIZETIME:-50x}
 targets=$("$GO" test -list '^Fuzz' ./... 2>/dev/null | awk '
 	/^Fuzz/ { names[n++] = $1; next }
 	/^ok/   { for (i = 0; i < n; i++) print $2, names[i]; n = 0 }')
