@@ -20,7 +20,19 @@ fi
 count=0
 while read -r pkg name; do
 	echo "fuzz: $pkg $name ($FUZZTIME)"
-	"$GO" test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime="$MINTIME" -parallel=2 "$pkg"
+	log=$(mktemp)
+	if ! "$GO" test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime="$MINTIME" -parallel=2 "$pkg" 2>&1 | tee "$log"; then
+		# Go 1.26's coordinator can report a bare "context deadline exceeded"
+		# when -fuzztime ends while a worker is mid-run (golang/go#75804, fixed
+		# in Go 1.27). A real finding always writes its input; only that fails.
+		if grep -q 'context deadline exceeded' "$log" && ! grep -qE 'Failing input written|panic:' "$log"; then
+			echo "fuzz: $name: deadline race at -fuzztime's end (golang/go#75804), no failing input: not a finding"
+		else
+			rm -f "$log"
+			exit 1
+		fi
+	fi
+	rm -f "$log"
 	count=$((count + 1))
 done <<<"$targets"
 echo "fuzz: $count target(s) ok"
