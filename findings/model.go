@@ -302,6 +302,9 @@ type Finding struct {
 
 	// State is the triage state (from the ledger; StateOpen until applied).
 	State State
+	// Expired is set (with State open) when the finding's suppression in the
+	// ledger has expired: it is open again and flagged.
+	Expired bool
 
 	search    string // lower-cased search blob, built once
 	fps       fpMap  // result.fingerprints (identity input)

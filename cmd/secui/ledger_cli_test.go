@@ -215,8 +215,11 @@ func TestExpiredSuppressionReopens(t *testing.T) {
 		"-j", "rotated before the release, see SEC-12", "--expires", "2026-12-01"), "suppress")
 	mustOK(t, runEnv(t, dir, before, "check", "-q", "rule:G101"), "check before expiry")
 	r := runEnv(t, dir, after, "list", "--json", "--all", "-q", "rule:G101")
-	if !strings.Contains(r.stdout, `"state": "open"`) {
-		t.Fatalf("expired suppression still applies:\n%s", r.stdout)
+	if !strings.Contains(r.stdout, `"state": "open"`) || !strings.Contains(r.stdout, `"expired": true`) {
+		t.Fatalf("expired suppression still applies, or is not flagged:\n%s", r.stdout)
+	}
+	if r := runEnv(t, dir, after, "list", "-q", "rule:G101"); !strings.Contains(r.stdout, "open (expired)") {
+		t.Fatalf("list does not flag the expired suppression:\n%s", r.stdout)
 	}
 	r = runEnv(t, dir, after, "check", "-q", "rule:G101")
 	if r.code != 1 || !strings.Contains(r.stdout, "EXPIRED") {

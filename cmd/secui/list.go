@@ -182,6 +182,7 @@ type jsonFinding struct {
 	EndColumn        int          `json:"end_column"`
 	Message          string       `json:"message"`
 	State            string       `json:"state"`
+	Expired          bool         `json:"expired"`
 	CWE              []string     `json:"cwe"`
 	Vuln             string       `json:"vuln"`
 	Package          string       `json:"package"`
@@ -219,7 +220,7 @@ func toJSON(f *findings.Finding) jsonFinding {
 		Category: f.Category.String(), Stage: f.Stage.String(), StageReason: f.StageReason,
 		Path: f.Loc.Path, URI: f.Loc.URI, InRepo: f.Loc.InRepo,
 		Line: f.Loc.Line, Column: f.Loc.Col, EndLine: f.Loc.EndLine, EndColumn: f.Loc.EndCol,
-		Message: f.Message, State: f.State.String(), CWE: f.CWEs, Vuln: f.VulnID, Package: f.Package,
+		Message: f.Message, State: f.State.String(), Expired: f.Expired, CWE: f.CWEs, Vuln: f.VulnID, Package: f.Package,
 		InputSuppression: f.InputSup.String(), InputSupReason: f.InputSupReason,
 		BaselineState: f.BaselineState, Keys: f.Keys,
 	}
@@ -376,6 +377,9 @@ func locationCell(f *findings.Finding) string {
 
 // stateCell is the triage state, with SARIF-input suppression shown apart.
 func stateCell(f *findings.Finding) string {
+	if f.Expired {
+		return "open (expired)"
+	}
 	if f.State == findings.StateOpen && f.InputSup != findings.InNone {
 		return "sarif:" + f.InputSup.String()
 	}

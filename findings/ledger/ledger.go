@@ -259,13 +259,14 @@ func apply(ds []*Decision, fs []*findings.Finding, now time.Time) *Applied {
 		if d.Expired(now) {
 			m.Expired = true
 			f.State = findings.StateOpen
+			f.Expired = true
 		}
 		a.ByFinding[f] = m
 		a.Matched[d.ID] = f
 	}
 	var rest []*findings.Finding
 	for _, f := range fs {
-		f.State = findings.StateOpen
+		f.State, f.Expired = findings.StateOpen, false
 		if d := byID[f.ID]; d != nil {
 			if _, used := a.Matched[d.ID]; !used {
 				set(f, d, "id")

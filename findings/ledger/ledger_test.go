@@ -189,12 +189,19 @@ func TestApplyLayersExpiryOrphans(t *testing.T) {
 	if len(a.Orphans) != 2 || a.Orphans[0].ID != fid(3) || a.Orphans[1].ID != fid(4) {
 		t.Fatalf("orphans: %v", a.Orphans)
 	}
-	if len(a.Expired) != 0 {
+	if len(a.Expired) != 0 || f1.Expired {
 		t.Fatal("expired too early")
 	}
 	a = l.Apply(fs, exp)
-	if f1.State != findings.StateOpen || !a.ByFinding[f1].Expired || len(a.Expired) != 4 {
-		t.Fatalf("expiry: %v %+v %d", f1.State, a.ByFinding[f1], len(a.Expired))
+	if f1.State != findings.StateOpen || !f1.Expired || !a.ByFinding[f1].Expired || len(a.Expired) != 4 {
+		t.Fatalf("expiry: %v %v %+v %d", f1.State, f1.Expired, a.ByFinding[f1], len(a.Expired))
+	}
+	if f3.Expired {
+		t.Error("a finding without a decision is flagged expired")
+	}
+	a = l.Apply(fs, t0) // back before the expiry: the flag goes
+	if f1.Expired || f1.State != findings.StateSuppressed {
+		t.Errorf("flag not reset: %v %v", f1.State, f1.Expired)
 	}
 }
 

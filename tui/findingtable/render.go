@@ -181,6 +181,12 @@ func stageLabel(s findings.Stage, w int) string {
 }
 
 func stateLabel(f *findings.Finding, w int) string {
+	if f.Expired { // its suppression expired: open again, flagged
+		if w < 7 {
+			return "exp!"
+		}
+		return "expired"
+	}
 	if f.State == findings.StateOpen && f.InputSup.Hidden() {
 		if w < 10 {
 			return "sarif"

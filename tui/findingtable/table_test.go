@@ -242,3 +242,17 @@ func BenchmarkCursorMove(b *testing.B) {
 		})
 	}
 }
+
+func TestStateLabelFlagsExpired(t *testing.T) {
+	f := &findings.Finding{State: findings.StateOpen, Expired: true}
+	if got := stateLabel(f, 12); got != "expired" {
+		t.Errorf("wide: %q", got)
+	}
+	if got := stateLabel(f, 5); got != "exp!" {
+		t.Errorf("narrow: %q", got)
+	}
+	f.Expired = false
+	if got := stateLabel(f, 12); got != "open" {
+		t.Errorf("not expired: %q", got)
+	}
+}
