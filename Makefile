@@ -61,8 +61,9 @@ fuzz-short: ## run every Fuzz target for FUZZTIME (default 10s)
 fuzz: ## long fuzzing by hand: make fuzz FUZZTIME=10m
 	FUZZTIME=$(if $(filter 10s,$(FUZZTIME)),5m,$(FUZZTIME)) GO=$(GO) .ci/fuzz.sh
 
-test: vet fmt-check ## vet, gofmt, all tests, short fuzz runs
+test: vet fmt-check ## vet, gofmt, all tests, the concurrent packages again under -race, short fuzz runs
 	$(GO) test -count=1 ./...
+	$(GO) test -race -short -count=1 ./findings/... ./tui/...
 	$(MAKE) --no-print-directory fuzz-short
 
 lint: vet fmt-check layering ## vet, gofmt and layering
