@@ -103,55 +103,45 @@ func skipLit(d []byte, i int, lit string) (int, error) {
 // skipComposite skips an object or array, checking bracket nesting and the
 // placement of commas and colons.
 func skipComposite(d []byte, i int) (int, error) {
-	var stack []byte
-	// expect: 0 = value or close (after open), 1 = comma or close, 2 = key (object), 3 = colon, 4 = value
 	const (
-		wantFirst = iota
-		wantCommaOrClose
+		wantFirst        = iota // just after '{' or '[': a member or the close
+		wantCommaOrClose        // after a member
 		wantKey
 		wantColon
 		wantValue
 	)
-	state := wantFirst
-	for i < len(d) {
+	var stack []byte
+	state := wantValue // d[i] is the opening bracket
+	for ; i < len(d); i++ {
 		c := d[i]
 		if isWS(c) {
-			i++
 			continue
 		}
 		inObj := len(stack) > 0 && stack[len(stack)-1] == '{'
-		switch state {
-		case wantColon:
-			if c != ':' {
-				return 0, errAt(i, "invalid character %s after object key, expected ':'", describe(d, i))
-			}
-			i++
-			state = wantValue
-			continue
-		case wantCommaOrClose:
+		member := wantValue
+		closer, after := byte(']'), "array element"
+		if inObj {
+			member, closer, after = wantKey, '}', "object value"
+		}
+		if state == wantFirst || state == wantCommaOrClose {
 			switch {
-			case c == ',':
-				i++
-				if inObj {
-					state = wantKey
-				} else {
-					state = wantValue
-				}
-				continue
-			case c == '}' && inObj, c == ']' && !inObj:
+			case c == closer:
 				stack = stack[:len(stack)-1]
-				i++
 				if len(stack) == 0 {
-					return i, nil
+					return i + 1, nil
 				}
 				state = wantCommaOrClose
 				continue
+			case state == wantFirst:
+				state = member // and read c as its start below
+			case c == ',':
+				state = member
+				continue
 			default:
-				if inObj {
-					return 0, errAt(i, "invalid character %s after object value, expected ',' or '}'", describe(d, i))
-				}
-				return 0, errAt(i, "invalid character %s after array element, expected ',' or ']'", describe(d, i))
+				return 0, errAt(i, "invalid character %s after %s, expected ',' or '%c'", describe(d, i), after, closer)
 			}
+		}
+		switch state {
 		case wantKey:
 			if c != '"' {
 				return 0, errAt(i, "invalid character %s, expected a string key", describe(d, i))
@@ -160,35 +150,12 @@ func skipComposite(d []byte, i int) (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			i = j
-			state = wantColon
-			continue
-		case wantFirst:
-			if inObj {
-				if c == '}' {
-					stack = stack[:len(stack)-1]
-					i++
-					if len(stack) == 0 {
-						return i, nil
-					}
-					state = wantCommaOrClose
-					continue
-				}
-				if len(stack) > 0 {
-					state = wantKey
-					continue
-				}
-			} else if len(stack) > 0 && c == ']' {
-				stack = stack[:len(stack)-1]
-				i++
-				if len(stack) == 0 {
-					return i, nil
-				}
-				state = wantCommaOrClose
-				continue
+			i, state = j-1, wantColon
+		case wantColon:
+			if c != ':' {
+				return 0, errAt(i, "invalid character %s after object key, expected ':'", describe(d, i))
 			}
 			state = wantValue
-			continue
 		case wantValue:
 			switch c {
 			case '{', '[':
@@ -196,22 +163,23 @@ func skipComposite(d []byte, i int) (int, error) {
 					return 0, errAt(i, "nesting too deep")
 				}
 				stack = append(stack, c)
-				i++
 				state = wantFirst
-				continue
 			case '}', ']':
 				return 0, errAt(i, "invalid character %s, expected a value", describe(d, i))
+			default:
+				j, err := skipValue(d, i)
+				if err != nil {
+					return 0, err
+				}
+				i, state = j-1, wantCommaOrClose
 			}
-			j, err := skipValue(d, i)
-			if err != nil {
-				return 0, err
-			}
-			i = j
-			state = wantCommaOrClose
-			continue
 		}
 	}
-	return 0, errAt(len(d), "unexpected end of input inside %s", map[bool]string{true: "an object", false: "an array"}[len(stack) > 0 && stack[len(stack)-1] == '{'])
+	what := "an array"
+	if len(stack) > 0 && stack[len(stack)-1] == '{' {
+		what = "an object"
+	}
+	return 0, errAt(len(d), "unexpected end of input inside %s", what)
 }
 
 // skipFast skips an object or array by tracking only strings and bracket
