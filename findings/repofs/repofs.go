@@ -1,0 +1,302 @@
+// Package repofs confines secui's file access to the repository's working
+// tree. Every file secui reads or writes because of something a SARIF log,
+// the ledger or the configuration names (code shown in the detail pane,
+// content hashing, fix application, the ledger itself, stored scan results)
+// goes through a Root, which
+//
+//   - refuses empty, absolute and NUL-containing paths, and paths that climb
+//     out of the tree ("..");
+//   - refuses any path with a ".git" component (case-insensitive), before and
+//     after symlinks are resolved: .git/config can hold credential URLs, and
+//     nothing secui does belongs in git's own files;
+//   - resolves symlinks and refuses a path whose real location lies outside
+//     the tree (a directory symlink to /etc, a file symlink to ~/.ssh/...);
+//   - then opens the file through an os.Root, so a symlink swapped in between
+//     the check and the open still cannot leave the tree.
+//
+// A refusal is a *Error naming the path and the reason, for the UI to show.
+package repofs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// Error is a refused path: Path as given, Reason in words.
+type Error struct {
+	Path   string
+	Reason string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: refused: %s", e.Path, e.Reason) }
+
+// Refusal reasons (Error.Reason).
+const (
+	ReasonEmpty    = "empty path"
+	ReasonAbsolute = "absolute path (want a path relative to the repository root)"
+	ReasonEscape   = "path leaves the repository"
+	ReasonGit      = "path is inside .git"
+	ReasonSymlink  = "symlink leads out of the repository"
+	ReasonNUL      = "path contains a NUL byte"
+	ReasonNotFile  = "not a regular file"
+	ReasonTooLarge = "file is too large"
+)
+
+// IsRefused reports whether err is (or wraps) a confinement refusal.
+func IsRefused(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
+}
+
+// Root is a confined repository working tree. It is safe for concurrent use.
+type Root struct {
+	dir  string // absolute, symlink-free path of the tree
+	root *os.Root
+}
+
+// Open confines access to the tree at dir.
+func Open(dir string) (*Root, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, err
+	}
+	r, err := os.OpenRoot(real)
+	if err != nil {
+		return nil, err
+	}
+	return &Root{dir: real, root: r}, nil
+}
+
+// Dir is the tree's absolute, symlink-free path.
+func (r *Root) Dir() string { return r.dir }
+
+// Close releases the root's directory handle.
+func (r *Root) Close() error { return r.root.Close() }
+
+// Clean checks rel lexically (no symlinks resolved) and returns it cleaned,
+// in slash form. Backslashes count as separators, so a SARIF URI written on
+// Windows cannot smuggle "..\" past the check.
+func Clean(rel string) (string, error) {
+	if rel == "" {
+		return "", &Error{rel, ReasonEmpty}
+	}
+	if strings.IndexByte(rel, 0) >= 0 {
+		return "", &Error{rel, ReasonNUL}
+	}
+	s := strings.ReplaceAll(rel, `\`, "/")
+	if strings.HasPrefix(s, "/") || filepath.IsAbs(rel) || (len(s) >= 2 && s[1] == ':') {
+		return "", &Error{rel, ReasonAbsolute}
+	}
+	c := path.Clean(s)
+	if c == "." {
+		return "", &Error{rel, ReasonEmpty}
+	}
+	if c == ".." || strings.HasPrefix(c, "../") {
+		return "", &Error{rel, ReasonEscape}
+	}
+	if hasGit(c) {
+		return "", &Error{rel, ReasonGit}
+	}
+	return c, nil
+}
+
+func hasGit(slashPath string) bool {
+	for _, p := range strings.Split(slashPath, "/") {
+		if strings.EqualFold(p, ".git") {
+			return true
+		}
+	}
+	return false
+}
+
+// Resolve checks rel and returns the repository-relative slash path of its
+// real location (symlinks resolved). A path that does not exist yet is
+// resolved through its nearest existing parent (for writes).
+func (r *Root) Resolve(rel string) (string, error) {
+	c, err := Clean(rel)
+	if err != nil {
+		return "", err
+	}
+	full := filepath.Join(r.dir, filepath.FromSlash(c))
+	real, rest, err := evalExisting(full)
+	if err != nil {
+		return "", err
+	}
+	if rest != "" {
+		real = filepath.Join(real, rest)
+	}
+	out, err := filepath.Rel(r.dir, real)
+	if err != nil || out == ".." || strings.HasPrefix(out, ".."+string(filepath.Separator)) || filepath.IsAbs(out) {
+		return "", &Error{rel, ReasonSymlink}
+	}
+	out = filepath.ToSlash(out)
+	if out == "." {
+		return "", &Error{rel, ReasonEmpty}
+	}
+	if hasGit(out) {
+		return "", &Error{rel, ReasonGit}
+	}
+	return out, nil
+}
+
+// evalExisting resolves symlinks of the longest existing prefix of p and
+// returns it with the part that does not exist yet.
+func evalExisting(p string) (real, rest string, err error) {
+	cur, tail := p, ""
+	for {
+		real, err := filepath.EvalSymlinks(cur)
+		if err == nil {
+			return real, tail, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", "", err
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return "", "", err
+		}
+		tail = filepath.Join(filepath.Base(cur), tail)
+		cur = parent
+	}
+}
+
+// Open opens rel for reading.
+func (r *Root) Open(rel string) (*os.File, error) {
+	real, err := r.Resolve(rel)
+	if err != nil {
+		return nil, err
+	}
+	return r.root.Open(filepath.FromSlash(real))
+}
+
+// Stat returns the file info of rel's real location.
+func (r *Root) Stat(rel string) (fs.FileInfo, error) {
+	real, err := r.Resolve(rel)
+	if err != nil {
+		return nil, err
+	}
+	return r.root.Stat(filepath.FromSlash(real))
+}
+
+// ReadFile reads the regular file rel, refusing files larger than max bytes
+// (max <= 0: no limit).
+func (r *Root) ReadFile(rel string, max int64) ([]byte, error) {
+	f, err := r.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &Error{rel, ReasonNotFile}
+	}
+	if max > 0 && st.Size() > max {
+		return nil, &Error{rel, fmt.Sprintf("%s (%d bytes, limit %d)", ReasonTooLarge, st.Size(), max)}
+	}
+	lim := st.Size() + 1
+	if max > 0 {
+		lim = max + 1
+	}
+	data, err := io.ReadAll(io.LimitReader(f, lim))
+	if err != nil {
+		return nil, err
+	}
+	if max > 0 && int64(len(data)) > max {
+		return nil, &Error{rel, fmt.Sprintf("%s (limit %d bytes)", ReasonTooLarge, max)}
+	}
+	return data, nil
+}
+
+// MkdirAll creates the directory rel (and parents) inside the tree.
+func (r *Root) MkdirAll(rel string, perm os.FileMode) error {
+	real, err := r.Resolve(rel)
+	if err != nil {
+		return err
+	}
+	return r.root.MkdirAll(filepath.FromSlash(real), perm)
+}
+
+// WriteFileAtomic replaces rel with data: a temporary file in the same
+// directory is written, fsynced and renamed over rel, then the directory is
+// fsynced. A crash leaves the old or the new content, never a torn file.
+// perm applies to a new file; an existing file keeps its mode.
+func (r *Root) WriteFileAtomic(rel string, data []byte, perm os.FileMode) error {
+	real, err := r.Resolve(rel)
+	if err != nil {
+		return err
+	}
+	dirRel := path.Dir(real)
+	if dirRel != "." {
+		if err := r.root.MkdirAll(filepath.FromSlash(dirRel), 0o755); err != nil {
+			return err
+		}
+	}
+	if st, err := r.root.Stat(filepath.FromSlash(real)); err == nil {
+		if !st.Mode().IsRegular() {
+			return &Error{rel, ReasonNotFile}
+		}
+		perm = st.Mode().Perm()
+	}
+	return WriteAtomic(filepath.Join(r.dir, filepath.FromSlash(real)), data, perm)
+}
+
+// TempPrefix is the name prefix of the temporary files WriteAtomic creates
+// next to their target: "."+base+TempPrefix.
+const TempPrefix = ".tmp"
+
+// WriteAtomic writes data to the absolute path p through a synced temporary
+// file in the same directory (named "."+base(p)+".tmp*"), renamed over p;
+// then it syncs the directory. It does no confinement: callers that take
+// paths from untrusted input use Root.WriteFileAtomic.
+func WriteAtomic(p string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(p)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(p)+TempPrefix+"*")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(name)
+		}
+	}()
+	if err := tmp.Chmod(perm); err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(name, p); err != nil {
+		return err
+	}
+	ok = true
+	if d, err := os.Open(dir); err == nil {
+		err = d.Sync()
+		d.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
