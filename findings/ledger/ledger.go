@@ -23,6 +23,7 @@ import (
 	"unicode"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/evidence"
 )
 
 // DefaultPath is the ledger location relative to the repository root.
@@ -99,9 +100,40 @@ type Decision struct {
 	Tickets       []string // tracker links (SARIF workItemUris)
 	History       []Event  // oldest first
 
+	// Evidence is where and on what code the decision was made (path, line,
+	// commit, hashed line and context, enclosing symbol): how the matcher
+	// recognises the finding after edits. Zero for v1 records until upgraded.
+	Evidence evidence.Evidence
+	// Review, when set, says why the record needs a human before it counts
+	// (e.g. both branches of a merge changed it differently). `secui check`
+	// fails on such records.
+	Review string
+	// Fixed state only: Pending is set while a fix (applied by secui or made
+	// by hand) waits for a re-scan to prove it; FixSource says where the fix
+	// came from ("tool-fix": a fix the scanner proposed, "hand-edit");
+	// Scan is the evidence of the scan that proved it.
+	Pending   bool
+	FixSource string
+	Scan      *ScanEvidence
+
 	// Line is the 1-based line of the record in the ledger file (0 unknown).
 	Line int
 }
+
+// ScanEvidence identifies the scan that showed a finding fixed: a
+// successful run of the scanner that reported it, covering its file.
+type ScanEvidence struct {
+	Scanner string    // scanner name as configured (e.g. "gosec")
+	Version string    // tool version from the SARIF driver
+	Commit  string    // HEAD commit scanned ("" unknown)
+	Time    time.Time // when the run ended
+}
+
+// Fix sources (Decision.FixSource).
+const (
+	FixFromTool = "tool-fix"  // a fix the scanner proposed, applied by secui
+	FixByHand   = "hand-edit" // edited in $EDITOR
+)
 
 // Event is one step of a decision's history.
 type Event struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/evidence"
 )
 
 // Ledger is an open ledger file. It is safe for concurrent use.
@@ -137,6 +138,15 @@ type Request struct {
 	Author        string // "Name <email>"
 	Now           time.Time
 	Tickets       []string // link (and optionally any action): tracker URLs to add
+
+	// Evidence, when set, returns the evidence of a finding as it is now in
+	// the working tree (see findings/evidence); Decide records it.
+	Evidence func(*findings.Finding) evidence.Evidence
+	// fixed only: Pending marks a fix awaiting a re-scan; FixSource is
+	// FixFromTool or FixByHand; Scan is the proving scan's evidence.
+	Pending   bool
+	FixSource string
+	Scan      *ScanEvidence
 }
 
 // Validate checks a request without writing anything.
@@ -244,6 +254,13 @@ func applyRequest(d *Decision, f *findings.Finding, req *Request) {
 			d.State, d.Note = findings.StateOpen, req.Note
 		case ActFixed:
 			d.State, d.Note = findings.StateFixed, req.Note
+			d.Pending, d.FixSource, d.Scan = req.Pending, req.FixSource, req.Scan
+		}
+		if req.Action != ActFixed {
+			d.Pending, d.FixSource, d.Scan = false, "", nil
+		}
+		if req.Evidence != nil {
+			d.Evidence = req.Evidence(f)
 		}
 		ev.Reason, ev.Justification, ev.Note, ev.Expires, ev.Due = d.Reason, d.Justification, d.Note, d.Expires, d.Due
 	} else {
