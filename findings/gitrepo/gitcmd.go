@@ -73,7 +73,20 @@ func (e *gitError) Error() string {
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]
 	}
-	return "git " + e.args[0] + ": " + strings.TrimPrefix(msg, "fatal: ")
+	return "git " + subcommand(e.args) + ": " + strings.TrimPrefix(msg, "fatal: ")
+}
+
+// subcommand is the first argument that is not a global option.
+func subcommand(args []string) string {
+	for i := 0; i < len(args); i++ {
+		switch {
+		case args[i] == "-c" || args[i] == "-C":
+			i++
+		case !strings.HasPrefix(args[i], "-"):
+			return args[i]
+		}
+	}
+	return strings.Join(args, " ")
 }
 
 // stderrContains reports whether err is a gitError whose stderr contains s.
@@ -119,10 +132,16 @@ func gitCmd(ctx context.Context, dir string, args ...string) (*exec.Cmd, error) 
 // (maxOut > 0) is errOutputLimit. A non-zero exit is a *gitError; when ctx
 // ends first, ctx.Err() is returned.
 func execGit(ctx context.Context, dir string, maxOut int, args ...string) ([]byte, error) {
+	return execGitEnv(ctx, dir, nil, maxOut, args...)
+}
+
+// execGitEnv is execGit with extra environment variables.
+func execGitEnv(ctx context.Context, dir string, extra []string, maxOut int, args ...string) ([]byte, error) {
 	cmd, err := gitCmd(ctx, dir, args...)
 	if err != nil {
 		return nil, err
 	}
+	cmd.Env = append(cmd.Env, extra...)
 	if maxOut <= 0 {
 		maxOut = 64 << 20
 	}
@@ -141,7 +160,7 @@ func execGit(ctx context.Context, dir string, maxOut int, args ...string) ([]byt
 		if errors.As(err, &ee) {
 			return nil, &gitError{args: args, code: ee.ExitCode(), stderr: errb.buf.String()}
 		}
-		return nil, fmt.Errorf("git %s: %w", args[0], err)
+		return nil, fmt.Errorf("git %s: %w", subcommand(args), err)
 	}
 	return out.buf.Bytes(), nil
 }
@@ -162,7 +181,7 @@ func execGitStream(ctx context.Context, dir string, consume func(io.Reader) erro
 		return err
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("git %s: %w", args[0], err)
+		return fmt.Errorf("git %s: %w", subcommand(args), err)
 	}
 	cerr := consume(stdout)
 	if cerr != nil {
@@ -180,7 +199,7 @@ func execGitStream(ctx context.Context, dir string, consume func(io.Reader) erro
 		if errors.As(werr, &ee) {
 			return &gitError{args: args, code: ee.ExitCode(), stderr: errb.buf.String()}
 		}
-		return fmt.Errorf("git %s: %w", args[0], werr)
+		return fmt.Errorf("git %s: %w", subcommand(args), werr)
 	}
 	return nil
 }
