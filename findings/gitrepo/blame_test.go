@@ -285,3 +285,46 @@ func TestMapLine(t *testing.T) {
 		}
 	}
 }
+
+func TestBlamerCaches(t *testing.T) {
+	dir, anaSHA, bobSHA := twoAuthorRepo(t)
+	r := openTestRepo(t, dir)
+	bl := r.NewBlamer(BlameOptions{})
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		b, err := bl.Blame(ctx, "main.go", 1)
+		if err != nil || b.Commit != anaSHA {
+			t.Fatalf("blame: %+v, %v", b, err)
+		}
+		b.Author = "changed by the caller" // the cache keeps its own copy
+	}
+	if bl.runs != 1 {
+		t.Errorf("3 blames of one line ran git %d times, want 1", bl.runs)
+	}
+	if b, _ := bl.Blame(ctx, "main.go", 1); b.Author != ana.name {
+		t.Errorf("cached copy was changed: %q", b.Author)
+	}
+	// An edit of the file (size/mtime) and a new commit (HEAD) invalidate.
+	putFile(t, dir, "main.go", "package main // edited\nvar key = os.Getenv(\"KEY\")\nfunc main() {}\n")
+	if b, _ := bl.Blame(ctx, "main.go", 1); b.Status != BlameUncommitted || bl.runs != 2 {
+		t.Errorf("after an edit: %+v, runs %d", b, bl.runs)
+	}
+	c := commitBy(t, dir, bob, utcDay(2021, 5, 5), "edit line 1")
+	if b, _ := bl.Blame(ctx, "main.go", 1); b.Commit != c || bl.runs != 3 {
+		t.Errorf("after a commit: %+v, runs %d", b, bl.runs)
+	}
+	if b, _ := bl.Blame(ctx, "main.go", 2); b.Commit != bobSHA {
+		t.Errorf("line 2: %+v", b)
+	}
+	if _, err := bl.Blame(ctx, "../x", 1); !repofs.IsRefused(err) {
+		t.Errorf("refused path: %v", err)
+	}
+	ctx2, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := bl.Blame(ctx2, "main.go", 3); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	if b, err := bl.Blame(ctx, "main.go", 3); err != nil || b.Commit != anaSHA {
+		t.Errorf("a cancelled blame was cached: %+v, %v", b, err)
+	}
+}
