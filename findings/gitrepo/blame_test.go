@@ -196,7 +196,7 @@ func TestBlameLineCancelLargeHistory(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled blame = %+v, %v; want context.Canceled (was the history long enough?)", b, err)
 	}
-	if took > 2*time.Second {
+	if took > 3*time.Second {
 		t.Errorf("cancelled blame returned after %v, want promptly after 150ms", took)
 	}
 
@@ -208,7 +208,7 @@ func TestBlameLineCancelLargeHistory(t *testing.T) {
 	if b.Status != BlameUnknown || !strings.HasPrefix(b.Reason, "timed out after 200ms") {
 		t.Errorf("over the time budget = %+v", b)
 	}
-	if took := time.Since(start); took > 2*time.Second {
+	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("timed-out blame returned after %v", took)
 	}
 

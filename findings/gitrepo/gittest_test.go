@@ -1,14 +1,14 @@
 package gitrepo
 
 import (
-	"bufio"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secui/secui/internal/testutil"
 )
 
 // Helpers for tests on real repositories with several authors.
@@ -78,54 +78,7 @@ func openTestRepo(t testing.TB, dir string) *Repo {
 	return r
 }
 
-// bigHistory builds, with git fast-import, a repository whose big.txt has
-// lines lines and is rewritten in commits commits (a share of its lines
-// changes each time, line 1 never does), so blaming line 1 walks and diffs
-// the whole history. It returns the repository directory.
+// bigHistory is testutil.LongHistory (shared with the console's tests).
 func bigHistory(t testing.TB, lines, commits int) string {
-	t.Helper()
-	dir := initMainRepo(t)
-	cmd := exec.Command("git", "fast-import", "--quiet")
-	cmd.Dir = dir
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out, err := os.CreateTemp(t.TempDir(), "fi"); err == nil {
-		cmd.Stdout, cmd.Stderr = out, out
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w := bufio.NewWriterSize(in, 1<<20)
-	cur := make([]string, lines)
-	for i := range cur {
-		cur[i] = fmt.Sprintf("line %d of a long file, unchanged since the start", i+1)
-	}
-	var body strings.Builder
-	for c := 0; c < commits; c++ {
-		if c > 0 {
-			for i := 1 + c%5; i < lines; i += 3 + c%4 {
-				cur[i] = fmt.Sprintf("line %d rewritten in commit %d", i+1, c)
-			}
-		}
-		body.Reset()
-		for _, l := range cur {
-			body.WriteString(l)
-			body.WriteByte('\n')
-		}
-		msg := fmt.Sprintf("commit %d", c)
-		ts := 1600000000 + c*3600
-		fmt.Fprintf(w, "commit refs/heads/main\nauthor Ana Lima <ana@example.com> %d +0000\ncommitter Ana Lima <ana@example.com> %d +0000\ndata %d\n%s\n", ts, ts, len(msg), msg)
-		fmt.Fprintf(w, "M 644 inline big.txt\ndata %d\n%s\n", body.Len(), body.String())
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	in.Close()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("git fast-import: %v", err)
-	}
-	gitBy(t, dir, ana, utcDay(2020, 1, 1), "checkout", "-q", "-f", "main")
-	return dir
+	return testutil.LongHistory(t, lines, commits)
 }
