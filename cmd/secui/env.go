@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/branch"
 	"github.com/secui/secui/findings/config"
 	"github.com/secui/secui/findings/gitrepo"
 	"github.com/secui/secui/findings/query"
@@ -31,6 +32,9 @@ type env struct {
 	JSON, JSONL bool // --json / --jsonl, when the command defines them
 	NoColor     bool // --no-color or NO_COLOR set
 	Out, Err    io.Writer
+	// Branch holds the new:branch facts after load when the query uses
+	// new:branch (Query is then bound to them); nil otherwise.
+	Branch *branch.Facts
 }
 
 // exitError carries a process exit code. A nil err exits silently with code.
@@ -311,6 +315,11 @@ func (e *env) loadWith(ctx context.Context, onFile func(string, []*findings.Find
 	}
 	for _, h := range loadHooks {
 		if err := h(ctx, e, set); err != nil {
+			return set, err
+		}
+	}
+	if e.Query.UsesBranch() {
+		if err := e.bindBranch(ctx, set); err != nil {
 			return set, err
 		}
 	}

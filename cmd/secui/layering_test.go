@@ -89,6 +89,11 @@ func layeringViolations(pkgs []listedPkg, engineDeps []string) []string {
 			if under(p.ImportPath, modPath+"/trackers") && (under(imp, modPath+"/tui") || under(imp, modPath+"/cmd")) {
 				out = append(out, p.ImportPath+" imports "+imp+": trackers must not depend on tui or cmd")
 			}
+			// Query terms are lookups in precomputed facts (new:branch):
+			// evaluating a query never runs git.
+			if under(p.ImportPath, modPath+"/findings/query") && (under(imp, modPath+"/findings/gitrepo") || under(imp, modPath+"/findings/branch")) {
+				out = append(out, p.ImportPath+" imports "+imp+": queries look up precomputed facts, they never run git")
+			}
 			if inTUI && under(imp, modPath+"/cmd") {
 				out = append(out, p.ImportPath+" imports "+imp+": tui must not depend on cmd")
 			}
@@ -117,6 +122,7 @@ func TestLayeringRules(t *testing.T) {
 		{[]listedPkg{{ImportPath: modPath + "/tui", TestImports: []string{"github.com/charmbracelet/bubbletea"}}}, nil},
 		{[]listedPkg{{ImportPath: modPath + "/trackers/jira", Imports: []string{modPath + "/tui"}}}, nil},
 		{[]listedPkg{{ImportPath: modPath + "/tui/detail", Imports: []string{modPath + "/cmd/secui"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/findings/query", Imports: []string{modPath + "/findings/gitrepo"}}}, nil},
 	}
 	for i, b := range bad {
 		if v := layeringViolations(b.pkgs, b.deps); len(v) != 1 {

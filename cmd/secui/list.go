@@ -142,13 +142,20 @@ func runList(ctx context.Context, cmd *cobra.Command, e *env) error {
 	defer w.Flush()
 	switch {
 	case e.JSON:
-		err = writeJSON(w, sel.set, idx)
+		err = writeJSONBranch(w, sel.set, idx, toJSONBranch(e.Branch))
 	case e.JSONL:
 		err = writeJSONL(w, sel.set, idx)
 	default:
 		width, color := termInfo(e)
 		writeTable(w, sel.set.Findings, idx, width, color)
 		writeFooter(w, len(idx), sel, color)
+		if e.Branch != nil {
+			msg := sanitize(e.Branch.Summary())
+			if color {
+				msg = "\x1b[2m" + msg + sgrReset
+			}
+			fmt.Fprintln(w, msg)
+		}
 	}
 	if err != nil {
 		return err
@@ -258,6 +265,12 @@ func jsonErrors(set *findings.Set) []jsonError {
 // writeJSON streams the secui.findings/v1 document one record at a time,
 // indented like json.MarshalIndent with two spaces.
 func writeJSON(w io.Writer, set *findings.Set, idx []int32) error {
+	return writeJSONBranch(w, set, idx, nil)
+}
+
+// writeJSONBranch is writeJSON with the "branch" member (when new:branch
+// was computed; omitted when br is nil).
+func writeJSONBranch(w io.Writer, set *findings.Set, idx []int32, br *jsonBranch) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	fmt.Fprintf(bw, "{\n  \"schema\": %q,\n  \"findings\": [", listSchema)
 	var raw, buf bytes.Buffer
@@ -287,6 +300,14 @@ func writeJSON(w io.Writer, set *findings.Set, idx []int32) error {
 	}
 	bw.WriteString("],\n  \"errors\": ")
 	bw.Write(errs)
+	if br != nil {
+		b, err := json.MarshalIndent(br, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		bw.WriteString(",\n  \"branch\": ")
+		bw.Write(b)
+	}
 	bw.WriteString("\n}\n")
 	return bw.Flush()
 }

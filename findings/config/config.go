@@ -34,6 +34,7 @@ type Config struct {
 	Stages   []StageRule `yaml:"stages"` // stage/category overrides, first match wins
 	Ledger   string      `yaml:"ledger"` // repository-relative, slash-separated; default ".secui/ledger.yaml"
 	Check    Check       `yaml:"check"`
+	Git      Git         `yaml:"git"`
 	UI       UI          `yaml:"ui"`
 	// Sources are the files that were read, in order, for display
 	// ("~/.config/secui/config.yaml", ".secui.yaml").
@@ -54,6 +55,14 @@ type Check struct {
 	FailOn string `yaml:"fail-on"`
 	// Stages overrides FailOn per stage: stage name -> severity or "off".
 	Stages map[string]string `yaml:"stages"`
+}
+
+// Git configures the git context (new:branch).
+type Git struct {
+	// Base is the branch new:branch compares with, e.g. "origin/main" (any
+	// revision git understands). "" picks the default branch: origin/HEAD,
+	// else origin/main, origin/master, main, master.
+	Base string `yaml:"base"`
 }
 
 // UI holds personal presentation settings. In Load, ui.* from the personal

@@ -264,7 +264,7 @@ func (d *decoder) strList(n *yaml.Node, field string, check func(n *yaml.Node, f
 
 // sections limits which top-level keys are applied (nil = all).
 func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
-	known := []string{"discover", "stages", "ledger", "check", "ui"}
+	known := []string{"discover", "stages", "ledger", "check", "git", "ui"}
 	d.mapping(doc, "", known, func(key string, k, v *yaml.Node) {
 		if sections != nil && !sections[key] {
 			return
@@ -284,6 +284,8 @@ func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
 			}
 		case "check":
 			d.check(v, &c.Check)
+		case "git":
+			d.git(v, &c.Git)
 		case "ui":
 			d.ui(v, &c.UI)
 		}
@@ -458,6 +460,21 @@ func (d *decoder) check(n *yaml.Node, out *Check) {
 				}
 			})
 		}
+	})
+}
+
+func (d *decoder) git(n *yaml.Node, out *Git) {
+	d.mapping(n, "git", []string{"base"}, func(key string, k, v *yaml.Node) {
+		s, ok := d.str(v, "git.base")
+		if !ok {
+			return
+		}
+		s = strings.TrimSpace(s)
+		if strings.HasPrefix(s, "-") || strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+			d.errorf(v, "git.base", "%q is not a branch or revision name", s)
+			return
+		}
+		out.Base = s
 	})
 }
 

@@ -1,7 +1,7 @@
 package config
 
 // Example returns a complete, commented .secui.yaml. Every setting shown is
-// valid; the discover, ledger, check and ui values are the defaults, and the
+// valid; the discover, ledger, check, git and ui values are the defaults, and the
 // stage rules are illustrations to adapt or delete.
 func Example() string { return example }
 
@@ -59,6 +59,12 @@ check:
   stages:
     deploy: medium
     monitor: "off"
+
+# Git context: new:branch (findings introduced on this branch) compares with
+# the merge base of HEAD and this branch; "" means the default branch
+# (origin/HEAD, else origin/main, origin/master, main, master).
+git:
+  base: ""
 
 # Console appearance (personal settings usually live in the personal file).
 ui:
