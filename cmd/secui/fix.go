@@ -149,6 +149,9 @@ func runFix(ctx context.Context, cmd *cobra.Command, e *env, id string) error {
 		g = gg
 	}
 	opts := fix.Options{}
+	if e.Config.Ledger != "" {
+		opts.Protected = []string{e.Config.Ledger}
+	}
 	if g != nil {
 		opts.Git = g
 	}

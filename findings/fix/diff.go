@@ -48,27 +48,51 @@ func splitKeep(b []byte) []string {
 	return out
 }
 
-// hunks diffs two versions of a file line by line (go-difflib's sequence
-// matcher on the part between the common prefix and suffix, so a one-line
-// fix in a large file costs little).
+// hunks diffs two versions of a file line by line. The common prefix and
+// suffix are cut off at line boundaries first (a fix touches a few lines of
+// a file that may be large); go-difflib's sequence matcher diffs the rest,
+// with Context lines around it.
 func hunks(old, nw []byte) []Hunk {
-	a, b := splitKeep(old), splitKeep(nw)
-	pre := 0
-	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
-		pre++
+	n := min(len(old), len(nw))
+	p := 0
+	for p < n && old[p] == nw[p] {
+		p++
 	}
-	suf := 0
-	for suf < len(a)-pre && suf < len(b)-pre && a[len(a)-1-suf] == b[len(b)-1-suf] {
-		suf++
+	ps := bytes.LastIndexByte(old[:p], '\n') + 1 // start of the first differing line
+	sfx := 0
+	for sfx < n-ps && old[len(old)-1-sfx] == nw[len(nw)-1-sfx] {
+		sfx++
 	}
-	lo := max(0, pre-Context)
-	ae, be := min(len(a), len(a)-suf+Context), min(len(b), len(b)-suf+Context)
-	m := difflib.NewMatcher(a[lo:ae], b[lo:be])
+	ae, be := len(old)-sfx, len(nw)-sfx
+	if ae > ps && old[ae-1] != '\n' { // move the suffix to a line start
+		k := bytes.IndexByte(old[ae:], '\n')
+		if k < 0 {
+			ae, be = len(old), len(nw)
+		} else {
+			ae, be = ae+k+1, be+k+1
+		}
+	}
+	lo := ps
+	for i := 0; i < Context && lo > 0; i++ {
+		lo = bytes.LastIndexByte(old[:lo-1], '\n') + 1
+	}
+	ahi, bhi := ae, be
+	for i := 0; i < Context && ahi < len(old); i++ {
+		k := bytes.IndexByte(old[ahi:], '\n')
+		if k < 0 {
+			ahi, bhi = len(old), len(nw)
+			break
+		}
+		ahi, bhi = ahi+k+1, bhi+k+1
+	}
+	first := bytes.Count(old[:lo], []byte{'\n'}) // lines before the window
+	a, b := splitKeep(old[lo:ahi]), splitKeep(nw[lo:bhi])
+	m := difflib.NewMatcher(a, b)
 	var out []Hunk
 	for _, g := range m.GetGroupedOpCodes(Context) {
-		first, last := g[0], g[len(g)-1]
-		h := Hunk{OldLines: last.I2 - first.I1, NewLines: last.J2 - first.J1}
-		h.OldStart, h.NewStart = lo+first.I1+1, lo+first.J1+1
+		f, l := g[0], g[len(g)-1]
+		h := Hunk{OldLines: l.I2 - f.I1, NewLines: l.J2 - f.J1}
+		h.OldStart, h.NewStart = first+f.I1+1, first+f.J1+1
 		if h.OldLines == 0 {
 			h.OldStart--
 		}
@@ -76,18 +100,17 @@ func hunks(old, nw []byte) []Hunk {
 			h.NewStart--
 		}
 		for _, op := range g {
-			switch op.Tag {
-			case 'e':
-				for _, l := range a[lo+op.I1 : lo+op.I2] {
+			if op.Tag == 'e' {
+				for _, l := range a[op.I1:op.I2] {
 					h.Lines = appendLine(h.Lines, ' ', l)
 				}
-			case 'r', 'd', 'i':
-				for _, l := range a[lo+op.I1 : lo+op.I2] {
-					h.Lines = appendLine(h.Lines, '-', l)
-				}
-				for _, l := range b[lo+op.J1 : lo+op.J2] {
-					h.Lines = appendLine(h.Lines, '+', l)
-				}
+				continue
+			}
+			for _, l := range a[op.I1:op.I2] {
+				h.Lines = appendLine(h.Lines, '-', l)
+			}
+			for _, l := range b[op.J1:op.J2] {
+				h.Lines = appendLine(h.Lines, '+', l)
 			}
 		}
 		out = append(out, h)

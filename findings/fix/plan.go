@@ -153,10 +153,33 @@ type Revisions interface {
 	Blob(rev, path string, max int64) (data []byte, found bool, err error)
 }
 
+// MaxReplacements bounds the replacements of one fix.
+const MaxReplacements = 10000
+
+// DefaultProtected are secui's own files, which a scanner's fix never
+// changes: the ledger (decisions), stored scan results and the
+// configuration (it names the commands secui scan runs).
+var DefaultProtected = []string{".secui/", ".secui.yaml"}
+
 // Options tune planning.
 type Options struct {
 	Git     Revisions // nil: commits in versionControlProvenance are not checked
 	MaxFile int64     // largest file to plan for (0: DefaultMaxFile)
+	// Protected are repository-relative files ("x/y") and directories
+	// ("x/") no fix may change, besides DefaultProtected (e.g. a ledger
+	// configured elsewhere). Compared case-insensitively.
+	Protected []string
+}
+
+func protected(path string, extra []string) bool {
+	lp := strings.ToLower(path)
+	for _, p := range append(slices.Clone(DefaultProtected), extra...) {
+		p = strings.ToLower(strings.TrimPrefix(p, "./"))
+		if p == lp || (strings.HasSuffix(p, "/") && strings.HasPrefix(lp, p)) {
+			return true
+		}
+	}
+	return false
 }
 
 // rep is one replacement being planned.
@@ -215,6 +238,13 @@ func (p *Plan) plan(root *repofs.Root, fx findings.Fix, d *findings.Details, opt
 	var works []*work
 	byPath := map[string]*work{}
 	multi := len(fx.Changes) > 1
+	total := 0
+	for _, ch := range fx.Changes {
+		total += len(ch.Replacements)
+	}
+	if total > MaxReplacements {
+		return refuse(RefuseRegion, "", "the fix has %d replacements (at most %d are applied in one fix)", total, MaxReplacements)
+	}
 	for ci, ch := range fx.Changes {
 		name := firstNonEmpty(ch.Local, ch.URI, ch.Path)
 		switch {
@@ -230,6 +260,9 @@ func (p *Plan) plan(root *repofs.Root, fx findings.Fix, d *findings.Details, opt
 				return refuse(RefusePath, ch.Local, "%s", re.Reason)
 			}
 			return refuse(RefusePath, ch.Local, "%v", err)
+		}
+		if protected(real, opts.Protected) {
+			return refuse(RefusePath, real, "%s is secui's own file (ledger, scan results or configuration): a scanner's fix never changes it", real)
 		}
 		if len(ch.Replacements) == 0 {
 			return refuse(RefuseNoFix, real, "the change to %s has no replacements", real)

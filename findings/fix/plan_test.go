@@ -577,6 +577,39 @@ func TestPathEscapesRefused(t *testing.T) {
 	}
 }
 
+// secui's own files are never a fix's target, whatever the SARIF says.
+func TestProtectedFilesRefused(t *testing.T) {
+	files := map[string]string{".secui/ledger.yaml": "version: 1\ndecisions: []\n", ".secui.yaml": "scanners: []\n", "triage/decisions.yaml": "x\n"}
+	fx := newFixture(t, files)
+	for p, content := range files {
+		doc := sarif(hashed(p, content), "", fix(change(p, rp(`"startLine":1,"startColumn":1,"endColumn":2`, ptr("#")))))
+		before := tree(t, fx.dir)
+		pl := fx.plan(doc, 0, Options{Protected: []string{"triage/decisions.yaml"}})
+		if pl.OK() || pl.Refusal.Kind != RefusePath || !strings.Contains(pl.Refusal.Reason, "secui's own file") {
+			t.Errorf("%s: %v", p, pl.Refusal)
+		}
+		_ = pl.Apply(fx.root)
+		sameTree(t, p, before, tree(t, fx.dir))
+	}
+	// Spelled differently or through a symlink, it is the same file.
+	if err := os.Symlink(".secui", filepath.Join(fx.dir, "s")); err != nil {
+		t.Fatal(err)
+	}
+	pl := fx.plan(sarif("", "", fix(change("s/ledger.yaml", rp(`"startLine":1,"startColumn":1,"endColumn":2,"snippet":{"text":"v"}`, ptr("#"))))), 0, Options{})
+	if pl.OK() || !strings.Contains(pl.Refusal.Reason, "secui's own file") {
+		t.Errorf("through a symlink: %v", pl.Refusal)
+	}
+}
+
+func TestTooManyReplacementsRefused(t *testing.T) {
+	fx := newFixture(t, map[string]string{"a.txt": src})
+	reps := make([]string, MaxReplacements+1)
+	for i := range reps {
+		reps[i] = rp(`"startLine":1,"startColumn":1,"endColumn":1`, ptr("x"))
+	}
+	fx.refused(sarif(hashed("a.txt", src), "", fix(change("a.txt", reps...))), RefuseRegion, "at most 10000")
+}
+
 // The suffix guess that maps a foreign absolute path into the repository
 // for display is never used to write.
 func TestForeignAbsolutePathRefused(t *testing.T) {

@@ -2,6 +2,7 @@ package fix
 
 import (
 	"fmt"
+	"sort"
 	"unicode/utf8"
 
 	"github.com/secui/secui/findings"
@@ -15,10 +16,20 @@ type text struct {
 	start []int // byte offset of each line's first byte
 	end   []int // byte offset of each line's newline (or EOF)
 	kind  findings.ColumnKind
+	ascii bool // every byte is ASCII: one unit per byte
+	// marks are checkpoints every markEvery bytes (at rune starts): the
+	// byte offset and the units before it, so placing a column or a
+	// character offset walks at most markEvery bytes, however long the
+	// file or its lines.
+	marks []mark
 }
 
+type mark struct{ off, units int }
+
+const markEvery = 4096
+
 func newText(data []byte, kind findings.ColumnKind) *text {
-	t := &text{data: data, kind: kind}
+	t := &text{data: data, kind: kind, ascii: isASCII(data)}
 	s := 0
 	for i := 0; i < len(data); i++ {
 		switch data[i] {
@@ -54,6 +65,72 @@ func (t *text) units(r rune) int {
 	return 1
 }
 
+// mark builds the checkpoints on first use (character offsets, long lines).
+func (t *text) mark() {
+	if t.marks != nil {
+		return
+	}
+	u, next := 0, 0
+	for i := 0; i < len(t.data); {
+		if i >= next {
+			t.marks = append(t.marks, mark{i, u})
+			next = i + markEvery
+		}
+		r, n := utf8.DecodeRune(t.data[i:])
+		u += t.units(r)
+		i += n
+	}
+	t.marks = append(t.marks, mark{len(t.data), u})
+}
+
+// unitsAt returns the units before byte offset off (a rune start).
+func (t *text) unitsAt(off int) int {
+	if t.ascii {
+		return off
+	}
+	t.mark()
+	k := sort.Search(len(t.marks), func(i int) bool { return t.marks[i].off > off }) - 1
+	i, u := t.marks[k].off, t.marks[k].units
+	for i < off {
+		r, n := utf8.DecodeRune(t.data[i:])
+		u += t.units(r)
+		i += n
+	}
+	return u
+}
+
+// byteAt returns the byte offset where unit count target is reached, or
+// split when target falls inside a character (the second unit of a
+// surrogate pair: the character is returned), or past when the file has
+// fewer units.
+func (t *text) byteAt(target int) (off int, split rune, past bool) {
+	if t.ascii {
+		if target > len(t.data) {
+			return 0, 0, true
+		}
+		return target, 0, false
+	}
+	t.mark()
+	k := sort.Search(len(t.marks), func(i int) bool { return t.marks[i].units > target }) - 1
+	if k < 0 {
+		k = 0
+	}
+	i, u := t.marks[k].off, t.marks[k].units
+	for u < target {
+		if i >= len(t.data) {
+			return 0, 0, true
+		}
+		r, n := utf8.DecodeRune(t.data[i:])
+		w := t.units(r)
+		if u+w > target {
+			return 0, r, false
+		}
+		u += w
+		i += n
+	}
+	return i, 0, false
+}
+
 // col returns the byte offset of 1-based column col of 1-based line ln. A
 // column one past the last character is the end of the line.
 func (t *text) col(ln, col int) (int, error) {
@@ -66,21 +143,32 @@ func (t *text) col(ln, col int) (int, error) {
 	if t.kind == findings.ColumnUnknown {
 		return 0, regionErr("the run's columnKind is not one SARIF defines: columns cannot be placed")
 	}
-	i, end := t.start[ln-1], t.end[ln-1]
-	u := 1
-	for u < col {
-		if i >= end {
-			return 0, regionErr("column %d is past the end of line %d (%d %s)", col, ln, u-1, t.unitName())
+	s, e := t.start[ln-1], t.end[ln-1]
+	if !t.ascii && e-s <= markEvery { // a short line: walk it
+		i, u := s, 1
+		for u < col {
+			if i >= e {
+				return 0, regionErr("column %d is past the end of line %d (%d %s)", col, ln, u-1, t.unitName())
+			}
+			r, n := utf8.DecodeRune(t.data[i:e])
+			w := t.units(r)
+			if u+w > col {
+				return 0, regionErr("column %d of line %d splits a UTF-16 surrogate pair (the character %U takes two code units)", col, ln, r)
+			}
+			u += w
+			i += n
 		}
-		r, n := utf8.DecodeRune(t.data[i:end])
-		w := t.units(r)
-		if u+w > col {
-			return 0, regionErr("column %d of line %d splits a UTF-16 surrogate pair (the character %U takes two code units)", col, ln, r)
-		}
-		u += w
-		i += n
+		return i, nil
 	}
-	return i, nil
+	base, lineUnits := t.unitsAt(s), t.unitsAt(e)
+	if col-1 > lineUnits-base {
+		return 0, regionErr("column %d is past the end of line %d (%d %s)", col, ln, lineUnits-base, t.unitName())
+	}
+	off, split, _ := t.byteAt(base + col - 1)
+	if split != 0 {
+		return 0, regionErr("column %d of line %d splits a UTF-16 surrogate pair (the character %U takes two code units)", col, ln, split)
+	}
+	return off, nil
 }
 
 // char returns the byte offset of the character offset off (0-based,
@@ -89,20 +177,23 @@ func (t *text) char(off int) (int, error) {
 	if t.kind == findings.ColumnUnknown {
 		return 0, regionErr("the run's columnKind is not one SARIF defines: character offsets cannot be placed")
 	}
-	i, u := 0, 0
-	for u < off {
-		if i >= len(t.data) {
-			return 0, regionErr("character offset %d is past the end of the file (%d %s)", off, u, t.unitName())
-		}
-		r, n := utf8.DecodeRune(t.data[i:])
-		w := t.units(r)
-		if u+w > off {
-			return 0, regionErr("character offset %d splits a UTF-16 surrogate pair (the character %U takes two code units)", off, r)
-		}
-		u += w
-		i += n
+	b, split, past := t.byteAt(off)
+	switch {
+	case past:
+		return 0, regionErr("character offset %d is past the end of the file (%d %s)", off, t.unitsAt(len(t.data)), t.unitName())
+	case split != 0:
+		return 0, regionErr("character offset %d splits a UTF-16 surrogate pair (the character %U takes two code units)", off, split)
 	}
-	return i, nil
+	return b, nil
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *text) unitName() string {
