@@ -560,7 +560,7 @@ func snippetSpan(t *text, r region, snip string) (span, bool) {
 		el := max(r.endLine, r.startLine)
 		if el <= t.lines() {
 			ls := span{t.start[r.startLine-1], t.end[el-1]}
-			if sameText(t.data[ls.s:ls.e], []byte(trimmed)) {
+			if sameText(bytes.TrimRight(t.data[ls.s:ls.e], "\r\n"), []byte(trimmed)) {
 				return ls, true
 			}
 		}

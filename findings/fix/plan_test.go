@@ -478,6 +478,7 @@ func TestSnippetVerification(t *testing.T) {
 		"exact":          `{"physicalLocation":{"artifactLocation":{"uri":"a.txt"},"region":{"startLine":2,"startColumn":2,"endColumn":24,"snippet":{"text":"call(user, shell=True)"}}}}`,
 		"whole-lines":    `{"physicalLocation":{"artifactLocation":{"uri":"a.txt"},"region":{"startLine":2,"startColumn":13,"endColumn":23,"snippet":{"text":"\tcall(user, shell=True)\n"}}}}`,
 		"gosec":          `{"physicalLocation":{"artifactLocation":{"uri":"a.txt"},"region":{"startLine":2,"startColumn":13,"endColumn":23,"snippet":{"text":"1: line one\n2: \tcall(user, shell=True)\n3: line three\n"}}}}`,
+		"context-blank":  `{"physicalLocation":{"artifactLocation":{"uri":"a.txt"},"region":{"startLine":2},"contextRegion":{"startLine":1,"endLine":6,"snippet":{"text":` + q(strings.TrimSuffix(src, "\n")) + `}}}}`,
 		"context":        `{"physicalLocation":{"artifactLocation":{"uri":"a.txt"},"region":{"startLine":2},"contextRegion":{"startLine":1,"endLine":3,"snippet":{"text":"line one\n\tcall(user, shell=True)\nline three\n"}}}}`,
 	}
 	for name, loc := range cases {
