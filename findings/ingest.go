@@ -483,10 +483,9 @@ func (b *runBuilder) meta(key string, val []byte, off int64, line, col int) {
 			b.rm = b.rm.clone()
 			b.frozen, b.late = false, true
 		}
+	case "automationDetails", "columnKind", "versionControlProvenance":
 	default:
-		if key != "automationDetails" {
-			return
-		}
+		return
 	}
 	rm := b.rm
 	var err error
@@ -517,6 +516,30 @@ func (b *runBuilder) meta(key string, val []byte, off int64, line, col int) {
 		}
 		if json.Unmarshal(val, &a) == nil {
 			rm.automationID = a.ID
+		}
+	case "columnKind":
+		// Only fixes need it; a malformed value is kept as "?" so that
+		// planning refuses column regions instead of guessing the unit.
+		var ck string
+		if json.Unmarshal(val, &ck) != nil {
+			ck = "?"
+		}
+		rm.columnKind = ck
+	case "versionControlProvenance":
+		var vs []*sarif.VersionControlDetails
+		if json.Unmarshal(val, &vs) != nil {
+			return // only fixes use it: without it they are checked otherwise
+		}
+		rm.vcs = nil
+		for _, v := range vs {
+			if v == nil || strOr(v.RevisionID) == "" {
+				continue
+			}
+			e := vcsEntry{repo: strOr(v.RepositoryURI), revision: strOr(v.RevisionID)}
+			if v.MappedTo != nil {
+				e.base = strOr(v.MappedTo.URIBaseID)
+			}
+			rm.vcs = append(rm.vcs, e)
 		}
 	}
 	if err != nil {

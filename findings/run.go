@@ -27,7 +27,18 @@ type runMeta struct {
 	artifacts    []string            // artifact index -> uri (with base resolved)
 	taxa         map[string][]string // taxonomy name -> taxon ids by index
 	automationID string
-	mu           sync.Mutex // guards adhoc
+	// Read only when a finding's details are decoded (never by the workers
+	// converting results), so they may be set while results stream.
+	artHashes  []map[string]string // artifact index -> hashes (lower-case names and hex), nil when none
+	columnKind string              // run.columnKind as written ("" absent)
+	vcs        []vcsEntry          // run.versionControlProvenance
+	mu         sync.Mutex          // guards adhoc
+}
+
+// vcsEntry is one versionControlProvenance entry: the revision scanned and
+// the uriBaseId its repository root was mapped to.
+type vcsEntry struct {
+	repo, revision, base string
 }
 
 // clone copies the metadata for further changes while workers read the
@@ -39,6 +50,7 @@ func (rm *runMeta) clone() *runMeta {
 		extByGUID: rm.extByGUID, ruleByGUID: rm.ruleByGUID,
 		ruleByID: rm.ruleByID, adhoc: map[string]*Rule{}, bases: rm.bases, artifacts: rm.artifacts,
 		taxa: rm.taxa, automationID: rm.automationID,
+		artHashes: rm.artHashes, columnKind: rm.columnKind, vcs: rm.vcs,
 	}
 }
 
@@ -239,7 +251,18 @@ func anyString(v any) string {
 
 func (rm *runMeta) setArtifacts(arts []*sarif.Artifact) {
 	rm.artifacts = make([]string, len(arts))
+	rm.artHashes = nil
 	for i, a := range arts {
+		if a != nil && len(a.Hashes) > 0 {
+			if rm.artHashes == nil {
+				rm.artHashes = make([]map[string]string, len(arts))
+			}
+			h := make(map[string]string, len(a.Hashes))
+			for k, v := range a.Hashes {
+				h[strings.ToLower(strings.TrimSpace(k))] = strings.ToLower(strings.TrimSpace(v))
+			}
+			rm.artHashes[i] = h
+		}
 		if a == nil || a.Location == nil || a.Location.URI == nil {
 			continue
 		}

@@ -37,7 +37,7 @@ type streamState struct {
 	key1   string // current member key at depth 1 (top level)
 	key3   string // current member key at depth 3 (run object)
 
-	capKind  int // 0 none, 1 result, 2 run member, 3 version string
+	capKind  int // 0 none, 1 result, 2 run member, 3 version string, 4 run.columnKind string
 	capDepth int
 	capBuf   []byte
 	capFrom  int // start of the capture in the current chunk
@@ -268,9 +268,11 @@ func (s *streamState) valueStart(buf []byte, i int, c byte) {
 		s.run.resultsStart()
 	case d == 3 && s.valPending && (c == '{' || c == '['):
 		switch s.key3 {
-		case "tool", "originalUriBaseIds", "artifacts", "taxonomies", "automationDetails":
+		case "tool", "originalUriBaseIds", "artifacts", "taxonomies", "automationDetails", "versionControlProvenance":
 			s.startCapture(buf, i, 2, d)
 		}
+	case d == 3 && s.valPending && c == '"' && s.key3 == "columnKind":
+		s.startCapture(buf, i, 4, d)
 	case d == 4 && s.key3 == "results" && s.top() == '[':
 		if c != '{' {
 			s.bad = true
@@ -352,6 +354,11 @@ func (s *streamState) stringEnd(buf []byte, end int) {
 		case 5:
 			s.key5skip = skipMember[string(s.key)]
 		}
+		return
+	}
+	if s.capKind == 4 {
+		v := s.takeCapture(buf, end)
+		s.run.meta("columnKind", v, s.capOff, s.capLine, s.capCol)
 		return
 	}
 	if s.capKind == 3 {

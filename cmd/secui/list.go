@@ -189,6 +189,7 @@ type jsonFinding struct {
 	EndColumn        int          `json:"end_column"`
 	Message          string       `json:"message"`
 	State            string       `json:"state"`
+	FixPending       bool         `json:"fix_pending,omitempty"` // fixed, waiting for the re-scan that proves it
 	Expired          bool         `json:"expired"`
 	CWE              []string     `json:"cwe"`
 	Vuln             string       `json:"vuln"`
@@ -227,7 +228,7 @@ func toJSON(f *findings.Finding) jsonFinding {
 		Category: f.Category.String(), Stage: f.Stage.String(), StageReason: f.StageReason,
 		Path: f.Loc.Path, URI: f.Loc.URI, InRepo: f.Loc.InRepo,
 		Line: f.Loc.Line, Column: f.Loc.Col, EndLine: f.Loc.EndLine, EndColumn: f.Loc.EndCol,
-		Message: f.Message, State: f.State.String(), Expired: f.Expired, CWE: f.CWEs, Vuln: f.VulnID, Package: f.Package,
+		Message: f.Message, State: f.State.String(), FixPending: isPending(f), Expired: f.Expired, CWE: f.CWEs, Vuln: f.VulnID, Package: f.Package,
 		InputSuppression: f.InputSup.String(), InputSupReason: f.InputSupReason,
 		BaselineState: f.BaselineState, Keys: f.Keys,
 	}
@@ -365,7 +366,7 @@ var tableColumns = []column{
 	{"RULE", 8, 28, func(f *findings.Finding) string { return f.RuleID() }, false},
 	{"LOCATION", 14, 40, locationCell, true},
 	{"MESSAGE", 10, 0, func(f *findings.Finding) string { return f.Message }, false},
-	{"STATE", 8, 17, stateCell, false},
+	{"STATE", 8, 20, stateCell, false},
 }
 
 // toolCell is the tool name, "+N" when other tools reported the same finding.
@@ -400,6 +401,9 @@ func locationCell(f *findings.Finding) string {
 func stateCell(f *findings.Finding) string {
 	if f.Expired {
 		return "open (expired)"
+	}
+	if isPending(f) {
+		return pendingState
 	}
 	if f.State == findings.StateOpen && f.InputSup != findings.InNone {
 		return "sarif:" + f.InputSup.String()

@@ -73,6 +73,7 @@ func applyLedger(e *env, set *findings.Set) (*ledger.Ledger, *ledger.Applied, er
 		fmt.Fprintf(e.Err, "secui: ledger %s is invalid (read-only until fixed):\n%v\n", l.RelPath(), err)
 	}
 	a := l.Apply(set.Findings, nowFunc())
+	notePending(a)
 	ledgerCache.Store(set, appliedLedger{l, a})
 	return l, a, nil
 }

@@ -209,7 +209,7 @@ func (v *validator) reason(n *yaml.Node, field string) (Reason, bool) {
 	return Reason(s), true
 }
 
-var recordFields = "id, state, reason, justification, note, author, time, expires, due, tool, rule, path, keys, tickets, history"
+var recordFields = "id, state, reason, justification, note, author, time, expires, due, tool, rule, path, pending, fix-source, keys, tickets, history"
 
 func (v *validator) record(n *yaml.Node, field string) *Decision {
 	if n.Kind != yaml.MappingNode {
@@ -255,6 +255,16 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 			d.Rule, _ = v.str(val, f)
 		case "path":
 			d.Path, _ = v.str(val, f)
+		case "pending":
+			switch b, _ := v.str(val, f); b {
+			case "true":
+				d.Pending = true
+			case "false":
+			default:
+				v.add(val, f, "want true or false")
+			}
+		case "fix-source":
+			d.FixSource, _ = v.str(val, f)
 		case "keys":
 			d.Keys = v.strs(val, f)
 		case "tickets":
@@ -422,6 +432,10 @@ func writeRecord(b *bytes.Buffer, d *Decision) {
 	kv("tool", quoteOpt(d.Tool))
 	kv("rule", quoteOpt(d.Rule))
 	kv("path", quoteOpt(d.Path))
+	if d.Pending {
+		kv("pending", "true")
+	}
+	kv("fix-source", quoteOpt(d.FixSource))
 	list("keys", d.Keys)
 	list("tickets", d.Tickets)
 	if len(d.History) > 0 {
