@@ -98,7 +98,9 @@ type Block struct {
 func P(in ...Inline) Block { return Block{kind: bkPara, inl: in} }
 
 // H is a heading (level 1-6).
-func H(level int, in ...Inline) Block { return Block{kind: bkHeading, level: min(max(level, 1), 6), inl: in} }
+func H(level int, in ...Inline) Block {
+	return Block{kind: bkHeading, level: min(max(level, 1), 6), inl: in}
+}
 
 // List is a bullet list; each item is a run of inlines.
 func List(items ...[]Inline) Block { return Block{kind: bkList, items: items} }
