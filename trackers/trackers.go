@@ -27,7 +27,7 @@ type Ticket struct {
 	Body    string // Markdown, wiki markup or ADF JSON (the tracker's Format)
 	Labels  []string
 	Closed  bool
-	Reason  string // why it is closed: completed, not_planned, a Jira resolution
+	Reason  string   // why it is closed: completed, not_planned, a Jira resolution
 	Markers []string // secui group markers it carries (labels or fence)
 	Updated time.Time
 	// LabelsDropped is set on a created ticket whose labels the tracker
@@ -52,6 +52,7 @@ type NewTicket struct {
 	Body      string
 	Labels    []string
 	Assignees []string
+	Severity  string // highest severity of the group (Jira maps it to a priority)
 }
 
 // Update changes a ticket's title and/or body (nil: unchanged).
@@ -104,6 +105,9 @@ type Tracker interface {
 	// Comment posts body, which carries ref (content.Comment); a lost
 	// response is reconciled by listing the ticket's comments for ref.
 	Comment(ctx context.Context, id, body, ref string) error
+	// Commented reports whether a comment carrying ref exists (after a run
+	// was killed while posting it).
+	Commented(ctx context.Context, id, ref string) (bool, error)
 	// Close and Reopen change the ticket's state (Jira: a transition).
 	Close(ctx context.Context, id string, why CloseReason) error
 	Reopen(ctx context.Context, id string) error

@@ -42,6 +42,11 @@ type Ticket struct {
 	// the body, the latest content (body or comment), the title. They tell a
 	// human edit from secui's own text.
 	Managed, Content, Title string
+	// Writes under way (a kill can interrupt them): the managed-section hash
+	// being written, the ref of the comment being posted. A re-run treats a
+	// body with the Writing hash as secui's and looks for the Posting ref
+	// before commenting again.
+	Writing, Posting string
 	// Intent only: which run claimed it and when (a lease).
 	Owner   string
 	Claimed time.Time
@@ -279,8 +284,12 @@ func (v *validator) ticket(n *yaml.Node, field string) *Ticket {
 					t.Content = s
 				case "title":
 					t.Title = s
+				case "writing":
+					t.Writing = s
+				case "posting":
+					t.Posting = s
 				default:
-					v.add(hk, hf, "unknown hash (want managed, content, title)")
+					v.add(hk, hf, "unknown hash (want managed, content, title, writing, posting)")
 				}
 			}
 		case "owner":
@@ -356,7 +365,7 @@ func appendTickets(data []byte, ts map[string]*Ticket) []byte {
 		ids("findings", t.Findings)
 		ids("fixed", t.Fixed)
 		var hs []string
-		for _, h := range [][2]string{{"managed", t.Managed}, {"content", t.Content}, {"title", t.Title}} {
+		for _, h := range [][2]string{{"managed", t.Managed}, {"content", t.Content}, {"title", t.Title}, {"writing", t.Writing}, {"posting", t.Posting}} {
 			if h[1] != "" {
 				hs = append(hs, h[0]+": "+quote(h[1]))
 			}

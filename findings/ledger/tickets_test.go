@@ -19,7 +19,7 @@ func sampleTicket() *Ticket {
 		Tracker: "github", Target: "github.com/acme/shop", Group: "secui-g-0123456789ab", Key: "rule:gosec/G101",
 		ID: "7", URL: "https://github.com/acme/shop/issues/7", State: TicketClosed, Closed: TicketFixed,
 		Findings: []string{"00000000000000aa", "00000000000000bb"}, Fixed: []string{"00000000000000aa"},
-		Managed: "1a2b3c4d5e6f7a8b", Content: "ffffffffffffffff", Title: "0000000000000001",
+		Managed: "1a2b3c4d5e6f7a8b", Content: "ffffffffffffffff", Title: "0000000000000001", Posting: "abcdef0123456789",
 		Synced: time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC),
 	}
 }

@@ -386,6 +386,15 @@ func (c *Client) Comment(ctx context.Context, id, body, ref string) error {
 	}
 }
 
+// Commented implements trackers.Tracker.
+func (c *Client) Commented(ctx context.Context, id, ref string) (bool, error) {
+	n, err := c.number(id)
+	if err != nil {
+		return false, err
+	}
+	return c.hasComment(ctx, n, ref)
+}
+
 func (c *Client) hasComment(ctx context.Context, n int, ref string) (bool, error) {
 	opt := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
 	for {

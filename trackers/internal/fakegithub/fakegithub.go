@@ -521,9 +521,9 @@ func (s *Server) issueJSON(is *Issue) map[string]any {
 	m := map[string]any{
 		"id": is.Number, "node_id": fmt.Sprintf("I_%d", is.Number), "number": is.Number, "title": is.Title, "body": is.Body,
 		"state": is.State, "state_reason": nil, "labels": labels, "assignees": as, "comments": len(is.Comments),
-		"html_url": fmt.Sprintf("https://github.com/%s/%s/issues/%d", s.Owner, s.Repo, is.Number),
-		"url":      fmt.Sprintf("%s%s/repos/%s/%s/issues/%d", s.URL, s.Prefix, s.Owner, s.Repo, is.Number),
-		"user":     map[string]any{"login": is.User, "id": 1, "type": "User"},
+		"html_url":   fmt.Sprintf("https://github.com/%s/%s/issues/%d", s.Owner, s.Repo, is.Number),
+		"url":        fmt.Sprintf("%s%s/repos/%s/%s/issues/%d", s.URL, s.Prefix, s.Owner, s.Repo, is.Number),
+		"user":       map[string]any{"login": is.User, "id": 1, "type": "User"},
 		"created_at": is.Created.UTC().Format(time.RFC3339), "updated_at": is.Updated.UTC().Format(time.RFC3339), "closed_at": nil,
 	}
 	if is.StateReason != "" {
