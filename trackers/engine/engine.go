@@ -308,12 +308,13 @@ func MakePlan(ctx context.Context, opts Options) (*Plan, error) {
 	}
 	tr := opts.Tracker
 	p := &planner{opts: opts, now: opts.clock().Now(), owner: ledger.IntentOwner(opts.Nonce)}
-	plan := &Plan{Tracker: tr.Kind(), Target: tr.Target(), Grouping: opts.Grouping, Format: tr.Format().String(), Time: p.now}
+	plan := &Plan{Tracker: tr.Kind(), Target: tr.Target(), Grouping: opts.Grouping, Time: p.now}
 
 	live, err := tr.Managed(ctx)
 	if err != nil {
 		return nil, err
 	}
+	plan.Format = tr.Format().String() // known once the tracker answered (Jira: v2 wiki or v3 ADF)
 	byMarker := map[string]*trackers.Ticket{}
 	byID := map[string]*trackers.Ticket{}
 	for _, t := range live {
@@ -588,7 +589,7 @@ func (p *planner) action(ctx context.Context, g *group) (*Action, error) {
 			a.Why = fmt.Sprintf("an earlier create may have succeeded and the tracker's search can lag %s: waiting until %s before creating again", tr.SearchLag(), g.rec.Claimed.Add(tr.SearchLag()).UTC().Format("15:04:05 UTC"))
 			return a, nil
 		}
-		body := p.managed(g, limit)
+		body := content.Join(tr.Format(), "", p.managed(g, limit), "")
 		nt := &trackers.NewTicket{Marker: g.marker, Title: title, Body: body, Labels: p.labels(g), Assignees: p.opts.Assignees, Severity: maxSeverity(g)}
 		a.Kind = Create
 		a.Why = fmt.Sprintf("%d accepted finding(s) without a ticket", len(g.members))
@@ -596,7 +597,7 @@ func (p *planner) action(ctx context.Context, g *group) (*Action, error) {
 			a.Why = "an earlier run's create was not confirmed and no ticket carries the marker: create it"
 		}
 		a.Steps = append(a.Steps, &Step{Op: "create", Payload: tr.CreatePayload(*nt), Ticket: nt, NewBody: body})
-		a.managedHash = content.ManagedHash(f, body)
+		a.managedHash = content.ManagedHash(f, content.Split(f, body).Managed)
 		a.contentHash = a.managedHash
 		a.titleHash = content.Hash(title)
 		return a, nil

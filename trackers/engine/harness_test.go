@@ -19,10 +19,13 @@ import (
 	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/findings/repofs"
 	"github.com/secui/secui/internal/testutil"
+	"github.com/secui/secui/trackers"
 	"github.com/secui/secui/trackers/github"
 	"github.com/secui/secui/trackers/httpx"
 	"github.com/secui/secui/trackers/internal/fakegithub"
+	"github.com/secui/secui/trackers/internal/fakejira"
 	"github.com/secui/secui/trackers/internal/faketime"
+	"github.com/secui/secui/trackers/jira"
 	"github.com/secui/secui/trackers/redact"
 )
 
@@ -103,6 +106,8 @@ type env struct {
 	reqs     atomic.Int32
 	wrap     func(http.RoundTripper) http.RoundTripper
 	grouping string
+	jira     *fakejira.Server // when set, sync to Jira instead
+	jiraAPI  int
 }
 
 func git(t *testing.T, dir string, args ...string) {
@@ -235,11 +240,23 @@ func (e *env) options() Options {
 	if e.wrap != nil {
 		rt = e.wrap(rt)
 	}
-	rt = redact.Gate(httpx.New(rt, httpx.GitHubPolicy(), e.clk), secrets)
-	c, err := github.New(github.Config{Owner: "acme", Repo: "shop", API: e.fake.API(), Token: token, CreateLabels: true,
-		HTTP: &http.Client{Transport: rt}, Now: e.clk.Now})
-	if err != nil {
-		e.t.Fatal(err)
+	var c trackers.Tracker
+	if e.jira != nil {
+		rt = redact.Gate(httpx.New(rt, httpx.JiraPolicy(), e.clk), secrets)
+		jc, err := jira.New(jira.Config{URL: e.jira.URL, User: "bot@acme.test", Token: token, Project: "SEC", API: e.jiraAPI,
+			HTTP: &http.Client{Transport: rt}, Now: e.clk.Now, SearchLag: 5 * time.Minute})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		c = jc
+	} else {
+		rt = redact.Gate(httpx.New(rt, httpx.GitHubPolicy(), e.clk), secrets)
+		gc, err := github.New(github.Config{Owner: "acme", Repo: "shop", API: e.fake.API(), Token: token, CreateLabels: true,
+			HTTP: &http.Client{Transport: rt}, Now: e.clk.Now})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		c = gc
 	}
 	return Options{Tracker: c, Store: killStore{l, e}, Set: set, Triage: l.Overlay(set.Findings, e.clk.Now()), Secrets: secrets,
 		Grouping: e.grouping, Labels: []string{"security"}, Clock: e.clk,
@@ -301,6 +318,22 @@ func (e *env) issuesByMarker() map[string][]int {
 }
 
 func kinds(p *Plan) map[string]int { return p.Counts() }
+
+// withJira switches e to a fake Jira (Cloud or Data Center).
+func (e *env) withJira(cloud bool) *fakejira.Server {
+	j := fakejira.New(cloud, "SEC")
+	e.t.Cleanup(j.Close)
+	j.Now = e.clk.Now
+	j.SearchLag = 2 * time.Minute
+	if cloud {
+		j.Users["bot@acme.test"] = token
+	} else {
+		j.Users["bot@acme.test"] = token
+		j.PATs[token] = true
+	}
+	e.jira = j
+	return j
+}
 
 func corpusGitleaks(t *testing.T) string {
 	return testutil.CorpusFile(t, "DefectDojo-django-DefectDojo/gitleaks_7.5.0.sarif")
