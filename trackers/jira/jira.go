@@ -734,7 +734,7 @@ func (c *Client) explain(status int, err error, op string) error {
 		slices.Sort(keys)
 		for _, k := range keys {
 			parts = append(parts, findings.SanitizeLine(k+": "+je.Errors[k]))
-			if e.Field == "" {
+			if _, mapped := fieldSetting[k]; e.Field == "" || (fieldSetting[e.Field] == "" && (mapped && fieldSetting[k] != "" || strings.HasPrefix(k, "customfield_"))) {
 				e.Field = k
 			}
 		}
