@@ -35,6 +35,7 @@ type Config struct {
 	Ledger   string      `yaml:"ledger"` // repository-relative, slash-separated; default ".secui/ledger.yaml"
 	Check    Check       `yaml:"check"`
 	UI       UI          `yaml:"ui"`
+	Trackers Trackers    `yaml:"trackers"` // secui sync (trackers.go)
 	// Sources are the files that were read, in order, for display
 	// ("~/.config/secui/config.yaml", ".secui.yaml").
 	Sources []string `yaml:"-"`
@@ -92,9 +93,10 @@ func Default() *Config {
 			Include: append([]string(nil), findings.DefaultInclude...),
 			Exclude: append([]string(nil), findings.DefaultExclude...),
 		},
-		Ledger: DefaultLedger,
-		Check:  Check{FailOn: "high", Stages: map[string]string{}},
-		UI:     UI{Theme: "auto", Keys: map[string][]string{}, Group: "none", Sort: "severity"},
+		Ledger:   DefaultLedger,
+		Check:    Check{FailOn: "high", Stages: map[string]string{}},
+		UI:       UI{Theme: "auto", Keys: map[string][]string{}, Group: "none", Sort: "severity"},
+		Trackers: defaultTrackers(),
 	}
 }
 
