@@ -191,6 +191,21 @@ type jsonFinding struct {
 	BaselineState    string       `json:"baseline_state"`
 	Sources          []jsonSource `json:"sources"`
 	Keys             []string     `json:"keys"`
+	// Ticket is the finding's tracker ticket (secui sync), null when none;
+	// Tickets lists every one (GitHub and Jira).
+	Ticket  *jsonTicket  `json:"ticket"`
+	Tickets []jsonTicket `json:"tickets"`
+}
+
+// withTickets adds the finding's tickets (sync.go) to its record.
+func withTickets(j jsonFinding, set *findings.Set, f *findings.Finding) jsonFinding {
+	j.Tickets = findingTickets(set, f)
+	if len(j.Tickets) > 0 {
+		j.Ticket = &j.Tickets[0]
+	} else {
+		j.Tickets = []jsonTicket{}
+	}
+	return j
 }
 
 type jsonSource struct {
@@ -269,7 +284,7 @@ func writeJSON(w io.Writer, set *findings.Set, idx []int32) error {
 		}
 		bw.WriteString("\n    ")
 		raw.Reset()
-		if err := enc.Encode(toJSON(set.Findings[i])); err != nil {
+		if err := enc.Encode(withTickets(toJSON(set.Findings[i]), set, set.Findings[i])); err != nil {
 			return err
 		}
 		buf.Reset()
@@ -295,7 +310,7 @@ func writeJSONL(w io.Writer, set *findings.Set, idx []int32) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, i := range idx {
-		if err := enc.Encode(toJSON(set.Findings[i])); err != nil {
+		if err := enc.Encode(withTickets(toJSON(set.Findings[i]), set, set.Findings[i])); err != nil {
 			return err
 		}
 	}

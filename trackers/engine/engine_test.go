@@ -13,7 +13,7 @@ import (
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
-	"github.com/secui/secui/trackers/internal/fakegithub"
+	"github.com/secui/secui/internal/fakegithub"
 )
 
 var accept = ledger.Request{Action: ledger.ActAccept, Note: "real, fix this sprint"}

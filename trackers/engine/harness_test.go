@@ -22,9 +22,9 @@ import (
 	"github.com/secui/secui/trackers"
 	"github.com/secui/secui/trackers/github"
 	"github.com/secui/secui/trackers/httpx"
-	"github.com/secui/secui/trackers/internal/fakegithub"
-	"github.com/secui/secui/trackers/internal/fakejira"
-	"github.com/secui/secui/trackers/internal/faketime"
+	"github.com/secui/secui/internal/fakegithub"
+	"github.com/secui/secui/internal/fakejira"
+	"github.com/secui/secui/internal/faketime"
 	"github.com/secui/secui/trackers/jira"
 	"github.com/secui/secui/trackers/redact"
 )

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/secui/secui/findings/ledger"
-	"github.com/secui/secui/trackers/internal/fakejira"
+	"github.com/secui/secui/internal/fakejira"
 )
 
 func jiraIssue(j *fakejira.Server, rule string) fakejira.Issue {

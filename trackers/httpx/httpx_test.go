@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secui/secui/trackers/internal/faketime"
+	"github.com/secui/secui/internal/faketime"
 )
 
 var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
