@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secui/secui/internal/fakegithub"
+	"github.com/secui/secui/internal/faketime"
 	"github.com/secui/secui/trackers"
 	"github.com/secui/secui/trackers/content"
 	"github.com/secui/secui/trackers/httpx"
-	"github.com/secui/secui/internal/fakegithub"
-	"github.com/secui/secui/internal/faketime"
 )
 
 const tok = "ghp_testtoken0123456789"

@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secui/secui/internal/fakejira"
+	"github.com/secui/secui/internal/faketime"
 	"github.com/secui/secui/trackers"
 	"github.com/secui/secui/trackers/content"
 	"github.com/secui/secui/trackers/httpx"
-	"github.com/secui/secui/internal/fakejira"
-	"github.com/secui/secui/internal/faketime"
 )
 
 const tok = "jira-api-token-0123456789"
