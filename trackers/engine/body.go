@@ -328,14 +328,15 @@ func (p *planner) title(g *group, limit int) string {
 	}
 	what := lead.rule()
 	if lead.f != nil && lead.f.Rule != nil {
+		r := lead.f.Rule
 		switch {
-		case lead.f.Rule.Short != "":
-			what = lead.f.Rule.Short
-		case lead.f.Rule.Name != "":
-			what = lead.f.Rule.Name
+		case r.Name != "" && r.Name != r.ID && len(r.Name) <= 80:
+			what = r.Name
+		case r.Short != "":
+			what = r.Short
 		}
 	}
-	what = strings.TrimSuffix(firstSentence(what), ".")
+	what = shortWhat(what)
 	path, line := lead.where()
 	kind, val, _ := strings.Cut(g.key, ":")
 	var t string
@@ -354,6 +355,18 @@ func (p *planner) title(g *group, limit int) string {
 		t = string(rs[:limit-1]) + "…"
 	}
 	return strings.TrimSpace(t)
+}
+
+// shortWhat is the first clause of a rule description, at most 80 runes.
+func shortWhat(s string) string {
+	s = strings.TrimSuffix(firstSentence(s), ".")
+	if rs := []rune(s); len(rs) > 80 {
+		if i := strings.Index(s, ", "); i > 20 && i < 80 {
+			return s[:i]
+		}
+		return string(rs[:79]) + "…"
+	}
+	return s
 }
 
 func firstSentence(s string) string {
