@@ -82,8 +82,12 @@ func Apply(ctx context.Context, opts Options, plan *Plan) (*Result, error) {
 			o.Status = "skipped"
 			if a.Kind == Unchanged {
 				o.Status = "done"
-				if err := p.record(a, nil); err != nil {
-					return res, err
+				// Only a record that changed (closed by hand, members fixed)
+				// is written: a sync with nothing to do leaves the ledger alone.
+				if cur := currentRecord(opts.Store, a.rec); cur == nil || !sameRecord(cur, a.rec) {
+					if err := p.record(a, nil); err != nil {
+						return res, err
+					}
 				}
 			} else {
 				o.Msg = a.Why
@@ -398,4 +402,10 @@ func (p *planner) release(a *Action, err error) error {
 		return uerr
 	}
 	return err
+}
+
+// sameRecord compares what a sync decides about a ticket (not when).
+func sameRecord(a, b *ledger.Ticket) bool {
+	return a.ID == b.ID && a.URL == b.URL && a.State == b.State && a.Closed == b.Closed && a.Key == b.Key &&
+		slices.Equal(a.Findings, b.Findings) && slices.Equal(a.Fixed, b.Fixed) && a.Writing == "" && a.Posting == "" && a.Owner == ""
 }

@@ -37,7 +37,12 @@ func TestSecondSyncCreatesNothing(t *testing.T) {
 		}
 	}
 	writes := len(e.fake.Recorded())
+	ledgerBefore := readFile(t, e.ledger().Path())
+	e.clk.Advance(time.Hour)
 	r = e.mustSync()
+	if readFile(t, e.ledger().Path()) != ledgerBefore {
+		t.Error("a sync with nothing to do rewrote the ledger")
+	}
 	if c := kinds(r.plan); c[Unchanged] != 3 || r.plan.Writes() != 0 {
 		t.Fatalf("second plan %v", c)
 	}
