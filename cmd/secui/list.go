@@ -252,6 +252,7 @@ func toJSON(f *findings.Finding) jsonFinding {
 	if j.Keys == nil {
 		j.Keys = []string{}
 	}
+	j.Tickets = []jsonTicket{} // withTickets fills them in
 	j.Sources = make([]jsonSource, len(f.Sources))
 	for i, s := range f.Sources {
 		j.Sources[i] = jsonSource{File: s.File, Run: s.Run, Result: s.Result}

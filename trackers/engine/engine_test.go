@@ -443,3 +443,26 @@ func TestCancelStopsBetweenRequests(t *testing.T) {
 		t.Errorf("%d issues after the re-run", len(e.fake.Snapshot()))
 	}
 }
+
+// The gate refuses a payload that still holds a known secret (here a label
+// from the configuration): the plan says so and nothing is sent for it.
+func TestGateRefusesPlannedPayload(t *testing.T) {
+	e := newEnv(t)
+	e.decide(accept, "G401")
+	r := e.plan(context.Background())
+	r.opts.Secrets.Add("leaked-label-value-123")
+	r.opts.Labels = append(r.opts.Labels, "leaked-label-value-123")
+	p, err := MakePlan(context.Background(), r.opts)
+	if err != nil || kinds(p)[Refused] != 1 {
+		t.Fatalf("plan %v %v", err, kinds(p))
+	}
+	res, err := Apply(context.Background(), r.opts, p)
+	if err != nil || res.Outcomes[0].Status != "skipped" || len(e.fake.Snapshot()) != 0 {
+		t.Fatalf("apply: %v %+v", err, res.Outcomes[0])
+	}
+	for _, q := range e.fake.Recorded() {
+		if q.Method != "GET" {
+			t.Errorf("sent %s %s", q.Method, q.Path)
+		}
+	}
+}

@@ -210,3 +210,22 @@ func TestCheckWritesNothing(t *testing.T) {
 		t.Error("check passed with issues disabled")
 	}
 }
+
+// create-labels: false sends only labels that exist (and secui's markers).
+func TestCreateLabelsOff(t *testing.T) {
+	fake, _, clk := setup(t, "")
+	c, err := New(Config{Owner: "acme", Repo: "shop", API: fake.API(), Token: tok, CreateLabels: false, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := newTicket(1)
+	n.Labels = append(n.Labels, "bug")
+	tk, err := c.Create(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is := fake.Issue(mustAtoi(tk.ID))
+	if strings.Join(is.Labels, ",") != "secui,"+marker(1)+",bug" {
+		t.Errorf("labels %v (security does not exist and must not be created)", is.Labels)
+	}
+}
