@@ -199,6 +199,21 @@ type jsonFinding struct {
 	BaselineState    string       `json:"baseline_state"`
 	Sources          []jsonSource `json:"sources"`
 	Keys             []string     `json:"keys"`
+	// Ticket is the finding's tracker ticket (secui sync), null when none;
+	// Tickets lists every one (GitHub and Jira).
+	Ticket  *jsonTicket  `json:"ticket"`
+	Tickets []jsonTicket `json:"tickets"`
+}
+
+// withTickets adds the finding's tickets (sync.go) to its record.
+func withTickets(j jsonFinding, set *findings.Set, f *findings.Finding) jsonFinding {
+	j.Tickets = findingTickets(set, f)
+	if len(j.Tickets) > 0 {
+		j.Ticket = &j.Tickets[0]
+	} else {
+		j.Tickets = []jsonTicket{}
+	}
+	return j
 }
 
 type jsonSource struct {
@@ -245,6 +260,7 @@ func toJSON(f *findings.Finding) jsonFinding {
 	if j.Keys == nil {
 		j.Keys = []string{}
 	}
+	j.Tickets = []jsonTicket{} // withTickets fills them in
 	j.Sources = make([]jsonSource, len(f.Sources))
 	for i, s := range f.Sources {
 		j.Sources[i] = jsonSource{File: s.File, Run: s.Run, Result: s.Result}
@@ -283,7 +299,7 @@ func writeJSONBranch(w io.Writer, set *findings.Set, idx []int32, br *jsonBranch
 		}
 		bw.WriteString("\n    ")
 		raw.Reset()
-		if err := enc.Encode(toJSON(set.Findings[i])); err != nil {
+		if err := enc.Encode(withTickets(toJSON(set.Findings[i]), set, set.Findings[i])); err != nil {
 			return err
 		}
 		buf.Reset()
@@ -317,7 +333,7 @@ func writeJSONL(w io.Writer, set *findings.Set, idx []int32) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, i := range idx {
-		if err := enc.Encode(toJSON(set.Findings[i])); err != nil {
+		if err := enc.Encode(withTickets(toJSON(set.Findings[i]), set, set.Findings[i])); err != nil {
 			return err
 		}
 	}

@@ -36,6 +36,7 @@ type Config struct {
 	Check    Check       `yaml:"check"`
 	Git      Git         `yaml:"git"`
 	UI       UI          `yaml:"ui"`
+	Trackers Trackers    `yaml:"trackers"` // secui sync (trackers.go)
 	// Sources are the files that were read, in order, for display
 	// ("~/.config/secui/config.yaml", ".secui.yaml").
 	Sources []string `yaml:"-"`
@@ -101,9 +102,10 @@ func Default() *Config {
 			Include: append([]string(nil), findings.DefaultInclude...),
 			Exclude: append([]string(nil), findings.DefaultExclude...),
 		},
-		Ledger: DefaultLedger,
-		Check:  Check{FailOn: "high", Stages: map[string]string{}},
-		UI:     UI{Theme: "auto", Keys: map[string][]string{}, Group: "none", Sort: "severity"},
+		Ledger:   DefaultLedger,
+		Check:    Check{FailOn: "high", Stages: map[string]string{}},
+		UI:       UI{Theme: "auto", Keys: map[string][]string{}, Group: "none", Sort: "severity"},
+		Trackers: defaultTrackers(),
 	}
 }
 

@@ -73,4 +73,28 @@ ui:
   group: none       # none | stage | rule | file | tool | severity
   # Extra key bindings: action name -> keys, as listed in the console's help (?).
   keys: {}
+
+# secui sync github|jira: accepted findings become tickets, exactly once.
+# Tokens come from the environment only (GITHUB_TOKEN or GH_TOKEN;
+# JIRA_URL, JIRA_USER, JIRA_API_TOKEN, JIRA_AUTH_TYPE), never from this file.
+# grouping: one ticket per finding, rule, file or package (SCA).
+trackers:
+  github:
+    # repo: acme/shop     # default: the origin remote
+    grouping: finding
+    labels: [security]    # besides secui's own markers (secui, secui-g-…)
+    create-labels: true   # let GitHub create missing labels (push access)
+    assignees: []         # GitHub logins for new tickets
+  jira:
+    project: SEC
+    issue-type: Bug
+    deployment: auto      # auto | cloud | datacenter
+    api: auto             # auto (Cloud: 3, ADF; Data Center: 2, wiki) | 2 | 3
+    grouping: finding
+    labels: [security]
+    components: []
+    priorities: {critical: Highest, high: High, medium: Medium, low: Low, info: Lowest}
+    transitions: {close: Done, wont-do: "Won't Do", reopen: Reopen}
+    fields: {}            # custom fields set on create, e.g. customfield_10050: "AppSec"
+    search-lag: 10m       # how long Jira's search may lag a create
 `

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -145,9 +146,15 @@ func ExportSARIF(w io.Writer, set *findings.Set, a *Applied, l *Ledger, opts Exp
 					old, _ := r["suppressions"].([]any)
 					r["suppressions"] = append(old, sup)
 				}
-				if len(d.Tickets) > 0 {
+				uris := d.Tickets
+				for _, t := range l.TicketsFor(d.ID) { // tickets of secui sync
+					if t.URL != "" && !slices.Contains(uris, t.URL) {
+						uris = append(slices.Clone(uris), t.URL)
+					}
+				}
+				if len(uris) > 0 {
 					old, _ := r["workItemUris"].([]any)
-					for _, t := range d.Tickets {
+					for _, t := range uris {
 						dup := false
 						for _, o := range old {
 							if o == t {

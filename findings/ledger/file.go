@@ -47,6 +47,7 @@ const header = "# secui triage ledger, schema v1. One record per finding, sorted
 // positions. An empty input is an empty ledger. On validation errors it
 // returns the records that were valid and a *ValidationError.
 func Parse(name string, data []byte) ([]*Decision, error) {
+	data, _ = cutTickets(data) // the tickets: section is read by parseTickets
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}

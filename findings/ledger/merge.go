@@ -65,8 +65,10 @@ func Merge(base, ours, theirs []byte) ([]byte, []string, error) {
 			}
 		}
 	}
+	tix, tconf := mergeTickets(base, ours, theirs)
+	conflicts = append(conflicts, tconf...)
 	slices.Sort(conflicts)
-	return Marshal(out), conflicts, nil
+	return appendTickets(Marshal(out), tix), conflicts, nil
 }
 
 func parseMap(name string, data []byte) (map[string]*Decision, error) {

@@ -22,6 +22,8 @@ type Ledger struct {
 
 	mu   sync.Mutex
 	recs map[string]*Decision
+	// tickets are the records of the tickets: section (tickets.go), by RecordKey.
+	tickets map[string]*Ticket
 	// stat of the file as last read or written, to skip re-parsing an unchanged file.
 	stat os.FileInfo
 	// readOnly is set when the file failed validation: writing would lose records.
@@ -52,7 +54,7 @@ func Open(repoRoot, relPath string) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Ledger{root: root, rel: rel, path: filepath.Join(root, filepath.FromSlash(rel)), recs: map[string]*Decision{}}
+	l := &Ledger{root: root, rel: rel, path: filepath.Join(root, filepath.FromSlash(rel)), recs: map[string]*Decision{}, tickets: map[string]*Ticket{}}
 	if err := l.reload(); err != nil {
 		return l, err
 	}
@@ -83,6 +85,7 @@ func (l *Ledger) reload() error {
 	st, err := os.Stat(l.path)
 	if errors.Is(err, os.ErrNotExist) {
 		l.recs, l.stat, l.readErr = map[string]*Decision{}, nil, nil
+		l.tickets = map[string]*Ticket{}
 		return nil
 	}
 	if err != nil {
@@ -96,6 +99,9 @@ func (l *Ledger) reload() error {
 		return err
 	}
 	ds, verr := Parse(l.rel, data)
+	tix, tissues := loadTickets(l.rel, data)
+	verr = withTicketIssues(verr, tissues)
+	l.tickets = tix
 	l.recs = make(map[string]*Decision, len(ds))
 	for _, d := range ds {
 		l.recs[d.ID] = d
@@ -315,6 +321,12 @@ func (l *Ledger) CanUndo() bool {
 // update runs change under the file lock on a freshly read copy of the
 // records and writes the result atomically.
 func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) error {
+	return l.updateWith(change, nil, false)
+}
+
+// updateWith is update that may also change the ticket records (tickets.go);
+// ticketsOnly keeps the undo batch.
+func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, error), changeTickets func(map[string]*Ticket) error, ticketsOnly bool) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
@@ -337,6 +349,15 @@ func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) 
 	if err != nil {
 		return err
 	}
+	tix := make(map[string]*Ticket, len(l.tickets)+1)
+	for k, v := range l.tickets {
+		tix[k] = v
+	}
+	if changeTickets != nil {
+		if err := changeTickets(tix); err != nil {
+			return err
+		}
+	}
 	ds := make([]*Decision, 0, len(recs))
 	for _, d := range recs {
 		ds = append(ds, d)
@@ -351,6 +372,7 @@ func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) 
 			recs[d.ID] = &c
 		}
 	}
+	data = appendTickets(data, tix)
 	if err := writeAtomic(l.path, data); err != nil {
 		return err
 	}
@@ -358,7 +380,10 @@ func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) 
 	if err != nil {
 		return err
 	}
-	l.recs, l.stat, l.readErr = recs, st, nil
+	l.recs, l.stat, l.readErr, l.tickets = recs, st, nil, tix
+	if ticketsOnly {
+		return nil
+	}
 	if undo != nil {
 		l.undo = undo
 	} else {
