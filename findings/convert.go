@@ -106,6 +106,12 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	case "pass", "notApplicable":
 		return nil
 	}
+	if r.RuleID == nil && r.Rule == nil && r.Message == nil && len(r.Locations) == 0 && r.AnalysisTarget == nil {
+		// Nothing to triage, and a cheap way to make a small compressed
+		// file cost a finding per result: reported, not kept.
+		cv.fl.jobErrorAt(j, 0, "runs[%d].results[%d]: empty result (no rule, message or location); skipped", j.run.index, j.index)
+		return nil
+	}
 	rm := j.run
 	rule := rm.rule(&r)
 	f.Tool = rm.tool
