@@ -20,7 +20,7 @@ type runMeta struct {
 	extByName    map[string]int // extension name -> index
 	extByGUID    map[string]int // extension guid -> index
 	ruleByGUID   map[string]*Rule
-	ruleByID     map[string]*Rule // all rules by id (driver first)
+	ruleByID     map[string]*Rule // all rules by raw (unsanitised) id, driver first
 	adhoc        map[string]*Rule // rules made up for ruleIds without a descriptor
 	bases        map[string]sarif.ArtifactLocation
 	baseAbs      map[string]string   // uriBaseId -> resolved absolute/relative prefix
@@ -69,9 +69,9 @@ func (rm *runMeta) setTool(t *sarif.Tool) {
 			}
 		}
 		for _, r := range rm.rules {
-			if r != nil && r.ID != "" {
-				if _, dup := rm.ruleByID[r.ID]; !dup {
-					rm.ruleByID[r.ID] = r
+			if r != nil && r.rawID != "" {
+				if _, dup := rm.ruleByID[r.rawID]; !dup {
+					rm.ruleByID[r.rawID] = r
 				}
 			}
 		}
@@ -95,9 +95,9 @@ func (rm *runMeta) setTool(t *sarif.Tool) {
 			}
 		}
 		for _, r := range rs {
-			if r != nil && r.ID != "" {
-				if _, dup := rm.ruleByID[r.ID]; !dup {
-					rm.ruleByID[r.ID] = r
+			if r != nil && r.rawID != "" {
+				if _, dup := rm.ruleByID[r.rawID]; !dup {
+					rm.ruleByID[r.rawID] = r
 				}
 			}
 		}
@@ -122,6 +122,7 @@ func makeRules(rds []*sarif.ReportingDescriptor, tool *Tool) []*Rule {
 			continue
 		}
 		r := &Rule{
+			rawID:   strOr(rd.ID),
 			ID:      sanitize(strOr(rd.ID)),
 			Name:    sanitize(strOr(rd.Name)),
 			HelpURI: sanitize(strOr(rd.HelpURI)),
@@ -445,7 +446,7 @@ func (rm *runMeta) rule(r *liteResult) *Rule {
 		}
 	}
 	if idx >= 0 && idx < len(rules) && rules[idx] != nil {
-		if id == "" || rules[idx].ID == id || strings.HasPrefix(id, rules[idx].ID+"/") {
+		if id == "" || rules[idx].rawID == id || strings.HasPrefix(id, rules[idx].rawID+"/") {
 			return rules[idx]
 		}
 	}
@@ -474,7 +475,7 @@ func (rm *runMeta) rule(r *liteResult) *Rule {
 	if r, ok := rm.adhoc[id]; ok {
 		return r
 	}
-	nr := &Rule{ID: sanitize(id), Tool: rm.tool}
+	nr := &Rule{rawID: id, ID: sanitize(id), Tool: rm.tool}
 	rm.adhoc[id] = nr
 	return nr
 }

@@ -26,6 +26,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // Error is a refused path: Path as given, Reason in words.
@@ -191,7 +192,13 @@ func (r *Root) Stat(rel string) (fs.FileInfo, error) {
 // ReadFile reads the regular file rel, refusing files larger than max bytes
 // (max <= 0: no limit).
 func (r *Root) ReadFile(rel string, max int64) ([]byte, error) {
-	f, err := r.Open(rel)
+	real, err := r.Resolve(rel)
+	if err != nil {
+		return nil, err
+	}
+	// O_NONBLOCK: opening a FIFO a SARIF log names must not wait for a
+	// writer (it is refused below as not a regular file).
+	f, err := r.root.OpenFile(filepath.FromSlash(real), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
