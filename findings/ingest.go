@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+
+	"github.com/secui/secui/findings/repofs"
 )
 
 // rawSource keeps what is needed to decode a file's results again on demand:
@@ -87,6 +89,9 @@ func load(ctx context.Context, paths []string, opts Options) (*Set, error) {
 		files = append(files, p)
 	}
 	ld := newLoader(opts)
+	if ld.rfs != nil {
+		defer ld.rfs.Close()
+	}
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return set, err
@@ -131,6 +136,7 @@ type loader struct {
 	workers int
 	cls     *classifier
 	fp      *contentHasher
+	rfs     *repofs.Root // the repository (nil outside one), for path mapping
 }
 
 func newLoader(opts Options) *loader {
@@ -138,7 +144,11 @@ func newLoader(opts Options) *loader {
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
-	return &loader{opts: opts, lim: opts.Limits.WithDefaults(), workers: w, cls: newClassifier(opts.Overrides), fp: newContentHasher(opts.Root)}
+	ld := &loader{opts: opts, lim: opts.Limits.WithDefaults(), workers: w, cls: newClassifier(opts.Overrides), fp: newContentHasher(opts.Root)}
+	if opts.Root != "" {
+		ld.rfs, _ = repofs.Open(opts.Root)
+	}
+	return ld
 }
 
 // displayName is how a file is named in messages: relative to the repository

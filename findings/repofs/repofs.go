@@ -189,6 +189,21 @@ func (r *Root) Stat(rel string) (fs.FileInfo, error) {
 	return r.root.Stat(filepath.FromSlash(real))
 }
 
+// IsFile reports whether rel names a regular file that Open would allow. It
+// is cheap for paths that do not exist (no symlink resolution for them).
+func (r *Root) IsFile(rel string) bool {
+	c, err := Clean(rel)
+	if err != nil {
+		return false
+	}
+	st, err := r.root.Stat(filepath.FromSlash(c)) // os.Root: no escape through symlinks
+	if err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	_, err = r.Resolve(c)
+	return err == nil
+}
+
 // ReadFile reads the regular file rel, refusing files larger than max bytes
 // (max <= 0: no limit).
 func (r *Root) ReadFile(rel string, max int64) ([]byte, error) {
