@@ -112,6 +112,14 @@ func Discover(root string, include, exclude []string) ([]string, error) {
 	return discover(root, include, exclude)
 }
 
+// DiscoverAll is Discover that also returns the matching entries it did not
+// load, each with its reason ("skipped: symlink leads out of the
+// repository", "skipped: a FIFO ..."), for the caller to report: symlinks
+// are followed only to regular files inside root, outside .git.
+func DiscoverAll(root string, include, exclude []string) ([]string, []*LoadError, error) {
+	return discoverAll(root, include, exclude)
+}
+
 // DefaultInclude are the globs Discover uses when none are configured.
 var DefaultInclude = []string{"**/*.sarif", "**/*.sarif.json", "**/*.sarif.gz", "**/*.sarif.json.gz"}
 

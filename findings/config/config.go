@@ -35,6 +35,9 @@ type Config struct {
 	Ledger   string      `yaml:"ledger"` // repository-relative, slash-separated; default ".secui/ledger.yaml"
 	Check    Check       `yaml:"check"`
 	UI       UI          `yaml:"ui"`
+	// Limits bound what one SARIF input may cost (limits.max-input,
+	// max-token, max-depth, max-results); always filled.
+	Limits findings.Limits `yaml:"limits"`
 	// Sources are the files that were read, in order, for display
 	// ("~/.config/secui/config.yaml", ".secui.yaml").
 	Sources []string `yaml:"-"`
@@ -95,6 +98,7 @@ func Default() *Config {
 		Ledger: DefaultLedger,
 		Check:  Check{FailOn: "high", Stages: map[string]string{}},
 		UI:     UI{Theme: "auto", Keys: map[string][]string{}, Group: "none", Sort: "severity"},
+		Limits: findings.DefaultLimits(),
 	}
 }
 

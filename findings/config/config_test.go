@@ -183,7 +183,7 @@ func TestLoadFileErrors(t *testing.T) {
 		{"ledger folder", "ledger: .secui/\n", []string{`1:9: ledger: ledger path ".secui/" names a folder, want a file`}},
 		{"ledger type", "ledger:\n  path: x\n", []string{`2:3: ledger: want a string, got a mapping`}},
 		{"duplicate key", "ui:\n  theme: dark\n  theme: light\n", []string{`3:3: ui.theme: duplicate key "theme"`}},
-		{"top not mapping", "- a\n- b\n", []string{`1:1: want a mapping of discover, stages, ledger, check, ui, got a list`}},
+		{"top not mapping", "- a\n- b\n", []string{`1:1: want a mapping of discover, stages, ledger, check, ui, limits, got a list`}},
 		{"syntax", "ui:\n  theme: dark\n   sort: file\n", []string{`3:1: invalid YAML: mapping values are not allowed in this context`}},
 		{"two docs", "ui:\n  theme: dark\n---\nui: {}\n", []string{`3:1: more than one YAML document (remove the extra ---)`}},
 		{"several errors", "ui:\n  theme: x\n  sort: y\nledger: /abs\n", []string{
