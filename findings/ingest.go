@@ -330,6 +330,15 @@ func (fl *fileLoad) errorLC(line, col int, msg string) {
 }
 
 func (fl *fileLoad) errorAt(off int, format string, a ...any) {
+	fl.mu.Lock()
+	full := fl.nerrs >= maxErrorsPerFile
+	if full { // only counted: finding the line would cost a pass over the file each time
+		fl.nerrs++
+	}
+	fl.mu.Unlock()
+	if full {
+		return
+	}
 	line, col := lineCol(fl.data, off)
 	fl.errorLC(line, col, fmt.Sprintf(format, a...))
 }
