@@ -184,7 +184,7 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 			f.InputSup = InRejected
 		}
 	}
-	f.BaselineState = cv.in(r.BaselineState)
+	f.BaselineState = cv.in(sanitize(r.BaselineState))
 
 	// CWEs: rule tags/relationships, result taxa, result tags.
 	cwes := rule.CWEs

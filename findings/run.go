@@ -139,16 +139,16 @@ func makeRules(rds []*sarif.ReportingDescriptor, tool *Tool) []*Rule {
 			r.HelpMarkdown = sanitize(strOr(rd.Help.Markdown))
 		}
 		if rd.DefaultConfiguration != nil {
-			r.DefaultLevel = rd.DefaultConfiguration.Level
+			r.DefaultLevel = sanitize(rd.DefaultConfiguration.Level)
 		}
 		if rd.Properties != nil {
 			r.Tags = sanitizeAll(rd.Properties.Tags)
 			if p := rd.Properties.Properties; p != nil {
-				r.SecuritySeverity = anyString(p["security-severity"])
-				r.ProblemSeverity = anyString(p["problem.severity"])
+				r.SecuritySeverity = sanitize(anyString(p["security-severity"]))
+				r.ProblemSeverity = sanitize(anyString(p["problem.severity"]))
 				if r.ProblemSeverity == "" {
 					if m, ok := p["problem"].(map[string]any); ok {
-						r.ProblemSeverity = anyString(m["severity"])
+						r.ProblemSeverity = sanitize(anyString(m["severity"]))
 					}
 				}
 				r.toolSeverity = anyString(p["severity"])
