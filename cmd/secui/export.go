@@ -140,16 +140,16 @@ func insideRoot(root, abs string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	if rel, ok := under(root, abs); ok {
+	if rel, ok := relUnder(root, abs); ok {
 		return rel, true
 	}
 	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
-		return under(realRoot, filepath.Join(dir, filepath.Base(abs)))
+		return relUnder(realRoot, filepath.Join(dir, filepath.Base(abs)))
 	}
-	return under(realRoot, abs)
+	return relUnder(realRoot, abs)
 }
 
-func under(base, p string) (string, bool) {
+func relUnder(base, p string) (string, bool) {
 	rel, err := filepath.Rel(base, p)
 	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return "", false
