@@ -3,6 +3,7 @@
 package findings
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"os"
@@ -136,5 +137,49 @@ func TestDiscoverSymlinksReported(t *testing.T) {
 	s := mustLoad(t, []string{repo}, Options{Root: repo})
 	if len(s.Skipped) != len(want) || len(s.Errors) != 0 || len(s.Findings) != 2 {
 		t.Errorf("Load: %d skipped, errors %v, %d findings", len(s.Skipped), s.Errors, len(s.Findings))
+	}
+}
+
+// Inputs that cannot be re-read (compressed files, FIFOs) are streamed
+// through a spool file when large: the findings and their details (decoded
+// later, from the spool) match the plain file's, results-first runs
+// (decoded again once the tool is known) included.
+func TestSpooledInputsMatchPlainFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, resultsFirst := range []bool{false, true} {
+		log := genSARIF(1500, resultsFirst)
+		plain := filepath.Join(dir, "plain.sarif")
+		writeFile(t, plain, log)
+		gz := filepath.Join(dir, "log.sarif.gz")
+		var b strings.Builder
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(log))
+		zw.Close()
+		writeFile(t, gz, b.String())
+		fifo := filepath.Join(dir, "log.fifo")
+		os.Remove(fifo)
+		if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+		go func() {
+			if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+				w.WriteString(log)
+				w.Close()
+			}
+		}()
+		want := summaryOf(t, loadWithThreshold(t, plain, 1<<40))
+		for _, p := range []string{gz, fifo} {
+			s := loadWithThreshold(t, p, 1) // streamed: spooled
+			if len(s.Errors) != 0 || len(s.Findings) != 1500 {
+				t.Fatalf("%s: %d findings, errors %v", p, len(s.Findings), s.Errors)
+			}
+			if s.src[s.Findings[0].Sources[0].File].spool == nil {
+				t.Errorf("%s: not spooled", p)
+			}
+			if got := summaryOf(t, s); got != want {
+				t.Errorf("%s (resultsFirst=%v): spooled load differs from the plain file's", p, resultsFirst)
+			}
+			s.Close()
+		}
 	}
 }

@@ -209,7 +209,7 @@ func (ld *loader) loadFile(ctx context.Context, p string) ([]*Finding, FileInfo,
 		if _, err := in.file.Seek(start, io.SeekStart); err != nil {
 			return fail(err)
 		}
-		return ld.stream(ctx, name, bufioReader(in.file), in.file, start, &rawSource{path: abs})
+		return ld.stream(ctx, name, in.file, in.file, start, &rawSource{path: abs})
 	}
 	head, eof, err := readHead(in.r, streamThreshold)
 	if err != nil {
@@ -248,8 +248,6 @@ func (w spoolWriter) Write(p []byte) (int, error) {
 	}
 	return n, err
 }
-
-func bufioReader(f *os.File) io.Reader { return f }
 
 // stream parses a large input with the streaming scanner.
 func (ld *loader) stream(ctx context.Context, name string, r io.Reader, ra io.ReaderAt, start int64, src *rawSource) ([]*Finding, FileInfo, *rawSource, []*LoadError) {
