@@ -28,7 +28,6 @@ type streamState struct {
 	pl  *pipeline
 	lim Limits
 
-	hard     bool  // a file-level error was reported: the file's findings are dropped
 	skipTo   int   // >= 0: skipping a misplaced element until the stack is back to this depth
 	strStart int64 // file offset of the current string's opening quote
 	inTok    bool  // inside a number or literal
@@ -171,12 +170,12 @@ func (s *streamState) posOf(buf []byte, p int64) (int, int) {
 func (s *streamState) fail(buf []byte, p int64, format string, a ...any) {
 	line, col := s.posOf(buf, p)
 	s.fl.errorLC(line, col, fmt.Sprintf(format, a...))
-	s.bad, s.hard = true, true
+	s.bad = true
 }
 
 func (s *streamState) failNoPos(msg string) {
 	s.fl.errorLC(0, 0, msg)
-	s.bad, s.hard = true, true
+	s.bad = true
 }
 
 // soft reports a result- or run-level error at file offset p; the scan goes on.
@@ -207,7 +206,7 @@ func (s *streamState) atEOF() {
 	at := func(format string, a ...any) {
 		line, col := s.lineNo, int(s.linePos-s.lastNL)
 		s.fl.errorLC(line, col, fmt.Sprintf(format, a...))
-		s.bad, s.hard = true, true
+		s.bad = true
 	}
 	switch {
 	case s.inStr:
@@ -223,13 +222,13 @@ func (s *streamState) atEOF() {
 	case s.version != "" && s.version != "2.1.0":
 		s.fl.errs, s.fl.nerrs, s.fl.runs, s.fl.nresults = nil, 0, nil, 0
 		s.fl.errorLC(1, 1, fmt.Sprintf("unsupported SARIF version %q (secui reads SARIF 2.1.0; convert with `sarif-multitool transform --sarif-output-version Current`)", s.version))
-		s.bad, s.hard = true, true
+		s.bad = true
 	case s.version == "" && !s.runsSeen:
 		s.fl.errorLC(1, 1, `not a SARIF log: no "version" and no "runs"`)
-		s.bad, s.hard = true, true
+		s.bad = true
 	case !s.runsSeen:
 		s.fl.errorLC(1, 1, `not a SARIF log: no "runs" array`)
-		s.bad, s.hard = true, true
+		s.bad = true
 	}
 }
 

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -65,5 +67,36 @@ func TestCopyLocationNoPastejacking(t *testing.T) {
 		if k == "y" && got[0] != "src/main.go echo PASTEJACK :4" {
 			t.Errorf("y copied %q", got[0])
 		}
+	}
+}
+
+// The editor (o) opens only what the one confinement allows.
+func TestEditorConfined(t *testing.T) {
+	root, f, _ := flowRepo(t)
+	if err := os.MkdirAll(filepath.Join(root, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, ".git", "config"), []byte("[core]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "passwd"), []byte("root\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "etc")); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		".git/config":  "refused: path is inside .git",
+		`.git\\config`: "refused: path is inside .git",
+		"etc/passwd":   "refused: symlink leads out of the repository",
+		"/etc/passwd":  "refused: absolute path",
+	} {
+		if _, err := editorCmd(root, findings.Location{Path: path, InRepo: true}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", path, err, want)
+		}
+	}
+	if cmd, err := editorCmd(root, f.Loc); err != nil || cmd == nil {
+		t.Errorf("a file inside the repository: %v", err)
 	}
 }

@@ -314,7 +314,7 @@ func editorCmd(root string, loc findings.Location) (tea.Cmd, error) {
 	// resolved, never .git.
 	rfs, err := repofs.Open(root)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot open %s: file not found (%v)", safe.Line(loc.Path), err)
 	}
 	defer rfs.Close()
 	real, err := rfs.Resolve(loc.Path)
