@@ -341,6 +341,11 @@ func TestHostileInputBounded(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("rusage and FIFOs")
 	}
+	if testing.Short() {
+		// make test runs it in full; its -race -short pass would measure
+		// the race detector's memory, not the loader's.
+		t.Skip("child processes with RSS bounds: not in -short")
+	}
 	for _, c := range hostileCases() {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
