@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // LoadError is a problem with one input file (or one result in it). The other
@@ -13,6 +14,9 @@ type LoadError struct {
 	Line int // 1-based; 0 when unknown
 	Col  int // 1-based; 0 when unknown
 	Msg  string
+	// Limit names the limit that refused the input ("max-input",
+	// "max-token", "max-depth", "max-results"), "" for other errors.
+	Limit string
 }
 
 func (e *LoadError) Error() string {
@@ -49,6 +53,11 @@ type Options struct {
 	// findings it produced (already classified and identified, not yet merged
 	// across files). It may be called from another goroutine.
 	OnFile func(file string, fs []*Finding, err error)
+	// Limits bound what one input may cost (zero fields: DefaultLimits).
+	Limits Limits
+	// FIFOWait is how long to wait for a writer to open a named pipe given
+	// as an input (0: DefaultFIFOWait).
+	FIFOWait time.Duration
 }
 
 // FileInfo describes one loaded input.
@@ -65,8 +74,24 @@ type Set struct {
 	Findings []*Finding
 	Files    []FileInfo
 	Errors   []*LoadError
+	// Skipped are inputs discovery did not load, with the reason (a symlink
+	// leading out of the repository, a FIFO named *.sarif, ...).
+	Skipped []*LoadError
 
 	src map[string]*rawSource // lazily decoded details by file
+}
+
+// Close releases the temporary files that hold spooled inputs (large stdin,
+// FIFO or compressed inputs); details of their findings cannot be decoded
+// afterwards. Without Close they are released when the Set is collected.
+func (s *Set) Close() error {
+	for _, rs := range s.src {
+		if rs.spool != nil {
+			rs.spool.Close()
+			rs.spool = nil
+		}
+	}
+	return nil
 }
 
 // ErrNoInput is returned by Load when it is given no inputs.
@@ -85,6 +110,14 @@ func Load(ctx context.Context, paths []string, opts Options) (*Set, error) {
 // Returned paths are absolute.
 func Discover(root string, include, exclude []string) ([]string, error) {
 	return discover(root, include, exclude)
+}
+
+// DiscoverAll is Discover that also returns the matching entries it did not
+// load, each with its reason ("skipped: symlink leads out of the
+// repository", "skipped: a FIFO ..."), for the caller to report: symlinks
+// are followed only to regular files inside root, outside .git.
+func DiscoverAll(root string, include, exclude []string) ([]string, []*LoadError, error) {
+	return discoverAll(root, include, exclude)
 }
 
 // DefaultInclude are the globs Discover uses when none are configured.

@@ -119,7 +119,7 @@ func (s *Set) details(f *Finding) (*Details, error) {
 	}
 	rm := rs.runs[src.Run]
 	cv := &converter{root: s.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, arts: map[artKey]Location{}}
-	d := &Details{Properties: dr.Properties}
+	d := &Details{Properties: sanitizeProps(dr.Properties)}
 	for i := range dr.RelatedLocations {
 		d.Related = append(d.Related, cv.location(rm, &dr.RelatedLocations[i]))
 	}
@@ -132,7 +132,7 @@ func (s *Set) details(f *Finding) (*Details, error) {
 				fl.Message = sanitize(cf.Message.Text)
 			}
 			for _, tl := range tf.Locations {
-				st := FlowStep{Kinds: sanitizeAll(tl.Kinds), Nesting: intOr(tl.NestingLevel, 0), Importance: tl.Importance}
+				st := FlowStep{Kinds: sanitizeAll(tl.Kinds), Nesting: intOr(tl.NestingLevel, 0), Importance: sanitize(tl.Importance)}
 				if tl.Location != nil {
 					st.Loc = cv.location(rm, tl.Location)
 				}
@@ -295,6 +295,33 @@ func (rm *runMeta) revisionOf(a *liteArtLoc) (rev, repo string) {
 		return rm.vcs[0].revision, sanitize(rm.vcs[0].repo)
 	}
 	return "", ""
+}
+
+// sanitizeProps sanitises the keys and strings of a property bag for display.
+func sanitizeProps(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[sanitize(k)] = sanitizeAny(v)
+	}
+	return out
+}
+
+func sanitizeAny(v any) any {
+	switch x := v.(type) {
+	case string:
+		return sanitize(x)
+	case map[string]any:
+		return sanitizeProps(x)
+	case []any:
+		for i := range x {
+			x[i] = sanitizeAny(x[i])
+		}
+		return x
+	}
+	return v
 }
 
 // lineCol finds the 1-based line and column of a byte offset in the source.

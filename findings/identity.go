@@ -2,8 +2,7 @@ package findings
 
 import (
 	"cmp"
-	"os"
-	"path/filepath"
+	"github.com/secui/secui/findings/repofs"
 	"slices"
 	"sort"
 	"strconv"
@@ -264,6 +263,9 @@ type contentHasher struct {
 	root  string
 	mu    sync.Mutex
 	cache map[string][]string
+
+	rfsOnce sync.Once    // hashFile reads through one confinement (bounds)
+	rfs     *repofs.Root // nil when root cannot be opened
 }
 
 func newContentHasher(root string) *contentHasher {
@@ -331,13 +333,20 @@ func (c *contentHasher) hashes(fs []*Finding) map[string][]string {
 	return out
 }
 
+// hashFile hashes the lines of the working-tree file rel, read through
+// repofs: inside the repository (symlinks resolved, so a directory symlink
+// cannot make it hash /etc/passwd into the ledger), never inside .git,
+// regular files of at most maxHashedFile bytes. Refused or unreadable: nil.
 func (c *contentHasher) hashFile(rel string) []string {
-	full := filepath.Join(c.root, filepath.FromSlash(rel))
-	st, err := os.Lstat(full)
-	if err != nil || !st.Mode().IsRegular() || st.Size() > maxHashedFile {
+	c.rfsOnce.Do(func() {
+		if r, err := repofs.Open(c.root); err == nil {
+			c.rfs = r
+		}
+	})
+	if c.rfs == nil {
 		return nil
 	}
-	data, err := os.ReadFile(full)
+	data, err := c.rfs.ReadFile(rel, maxHashedFile)
 	if err != nil {
 		return nil
 	}

@@ -230,6 +230,7 @@ type Rule struct {
 	ProblemSeverity  string   // properties["problem.severity"], "" when absent
 	Tool             *Tool
 
+	rawID        string            // id as written: results are matched on it (ID is sanitised for display)
 	messages     map[string]string // messageStrings, for results that cite a message id
 	toolSeverity string            // properties["severity"] (tool-specific wording)
 	cweProp      []string

@@ -20,7 +20,7 @@ type runMeta struct {
 	extByName    map[string]int // extension name -> index
 	extByGUID    map[string]int // extension guid -> index
 	ruleByGUID   map[string]*Rule
-	ruleByID     map[string]*Rule // all rules by id (driver first)
+	ruleByID     map[string]*Rule // all rules by raw (unsanitised) id, driver first
 	adhoc        map[string]*Rule // rules made up for ruleIds without a descriptor
 	bases        map[string]sarif.ArtifactLocation
 	baseAbs      map[string]string   // uriBaseId -> resolved absolute/relative prefix
@@ -81,9 +81,9 @@ func (rm *runMeta) setTool(t *sarif.Tool) {
 			}
 		}
 		for _, r := range rm.rules {
-			if r != nil && r.ID != "" {
-				if _, dup := rm.ruleByID[r.ID]; !dup {
-					rm.ruleByID[r.ID] = r
+			if r != nil && r.rawID != "" {
+				if _, dup := rm.ruleByID[r.rawID]; !dup {
+					rm.ruleByID[r.rawID] = r
 				}
 			}
 		}
@@ -107,9 +107,9 @@ func (rm *runMeta) setTool(t *sarif.Tool) {
 			}
 		}
 		for _, r := range rs {
-			if r != nil && r.ID != "" {
-				if _, dup := rm.ruleByID[r.ID]; !dup {
-					rm.ruleByID[r.ID] = r
+			if r != nil && r.rawID != "" {
+				if _, dup := rm.ruleByID[r.rawID]; !dup {
+					rm.ruleByID[r.rawID] = r
 				}
 			}
 		}
@@ -134,6 +134,7 @@ func makeRules(rds []*sarif.ReportingDescriptor, tool *Tool) []*Rule {
 			continue
 		}
 		r := &Rule{
+			rawID:   strOr(rd.ID),
 			ID:      sanitize(strOr(rd.ID)),
 			Name:    sanitize(strOr(rd.Name)),
 			HelpURI: sanitize(strOr(rd.HelpURI)),
@@ -150,16 +151,16 @@ func makeRules(rds []*sarif.ReportingDescriptor, tool *Tool) []*Rule {
 			r.HelpMarkdown = sanitize(strOr(rd.Help.Markdown))
 		}
 		if rd.DefaultConfiguration != nil {
-			r.DefaultLevel = rd.DefaultConfiguration.Level
+			r.DefaultLevel = sanitize(rd.DefaultConfiguration.Level)
 		}
 		if rd.Properties != nil {
 			r.Tags = sanitizeAll(rd.Properties.Tags)
 			if p := rd.Properties.Properties; p != nil {
-				r.SecuritySeverity = anyString(p["security-severity"])
-				r.ProblemSeverity = anyString(p["problem.severity"])
+				r.SecuritySeverity = sanitize(anyString(p["security-severity"]))
+				r.ProblemSeverity = sanitize(anyString(p["problem.severity"]))
 				if r.ProblemSeverity == "" {
 					if m, ok := p["problem"].(map[string]any); ok {
-						r.ProblemSeverity = anyString(m["severity"])
+						r.ProblemSeverity = sanitize(anyString(m["severity"]))
 					}
 				}
 				r.toolSeverity = anyString(p["severity"])
@@ -468,7 +469,7 @@ func (rm *runMeta) rule(r *liteResult) *Rule {
 		}
 	}
 	if idx >= 0 && idx < len(rules) && rules[idx] != nil {
-		if id == "" || rules[idx].ID == id || strings.HasPrefix(id, rules[idx].ID+"/") {
+		if id == "" || rules[idx].rawID == id || strings.HasPrefix(id, rules[idx].rawID+"/") {
 			return rules[idx]
 		}
 	}
@@ -497,7 +498,7 @@ func (rm *runMeta) rule(r *liteResult) *Rule {
 	if r, ok := rm.adhoc[id]; ok {
 		return r
 	}
-	nr := &Rule{ID: sanitize(id), Tool: rm.tool}
+	nr := &Rule{rawID: id, ID: sanitize(id), Tool: rm.tool}
 	rm.adhoc[id] = nr
 	return nr
 }

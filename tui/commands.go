@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/findings/query"
+	"github.com/secui/secui/findings/repofs"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/findingtable"
 	"github.com/secui/secui/tui/safe"
@@ -308,12 +310,23 @@ func editorCmd(root string, loc findings.Location) (tea.Cmd, error) {
 	if !loc.InRepo || loc.Path == "" {
 		return nil, fmt.Errorf("%s is not a file in this repository", safe.Line(loc.Path))
 	}
-	rel := filepath.FromSlash(loc.Path)
-	if filepath.IsAbs(rel) || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil, fmt.Errorf("%s is outside the repository", safe.Line(loc.Path))
+	// The same confinement as every read: inside the repository, symlinks
+	// resolved, never .git.
+	rfs, err := repofs.Open(root)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open %s: file not found (%v)", safe.Line(loc.Path), err)
 	}
-	path := filepath.Join(root, rel)
-	if _, err := os.Stat(path); err != nil {
+	defer rfs.Close()
+	real, err := rfs.Resolve(loc.Path)
+	if err != nil {
+		var re *repofs.Error
+		if errors.As(err, &re) {
+			return nil, fmt.Errorf("cannot open %s: refused: %s", safe.Line(loc.Path), re.Reason)
+		}
+		return nil, fmt.Errorf("cannot open %s: %v", safe.Line(loc.Path), err)
+	}
+	path := filepath.Join(rfs.Dir(), filepath.FromSlash(real))
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("cannot open %s: file not found", safe.Line(loc.Path))
 	}
 	editor := os.Getenv("VISUAL")

@@ -254,7 +254,7 @@ func newEnv(cmd *cobra.Command, args []string) (*env, error) {
 
 // loadOptions are the findings.Options for this environment.
 func (e *env) loadOptions(onFile func(string, []*findings.Finding, error)) findings.Options {
-	o := findings.Options{Overrides: e.Config.Overrides(), OnFile: onFile}
+	o := findings.Options{Overrides: e.Config.Overrides(), OnFile: onFile, Limits: e.Config.Limits}
 	if e.Repo != nil {
 		o.Root = e.Repo.Root
 	}
@@ -270,9 +270,12 @@ func (e *env) inputs() ([]string, error) {
 	if e.Repo == nil {
 		return nil, errNotRepo
 	}
-	paths, err := findings.Discover(e.Repo.Root, e.Config.Discover.Include, e.Config.Discover.Exclude)
+	paths, skipped, err := findings.DiscoverAll(e.Repo.Root, e.Config.Discover.Include, e.Config.Discover.Exclude)
 	if err != nil {
 		return nil, inputErr("discovering SARIF in %s: %v", e.Repo.Root, err)
+	}
+	for _, s := range skipped { // never silently: a symlink out of the repo, a FIFO, ...
+		fmt.Fprintln(e.Err, sanitize(s.Error()))
 	}
 	return paths, nil
 }
@@ -306,6 +309,9 @@ func (e *env) loadWith(ctx context.Context, onFile func(string, []*findings.Find
 			return nil, ctx.Err()
 		}
 		return nil, inputErr("%v", err)
+	}
+	for _, le := range set.Skipped {
+		fmt.Fprintln(e.Err, sanitize(le.Error()))
 	}
 	for _, le := range set.Errors {
 		fmt.Fprintln(e.Err, sanitize(le.Error()))

@@ -37,6 +37,9 @@ type Config struct {
 	Git      Git         `yaml:"git"`
 	UI       UI          `yaml:"ui"`
 	Trackers Trackers    `yaml:"trackers"` // secui sync (trackers.go)
+	// Limits bound what one SARIF input may cost (limits.max-input,
+	// max-token, max-depth, max-results); always filled.
+	Limits findings.Limits `yaml:"limits"`
 	// Sources are the files that were read, in order, for display
 	// ("~/.config/secui/config.yaml", ".secui.yaml").
 	Sources []string `yaml:"-"`
@@ -106,6 +109,7 @@ func Default() *Config {
 		Check:    Check{FailOn: "high", Stages: map[string]string{}},
 		UI:       UI{Theme: "auto", Keys: map[string][]string{}, Group: "none", Sort: "severity"},
 		Trackers: defaultTrackers(),
+		Limits:   findings.DefaultLimits(),
 	}
 }
 

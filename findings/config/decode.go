@@ -264,7 +264,7 @@ func (d *decoder) strList(n *yaml.Node, field string, check func(n *yaml.Node, f
 
 // sections limits which top-level keys are applied (nil = all).
 func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
-	known := []string{"discover", "stages", "ledger", "check", "git", "ui", "trackers"}
+	known := []string{"discover", "stages", "ledger", "check", "git", "ui", "trackers", "limits"}
 	d.mapping(doc, "", known, func(key string, k, v *yaml.Node) {
 		if sections != nil && !sections[key] {
 			return
@@ -290,8 +290,69 @@ func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
 			d.ui(v, &c.UI)
 		case "trackers":
 			d.trackers(v, &c.Trackers)
+		case "limits":
+			d.limits(v, &c.Limits)
 		}
 	})
+}
+
+// limits reads the limits section: sizes as bytes or with a unit (KiB, MiB,
+// GiB binary; KB, MB, GB decimal), counts as plain numbers.
+func (d *decoder) limits(n *yaml.Node, out *findings.Limits) {
+	d.mapping(n, "limits", []string{"max-input", "max-token", "max-depth", "max-results"}, func(key string, k, v *yaml.Node) {
+		f := "limits." + key
+		s, ok := d.str(v, f)
+		if !ok {
+			return
+		}
+		switch key {
+		case "max-input", "max-token":
+			b, err := ParseSize(s)
+			if err != nil {
+				d.errorf(resolve(v), f, "%v", err)
+				return
+			}
+			if key == "max-input" {
+				out.MaxInput = b
+			} else {
+				out.MaxToken = b
+			}
+		default:
+			c, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(s), "_", ""))
+			if err != nil || c <= 0 {
+				d.errorf(resolve(v), f, "want a positive whole number, got %q", s)
+				return
+			}
+			if key == "max-depth" {
+				out.MaxDepth = c
+			} else {
+				out.MaxResults = c
+			}
+		}
+	})
+}
+
+// ParseSize reads a byte size: "1048576", "16MiB", "2 GiB", "500MB".
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '_') {
+		i++
+	}
+	num, unit := strings.ReplaceAll(t[:i], "_", ""), strings.TrimSpace(t[i:])
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a positive size such as 16MiB or 2GiB, got %q", s)
+	}
+	mult := map[string]int64{"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+		"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12}[strings.ToLower(unit)]
+	if mult == 0 {
+		return 0, fmt.Errorf("unknown size unit %q in %q (want KiB, MiB, GiB, KB, MB or GB)", unit, s)
+	}
+	if n > (1<<62)/mult {
+		return 0, fmt.Errorf("size %q is too large", s)
+	}
+	return n * mult, nil
 }
 
 func (d *decoder) glob(n *yaml.Node, field, v string) (string, bool) {

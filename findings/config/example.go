@@ -66,6 +66,14 @@ check:
 git:
   base: ""
 
+# What one SARIF input may cost; an input over a limit is refused with
+# "file: what limit" and the others still load. Sizes take KiB/MiB/GiB.
+limits:
+  max-input: 2GiB      # size once decompressed (.gz, stdin and FIFOs too)
+  max-token: 16MiB     # longest JSON string or number
+  max-depth: 1000      # deepest nesting of objects and arrays
+  max-results: 1000000 # results in one input
+
 # Console appearance (personal settings usually live in the personal file).
 ui:
   theme: auto       # auto | dark | light
