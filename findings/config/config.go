@@ -35,6 +35,8 @@ type Config struct {
 	Ledger   string      `yaml:"ledger"` // repository-relative, slash-separated; default ".secui/ledger.yaml"
 	Check    Check       `yaml:"check"`
 	UI       UI          `yaml:"ui"`
+	// Scanners are the scanners `secui scan` runs (none by default).
+	Scanners []Scanner `yaml:"scanners"`
 	// Sources are the files that were read, in order, for display
 	// ("~/.config/secui/config.yaml", ".secui.yaml").
 	Sources []string `yaml:"-"`

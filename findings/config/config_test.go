@@ -183,7 +183,7 @@ func TestLoadFileErrors(t *testing.T) {
 		{"ledger folder", "ledger: .secui/\n", []string{`1:9: ledger: ledger path ".secui/" names a folder, want a file`}},
 		{"ledger type", "ledger:\n  path: x\n", []string{`2:3: ledger: want a string, got a mapping`}},
 		{"duplicate key", "ui:\n  theme: dark\n  theme: light\n", []string{`3:3: ui.theme: duplicate key "theme"`}},
-		{"top not mapping", "- a\n- b\n", []string{`1:1: want a mapping of discover, stages, ledger, check, ui, got a list`}},
+		{"top not mapping", "- a\n- b\n", []string{`1:1: want a mapping of discover, stages, ledger, check, ui, scanners, got a list`}},
 		{"syntax", "ui:\n  theme: dark\n   sort: file\n", []string{`3:1: invalid YAML: mapping values are not allowed in this context`}},
 		{"two docs", "ui:\n  theme: dark\n---\nui: {}\n", []string{`3:1: more than one YAML document (remove the extra ---)`}},
 		{"several errors", "ui:\n  theme: x\n  sort: y\nledger: /abs\n", []string{
@@ -374,6 +374,14 @@ func TestExampleRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(c.Check.Stages, map[string]string{"deploy": "medium", "monitor": "off"}) {
 		t.Errorf("Example check.stages = %v", c.Check.Stages)
+	}
+	if len(c.Scanners) != 2 || c.Scanners[0].Name != "gosec" || c.Scanners[1].Output == "" {
+		t.Errorf("Example scanners = %+v", c.Scanners)
+	}
+	for _, k := range scannerKeys {
+		if !strings.Contains(ex, k+":") {
+			t.Errorf("Example lacks scanners' %s", k)
+		}
 	}
 	// Every top-level key and every key the schema knows is documented.
 	for _, k := range []string{"discover:", "include:", "exclude:", "stages:", "tool:", "rule:", "path:", "category:", "set-category:", "stage:", "ledger:", "check:", "fail-on:", "ui:", "theme:", "sort:", "group:", "keys:"} {

@@ -264,7 +264,7 @@ func (d *decoder) strList(n *yaml.Node, field string, check func(n *yaml.Node, f
 
 // sections limits which top-level keys are applied (nil = all).
 func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
-	known := []string{"discover", "stages", "ledger", "check", "ui"}
+	known := []string{"discover", "stages", "ledger", "check", "ui", "scanners"}
 	d.mapping(doc, "", known, func(key string, k, v *yaml.Node) {
 		if sections != nil && !sections[key] {
 			return
@@ -286,6 +286,8 @@ func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
 			d.check(v, &c.Check)
 		case "ui":
 			d.ui(v, &c.UI)
+		case "scanners":
+			d.scanners(v, c)
 		}
 	})
 }
