@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -320,4 +322,48 @@ func nodeFor(m *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return m
+}
+
+// Inputs returns the SARIF files secui loads from the repository at root:
+// those discovery finds (discover.include / exclude), plus every configured
+// scanner's stored results (even under .secui/, which the default exclude
+// skips), minus the scanners' scratch output files. Paths are absolute,
+// sorted, without duplicates. A stored result that is not a regular file
+// (a symlink, say) is not loaded.
+func (c *Config) Inputs(root string) ([]string, error) {
+	paths, err := findings.Discover(root, c.Discover.Include, c.Discover.Exclude)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Scanners) == 0 {
+		return paths, nil
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	skip := map[string]bool{}
+	for _, o := range c.ScratchOutputs() {
+		skip[filepath.Join(abs, filepath.FromSlash(o))] = true
+	}
+	seen := map[string]bool{}
+	out := paths[:0]
+	for _, p := range paths {
+		if !skip[p] && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, r := range c.StoredResults() {
+		p := filepath.Join(abs, filepath.FromSlash(r))
+		if seen[p] || skip[p] {
+			continue
+		}
+		if st, err := os.Lstat(p); err == nil && st.Mode().IsRegular() {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
