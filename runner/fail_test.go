@@ -52,7 +52,9 @@ func TestFailedRunsProveNothing(t *testing.T) {
 	}{
 		{"exit code", func(s *config.Scanner, _ string) { s.Run = []string{gosec, "-fmt", "sarif", "./..."} }, nil, StatusFailed, "exited with status 1"},
 		{"timeout", func(s *config.Scanner, _ string) { s.Timeout = 20 * time.Millisecond }, nil, StatusTimeout, "timed out after 20ms"},
-		{"cancelled", nil, func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), 30*time.Millisecond) }, StatusCancelled, "cancelled"},
+		{"cancelled", nil, func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 30*time.Millisecond)
+		}, StatusCancelled, "cancelled"},
 		{"partial", func(s *config.Scanner, dir string) {
 			writeFile(t, filepath.Join(dir, "broken.go"), "package main\n\nfunc broken() int { return undefinedThing }\n")
 		}, nil, StatusPartial, "has type errors"},
