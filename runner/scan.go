@@ -407,12 +407,21 @@ func record(o *ScanOptions, r *ScanResult, ev *ledger.ScanEvidence) error {
 // onRecord is the finding as the ledger should record it: under the id of
 // the decision that applies to it, so that decision is updated instead of
 // a second record being made for the same finding.
+// A finding without a decision is recorded under the id it had when it was
+// scanned (the one the user saw), with its keys as scanned.
 func onRecord(b rescan.Before) *findings.Finding {
-	if b.Decision == "" || b.Decision == b.F.ID {
+	id := b.Decision
+	if id == "" && b.ID != "" && b.ID != "-" {
+		id = b.ID
+	}
+	if id == "" || id == b.F.ID {
 		return b.F
 	}
 	c := *b.F
-	c.ID = b.Decision
+	c.ID = id
+	if b.Decision == "" && len(b.Keys) > 0 {
+		c.Keys = b.Keys
+	}
 	return &c
 }
 
@@ -496,3 +505,7 @@ func noteAttempt(root *repofs.Root, s *config.Scanner, prev *Record, x *Exec, co
 	c.LastAttempt = &Attempt{Start: x.Start.UTC(), End: x.End.UTC(), Status: x.Status, Reason: x.Reason, ExitCode: x.ExitCode, Commit: commit}
 	_ = writeRecord(root, s, &c)
 }
+
+// RecordID is the id under which the ledger records (or would record) b:
+// its decision's, else the id it had when it was scanned.
+func RecordID(b rescan.Before) string { return onRecord(b).ID }
