@@ -45,10 +45,10 @@ type Feed struct {
 
 // Row is one stage.
 type Row struct {
-	Stage                            findings.Stage
+	Stage                             findings.Stage
 	Open, Accepted, Suppressed, Fixed Counts
-	Pending                          int // fixed findings waiting for a scan (included in Fixed)
-	Feeds                            []Feed
+	Pending                           int // fixed findings waiting for a scan (included in Fixed)
+	Feeds                             []Feed
 }
 
 // Total is every finding of the stage.
