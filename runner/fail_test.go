@@ -29,7 +29,7 @@ func fixedRepo(t *testing.T, gosec string) (dir string, l *ledger.Ledger, clk *c
 	if r := scanOnce(t, dir, gosecScanner(t, gosec), l, clk); !r.Success() {
 		t.Fatalf("first scan: %s %s", r.Exec.Status, r.Exec.Reason)
 	}
-	writeFile(t, filepath.Join(dir, "serve.go"), serveFixed)
+	writeFile(t, filepath.Join(dir, "serve.go"), testutil.GoServeFixed)
 	stored, err = os.ReadFile(filepath.Join(dir, ".secui/scans/gosec.sarif"))
 	if err != nil {
 		t.Fatal(err)

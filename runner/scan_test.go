@@ -16,61 +16,6 @@ import (
 	"github.com/secui/secui/internal/testutil"
 )
 
-const mainGo = `package main
-
-import (
-	"crypto/md5"
-	"fmt"
-	"os"
-	"os/exec"
-)
-
-func hash(p string) [16]byte {
-	return md5.Sum([]byte(p))
-}
-
-func run(name string) error {
-	return exec.Command("sh", "-c", name).Run()
-}
-
-func read(p string) ([]byte, error) {
-	return os.ReadFile(p)
-}
-
-func main() {
-	b, err := read(os.Args[1])
-	fmt.Println(hash(string(b)), err, run(os.Args[2]), serve())
-}
-`
-
-const serveGo = `package main
-
-import "net/http"
-
-func serve() error {
-	return http.ListenAndServe(":8080", nil)
-}
-`
-
-// serveFixed fixes G114 (no timeouts) and introduces G306 (WriteFile mode).
-const serveFixed = `package main
-
-import (
-	"net/http"
-	"os"
-	"time"
-)
-
-func serve() error {
-	s := &http.Server{Addr: ":8080", ReadHeaderTimeout: 5 * time.Second}
-	return s.ListenAndServe()
-}
-
-func dump(b []byte) error {
-	return os.WriteFile("dump.bin", b, 0o644)
-}
-`
-
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)
@@ -99,9 +44,9 @@ func writeFile(t *testing.T, p, s string) {
 func goRepo(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/app\n\ngo 1.22\n")
-	writeFile(t, filepath.Join(dir, "main.go"), mainGo)
-	writeFile(t, filepath.Join(dir, "serve.go"), serveGo)
+	writeFile(t, filepath.Join(dir, "go.mod"), testutil.GoMod)
+	writeFile(t, filepath.Join(dir, "main.go"), testutil.GoMain)
+	writeFile(t, filepath.Join(dir, "serve.go"), testutil.GoServe)
 	git(t, dir, "init", "-q", "-b", "main")
 	git(t, dir, "add", "-A")
 	git(t, dir, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "app")
@@ -189,8 +134,8 @@ func TestRescanProvesFix(t *testing.T) {
 	}
 
 	// Fix G114 and introduce G306 in serve.go; move main.go's code down.
-	writeFile(t, filepath.Join(dir, "serve.go"), serveFixed)
-	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(mainGo, "package main\n", "package main\n\n// Command app does things.\n// It is an example.\n", 1))
+	writeFile(t, filepath.Join(dir, "serve.go"), testutil.GoServeFixed)
+	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(testutil.GoMain, "package main\n", "package main\n\n// Command app does things.\n// It is an example.\n", 1))
 	git(t, dir, "-c", "commit.gpgsign=false", "commit", "-qam", "fix G114")
 
 	second := scanOnce(t, dir, s, l, clk)
@@ -247,7 +192,7 @@ func TestRescanProvesFix(t *testing.T) {
 	}
 
 	// Regression: the problem comes back; its fixed record is reopened.
-	writeFile(t, filepath.Join(dir, "serve.go"), serveGo)
+	writeFile(t, filepath.Join(dir, "serve.go"), testutil.GoServe)
 	fourth := scanOnce(t, dir, s, l, clk)
 	if len(fourth.Reopened) != 1 || fourth.Reopened[0] != d.ID {
 		t.Fatalf("reopened %v, want %s (outcomes %v)", fourth.Reopened, d.ID, outcomes(fourth))

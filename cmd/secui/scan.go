@@ -128,7 +128,7 @@ func runScan(ctx context.Context, cmd *cobra.Command, e *env) error {
 	if e.Repo == nil {
 		return errNotRepo
 	}
-	scanners, err := selectScanners(e.Config, flagSlice(cmd, "stage"), flagSlice(cmd, "scanner"))
+	scanners, err := selectScanners(e.Config, flagSlice(cmd, "scanner"), flagSlice(cmd, "stage"))
 	if err != nil {
 		return err
 	}
