@@ -526,3 +526,17 @@ func placeholderVersion(v string) bool {
 	l := strings.ToLower(v)
 	return l == "dev" || l == "devel" || l == "(devel)" || l == "unknown" || l == "0.0.0" || strings.Contains(l, " ")
 }
+
+// binaryVersion is the main module and version of a Go executable
+// ("github.com/securego/gosec/v2 v2.30.0"); "" when it is not one or was
+// built from a working tree.
+func binaryVersion(exe string) string {
+	if exe == "" {
+		return ""
+	}
+	bi, err := buildinfo.ReadFile(exe)
+	if err != nil || bi.Main.Version == "" || bi.Main.Version == "(devel)" {
+		return ""
+	}
+	return bi.Main.Path + " " + bi.Main.Version
+}

@@ -19,10 +19,14 @@ const RecordSchema = "secui.scan/v1"
 // Record is what secui keeps about a scanner's latest successful run (next
 // to its stored results), and about its latest attempt.
 type Record struct {
-	Schema   string    `json:"schema"`
-	Scanner  string    `json:"scanner"`
-	Tool     string    `json:"tool"`    // SARIF driver name(s), comma-separated
-	Version  string    `json:"version"` // tool version (SARIF driver, else the Go binary's module version)
+	Schema  string `json:"schema"`
+	Scanner string `json:"scanner"`
+	Tool    string `json:"tool"`    // SARIF driver name(s), comma-separated
+	Version string `json:"version"` // tool version (SARIF driver, else the Go binary's module version)
+	// Binary is the Go module and version the executable was built from,
+	// when it is a Go binary (gitleaks' SARIF says v8.0.0 whatever the
+	// release; this is what ran).
+	Binary   string    `json:"binary,omitempty"`
 	Argv     []string  `json:"argv"`
 	Dir      string    `json:"dir,omitempty"`
 	Commit   string    `json:"commit,omitempty"` // HEAD when it ran

@@ -38,6 +38,7 @@ type ScanResult struct {
 	Exec    *Exec
 	Tool    string // SARIF driver name(s)
 	Version string
+	Binary  string // Go module and version of the executable, when known
 	Stored  bool   // the results replaced the scanner's stored results
 	Results string // stored results, repository-relative
 	Record  *Record
@@ -156,6 +157,7 @@ func scanOne(ctx context.Context, o *ScanOptions, s *config.Scanner, before *fin
 	}
 	r.Tool = strings.Join(tools, ", ")
 	r.Version = toolVersion(meta.Runs[0].ToolVersion(), x.Program)
+	r.Binary = binaryVersion(x.Program)
 
 	// Coverage: configured paths, else the runs' artifacts, else the dir.
 	var arts []string
@@ -202,7 +204,7 @@ func scanOne(ctx context.Context, o *ScanOptions, s *config.Scanner, before *fin
 		return r
 	}
 	r.Stored = true
-	rec := &Record{Scanner: s.Name, Tool: r.Tool, Version: r.Version, Argv: x.Argv, Dir: s.Dir, Commit: o.Commit,
+	rec := &Record{Scanner: s.Name, Tool: r.Tool, Version: r.Version, Binary: r.Binary, Argv: x.Argv, Dir: s.Dir, Commit: o.Commit,
 		Start: x.Start.UTC(), End: x.End.UTC(), ExitCode: x.ExitCode, Status: x.Status, Success: true,
 		Results: r.Results, Coverage: cov.Mode.String()}
 	for _, run := range meta.Runs {

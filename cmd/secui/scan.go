@@ -224,6 +224,7 @@ type scanJSON struct {
 	End        time.Time  `json:"end"`
 	Tool       string     `json:"tool,omitempty"`
 	Version    string     `json:"version,omitempty"`
+	Binary     string     `json:"binary,omitempty"`
 	Commit     string     `json:"commit,omitempty"`
 	Stored     bool       `json:"stored"`
 	Results    string     `json:"results"`
@@ -247,7 +248,7 @@ func item(f *findings.Finding) scanItem {
 func scanDoc(r *runner.ScanResult) scanJSON {
 	x := r.Exec
 	d := scanJSON{Scanner: r.Scanner.Name, Status: string(x.Status), Success: r.Success(), Reason: sanitize(x.Reason), Argv: x.Argv,
-		ExitCode: x.ExitCode, Start: x.Start.UTC(), End: x.End.UTC(), Tool: sanitize(r.Tool), Version: sanitize(r.Version),
+		ExitCode: x.ExitCode, Start: x.Start.UTC(), End: x.End.UTC(), Tool: sanitize(r.Tool), Version: sanitize(r.Version), Binary: r.Binary,
 		Stored: r.Stored, Results: r.Results, Record: r.Scanner.RecordPath(),
 		Fixed: []scanItem{}, Reopened: []scanItem{}, Moved: []scanItem{}, Open: []scanItem{}, New: []scanItem{}, NotCovered: []scanItem{}, Review: []scanItem{}}
 	if r.Err != nil {
@@ -318,6 +319,9 @@ func writeScanText(w io.Writer, ledgerPath string, res []*runner.ScanResult) {
 		if d.Version != "" {
 			tool += " " + d.Version
 			tool = strings.TrimSpace(tool)
+		}
+		if b := d.Binary; b != "" && !strings.HasSuffix(b, " "+d.Version) && !strings.HasSuffix(b, " v"+d.Version) {
+			tool += " (binary " + b[strings.LastIndexByte(b, ' ')+1:] + ")"
 		}
 		fmt.Fprintf(w, "%s: ok in %s, exit %d", strings.TrimSpace(d.Scanner+" "+strings.TrimSpace(tool)), took, d.ExitCode)
 		if d.Commit != "" {

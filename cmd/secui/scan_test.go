@@ -171,3 +171,26 @@ func TestScanCLI(t *testing.T) {
 		t.Errorf("not installed: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// The demo's committed gosec results are a real run: re-running gosec on the
+// demo (its .secui.yaml) finds the same ten findings, none fixed, none new.
+// Its other scanners say how to install them when they are missing.
+func TestDemoRescan(t *testing.T) {
+	gosec := testutil.Gosec(t)
+	dir := demoRepo(t)
+	env := append(goEnv(t), "PATH="+filepath.Dir(gosec)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	r := runCmd(t, dir, env, nil, "scan", "--scanner", "gosec", "--json", "--quiet")
+	var rep scanReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || len(rep.Scans) != 1 {
+		t.Fatalf("scan: exit %d %v\n%s\n%s", r.code, err, r.stdout, r.stderr)
+	}
+	s := rep.Scans[0]
+	if r.code != 0 || !s.Success || len(s.Open) != 10 || len(s.New) != 0 || len(s.Fixed) != 0 || len(s.Moved) != 0 || s.Findings != 10 {
+		t.Fatalf("demo re-scan: exit %d %+v", r.code, s)
+	}
+	r = runCmd(t, dir, append(env, "PATH=/nonexistent", "GOPATH=", "GOBIN="), nil, "scan", "--scanner", "staticcheck,gitleaks")
+	if r.code != 1 || !strings.Contains(r.stdout, "staticcheck: not-installed") || !strings.Contains(r.stdout, "gitleaks: not-installed") ||
+		strings.Count(r.stdout, "make scanners") != 2 {
+		t.Errorf("missing scanners: exit %d\n%s", r.code, r.stdout)
+	}
+}

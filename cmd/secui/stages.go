@@ -225,7 +225,10 @@ func writeStages(w io.Writer, rows []pipeline.Row, now time.Time, color bool) {
 		}
 		var feeds []string
 		for _, f := range r.Feeds {
-			s := sanitize(f.Name) + " " + ago(f.LastRun, now)
+			s := sanitize(f.Name)
+			if f.Configured || !f.LastRun.IsZero() {
+				s += " " + ago(f.LastRun, now)
+			}
 			if f.Status != "" && f.Status != "ok" {
 				s += " (" + f.Status + ")"
 			}
