@@ -83,25 +83,38 @@ func Compute(fs []*findings.Finding, t findings.Triage, o Options) []Row {
 	for i, st := range findings.Stages {
 		rows[i].Stage = st
 	}
-	byTool := map[string]*Scanner{}
-	for _, s := range o.Scanners {
+	// Scanner of a tool name, memoised by the name as given (no lower-casing
+	// per finding).
+	byLower := map[string]int{}
+	for i, s := range o.Scanners {
 		for _, tl := range s.Tools {
-			if _, dup := byTool[strings.ToLower(tl)]; !dup {
-				byTool[strings.ToLower(tl)] = s
+			if _, dup := byLower[strings.ToLower(tl)]; !dup {
+				byLower[strings.ToLower(tl)] = i
 			}
 		}
 	}
-	type feedKey struct {
-		s  *Scanner
-		st findings.Stage
+	memo := map[string]int{}
+	scannerOf := func(f *findings.Finding) int {
+		name := f.ToolName()
+		if i, ok := memo[name]; ok {
+			return i
+		}
+		i, ok := byLower[strings.ToLower(name)]
+		if !ok {
+			i = -1
+		}
+		memo[name] = i
+		return i
 	}
-	open := map[feedKey]int{}
-	fed := map[feedKey]bool{}
+	nst := len(findings.Stages)
+	open := make([]int, len(o.Scanners)*nst)
+	fed := make([]bool, len(o.Scanners)*nst)
 	for _, f := range fs {
 		if int(f.Stage) >= len(rows) || int(f.Severity) >= 5 {
 			continue
 		}
 		r := &rows[f.Stage]
+		si := scannerOf(f)
 		switch st := findings.StateOf(t, f); {
 		case st == findings.StateFixed:
 			r.Fixed[f.Severity]++
@@ -114,12 +127,12 @@ func Compute(fs []*findings.Finding, t findings.Triage, o Options) []Row {
 			r.Accepted[f.Severity]++
 		default:
 			r.Open[f.Severity]++
-			if s := byTool[strings.ToLower(f.ToolName())]; s != nil {
-				open[feedKey{s, f.Stage}]++
+			if si >= 0 {
+				open[si*nst+int(f.Stage)]++
 			}
 		}
-		if s := byTool[strings.ToLower(f.ToolName())]; s != nil {
-			fed[feedKey{s, f.Stage}] = true
+		if si >= 0 {
+			fed[si*nst+int(f.Stage)] = true
 		}
 	}
 	for _, f := range o.Gone {
@@ -127,16 +140,18 @@ func Compute(fs []*findings.Finding, t findings.Triage, o Options) []Row {
 			rows[f.Stage].Fixed[f.Severity]++
 		}
 	}
-	for _, s := range o.Scanners {
+	for i, s := range o.Scanners {
 		for _, st := range s.Stages {
-			fed[feedKey{s, st}] = true
+			if int(st) < nst {
+				fed[i*nst+int(st)] = true
+			}
 		}
 	}
 	for i := range rows {
-		for _, s := range o.Scanners {
-			k := feedKey{s, rows[i].Stage}
-			if fed[k] {
-				rows[i].Feeds = append(rows[i].Feeds, Feed{Scanner: s, Open: open[k]})
+		st := int(rows[i].Stage)
+		for si, s := range o.Scanners {
+			if fed[si*nst+st] {
+				rows[i].Feeds = append(rows[i].Feeds, Feed{Scanner: s, Open: open[si*nst+st]})
 			}
 		}
 		slices.SortStableFunc(rows[i].Feeds, func(a, b Feed) int {

@@ -358,8 +358,10 @@ func clean(p string) (string, bool) {
 	if c == "." || c == ".." || strings.HasPrefix(c, "../") || strings.HasPrefix(c, "/") {
 		return "", false
 	}
-	if c == ".git" || strings.HasPrefix(c, ".git/") {
-		return "", false
+	for _, seg := range strings.Split(c, "/") {
+		if strings.EqualFold(seg, ".git") {
+			return "", false
+		}
 	}
 	return c, true
 }
