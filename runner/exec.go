@@ -344,7 +344,7 @@ func Execute(ctx context.Context, s *config.Scanner, o Options) *Exec {
 	case killed == StatusTimeout:
 		return fail(StatusTimeout, "timed out after %s; the process group was killed", timeout)
 	case killed == StatusCancelled:
-		return fail(StatusCancelled, "cancelled; the process group was killed")
+		return fail(StatusCancelled, "interrupted; the process group was killed")
 	case lim.over:
 		return fail(StatusBadSARIF, "wrote more than %d bytes of output", max)
 	case x.ExitCode < 0:
