@@ -209,3 +209,52 @@ func ruleIDs(fs []*findings.Finding) []string {
 	}
 	return out
 }
+
+// A fix waiting for a scan ("fixed (pending scan)", as `secui fix` records
+// it) is proven by the re-scan on the same ledger record; a pending fix the
+// scanner still reports is reopened.
+func TestRescanProvesPendingFix(t *testing.T) {
+	gosec := testutil.Gosec(t)
+	dir := goRepo(t)
+	s := gosecScanner(t, gosec)
+	l, err := ledger.Open(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	first := scanOnce(t, dir, s, l, clk)
+	var g114, g401 *findings.Finding
+	for _, f := range first.Class.New {
+		switch f.RuleID() {
+		case "G114":
+			g114 = f
+		case "G401":
+			g401 = f
+		}
+	}
+	if g114 == nil || g401 == nil {
+		t.Fatalf("first scan: %v", ruleIDs(first.Class.New))
+	}
+	for _, f := range []*findings.Finding{g114, g401} {
+		if err := l.Decide([]*findings.Finding{f}, ledger.Request{Action: ledger.ActFixed, Pending: true, FixSource: ledger.FixByHand,
+			Author: "Dev <dev@example.com>", Now: clk.now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Only serve.go is edited: G114 is fixed, G401 is not.
+	writeFile(t, filepath.Join(dir, "serve.go"), testutil.GoServeFixed)
+	second := scanOnce(t, dir, s, l, clk)
+	if len(second.Fixed) != 1 || second.Fixed[0] != g114.ID || len(second.Reopened) != 1 || second.Reopened[0] != g401.ID {
+		t.Fatalf("fixed %v reopened %v (outcomes %v)", second.Fixed, second.Reopened, outcomes(second))
+	}
+	d := l.Get(g114.ID)
+	if d.State != findings.StateFixed || d.Pending || d.FixSource != ledger.FixByHand || d.Scan == nil || d.Scan.Scanner != "gosec" {
+		t.Errorf("proven fix: %+v", d)
+	}
+	if d := l.Get(g401.ID); d.State != findings.StateOpen || d.Pending || !strings.Contains(d.Note, "still reported by gosec 2.30.0 after the fix") {
+		t.Errorf("fix that did not work: %+v", d)
+	}
+	if n := len(l.Decisions()); n != 2 {
+		t.Errorf("%d ledger records, want 2 (the decisions were updated, not duplicated)", n)
+	}
+}
