@@ -305,13 +305,32 @@ func (d *decoder) scanners(n *yaml.Node, c *Config) {
 			continue
 		}
 		results[s.ResultsPath()] = s.Name
+		if s.Output != "" && slices.ContainsFunc([]string{s.ResultsPath(), s.RecordPath(), c.Ledger, DefaultLedger}, func(kept string) bool { return strings.EqualFold(s.Output, kept) }) {
+			// secui removes the output file before each run: it must not be
+			// anything secui keeps.
+			d.errorf(nodeFor(it, "output"), field+".output", "output %q is a file secui keeps (removed before every run): use a scratch path such as .secui/tmp/%s.sarif", s.Output, s.Name)
+			continue
+		}
 		if s.ExitCodes == nil {
 			s.ExitCodes = []int{0}
 		}
 		s.Origin = fmt.Sprintf("%s:%d", d.file, it.Line)
 		out = append(out, s)
 	}
-	c.Scanners = out
+	kept := out[:0]
+	for i := range out {
+		bad := false
+		for j := range out {
+			if o := out[i].Output; o != "" && i != j && strings.EqualFold(o, out[j].ResultsPath()) {
+				d.errorf(n, "scanners", "scanner %q's output %q is scanner %q's stored results (removed before every run)", out[i].Name, o, out[j].Name)
+				bad = true
+			}
+		}
+		if !bad {
+			kept = append(kept, out[i])
+		}
+	}
+	c.Scanners = kept
 }
 
 // nodeFor returns the value node of key in mapping m (m itself when absent).

@@ -76,6 +76,8 @@ func TestScannersErrors(t *testing.T) {
 		{"exit code", "scanners:\n  - {name: a, stage: code, run: [x], exit-codes: [0, 300]}\n", `scanners[0].exit-codes[1]: bad exit code "300"`},
 		{"regexp", "scanners:\n  - {name: a, stage: code, run: [x], partial-on: [\"(\"]}\n", `scanners[0].partial-on[0]: bad regular expression`},
 		{"unknown key", "scanners:\n  - {name: a, stage: code, run: [x], timeuot: 1m}\n", `scanners[0].timeuot: unknown key "timeuot"; did you mean "timeout"?`},
+		{"output is results", "scanners:\n  - {name: a, stage: code, run: [x], output: .secui/scans/a.sarif}\n", `scanners[0].output: output ".secui/scans/a.sarif" is a file secui keeps`},
+		{"output is ledger", "scanners:\n  - {name: a, stage: code, run: [x], output: .secui/ledger.yaml}\n", `is a file secui keeps`},
 		{"same results", "scanners:\n  - {name: a, stage: code, run: [x], results: s.sarif}\n  - {name: b, stage: code, run: [x], results: s.sarif}\n", `stores its results in s.sarif like scanner "a"`},
 	}
 	for _, tc := range cases {
