@@ -317,7 +317,7 @@ func (d *decoder) scanners(n *yaml.Node, c *Config) {
 		s.Origin = fmt.Sprintf("%s:%d", d.file, it.Line)
 		out = append(out, s)
 	}
-	kept := out[:0]
+	kept := make([]Scanner, 0, len(out))
 	for i := range out {
 		bad := false
 		for j := range out {
