@@ -241,10 +241,10 @@ func TestEndToEnd(t *testing.T) {
 				x.typ("Only reachable from the admin VPN")
 				x.keys("C-s")
 				x.waitText("suppressed 1 finding(s)")
-				x.waitText("0 of 41")
+				x.waitText("0 of 42")
 				x.keys("u")
 				x.waitText("undid the last decision")
-				x.waitText("1 of 42")
+				x.waitText("1 of 43")
 				x.keys("Enter")
 				x.waitText("Details · ")
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/secui/secui/findings/config"
 	"github.com/secui/secui/findings/gitrepo"
 	"github.com/secui/secui/findings/query"
+	"github.com/secui/secui/runner"
 )
 
 // env is the context shared by every subcommand: repository, configuration,
@@ -270,7 +271,8 @@ func (e *env) inputs() ([]string, error) {
 	if e.Repo == nil {
 		return nil, errNotRepo
 	}
-	paths, skipped, err := findings.DiscoverAll(e.Repo.Root, e.Config.Discover.Include, e.Config.Discover.Exclude)
+	// Discovery plus the configured scanners' stored results (secui scan).
+	paths, skipped, err := e.Config.InputsAll(e.Repo.Root)
 	if err != nil {
 		return nil, inputErr("discovering SARIF in %s: %v", e.Repo.Root, err)
 	}
@@ -315,6 +317,13 @@ func (e *env) loadWith(ctx context.Context, onFile func(string, []*findings.Find
 	}
 	for _, le := range set.Errors {
 		fmt.Fprintln(e.Err, sanitize(le.Error()))
+	}
+	if e.Repo != nil && len(e.Paths) == 0 && len(e.Config.Scanners) > 0 {
+		// Findings a re-scan proved fixed are gone from the results; the
+		// scan records keep them so they are still counted and listed.
+		if l, lerr := openLedger(e); l != nil && lerr == nil {
+			set.Findings = append(set.Findings, runner.GoneFixed(e.Repo.Root, e.Config, l, set.Findings, nowFunc())...)
+		}
 	}
 	if !anyLoaded(set) {
 		return set, inputErr("no SARIF input could be loaded (%d file(s) tried)", len(paths))

@@ -40,6 +40,8 @@ type Config struct {
 	// Limits bound what one SARIF input may cost (limits.max-input,
 	// max-token, max-depth, max-results); always filled.
 	Limits findings.Limits `yaml:"limits"`
+	// Scanners are the scanners `secui scan` runs (none by default).
+	Scanners []Scanner `yaml:"scanners"`
 	// Sources are the files that were read, in order, for display
 	// ("~/.config/secui/config.yaml", ".secui.yaml").
 	Sources []string `yaml:"-"`

@@ -191,7 +191,7 @@ func TestLoadFileErrors(t *testing.T) {
 		{"git base option", "git:\n  base: --upload-pack=x\n", []string{`2:9: git.base: "--upload-pack=x" is not a branch or revision name`}},
 		{"git base blank", "git:\n  base: origin main\n", []string{`2:9: git.base: "origin main" is not a branch or revision name`}},
 		{"git unknown key", "git:\n  branch: main\n", []string{`2:3: git.branch: unknown key "branch" (known keys: base)`}},
-		{"top not mapping", "- a\n- b\n", []string{`1:1: want a mapping of discover, stages, ledger, check, git, ui, trackers, limits, got a list`}},
+		{"top not mapping", "- a\n- b\n", []string{`1:1: want a mapping of discover, stages, ledger, check, git, ui, trackers, limits, scanners, got a list`}},
 		{"syntax", "ui:\n  theme: dark\n   sort: file\n", []string{`3:1: invalid YAML: mapping values are not allowed in this context`}},
 		{"two docs", "ui:\n  theme: dark\n---\nui: {}\n", []string{`3:1: more than one YAML document (remove the extra ---)`}},
 		{"several errors", "ui:\n  theme: x\n  sort: y\nledger: /abs\n", []string{
@@ -382,6 +382,14 @@ func TestExampleRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(c.Check.Stages, map[string]string{"deploy": "medium", "monitor": "off"}) {
 		t.Errorf("Example check.stages = %v", c.Check.Stages)
+	}
+	if len(c.Scanners) != 2 || c.Scanners[0].Name != "gosec" || c.Scanners[1].Output == "" {
+		t.Errorf("Example scanners = %+v", c.Scanners)
+	}
+	for _, k := range scannerKeys {
+		if !strings.Contains(ex, k+":") {
+			t.Errorf("Example lacks scanners' %s", k)
+		}
 	}
 	// Every top-level key and every key the schema knows is documented.
 	for _, k := range []string{"discover:", "include:", "exclude:", "stages:", "tool:", "rule:", "path:", "category:", "set-category:", "stage:", "ledger:", "check:", "fail-on:", "ui:", "theme:", "sort:", "group:", "keys:",

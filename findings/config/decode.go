@@ -264,7 +264,7 @@ func (d *decoder) strList(n *yaml.Node, field string, check func(n *yaml.Node, f
 
 // sections limits which top-level keys are applied (nil = all).
 func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
-	known := []string{"discover", "stages", "ledger", "check", "git", "ui", "trackers", "limits"}
+	known := []string{"discover", "stages", "ledger", "check", "git", "ui", "trackers", "limits", "scanners"}
 	d.mapping(doc, "", known, func(key string, k, v *yaml.Node) {
 		if sections != nil && !sections[key] {
 			return
@@ -292,6 +292,8 @@ func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
 			d.trackers(v, &c.Trackers)
 		case "limits":
 			d.limits(v, &c.Limits)
+		case "scanners":
+			d.scanners(v, c)
 		}
 	})
 }

@@ -74,6 +74,48 @@ limits:
   max-depth: 1000      # deepest nesting of objects and arrays
   max-results: 1000000 # results in one input
 
+# Scanners "secui scan" runs (and the console's re-scan key). Each runs as an
+# argument vector, never through a shell, in the repository (or dir:). Only
+# run secui scan in repositories you trust, as with make. A successful run
+# replaces that scanner's stored results (results:, default
+# .secui/scans/<name>.sarif, always discovered) and marks the findings it
+# no longer reports, in files it covered, as fixed in the ledger. A failed,
+# timed-out, cancelled or partial run stores and marks nothing.
+#   name:       unique, lower-case; names the stored results
+#   stage:      the stage(s) it feeds (secui scan --stage code)
+#   run:        program and arguments; SARIF on standard output, or
+#   output:     the file it writes (a scratch file, not discovered)
+#   timeout:    default 10m; the whole process group is killed after it
+#   exit-codes: statuses that mean "ran" (default [0]; gitleaks and
+#               staticcheck exit 1 when they find something)
+#   partial-on: regexps for standard-error lines that mean a partial run
+#   paths:      globs of the files it covers (default: the SARIF run's
+#               artifacts if listed, else everything under dir)
+#   dir:        working directory (repository-relative)
+#   env:        extra environment variables (secui's own SECUI_* tokens
+#               and tracker tokens are never passed to scanners)
+#   install:    a hint shown when the program is not installed
+#   results:    where its latest results are stored
+scanners:
+  - name: gosec
+    stage: code
+    run: [gosec, -fmt, sarif, -no-fail, ./...]
+    timeout: 10m
+    paths: ["**/*.go"]
+    partial-on: ["has type errors", "could not import"]
+    env: {GOFLAGS: -mod=readonly}
+    install: make scanners
+  - name: gitleaks
+    stage: code
+    # --redact keeps the secrets out of the stored results; a .gitleaks.toml
+    # allowlisting .secui/ keeps gitleaks from scanning secui's own files.
+    run: [gitleaks, dir, --redact, --no-banner, -f, sarif, -r, .secui/tmp/gitleaks.sarif, .]
+    output: .secui/tmp/gitleaks.sarif
+    exit-codes: [0, 1]
+    timeout: 5m
+    dir: .
+    results: .secui/scans/gitleaks.sarif
+
 # Console appearance (personal settings usually live in the personal file).
 ui:
   theme: auto       # auto | dark | light

@@ -4,6 +4,7 @@ package testutil
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -83,4 +84,25 @@ func CopyDir(t testing.TB, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Gosec returns the gosec executable (PATH, else ~/go/bin). Without it the
+// test is skipped, except under CI (CI=true), where .ci/run installs the
+// pinned gosec and a missing one is a failure.
+func Gosec(t testing.TB) string {
+	t.Helper()
+	if p, err := exec.LookPath("gosec"); err == nil {
+		return p
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		p := filepath.Join(h, "go", "bin", "gosec")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("gosec is not installed (make scanners)")
+	}
+	t.Skip("gosec is not installed (make scanners)")
+	return ""
 }
