@@ -160,7 +160,7 @@ func TestLedgerAppliedOnLoad(t *testing.T) {
 	root := t.TempDir()
 	fs := fixture.Findings(10)
 	l, _ := ledger.Open(root, "")
-	if err := l.Decide(fs[:2], ledger.Request{Action: ledger.ActSuppress, Reason: ledger.FalsePositive, Justification: "the sink is a constant string", Author: "A <a@b>", Now: time.Now()}); err != nil {
+	if err := l.Decide(fs[:2], ledger.Request{Action: ledger.ActSuppress, Reason: ledger.FalsePositive, Justification: "the sink is a constant string", Author: "A <a@b>", Now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	l2, _ := ledger.Open(root, "")

@@ -30,16 +30,6 @@ func init() {
 	})
 }
 
-// nowFunc is the clock (tests may replace it through SECUI_NOW=RFC3339).
-func nowFunc() time.Time {
-	if s := os.Getenv("SECUI_NOW"); s != "" {
-		if t, err := time.Parse(time.RFC3339, s); err == nil {
-			return t
-		}
-	}
-	return time.Now()
-}
-
 type appliedLedger struct {
 	l *ledger.Ledger
 	a *ledger.Applied
