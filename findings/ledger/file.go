@@ -209,7 +209,7 @@ func (v *validator) reason(n *yaml.Node, field string) (Reason, bool) {
 	return Reason(s), true
 }
 
-var recordFields = "id, state, reason, justification, note, author, time, expires, due, tool, rule, path, keys, tickets, history"
+var recordFields = "id, state, reason, justification, note, author, time, expires, due, tool, rule, path, review, keys, tickets, history"
 
 func (v *validator) record(n *yaml.Node, field string) *Decision {
 	if n.Kind != yaml.MappingNode {
@@ -255,6 +255,8 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 			d.Rule, _ = v.str(val, f)
 		case "path":
 			d.Path, _ = v.str(val, f)
+		case "review": // minimal serialisation (gate); ledger v2 owns the format
+			d.Review, _ = v.str(val, f)
 		case "keys":
 			d.Keys = v.strs(val, f)
 		case "tickets":
@@ -422,6 +424,7 @@ func writeRecord(b *bytes.Buffer, d *Decision) {
 	kv("tool", quoteOpt(d.Tool))
 	kv("rule", quoteOpt(d.Rule))
 	kv("path", quoteOpt(d.Path))
+	kv("review", quoteOpt(d.Review))
 	list("keys", d.Keys)
 	list("tickets", d.Tickets)
 	if len(d.History) > 0 {
