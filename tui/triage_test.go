@@ -21,6 +21,13 @@ var ctrlS = tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
 
 func triageModel(t *testing.T, n int) (Model, []*findings.Finding, string) {
 	t.Helper()
+	// No git identity configured (the machine's own must not leak in): the
+	// author comes from the environment.
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", home)
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	t.Setenv("EMAIL", "")
 	t.Setenv("GIT_AUTHOR_NAME", "Tess Ter")
 	t.Setenv("GIT_AUTHOR_EMAIL", "tess@example.com")
 	root := t.TempDir()

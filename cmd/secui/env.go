@@ -306,8 +306,13 @@ func (e *env) loadWith(ctx context.Context, onFile func(string, []*findings.Find
 	for _, le := range set.Errors {
 		fmt.Fprintln(e.Err, sanitize(le.Error()))
 	}
+	if len(set.Files) == 0 && len(set.Findings) == 0 {
+		// Only directories were given, and they hold no SARIF file: no
+		// input, not a clean scan.
+		return set, inputErr("no SARIF input: no SARIF files found in %s (looked for %s)", strings.Join(displayPaths(e, paths), ", "), strings.Join(findings.DefaultInclude, " "))
+	}
 	if !anyLoaded(set) {
-		return set, inputErr("no SARIF input could be loaded (%d file(s) tried)", len(paths))
+		return set, inputErr("no SARIF input could be loaded (%d file(s) tried)", len(set.Files))
 	}
 	for _, h := range loadHooks {
 		if err := h(ctx, e, set); err != nil {
@@ -324,8 +329,7 @@ func anyLoaded(set *findings.Set) bool {
 		return true
 	}
 	if len(set.Files) == 0 {
-		// Engines that do not fill Files: trust the absence of errors.
-		return len(set.Errors) == 0
+		return false // nothing was read (e.g. empty directories)
 	}
 	errs := map[string]int{}
 	for _, le := range set.Errors {
@@ -337,6 +341,18 @@ func anyLoaded(set *findings.Set) bool {
 		}
 	}
 	return false
+}
+
+// displayPaths names inputs relative to the repository root when inside it.
+func displayPaths(e *env, paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = p
+		if rel, err := filepath.Rel(e.Root, p); err == nil && !strings.HasPrefix(rel, "..") {
+			out[i] = rel
+		}
+	}
+	return out
 }
 
 // sanitize makes SARIF text safe for one line of terminal output.

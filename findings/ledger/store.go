@@ -133,7 +133,10 @@ type Request struct {
 	Action        string // suppress | accept | reopen | fixed | link
 	Reason        Reason // suppress: required
 	Justification string // suppress: required, validated by ValidateJustification
-	Note          string // accept / reopen / fixed: optional
+	Note          string // accept: required (ValidateText); reopen: optional; fixed: required without Scan/FixSource
+	// MaxTerm is the longest --expires / --due after Now ("1y" style;
+	// "" = DefaultMaxTerm; config check.max-expiry).
+	MaxTerm string
 	Expires, Due  *time.Time
 	Author        string // "Name <email>"
 	Now           time.Time
@@ -149,8 +152,23 @@ type Request struct {
 	Scan      *ScanEvidence
 }
 
-// Validate checks a request without writing anything.
+// Validate checks a request without writing anything, with the validity
+// rules of validity.go (the author is checked by Decide: a form validates
+// before it knows who decides).
 func (r *Request) Validate() error {
+	now := r.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	term := func(what string, t *time.Time) error {
+		if t == nil {
+			return nil
+		}
+		if !t.After(now) {
+			return fmt.Errorf("%s %s is not in the future", what, t.Format(time.DateOnly))
+		}
+		return ValidateTerm(what, *t, now, r.MaxTerm)
+	}
 	switch r.Action {
 	case ActSuppress:
 		if r.Reason == "" {
@@ -165,13 +183,27 @@ func (r *Request) Validate() error {
 		if r.Due != nil {
 			return errors.New("--due applies to accept, not suppress")
 		}
+		if err := term("--expires", r.Expires); err != nil {
+			return err
+		}
 	case ActAccept:
 		if r.Expires != nil {
 			return errors.New("--expires applies to suppress, not accept (use --due)")
 		}
+		if err := ValidateText("note", r.Note); err != nil {
+			return fmt.Errorf("accepting needs --note: %w", err)
+		}
+		if err := term("--due", r.Due); err != nil {
+			return err
+		}
 	case ActReopen, ActFixed:
 		if r.Expires != nil || r.Due != nil {
 			return fmt.Errorf("%s takes no --expires or --due", r.Action)
+		}
+		if r.Action == ActFixed && r.Scan == nil && r.FixSource == "" {
+			if err := ValidateText("note", r.Note); err != nil {
+				return fmt.Errorf("marking fixed without scan evidence or fix source needs a note: %w", err)
+			}
 		}
 	case ActLink:
 		if len(r.Tickets) == 0 {
@@ -190,13 +222,16 @@ func (r *Request) Validate() error {
 // at once (see the package doc). It validates the request first; nothing is
 // written on error. It starts a new undo batch.
 func (l *Ledger) Decide(fs []*findings.Finding, req Request) error {
-	if err := req.Validate(); err != nil {
-		return err
-	}
 	if req.Now.IsZero() {
 		req.Now = time.Now()
 	}
 	req.Now = req.Now.UTC().Truncate(time.Second)
+	if err := req.Validate(); err != nil {
+		return err
+	}
+	if err := ValidateAuthor(req.Author); err != nil {
+		return err
+	}
 	if req.Reason != "" {
 		req.Reason, _ = ParseReason(string(req.Reason))
 	}
@@ -259,6 +294,7 @@ func applyRequest(d *Decision, f *findings.Finding, req *Request) {
 		if req.Action != ActFixed {
 			d.Pending, d.FixSource, d.Scan = false, "", nil
 		}
+		d.Review = "" // a new decision is the review
 		if req.Evidence != nil {
 			d.Evidence = req.Evidence(f)
 		}
