@@ -333,7 +333,11 @@ Expired suppressions (the finding is open again) and accepted findings past
 their due date are flagged.
 
 Without SARIF results (none found, or none loadable) every decision is listed
-as orphan.`,
+as orphan.
+
+Exit codes: 0 listed, 2 the ledger is invalid (its problems are printed on
+stderr as file:line:col: field: message, git conflict markers with how to
+resolve them; the valid records are still listed).`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := newEnv(cmd, args)
@@ -414,11 +418,14 @@ func runLedger(ctx context.Context, cmd *cobra.Command, e *env) error {
 		}
 		enc := json.NewEncoder(e.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"schema": "secui.ledger/v1", "ledger": l.RelPath(), "decisions": out})
+		if err := enc.Encode(map[string]any{"schema": "secui.ledger/v1", "ledger": l.RelPath(), "decisions": out}); err != nil {
+			return err
+		}
+		return ledgerInvalid(l)
 	}
 	if len(out) == 0 {
 		fmt.Fprintf(e.Out, "no decisions to show in %s (%d in total)\n", l.RelPath(), len(rows))
-		return nil
+		return ledgerInvalid(l)
 	}
 	tw := tabwriter.NewWriter(e.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tREASON\tMATCH\tRULE\tLOCATION\tAUTHOR\tDATE\tFLAGS")
@@ -456,6 +463,15 @@ func runLedger(ctx context.Context, cmd *cobra.Command, e *env) error {
 		}
 	}
 	fmt.Fprintf(e.Out, "%d decision(s) in %s; %d orphaned, %d expired\n", len(rows), l.RelPath(), n["orphan"], n["expired"])
+	return ledgerInvalid(l)
+}
+
+// ledgerInvalid is the exit of `secui ledger` on an invalid ledger: 2, after
+// listing the valid records (the problems were printed on stderr).
+func ledgerInvalid(l *ledger.Ledger) error {
+	if l.Err() != nil {
+		return &exitError{code: exitUsage}
+	}
 	return nil
 }
 

@@ -50,6 +50,9 @@ func Parse(name string, data []byte) ([]*Decision, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
+	if is := conflictMarkers(name, data); is != nil {
+		return nil, &ValidationError{Issues: []Issue{*is}}
+	}
 	doc, ok := fastParse(data)
 	if !ok {
 		doc = new(yaml.Node)

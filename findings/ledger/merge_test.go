@@ -70,9 +70,9 @@ func TestMergeOneSidedChanges(t *testing.T) {
 	b5 := rec(5, findings.StateAccepted, t0, "A <a@x.org>")
 	b6 := rec(6, findings.StateAccepted, t0, "A <a@x.org>")
 	o1 := b1.then(findings.StateAccepted, t0.Add(time.Hour), "O <o@x.org>") // ours changes 1
-	o2 := rec(2, findings.StateSuppressed, t0, "O <o@x.org>")              // ours adds 2
-	t3 := rec(3, findings.StateSuppressed, t0, "T <t@x.org>")              // theirs adds 3
-	t6 := b6.then(findings.StateOpen, t0.Add(time.Hour), "T <t@x.org>")    // theirs changes 6, ours removes it
+	o2 := rec(2, findings.StateSuppressed, t0, "O <o@x.org>")               // ours adds 2
+	t3 := rec(3, findings.StateSuppressed, t0, "T <t@x.org>")               // theirs adds 3
+	t6 := b6.then(findings.StateOpen, t0.Add(time.Hour), "T <t@x.org>")     // theirs changes 6, ours removes it
 	// theirs removes 5 (ours keeps it unchanged)
 	m, conflicts := mergeMaps(t, []*Decision{b1, b5, b6}, []*Decision{o1, o2, b5}, []*Decision{b1, t3, t6})
 	if len(conflicts) != 0 {

@@ -10,10 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/evidence"
+	"github.com/secui/secui/findings/repofs"
 )
 
 // Ledger is an open ledger file. It is safe for concurrent use.
@@ -80,20 +79,23 @@ func (l *Ledger) Reload() error {
 }
 
 func (l *Ledger) reload() error {
-	st, err := os.Stat(l.path)
-	if errors.Is(err, os.ErrNotExist) {
+	last := l.stat
+	if l.readErr != nil {
+		last = nil
+	}
+	st, data, changed, err := l.readLedger(last)
+	if err != nil {
+		if repofs.IsRefused(err) { // e.g. .secui is a symlink out of the repository
+			l.recs, l.stat, l.readErr = map[string]*Decision{}, nil, err
+		}
+		return err
+	}
+	if !changed {
+		return nil
+	}
+	if st == nil { // no file: an empty ledger
 		l.recs, l.stat, l.readErr = map[string]*Decision{}, nil, nil
 		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if l.stat != nil && os.SameFile(st, l.stat) && st.Size() == l.stat.Size() && st.ModTime().Equal(l.stat.ModTime()) && l.readErr == nil {
-		return nil
-	}
-	data, err := os.ReadFile(l.path)
-	if err != nil {
-		return err
 	}
 	ds, verr := Parse(l.rel, data)
 	l.recs = make(map[string]*Decision, len(ds))
@@ -136,11 +138,11 @@ type Request struct {
 	Note          string // accept: required (ValidateText); reopen: optional; fixed: required without Scan/FixSource
 	// MaxTerm is the longest --expires / --due after Now ("1y" style;
 	// "" = DefaultMaxTerm; config check.max-expiry).
-	MaxTerm string
-	Expires, Due  *time.Time
-	Author        string // "Name <email>"
-	Now           time.Time
-	Tickets       []string // link (and optionally any action): tracker URLs to add
+	MaxTerm      string
+	Expires, Due *time.Time
+	Author       string // "Name <email>"
+	Now          time.Time
+	Tickets      []string // link (and optionally any action): tracker URLs to add
 
 	// Evidence, when set, returns the evidence of a finding as it is now in
 	// the working tree (see findings/evidence); Decide records it.
@@ -353,16 +355,15 @@ func (l *Ledger) CanUndo() bool {
 func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
+	unlock, err := l.lockLedger()
+	if err != nil {
 		return err
 	}
-	l.ensureGitignore()
-	lk := flock.New(l.path + ".lock")
-	if err := lk.Lock(); err != nil {
-		return fmt.Errorf("locking %s: %w", l.rel, err)
-	}
-	defer lk.Unlock()
+	defer unlock()
 	if err := l.reload(); err != nil {
+		if repofs.IsRefused(err) {
+			return err
+		}
 		return fmt.Errorf("%s is not valid, refusing to overwrite it:\n%w", l.rel, err)
 	}
 	recs := make(map[string]*Decision, len(l.recs)+1)
@@ -387,10 +388,7 @@ func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) 
 			recs[d.ID] = &c
 		}
 	}
-	if err := writeAtomic(l.path, data); err != nil {
-		return err
-	}
-	st, err := os.Stat(l.path)
+	st, err := l.writeLedger(data, time.Now())
 	if err != nil {
 		return err
 	}
@@ -399,62 +397,6 @@ func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) 
 		l.undo = undo
 	} else {
 		l.undo = nil
-	}
-	return nil
-}
-
-// ensureGitignore keeps the lock and temporary files out of git status.
-func (l *Ledger) ensureGitignore() {
-	gi := filepath.Join(filepath.Dir(l.path), ".gitignore")
-	if _, err := os.Lstat(gi); err == nil {
-		return
-	}
-	base := filepath.Base(l.path)
-	_ = os.WriteFile(gi, []byte("# secui: lock and temporary files of the triage ledger\n"+base+".lock\n."+base+".tmp*\n"), 0o644)
-}
-
-// writeAtomic writes data to path via a synced temporary file in the same
-// directory, renamed over path, then syncs the directory.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		return err
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			return err
-		}
 	}
 	return nil
 }

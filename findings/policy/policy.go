@@ -174,12 +174,23 @@ func (g *Gate) StageThresholds() map[string]string {
 	return out
 }
 
+// Overlay is what the gate needs from the result of matching the ledger to
+// the findings; *ledger.Overlay implements it.
+type Overlay interface {
+	findings.Triage
+	Match(f *findings.Finding) (ledger.Match, bool)
+	Orphans() []*ledger.Decision
+	Review() []ledger.ReviewItem
+}
+
+var _ Overlay = (*ledger.Overlay)(nil)
+
 // Input is what the gate evaluates.
 type Input struct {
 	// Findings are the findings in scope (a query may narrow them).
 	Findings []*findings.Finding
 	// Overlay is the ledger matched to ALL loaded findings (nil: no ledger).
-	Overlay *ledger.Overlay
+	Overlay Overlay
 	// Decisions are every record of the ledger (they are checked whatever
 	// the scope: the ledger is one reviewed file).
 	Decisions []*ledger.Decision
@@ -262,7 +273,7 @@ func (g *Gate) Evaluate(in Input) *Report {
 		}
 		rep.OverThreshold++
 		msg := f.Message
-		if m, ok := in.Overlay.Match(f); ok {
+		if m, ok := matchOf(in.Overlay, f); ok {
 			d := m.Decision
 			switch {
 			case d.Review != "":
@@ -327,4 +338,11 @@ func (g *Gate) Evaluate(in Input) *Report {
 	sort.SliceStable(rep.Problems, func(i, j int) bool { return kindOrder[rep.Problems[i].Kind] < kindOrder[rep.Problems[j].Kind] })
 	rep.Passed = len(rep.Problems) == 0 && len(rep.Errors) == 0
 	return rep
+}
+
+func matchOf(o Overlay, f *findings.Finding) (ledger.Match, bool) {
+	if o == nil {
+		return ledger.Match{}, false
+	}
+	return o.Match(f)
 }
