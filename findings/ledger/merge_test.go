@@ -221,3 +221,45 @@ func TestMergeRejectsInvalidInput(t *testing.T) {
 		t.Fatal("bad input merged")
 	}
 }
+
+// FuzzMerge: any three inputs either fail to parse (an error, no panic) or
+// merge into a ledger that parses, keeps every record added on one side,
+// never loses a record changed on a side, and marks conflicts for review.
+func FuzzMerge(f *testing.F) {
+	base := rec(1, findings.StateAccepted, t0, "A <a@x.org>")
+	o := base.then(findings.StateSuppressed, t0.Add(time.Hour), "O <o@x.org>")
+	th := base.then(findings.StateOpen, t0.Add(2*time.Hour), "T <t@x.org>")
+	f.Add(Marshal([]*Decision{base}), Marshal([]*Decision{o, rec(2, findings.StateOpen, t0, "O <o@x.org>")}), Marshal([]*Decision{th}))
+	f.Add([]byte(nil), Marshal([]*Decision{o}), Marshal([]*Decision{th}))
+	f.Add(Marshal([]*Decision{base}), []byte("version: 1\ndecisions: []\n"), Marshal([]*Decision{base}))
+	f.Add([]byte("version: 1\n"), []byte("<<<<<<< HEAD\n"), []byte("decisions: {"))
+	f.Fuzz(func(t *testing.T, b, o, th []byte) {
+		out, conflicts, err := Merge(b, o, th)
+		if err != nil {
+			return
+		}
+		got, err := Parse("merged", out)
+		if err != nil {
+			t.Fatalf("merged output does not parse: %v\n%s", err, out)
+		}
+		ids := map[string]*Decision{}
+		for _, d := range got {
+			ids[d.ID] = d
+		}
+		bm, _ := parseMap("b", b)
+		om, _ := parseMap("o", o)
+		tm, _ := parseMap("t", th)
+		for _, side := range []map[string]*Decision{om, tm} {
+			for id, d := range side {
+				if bd := bm[id]; (bd == nil || !same(bd, d)) && ids[id] == nil {
+					t.Fatalf("record %s added or changed on one side was lost", id)
+				}
+			}
+		}
+		for _, c := range conflicts {
+			if d := ids[c[:16]]; d == nil || d.Review == "" {
+				t.Fatalf("conflict %q not marked for review", c)
+			}
+		}
+	})
+}
