@@ -319,6 +319,9 @@ func (g *Gate) Evaluate(in Input) *Report {
 	}
 	if in.Overlay != nil {
 		for _, r := range in.Overlay.Review() {
+			if r.Decision.Review != "" {
+				continue // a record marked needs review: reported (and failing) above
+			}
 			p := Problem{Kind: KindAmbiguous, ID: r.Decision.ID, Rule: r.Decision.Rule,
 				Location: fmt.Sprintf("%s:%d", in.Ledger, r.Decision.Line), Message: "needs review: " + r.Why}
 			if len(r.Candidates) > 0 {

@@ -190,6 +190,16 @@ func TestGateStrictAndInputErrors(t *testing.T) {
 	if r := g.Evaluate(in); r.Passed || kinds(r) != "ambiguous:0001" {
 		t.Fatalf("strict: %s", kinds(r))
 	}
+	// A record marked needs review that the overlay also lists is reported
+	// once, as review (it fails with or without --strict).
+	marked := *d
+	marked.Review = "merge conflict: both branches"
+	in2 := in
+	in2.Decisions = []*ledger.Decision{&marked}
+	in2.Overlay = ambiguous{l.Overlay(fs, t0), []ledger.ReviewItem{{Decision: &marked, Why: "merge conflict"}}}
+	if r := g.Evaluate(in2); kinds(r) != "review:0001" {
+		t.Fatalf("review record listed twice: %s", kinds(r))
+	}
 	g.Strict = false
 	in.Errors = []*findings.LoadError{{File: "results/trunc.sarif", Line: 101, Col: 19, Msg: "invalid JSON: unterminated string"}}
 	if r := g.Evaluate(in); r.Passed || len(r.Errors) != 1 || r.Errors[0].File != "results/trunc.sarif" || len(r.Problems) != 0 {
@@ -215,5 +225,27 @@ func TestLanesAndCountsOpen(t *testing.T) {
 	}
 	if LaneOf(nil, fs[0]) != LaneNone || HiddenByDefault(nil, fs[0]) || !CountsOpen(nil, fs[0]) {
 		t.Fatal("a nil triage is not all-open")
+	}
+}
+
+// BenchmarkEvaluate100k: the gate over 100k findings with 10k decisions.
+func BenchmarkEvaluate100k(b *testing.B) {
+	fs := make([]*findings.Finding, 100000)
+	for i := range fs {
+		fs[i] = finding(i, findings.Severity(i%5), findings.Stage(i%8))
+	}
+	l, _ := ledger.Open(b.TempDir(), "")
+	if err := l.Decide(fs[:10000], ledger.Request{Action: ledger.ActSuppress, Reason: ledger.FalsePositive,
+		Justification: "the value is a documented test fixture", Author: author, Now: t0}); err != nil {
+		b.Fatal(err)
+	}
+	o := l.Overlay(fs, t0)
+	g, _ := NewGate("high")
+	in := Input{Findings: fs, Overlay: o, Decisions: l.Decisions(), Ledger: ".secui/ledger.yaml", Now: t0}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := g.Evaluate(in); r.Passed {
+			b.Fatal("passed")
+		}
 	}
 }
