@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -133,6 +134,23 @@ func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
 	}
 	set, err := e.load(ctx)
 	if err != nil {
+		var ee *exitError
+		if e.JSON && errors.As(err, &ee) && ee.code == exitNoInput {
+			// Still one document for CI: nothing passed, and why.
+			rep := checkReport{Schema: "secui.check/v1", FailOn: g.FailOn.String(), Strict: g.Strict, MaxExpiry: g.Rules.MaxTerm,
+				Problems: []policy.Problem{}, Warnings: []policy.Problem{}, Errors: []policy.InputError{}}
+			if set != nil {
+				for _, le := range set.Errors {
+					rep.Errors = append(rep.Errors, policy.InputError{File: le.File, Line: le.Line, Col: le.Col, Message: le.Msg})
+				}
+			}
+			if len(rep.Errors) == 0 {
+				rep.Errors = append(rep.Errors, policy.InputError{Message: ee.Error()})
+			}
+			enc := json.NewEncoder(e.Out)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(rep)
+		}
 		return err
 	}
 	l, _, err := applyLedger(e, set)

@@ -103,6 +103,9 @@ func TestCheckNoInputAndInputErrors(t *testing.T) {
 	if r := runIn(t, t.TempDir(), nil, "check", empty); r.code != 3 {
 		t.Fatalf("empty directory as an argument: exit %d\n%s", r.code, r.stderr)
 	}
+	if d := checkJSON(t, t.TempDir(), nil, 3, empty); d.Passed || len(d.Errors) != 1 || !strings.Contains(d.Errors[0].Message, "no SARIF") {
+		t.Fatalf("--json with no input: %+v", d)
+	}
 	git(t, empty, "init", "-q", "-b", "main")
 	if r := runIn(t, empty, nil, "check"); r.code != 3 {
 		t.Fatalf("repository without SARIF: exit %d\n%s", r.code, r.stderr)
