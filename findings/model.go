@@ -314,6 +314,11 @@ type Finding struct {
 	fallback1 string // fallback key for the first occurrence (computed on a worker)
 }
 
+// Gone reports whether no current scan result reports f: it was rebuilt
+// from a scan record (a finding a re-scan proved fixed), so it has no
+// sources to decode details from.
+func (f *Finding) Gone() bool { return len(f.Sources) == 0 }
+
 // RuleID returns the rule id ("" when none).
 func (f *Finding) RuleID() string {
 	if f.Rule == nil {

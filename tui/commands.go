@@ -16,6 +16,7 @@ import (
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/findings/policy"
 	"github.com/secui/secui/findings/query"
 	"github.com/secui/secui/findings/repofs"
 	"github.com/secui/secui/tui/detail"
@@ -87,6 +88,8 @@ type filterJob struct {
 	keep       bool // keep the cursor on the selected finding
 	// perm is every index of fs in sort order, cached across runs (nil = compute).
 	perm []int32
+	// tri is the triage state the visibility policy reads (nil: all open).
+	tri findings.Triage
 	// mu is held while the job reads the findings, so triage state updates
 	// (Model.reapply) never overlap a running filter.
 	mu *sync.Mutex
@@ -102,42 +105,6 @@ func permFor(fs []*findings.Finding, key query.SortKey) []int32 {
 	return perm
 }
 
-// Lane keys of the suppressed view.
-const (
-	laneHere     = "suppressed-here"
-	laneAccepted = "sarif-accepted"
-	laneReview   = "sarif-under-review"
-	laneRejected = "sarif-rejected"
-)
-
-// hiddenByDefault reports whether f is kept out of the default view.
-func hiddenByDefault(f *findings.Finding) bool {
-	return f.State == findings.StateSuppressed || f.InputSup.Hidden()
-}
-
-func lane(f *findings.Finding) string {
-	switch {
-	case f.State == findings.StateSuppressed:
-		return laneHere
-	case f.InputSup == findings.InAccepted:
-		return laneAccepted
-	case f.InputSup == findings.InUnderReview:
-		return laneReview
-	case f.InputSup == findings.InRejected:
-		return laneRejected
-	}
-	return ""
-}
-
-var laneLabels = map[string]string{
-	laneHere:     "Suppressed here (ledger)",
-	laneAccepted: "Suppressed in the SARIF input: accepted",
-	laneReview:   "Suppressed in the SARIF input: under review",
-	laneRejected: "SARIF suppression rejected (shown as open)",
-}
-
-var laneOrder = []string{laneHere, laneAccepted, laneReview, laneRejected}
-
 // runFilter filters, sorts and groups job.fs. It runs in a Cmd goroutine.
 func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 	if job.mu != nil {
@@ -147,13 +114,13 @@ func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 	start := time.Now()
 	out := filterDoneMsg{gen: job.gen, fs: job.fs, keep: job.keep}
 	for _, f := range job.fs { // one pass for the ribbon and the counts
-		hidden := hiddenByDefault(f)
+		hidden := policy.HiddenByDefault(job.tri, f)
 		if hidden {
 			out.hidden++
-		} else if f.State == findings.StateOpen {
+		} else if policy.CountsOpen(job.tri, f) {
 			out.ribbon[min(f.Stage, findings.StageMonitor)][min(f.Severity, findings.SevCritical)]++
 		}
-		if job.suppressed && lane(f) != "" || !job.suppressed && !hidden {
+		if job.suppressed && policy.LaneOf(job.tri, f) != policy.LaneNone || !job.suppressed && !hidden {
 			out.total++
 		}
 	}
@@ -167,9 +134,9 @@ func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 		f := job.fs[i]
 		var keep bool
 		if job.suppressed {
-			keep = lane(f) != ""
+			keep = policy.LaneOf(job.tri, f) != policy.LaneNone
 		} else {
-			keep = !hiddenByDefault(f)
+			keep = !policy.HiddenByDefault(job.tri, f)
 		}
 		if keep {
 			idx[n] = i
@@ -205,7 +172,7 @@ func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 	out.idx = idx
 	switch {
 	case job.suppressed:
-		out.groups = laneGroups(job.fs, idx)
+		out.groups = laneGroups(job.tri, job.fs, idx)
 	case job.group != query.GroupNone:
 		for _, g := range query.GroupFindings(job.fs, idx, job.group) {
 			out.groups = append(out.groups, findingtable.Group{Key: g.Key, Label: groupLabel(job.group, g.Label), Idx: g.Idx, Counts: g.Counts})
@@ -219,20 +186,20 @@ func groupLabel(by query.GroupBy, label string) string {
 	return by.String() + ": " + label
 }
 
-func laneGroups(fs []*findings.Finding, idx []int32) []findingtable.Group {
-	by := map[string]*findingtable.Group{}
+func laneGroups(tri findings.Triage, fs []*findings.Finding, idx []int32) []findingtable.Group {
+	by := map[policy.Lane]*findingtable.Group{}
 	for _, i := range idx {
-		k := lane(fs[i])
+		k := policy.LaneOf(tri, fs[i])
 		g := by[k]
 		if g == nil {
-			g = &findingtable.Group{Key: k, Label: laneLabels[k]}
+			g = &findingtable.Group{Key: string(k), Label: k.Label()}
 			by[k] = g
 		}
 		g.Idx = append(g.Idx, i)
 		g.Counts[min(fs[i].Severity, findings.SevCritical)]++
 	}
 	groups := []findingtable.Group{}
-	for _, k := range laneOrder {
+	for _, k := range policy.Lanes {
 		if g := by[k]; g != nil {
 			groups = append(groups, *g)
 		}

@@ -110,7 +110,7 @@ func (m *Model) refilterKeep(keep bool) tea.Cmd {
 	job := filterJob{
 		gen: m.filterGen, fs: m.fs, q: m.textQ.And(m.facetQuery()),
 		suppressed: m.showSupp, sort: m.sortKey, group: m.groupBy, keep: keep,
-		mu: m.dataMu,
+		mu: m.dataMu, tri: m.applied.Triage(),
 	}
 	if m.permOK(m.fs) {
 		job.perm = m.perm

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -21,6 +20,7 @@ type decidedMsg struct {
 	action string
 	n      int
 	err    error
+	warn   string // e.g. GIT_AUTHOR_* overrode the git identity
 }
 
 // undoneMsg reports an undo of the last decision batch.
@@ -112,7 +112,11 @@ func (m Model) handleFormMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.formOpen = false
 		return m, nil
 	case triageform.SubmitMsg:
-		return m, decideCmd(m.opts.Ledger, m.formTargets, msg.Req, m.opts.Repo)
+		req := msg.Req
+		if m.opts.Config != nil {
+			req.MaxTerm = m.opts.Config.Check.MaxExpiry
+		}
+		return m, decideCmd(m.opts.Ledger, m.formTargets, req, m.opts.Repo)
 	}
 	var cmd tea.Cmd
 	m.form, cmd = m.form.Update(msg)
@@ -123,46 +127,27 @@ func (m Model) handleFormMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 func decideCmd(l *ledger.Ledger, fs []*findings.Finding, req ledger.Request, repo *gitrepo.Repo) tea.Cmd {
 	fs = append([]*findings.Finding(nil), fs...)
 	return func() tea.Msg {
+		warn := ""
 		if req.Author == "" {
-			req.Author = author(repo)
+			req.Author, warn = author(repo)
 		}
 		err := l.Decide(fs, req)
-		return decidedMsg{action: req.Action, n: len(fs), err: err}
+		return decidedMsg{action: req.Action, n: len(fs), err: err, warn: warn}
 	}
 }
 
 func undoCmd(l *ledger.Ledger, repo *gitrepo.Repo, now time.Time) tea.Cmd {
 	return func() tea.Msg {
-		ids, err := l.Undo(author(repo), now)
+		who, _ := author(repo)
+		ids, err := l.Undo(who, now)
 		return undoneMsg{ids: ids, err: err}
 	}
 }
 
-// author is "Name <email>" from git configuration (then the environment).
-func author(repo *gitrepo.Repo) string {
-	var name, email string
-	if repo != nil {
-		name, email = repo.Author()
-	}
-	if name == "" {
-		name = os.Getenv("GIT_AUTHOR_NAME")
-	}
-	if email == "" {
-		email = os.Getenv("GIT_AUTHOR_EMAIL")
-	}
-	switch {
-	case name != "" && email != "":
-		return name + " <" + email + ">"
-	case name != "":
-		return name
-	case email != "":
-		return "<" + email + ">"
-	}
-	if u := os.Getenv("USER"); u != "" {
-		return u
-	}
-	return "unknown"
-}
+// author is the decision author (gitrepo.DecisionAuthor: the configured git
+// identity, both recorded when GIT_AUTHOR_* overrides it) and the warning to
+// show in that case.
+func author(repo *gitrepo.Repo) (string, string) { return repo.DecisionAuthor() }
 
 var pastTense = map[string]string{
 	ledger.ActSuppress: "suppressed", ledger.ActAccept: "accepted", ledger.ActReopen: "reopened",
@@ -183,6 +168,9 @@ func (m Model) onDecided(msg decidedMsg) (tea.Model, tea.Cmd) {
 	text := fmt.Sprintf("%s %d finding(s) — u undoes", pastTense[msg.action], msg.n)
 	if msg.action == ledger.ActSuppress && !m.showSupp {
 		text += ", H shows suppressed"
+	}
+	if msg.warn != "" {
+		return m, tea.Batch(m.refilterKeep(true), m.status.Flash(status.Warn, text+" — warning: "+msg.warn, 10*time.Second))
 	}
 	return m, tea.Batch(m.refilterKeep(true), m.status.Flash(status.Info, text, 5*time.Second))
 }

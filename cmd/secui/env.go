@@ -318,15 +318,20 @@ func (e *env) loadWith(ctx context.Context, onFile func(string, []*findings.Find
 	for _, le := range set.Errors {
 		fmt.Fprintln(e.Err, sanitize(le.Error()))
 	}
+	if len(set.Files) == 0 && len(set.Findings) == 0 {
+		// Only directories were given, and they hold no SARIF file: no
+		// input, not a clean scan.
+		return set, inputErr("no SARIF input: no SARIF files found in %s (looked for %s)", strings.Join(displayPaths(e, paths), ", "), strings.Join(findings.DefaultInclude, " "))
+	}
+	if !anyLoaded(set) {
+		return set, inputErr("no SARIF input could be loaded (%d file(s) tried)", len(set.Files))
+	}
 	if e.Repo != nil && len(e.Paths) == 0 && len(e.Config.Scanners) > 0 {
 		// Findings a re-scan proved fixed are gone from the results; the
 		// scan records keep them so they are still counted and listed.
 		if l, lerr := openLedger(e); l != nil && lerr == nil {
 			set.Findings = append(set.Findings, runner.GoneFixed(e.Repo.Root, e.Config, l, set.Findings, nowFunc())...)
 		}
-	}
-	if !anyLoaded(set) {
-		return set, inputErr("no SARIF input could be loaded (%d file(s) tried)", len(paths))
 	}
 	for _, h := range loadHooks {
 		if err := h(ctx, e, set); err != nil {
@@ -348,8 +353,7 @@ func anyLoaded(set *findings.Set) bool {
 		return true
 	}
 	if len(set.Files) == 0 {
-		// Engines that do not fill Files: trust the absence of errors.
-		return len(set.Errors) == 0
+		return false // nothing was read (e.g. empty directories)
 	}
 	errs := map[string]int{}
 	for _, le := range set.Errors {
@@ -361,6 +365,18 @@ func anyLoaded(set *findings.Set) bool {
 		}
 	}
 	return false
+}
+
+// displayPaths names inputs relative to the repository root when inside it.
+func displayPaths(e *env, paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = p
+		if rel, err := filepath.Rel(e.Root, p); err == nil && !strings.HasPrefix(rel, "..") {
+			out[i] = rel
+		}
+	}
+	return out
 }
 
 // sanitize makes SARIF text safe for one line of terminal output.

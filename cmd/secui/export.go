@@ -75,7 +75,7 @@ func runExport(ctx context.Context, cmd *cobra.Command, e *env) error {
 	}
 	opts := ledger.ExportOptions{Root: e.Root, Now: nowFunc(), Limits: e.Config.Limits}
 	if e.Repo != nil {
-		opts.Author = authorString(e.Repo.Author())
+		opts.Author, _ = e.Repo.DecisionAuthor()
 	}
 	if e.Query != nil && !e.Query.IsEmpty() {
 		idx, err := query.Filter(ctx, set.Findings, e.Query)

@@ -132,8 +132,8 @@ func runFix(ctx context.Context, cmd *cobra.Command, e *env, id string) error {
 		if lerr := l.Err(); lerr != nil {
 			return configErr(fmt.Errorf("ledger %s is invalid; fix it first:\n%w", l.RelPath(), lerr))
 		}
-		if author = fixAuthor(e); author == "" {
-			return usageErr("no author: set git config user.name and user.email (or GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL)")
+		if author, err = decisionAuthor(e, false); err != nil {
+			return err
 		}
 	}
 	if flagBool(cmd, "edit") {
@@ -247,17 +247,6 @@ func applyPlan(e *env, root *repofs.Root, g *fix.Git, l *ledger.Ledger, f *findi
 
 // pendingState is how a fixed finding waiting for its re-scan is shown.
 const pendingState = "fixed (pending scan)"
-
-func fixAuthor(e *env) string {
-	a := ""
-	if e.Repo != nil {
-		a = authorString(e.Repo.Author())
-	}
-	if a == "" {
-		a = authorString(os.Getenv("GIT_AUTHOR_NAME"), os.Getenv("GIT_AUTHOR_EMAIL"))
-	}
-	return a
-}
 
 func printFixPlans(e *env, f *findings.Finding, doc fixDoc, apply bool) {
 	w := e.Out

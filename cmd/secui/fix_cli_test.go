@@ -41,7 +41,7 @@ type fixJSON struct {
 	} `json:"plans"`
 }
 
-func gitOut(t *testing.T, dir string, args ...string) string {
+func gitStdout(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
@@ -86,7 +86,7 @@ func TestFixDemoSemgrepApplyCommit(t *testing.T) {
 			t.Errorf("plan output lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	if st := gitOut(t, dir, "status", "--porcelain"); st != "" {
+	if st := gitStdout(t, dir, "status", "--porcelain"); st != "" {
 		t.Fatalf("the plan wrote something:\n%s", st)
 	}
 
@@ -104,7 +104,7 @@ func TestFixDemoSemgrepApplyCommit(t *testing.T) {
 		t.Errorf("json plan file: %+v", fl)
 	}
 
-	head := strings.TrimSpace(gitOut(t, dir, "rev-parse", "HEAD"))
+	head := strings.TrimSpace(gitStdout(t, dir, "rev-parse", "HEAD"))
 	r = runCmd(t, dir, []string{"SECUI_NOW=2026-06-01T12:00:00Z"}, nil, "fix", id, "--apply", "--commit")
 	mustOK(t, r, "secui fix --apply --commit")
 	if !strings.Contains(r.stdout, "finding "+id+" is fixed (pending scan)") || !strings.Contains(r.stdout, "committed ") {
@@ -113,13 +113,13 @@ func TestFixDemoSemgrepApplyCommit(t *testing.T) {
 	if b, _ := os.ReadFile(views); !strings.Contains(string(b), `subprocess.call("acme-export --format " + fmt, shell=False)`) {
 		t.Errorf("views.py not fixed:\n%s", b)
 	}
-	if parent := strings.TrimSpace(gitOut(t, dir, "rev-parse", "HEAD~1")); parent != head {
+	if parent := strings.TrimSpace(gitStdout(t, dir, "rev-parse", "HEAD~1")); parent != head {
 		t.Errorf("HEAD~1 = %s, want the previous HEAD %s", parent, head)
 	}
-	if files := strings.TrimSpace(gitOut(t, dir, "show", "--name-only", "--format=", "HEAD")); files != "app/views.py" {
+	if files := strings.TrimSpace(gitStdout(t, dir, "show", "--name-only", "--format=", "HEAD")); files != "app/views.py" {
 		t.Errorf("the commit holds %q, want app/views.py only", files)
 	}
-	msg := gitOut(t, dir, "log", "-1", "--format=%B")
+	msg := gitStdout(t, dir, "log", "-1", "--format=%B")
 	for _, want := range []string{"(tool-proposed fix)", rule, "Secui-Finding: " + id, "Semgrep OSS"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("commit message lacks %q:\n%s", want, msg)
@@ -146,12 +146,12 @@ func TestFixDemoSemgrepApplyCommit(t *testing.T) {
 
 	// The scan still describes the old file: applying again is refused as
 	// stale and writes nothing.
-	before := gitOut(t, dir, "status", "--porcelain")
+	before := gitStdout(t, dir, "status", "--porcelain")
 	r = runIn(t, dir, nil, "fix", id, "--apply")
 	if r.code != 1 || !strings.Contains(r.stderr, "(stale)") || !strings.Contains(r.stderr, "no longer holds the snippet") {
 		t.Errorf("second apply: exit %d\nstderr: %s", r.code, r.stderr)
 	}
-	if after := gitOut(t, dir, "status", "--porcelain"); after != before {
+	if after := gitStdout(t, dir, "status", "--porcelain"); after != before {
 		t.Errorf("a refused fix changed the tree:\n%s\n->\n%s", before, after)
 	}
 }

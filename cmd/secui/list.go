@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/policy"
 	"github.com/secui/secui/findings/query"
 )
 
@@ -60,7 +61,7 @@ func newListCmd() *cobra.Command {
 	f.Bool("jsonl", false, "print one JSON record per line")
 	f.String("sort", "severity", "sort by severity, file, rule, tool or stage")
 	f.Int("limit", 0, "print at most N findings (0 = all)")
-	f.Bool("all", false, "include suppressed and fixed findings")
+	f.Bool("all", false, "include suppressed findings (here or in the SARIF input)")
 	_ = cmd.RegisterFlagCompletionFunc("sort", fixedCompletion([]string{"severity", "file", "rule", "tool", "stage"}))
 	return cmd
 }
@@ -69,7 +70,7 @@ func newListCmd() *cobra.Command {
 type selection struct {
 	set    *findings.Set
 	idx    []int32 // visible findings, sorted
-	hidden int     // matched the filter but hidden by default (suppressed/fixed)
+	hidden int     // matched the filter but hidden by default (policy.HiddenByDefault)
 	all    []int32 // every finding matching the filter (visible + hidden)
 }
 
@@ -101,9 +102,13 @@ func selectFindings(ctx context.Context, cmd *cobra.Command, e *env, sortBy stri
 	if showAll {
 		sel.idx = idx
 	} else {
+		var tri findings.Triage
+		if _, a, err := applyLedger(e, set); err == nil && a != nil {
+			tri = a.Triage()
+		}
 		sel.idx = make([]int32, 0, len(idx))
 		for _, i := range idx {
-			if hiddenByDefault(set.Findings[i]) {
+			if policy.HiddenByDefault(tri, set.Findings[i]) {
 				sel.hidden++
 				continue
 			}
@@ -114,11 +119,6 @@ func selectFindings(ctx context.Context, cmd *cobra.Command, e *env, sortBy stri
 		query.Sort(set.Findings, sel.idx, key)
 	}
 	return sel, nil
-}
-
-// hiddenByDefault: suppressed or fixed here, or suppressed in the SARIF input.
-func hiddenByDefault(f *findings.Finding) bool {
-	return f.State == findings.StateSuppressed || f.State == findings.StateFixed || f.InputSup.Hidden()
 }
 
 func runList(ctx context.Context, cmd *cobra.Command, e *env) error {

@@ -150,7 +150,10 @@ func runScan(ctx context.Context, cmd *cobra.Command, e *env) error {
 		}
 		before = &findings.Set{Root: e.Root}
 	}
-	name, email := e.Repo.Author()
+	author, err := decisionAuthor(e, false)
+	if err != nil {
+		return err
+	}
 	var mu sync.Mutex
 	progress := func(ev runner.Event) {
 		if flagBool(cmd, "quiet") {
@@ -162,7 +165,7 @@ func runScan(ctx context.Context, cmd *cobra.Command, e *env) error {
 		case runner.EventStart:
 			fmt.Fprintf(e.Err, "%s: running %s\n", ev.Scanner, sanitize(ev.Line))
 		case runner.EventLine:
-			fmt.Fprintf(e.Err, "%s: %s\n", ev.Scanner, ev.Line)
+			fmt.Fprintf(e.Err, "%s: %s\n", ev.Scanner, sanitize(ev.Line))
 		}
 	}
 	res, scanErr := runner.Scan(ctx, runner.ScanOptions{
@@ -172,7 +175,7 @@ func runScan(ctx context.Context, cmd *cobra.Command, e *env) error {
 		Ledger:   l,
 		Before:   before,
 		Commit:   e.Repo.Head,
-		Author:   authorString(name, email),
+		Author:   author,
 	})
 	if scanErr != nil && !errors.Is(scanErr, context.Canceled) && !errors.Is(scanErr, context.DeadlineExceeded) {
 		return &exitError{code: exitFailed, err: scanErr}

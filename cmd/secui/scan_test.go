@@ -39,7 +39,7 @@ type stagesDoc struct {
 	}
 }
 
-func gosecRepo(t *testing.T, gosec string) string {
+func scanRepo(t *testing.T, gosec string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range map[string]string{"go.mod": testutil.GoMod, "main.go": testutil.GoMain, "serve.go": testutil.GoServe,
@@ -78,7 +78,7 @@ func stage(t *testing.T, d stagesDoc, name string) int {
 // secui stages and secui list --state fixed show it.
 func TestScanCLI(t *testing.T) {
 	gosec := testutil.Gosec(t)
-	dir := gosecRepo(t, gosec)
+	dir := scanRepo(t, gosec)
 	env := goEnv(t)
 
 	r := runCmd(t, dir, env, nil, "scan", "--json")

@@ -61,6 +61,12 @@ type Check struct {
 	FailOn string `yaml:"fail-on"`
 	// Stages overrides FailOn per stage: stage name -> severity or "off".
 	Stages map[string]string `yaml:"stages"`
+	// MaxExpiry is the longest --expires / --due after a decision ("90d",
+	// "12w", "6mo", "1y"; default "1y"): longer ones are refused when written
+	// and fail the check when hand-written.
+	MaxExpiry string `yaml:"max-expiry"`
+	// Strict makes the check fail on decisions that need review (as --strict).
+	Strict bool `yaml:"strict"`
 }
 
 // Git configures the git context (new:branch).
@@ -108,7 +114,7 @@ func Default() *Config {
 			Exclude: append([]string(nil), findings.DefaultExclude...),
 		},
 		Ledger:   DefaultLedger,
-		Check:    Check{FailOn: "high", Stages: map[string]string{}},
+		Check:    Check{FailOn: "high", Stages: map[string]string{}, MaxExpiry: "1y"},
 		UI:       UI{Theme: "auto", Keys: map[string][]string{}, Group: "none", Sort: "severity"},
 		Trackers: defaultTrackers(),
 		Limits:   findings.DefaultLimits(),

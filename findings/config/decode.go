@@ -502,9 +502,28 @@ func (d *decoder) severity(n *yaml.Node, field string) (string, bool) {
 	return sev.String(), true
 }
 
+// termRE is a maximum term: a positive number of days, weeks, months or years.
+var termRE = regexp.MustCompile(`^[1-9][0-9]{0,4}(d|w|mo|y)$`)
+
 func (d *decoder) check(n *yaml.Node, out *Check) {
-	d.mapping(n, "check", []string{"fail-on", "stages"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, "check", []string{"fail-on", "stages", "max-expiry", "strict"}, func(key string, k, v *yaml.Node) {
 		switch key {
+		case "max-expiry":
+			if s, ok := d.str(v, "check.max-expiry"); ok {
+				t := strings.ToLower(strings.TrimSpace(s))
+				if !termRE.MatchString(t) {
+					d.errorf(resolve(v), "check.max-expiry", "bad duration %q (want a number and d, w, mo or y, e.g. 90d, 6mo, 1y)", s)
+					return
+				}
+				out.MaxExpiry = t
+			}
+		case "strict":
+			switch t := strings.ToLower(strings.TrimSpace(resolve(v).Value)); {
+			case resolve(v).Kind == yaml.ScalarNode && (t == "true" || t == "false"):
+				out.Strict = t == "true"
+			default:
+				d.errorf(resolve(v), "check.strict", "want true or false")
+			}
 		case "fail-on":
 			if s, ok := d.severity(v, "check.fail-on"); ok {
 				out.FailOn = s

@@ -59,6 +59,12 @@ check:
   stages:
     deploy: medium
     monitor: "off"
+  # Longest suppression expiry / acceptance due date after the decision
+  # (90d, 12w, 6mo, 1y): longer ones are refused, and fail the check when
+  # written by hand.
+  max-expiry: 1y
+  # true: also fail on decisions that need review (as secui check --strict).
+  strict: false
 
 # Git context: new:branch (findings introduced on this branch) compares with
 # the merge base of HEAD and this branch; "" means the default branch

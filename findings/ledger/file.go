@@ -51,6 +51,9 @@ func Parse(name string, data []byte) ([]*Decision, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
+	if is := conflictMarkers(name, data); is != nil {
+		return nil, &ValidationError{Issues: []Issue{*is}}
+	}
 	doc, ok := fastParse(data)
 	if !ok {
 		doc = new(yaml.Node)
@@ -210,7 +213,7 @@ func (v *validator) reason(n *yaml.Node, field string) (Reason, bool) {
 	return Reason(s), true
 }
 
-var recordFields = "id, state, reason, justification, note, author, time, expires, due, tool, rule, path, pending, fix-source, keys, tickets, history"
+var recordFields = "id, state, reason, justification, note, author, time, expires, due, tool, rule, path, pending, fix-source, review, keys, tickets, history"
 
 func (v *validator) record(n *yaml.Node, field string) *Decision {
 	if n.Kind != yaml.MappingNode {
@@ -266,6 +269,8 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 			}
 		case "fix-source":
 			d.FixSource, _ = v.str(val, f)
+		case "review": // minimal serialisation (gate); ledger v2 owns the format
+			d.Review, _ = v.str(val, f)
 		case "keys":
 			d.Keys = v.strs(val, f)
 		case "tickets":
@@ -437,6 +442,7 @@ func writeRecord(b *bytes.Buffer, d *Decision) {
 		kv("pending", "true")
 	}
 	kv("fix-source", quoteOpt(d.FixSource))
+	kv("review", quoteOpt(d.Review))
 	list("keys", d.Keys)
 	list("tickets", d.Tickets)
 	if len(d.History) > 0 {

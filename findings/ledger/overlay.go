@@ -40,7 +40,7 @@ func (o *Overlay) State(f *findings.Finding) findings.State {
 		return findings.StateOpen
 	}
 	m, ok := o.a.ByFinding[f]
-	if !ok || m.Expired {
+	if !ok || m.Expired || m.Decision.Review != "" { // a record needing review does not apply
 		return findings.StateOpen
 	}
 	return m.Decision.State

@@ -31,7 +31,7 @@ func TestTicketsRoundTripAndDecisionsUntouched(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := &findings.Finding{ID: "00000000000000aa", Keys: []string{"fingerprint:x"}}
-	if err := l.Decide([]*findings.Finding{f}, Request{Action: ActAccept, Author: "A <a@x>", Now: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+	if err := l.Decide([]*findings.Finding{f}, Request{Action: ActAccept, Note: "tracked as a ticket, fix in the next sprint", Author: "A <a@x>", Now: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	want := sampleTicket()

@@ -49,6 +49,17 @@ func CorpusDir(t testing.TB) string {
 	return c
 }
 
+// OptionalCorpusDir is the public SARIF corpus and whether it is present
+// (for seeds that are welcome but not required: never skips).
+func OptionalCorpusDir(t testing.TB) (string, bool) {
+	t.Helper()
+	c := filepath.Join(SharedDir(t), "sarif-corpus", "public")
+	if _, err := os.Stat(c); err != nil {
+		return "", false
+	}
+	return c, true
+}
+
 // CorpusFile is a file of the public SARIF corpus ("owner-repo/file.sarif");
 // the test is skipped when it is absent.
 func CorpusFile(t testing.TB, rel string) string {

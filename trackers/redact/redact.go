@@ -107,9 +107,56 @@ func Collect(set *findings.Set, root *repofs.Root) *Secrets {
 			files[f.Loc.Path] = lines
 		}
 		s.Add(region(lines, f.Loc))
+		// Scanners' regions are often the whole "KEY = value" match, and
+		// their columns are not always exact: the secret-looking tokens of
+		// the finding's lines are secrets too.
+		s.Add(tokens(wholeLines(lines, f.Loc))...)
 	}
 	return s
 }
+
+// wholeLines is the text of the lines loc's region spans.
+func wholeLines(lines []string, loc findings.Location) string {
+	if loc.Line > len(lines) {
+		return ""
+	}
+	end := min(max(loc.EndLine, loc.Line), len(lines), loc.Line+200)
+	return strings.Join(lines[loc.Line-1:end], "\n")
+}
+
+// tokens returns the secret-looking tokens of text: runs of letters,
+// digits and "_-+/=.~" of at least MinTokenLen characters that mix letters
+// and digits (API keys, passwords, base64), the way secret scanners' own
+// entropy rules see them.
+func tokens(text string) []string {
+	var out []string
+	isTok := func(r rune) bool {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-+/=.~", r)
+	}
+	for _, t := range strings.FieldsFunc(text, func(r rune) bool { return !isTok(r) }) {
+		t = strings.Trim(t, "=.")
+		if len(t) < MinTokenLen {
+			continue
+		}
+		letters, digits := 0, 0
+		for _, r := range t {
+			switch {
+			case r >= '0' && r <= '9':
+				digits++
+			case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+				letters++
+			}
+		}
+		if letters > 0 && digits > 0 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// MinTokenLen is the shortest token of a secret's line treated as a secret
+// on its own.
+const MinTokenLen = 16
 
 // region is the text of loc's region in lines (1-based lines and columns;
 // whole lines when the columns are unknown).

@@ -61,7 +61,9 @@ func TestCollectReadsRegionsFromTheTree(t *testing.T) {
 	}
 	defer rf.Close()
 	s := Collect(set, rf)
-	for _, v := range []string{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"} {
+	// The demo's gitleaks log is a real, --redact run: its snippet says
+	// REDACTED, so only the region read from the file tells the secret.
+	for _, v := range []string{"acme_live_7Hq2Lm9Xv4Tz8Rb1Nc6Wd3Kf5Pg0Ys"} {
 		if !s.Contains(v) {
 			t.Errorf("%s not collected from the region (%s)", v[:4], s)
 		}
