@@ -46,14 +46,14 @@ func Hash(b []byte) []byte {
 func TestSymbolGo(t *testing.T) {
 	f := NewFile("demo/x.go", []byte(goSrc))
 	want := map[int]string{
-		4:  "",                    // import block
-		8:  "type Server",         // type
-		10: "type List",           // generic type
-		12: "var secret",          // "var (" line belongs to the first spec
-		13: "var secret",          //
-		14: "var other",           //
-		15: "var other",           // ")"
-		17: "const limit",         //
+		4:  "",                     // import block
+		8:  "type Server",          // type
+		10: "type List",            // generic type
+		12: "var secret",           // "var (" line belongs to the first spec
+		13: "var secret",           //
+		14: "var other",            //
+		15: "var other",            // ")"
+		17: "const limit",          //
 		20: "func (*Server).Login", // method with pointer receiver
 		21: "func (*Server).Login",
 		24: "func (List).Push", // generic receiver without type parameters
