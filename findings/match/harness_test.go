@@ -256,7 +256,9 @@ func (r *gitRepo) assign(ds []match.Decision, fs []*findings.Finding, git bool) 
 	return match.Assign(ds, mf, opt)
 }
 
-func place(f *findings.Finding) string { return fmt.Sprintf("%s %s:%d", f.RuleID(), f.Loc.Path, f.Loc.Line) }
+func place(f *findings.Finding) string {
+	return fmt.Sprintf("%s %s:%d", f.RuleID(), f.Loc.Path, f.Loc.Line)
+}
 
 // outcome is where decision di went: "G401 app/hash.go:17", "orphan" or
 // "review".
