@@ -167,7 +167,7 @@ func toolPath(name string) string {
 
 var toolArgs = map[string][]string{
 	"gosec":    {"-fmt", "sarif", "-no-fail", "-quiet", "./..."},
-	"gitleaks": {"dir", ".", "-f", "sarif", "-r", "/dev/stdout", "--no-banner", "--exit-code", "0", "-l", "error"},
+	"gitleaks": {"dir", ".", "-f", "sarif", "-r", "-", "--no-banner", "--exit-code", "0", "-l", "error"},
 }
 
 // scanWith runs a scanner (gosec or gitleaks) or replays its recorded

@@ -442,7 +442,7 @@ func (m *matcher) tracked(di int) *proposal {
 		}
 	}
 	lm := m.opt.Tracker.Map(e.Commit, e.Path, others)
-	if lm == nil || lm.Old == nil || lm.New == nil || lm.Old.Hash(e.Line) != e.LineHash {
+	if lm == nil || lm.Old == nil || lm.New == nil || !sameCode(lm.Old.At(e.Line), e) {
 		return nil // commit or file unknown, or decided on an uncommitted edit
 	}
 	from := ""
@@ -774,6 +774,14 @@ func (m *matcher) legacy(di int) *proposal {
 		return nil
 	}
 	return nil
+}
+
+// sameCode reports whether the commit's line is the code the decision was
+// made on: the same normalised line, context window and symbol. A decision
+// made on an edit not committed yet can name a line that holds the same
+// text at the commit (a pasted copy); its context tells them apart.
+func sameCode(at, e evidence.Evidence) bool {
+	return at.LineHash == e.LineHash && slices.Equal(at.Context, e.Context) && at.Symbol == e.Symbol
 }
 
 func absInt(x int) int {
