@@ -247,9 +247,10 @@ func (m *matcher) strong() {
 			}
 		}
 	}
-	var props []proposal
+	props := make([]proposal, 0, len(m.ds))
+	var hit []int
 	for di, d := range m.ds {
-		var hit []int
+		hit = hit[:0]
 		how, key := ByKey, ""
 		weakID := len(d.Keys) > 0 && !findings.StrongKey(d.Keys[0])
 		if fi, ok := byID[d.ID]; ok && !weakID {
@@ -286,6 +287,7 @@ func (m *matcher) strong() {
 				}
 			}
 			m.review(di, cands, "its identity keys are shared by several findings")
+			hit = nil
 		}
 	}
 	m.resolve(props, func(a, b proposal) bool { return a.link.How == ByID && b.link.How != ByID })
@@ -295,20 +297,41 @@ func (m *matcher) strong() {
 // several decisions goes to the clearly best one; the others, and ties, are
 // reviewed.
 func (m *matcher) resolve(props []proposal, better func(a, b proposal) bool) {
-	byF := map[int][]proposal{}
-	var order []int
-	for _, p := range props {
-		if _, ok := byF[p.link.Finding]; !ok {
-			order = append(order, p.link.Finding)
+	// claims[f]: 0 none, i+1 the only proposal i, -1 several.
+	claims := make([]int32, len(m.fs))
+	multi := false
+	for i, p := range props {
+		switch c := &claims[p.link.Finding]; *c {
+		case 0:
+			*c = int32(i + 1)
+		default:
+			*c, multi = -1, true
 		}
-		byF[p.link.Finding] = append(byF[p.link.Finding], p)
+	}
+	if cap(m.res.Links)-len(m.res.Links) < len(props) {
+		m.res.Links = slices.Grow(m.res.Links, len(props))
+	}
+	var byF map[int][]proposal
+	var order []int
+	for i, p := range props {
+		fi := p.link.Finding
+		if claims[fi] > 0 {
+			m.link(props[i].link)
+			continue
+		}
+		if _, ok := byF[fi]; !ok {
+			if byF == nil {
+				byF = map[int][]proposal{}
+			}
+			order = append(order, fi)
+		}
+		byF[fi] = append(byF[fi], p)
+	}
+	if !multi {
+		return
 	}
 	for _, fi := range order {
 		ps := byF[fi]
-		if len(ps) == 1 {
-			m.link(ps[0].link)
-			continue
-		}
 		slices.SortStableFunc(ps, func(a, b proposal) int {
 			switch {
 			case better(a, b):

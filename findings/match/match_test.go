@@ -195,23 +195,31 @@ func TestGitleaksRotateSecret(t *testing.T) {
 	noWrong(t, r.assign(ds, after, false), before, after, want)
 }
 
-func BenchmarkAssignStrong100k(b *testing.B) {
-	const n = 100_000
-	fs := make([]match.Finding, n)
-	ds := make([]match.Decision, n)
-	tool := &findings.Tool{Name: "t"}
-	rule := &findings.Rule{ID: "R"}
-	for i := range fs {
-		id := fmt.Sprintf("%016x", i)
-		k := "fingerprint:" + id
-		fs[i] = match.Finding{F: &findings.Finding{ID: id, IDLayer: findings.LayerFingerprint, Keys: []string{k}, Tool: tool, Rule: rule}}
-		ds[n-1-i] = match.Decision{ID: id, Tool: "t", Rule: "R", Keys: []string{k}}
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		res := match.Assign(ds, fs, match.Options{})
-		if len(res.Links) != n {
-			b.Fatal(len(res.Links))
-		}
+// BenchmarkAssignStrong: every decision matches by strong key or ID; the
+// cost must grow linearly (compare 10k and 100k).
+func BenchmarkAssignStrong(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			fs := make([]match.Finding, n)
+			ds := make([]match.Decision, n)
+			tool := &findings.Tool{Name: "t"}
+			rule := &findings.Rule{ID: "R"}
+			for i := range fs {
+				id := fmt.Sprintf("%016x", i)
+				k := "fingerprint:" + id
+				fs[i] = match.Finding{F: &findings.Finding{ID: id, IDLayer: findings.LayerFingerprint, Keys: []string{k}, Tool: tool, Rule: rule}}
+				ds[n-1-i] = match.Decision{ID: id, Tool: "t", Rule: "R", Keys: []string{k}}
+				if i%2 == 1 { // half by a key only
+					ds[n-1-i].ID = fmt.Sprintf("%016x", n+i)
+				}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				res := match.Assign(ds, fs, match.Options{})
+				if len(res.Links) != n {
+					b.Fatal(len(res.Links))
+				}
+			}
+		})
 	}
 }
