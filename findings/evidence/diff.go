@@ -81,7 +81,15 @@ func Diff(old, new *File) *LineMap {
 		}
 		return rs
 	}
-	ra, rb := toRunes(old.norm), toRunes(new.norm)
+	// Go lines are keyed by their code and enclosing function: a copy of a
+	// function pasted next to it (under another name, as Go requires)
+	// shares no line with the original, so the diff cannot align the
+	// original's lines with the copy's.
+	ok, nk := old.symbolKeys(), new.symbolKeys()
+	if ok == nil || nk == nil {
+		ok, nk = old.norm, new.norm
+	}
+	ra, rb := toRunes(ok), toRunes(nk)
 	dmp := diffmatchpatch.New()
 	dmp.DiffTimeout = 0 // no deadline, so no half-match heuristic: a minimal diff
 	if len(ra)+len(rb) > 2*exactLines {
@@ -127,19 +135,19 @@ func Diff(old, new *File) *LineMap {
 		switch o.t {
 		case diffmatchpatch.DiffInsert:
 			s, e, L := o.newAt, o.newAt+o.num-1, o.num
-			for t := 1; s-t >= 1 && m.newToOld[s-t-1] != 0 && new.norm[s-t-1] == new.norm[e-t]; t++ {
+			for t := 1; s-t >= 1 && m.newToOld[s-t-1] != 0 && nk[s-t-1] == nk[e-t]; t++ {
 				addAmb(int(m.newToOld[s-t-1]), s-t+L)
 			}
-			for t := 0; e+1+t <= len(new.norm) && m.newToOld[e+t] != 0 && new.norm[e+t] == new.norm[s+t-1]; t++ {
+			for t := 0; e+1+t <= len(nk) && m.newToOld[e+t] != 0 && nk[e+t] == nk[s+t-1]; t++ {
 				addAmb(int(m.newToOld[e+t]), e+1+t-L)
 			}
 		case diffmatchpatch.DiffDelete:
 			s, e := o.oldAt, o.oldAt+o.num-1
-			for t := 1; s-t >= 1 && m.oldToNew[s-t-1] != 0 && old.norm[s-t-1] == old.norm[e-t]; t++ {
+			for t := 1; s-t >= 1 && m.oldToNew[s-t-1] != 0 && ok[s-t-1] == ok[e-t]; t++ {
 				addAmb(s-t, 0)
 				addAmb(e-t+1, int(m.oldToNew[s-t-1]))
 			}
-			for t := 0; e+1+t <= len(old.norm) && m.oldToNew[e+t] != 0 && old.norm[e+t] == old.norm[s+t-1]; t++ {
+			for t := 0; e+1+t <= len(ok) && m.oldToNew[e+t] != 0 && ok[e+t] == ok[s+t-1]; t++ {
 				addAmb(e+1+t, 0)
 				addAmb(s+t, int(m.oldToNew[e+t]))
 			}

@@ -40,6 +40,27 @@ func (f *File) Symbol(line int) string {
 	return name
 }
 
+// symbolKeys returns, for a Go file, each line's normalised hash mixed with
+// its enclosing symbol (nil for other files): the same code in two
+// functions is two different lines for the diff.
+func (f *File) symbolKeys() []uint32 {
+	if !strings.HasSuffix(f.Path, ".go") {
+		return nil
+	}
+	f.symOnce.Do(f.parseSymbols)
+	out := make([]uint32, len(f.norm))
+	copy(out, f.norm)
+	for _, s := range f.syms {
+		h := hashNorm([]byte(s.name))
+		for l := max(s.from, 1); l <= s.to && l <= len(out); l++ {
+			if out[l-1] != 0 {
+				out[l-1] = (out[l-1]*16777619 ^ h) | 1
+			}
+		}
+	}
+	return out
+}
+
 func (f *File) parseSymbols() {
 	src := bytes.Join(f.lines, []byte("\n"))
 	fset := token.NewFileSet()

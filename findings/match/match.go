@@ -565,8 +565,8 @@ func (m *matcher) tracked(di int) *proposal {
 	var moved []int
 	for _, fi := range cands {
 		f := m.fs[fi].F
-		if lm.Origin(f.Loc.Line) == 0 && lm.New.Hash(f.Loc.Line) == e.LineHash &&
-			evidence.ContextSimilarity(e, m.evOf(fi)) >= minContext {
+		if ce := m.evOf(fi); lm.Origin(f.Loc.Line) == 0 && lm.New.Hash(f.Loc.Line) == e.LineHash &&
+			!symbolConflict(e, ce) && evidence.ContextSimilarity(e, ce) >= minContext {
 			moved = append(moved, fi)
 		}
 	}
@@ -612,7 +612,10 @@ func (m *matcher) similar(di int, in []int, file *evidence.File, blockEnd int, f
 		ctx := evidence.ContextSimilarity(e, ce)
 		symEq := e.Symbol != "" && e.Symbol == ce.Symbol
 		symDiff := e.Symbol != "" && ce.Symbol != "" && e.Symbol != ce.Symbol
-		ok := !symDiff && (tok >= strongTok || (tok >= minTokens && (ctx >= 0.34 || symEq)))
+		// Inside the changed block a symbol may differ (the function was
+		// renamed), but then the line must be nearly the same.
+		ok := (!symDiff && (tok >= strongTok || (tok >= minTokens && (ctx >= 0.34 || symEq)))) ||
+			(symDiff && tok >= strongTok && ctx >= minContext)
 		s := 0.6*tok + 0.4*ctx
 		if symEq {
 			s += 0.1
@@ -653,11 +656,18 @@ func (m *matcher) pick(di int, cands []int, from string, git bool, why string) *
 	var scored []sc
 	for _, fi := range cands {
 		ce := m.evOf(fi)
+		if symbolConflict(e, ce) {
+			continue // another function's copy
+		}
 		s := evidence.ContextSimilarity(e, ce)
 		if e.Symbol != "" && e.Symbol == ce.Symbol {
 			s += 0.1
 		}
 		scored = append(scored, sc{fi, s})
+	}
+	if len(scored) == 0 {
+		m.review(di, cands, why)
+		return nil
 	}
 	slices.SortStableFunc(scored, func(a, b sc) int { return cmp.Compare(b.score, a.score) })
 	out := make([]int, len(scored))
@@ -797,6 +807,11 @@ func (m *matcher) legacy(di int) *proposal {
 		return nil
 	}
 	return nil
+}
+
+// symbolConflict: both enclosing symbols are known and differ.
+func symbolConflict(a, b evidence.Evidence) bool {
+	return a.Symbol != "" && b.Symbol != "" && a.Symbol != b.Symbol
 }
 
 // sameCode reports whether the commit's line is the code the decision was
