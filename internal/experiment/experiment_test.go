@@ -73,10 +73,10 @@ type decision struct {
 type outcome uint8
 
 const (
-	ok       outcome = iota // on the right finding
-	lost                    // orphaned or in review while its finding exists
-	wrong                   // on another finding (or on one while its own was fixed)
-	fixedOK                 // orphaned (or reviewed) and its finding is really gone
+	ok      outcome = iota // on the right finding
+	lost                   // orphaned or in review while its finding exists
+	wrong                  // on another finding (or on one while its own was fixed)
+	fixedOK                // orphaned (or reviewed) and its finding is really gone
 )
 
 var outcomeMark = [...]string{"ok", "lost", "WRONG", "gone"}
