@@ -258,11 +258,15 @@ func strongKeys(f *Finding) {
 // position (not an occurrence count in result order) keeps two identical
 // results apart however a log is split into files.
 func fallbackKey(base uint64, line, col int) string {
-	var buf [8]byte
-	for k := 0; k < 8; k++ {
-		buf[k] = byte(base >> (56 - 8*k))
+	h := fnvOffset
+	for _, v := range [3]uint64{base, uint64(line), uint64(col)} {
+		for k := 0; k < 8; k++ {
+			h ^= fnv64(byte(v >> (56 - 8*k)))
+			h *= fnvPrime
+		}
+		h *= fnvPrime
 	}
-	return hashKey("fallback", string(buf[:]), strconv.Itoa(line), strconv.Itoa(col))
+	return h.key("fallback")
 }
 
 // sameResult reports whether two results are the same finding reported
