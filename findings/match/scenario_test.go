@@ -211,3 +211,20 @@ func TestVariableRenameOnTheLine(t *testing.T) {
 		r.commit("rename")
 	}, nil)
 }
+
+// A rename committed together with edits: go-git's rename detection (by
+// similarity) still pairs the files, and the lines are followed inside.
+func TestRenameWithEditsCommitted(t *testing.T) {
+	scenario(t, nil, func(r *gitRepo) {
+		r.git("mv", "app/hash.go", "app/sums.go")
+		r.edit("app/sums.go", "// Checksum hashes", "// Version is the format version.\nconst Version = 2\n\n// Checksum hashes")
+		r.edit("app/sums.go", "func Signature(sid string) []byte {\n\th := md5.New()\n\th.Write([]byte(sid))", "func Signature(sessionID string) []byte {\n\th := md5.New()\n\th.Write([]byte(sessionID))")
+		r.commit("rename and edit")
+	}, map[string]string{
+		"G501 app/hash.go:4":  "G501 app/sums.go:4",
+		"G505 app/hash.go:5":  "G505 app/sums.go:5",
+		"G401 app/hash.go:10": "G401 app/sums.go:13",
+		"G401 app/hash.go:17": "G401 app/sums.go:20",
+		"G401 app/hash.go:24": "G401 app/sums.go:27",
+	})
+}
