@@ -253,7 +253,7 @@ func (m *matcher) strong() {
 		hit = hit[:0]
 		how, key := ByKey, ""
 		weakID := len(d.Keys) > 0 && !findings.StrongKey(d.Keys[0])
-		if fi, ok := byID[d.ID]; ok && !weakID {
+		if fi, ok := byID[d.ID]; ok && !weakID && (fi == ambiguous || m.sameRule(d, fi)) {
 			if fi == ambiguous {
 				hit = append(hit, ambiguous)
 			} else {
@@ -266,6 +266,11 @@ func (m *matcher) strong() {
 				continue
 			}
 			if fi, ok := byKey[k]; ok {
+				if fi != ambiguous && !m.sameRule(d, fi) {
+					if l, _ := findings.KeyLayer(k); l != findings.LayerVuln {
+						continue // never across tools or rules, but a CVE is one finding whichever tool reports it
+					}
+				}
 				if !slices.Contains(hit, fi) {
 					hit = append(hit, fi)
 				}
@@ -291,6 +296,12 @@ func (m *matcher) strong() {
 		}
 	}
 	m.resolve(props, func(a, b proposal) bool { return a.link.How == ByID && b.link.How != ByID })
+}
+
+// sameRule: f is of d's tool and rule (unknown on the decision: any).
+func (m *matcher) sameRule(d Decision, fi int) bool {
+	f := m.fs[fi].F
+	return (d.Tool == "" || d.Tool == f.ToolName()) && (d.Rule == "" || d.Rule == f.RuleID())
 }
 
 // resolve applies proposals, one decision per finding: a finding wanted by

@@ -223,3 +223,21 @@ func BenchmarkAssignStrong(b *testing.B) {
 		})
 	}
 }
+
+// A strong key never carries a decision to another rule or tool, except a
+// vulnerability (one CVE in one package, whichever tool reports it).
+func TestStrongKeyNeverAcrossRules(t *testing.T) {
+	f := synth("00000000000000aa", findings.LayerFingerprint, "fingerprint:00000000000000aa")
+	other := match.Decision{ID: "00000000000000aa", Tool: "t", Rule: "OTHER", Keys: []string{"fingerprint:00000000000000aa"}}
+	res := match.Assign([]match.Decision{other}, []match.Finding{{F: f}}, match.Options{})
+	if len(res.Links) != 0 {
+		t.Errorf("a fingerprint carried a decision across rules: %+v", res.Links)
+	}
+	v := synth("00000000000000bb", findings.LayerVuln, "vulnerability:00000000000000bb")
+	v.Tool = &findings.Tool{Name: "grype"}
+	fromTrivy := match.Decision{ID: "00000000000000bb", Tool: "trivy", Rule: "R", Keys: []string{"vulnerability:00000000000000bb"}}
+	res = match.Assign([]match.Decision{fromTrivy}, []match.Finding{{F: v}}, match.Options{})
+	if len(res.Links) != 1 || res.Links[0].How != match.ByKey {
+		t.Errorf("the same CVE from another tool: %+v", res)
+	}
+}
