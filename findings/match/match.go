@@ -167,8 +167,8 @@ type matcher struct {
 	taken  []bool // finding already placed
 	done   []bool // decision placed, reviewed or orphaned
 	groups map[groupKey][]int
-	win    map[int][]uint32 // window tokens by finding
-	buf    []int            // cands' result
+	win    map[int][]uint32       // window tokens by finding
+	buf    []int                  // cands' result
 	paths  map[[2]string][]string // (tool, rule) → paths with findings
 
 	res Result
