@@ -221,6 +221,9 @@ func (t *Tree) Gofmt(path string) error {
 		case i < len(ls) && j < len(got) && squash(ls[i].text) == squash(got[j]):
 			ids[j] = ls[i].id
 			i, j = i+1, j+1
+		case i < len(ls) && j+1 < len(got) && squash(ls[i].text) == squash(got[j])+squash(got[j+1]):
+			ids[j], ids[j+1] = ls[i].id, ls[i].id // gofmt split the line
+			i, j = i+1, j+2
 		default:
 			oe, ok1 := inImports(old, min(i, len(old)-1))
 			ne, ok2 := inImports(got, min(j, len(got)-1))
