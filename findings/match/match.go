@@ -577,11 +577,15 @@ func (m *matcher) tracked(di int) *proposal {
 	}
 	// Deleted, or modified with nothing similar left: has the code moved
 	// into lines added since?
+	// The context may differ (sorted imports, a statement moved within
+	// its function) when, in a Go file, the line is the only one of its
+	// kind in both versions and stays in the same declaration.
+	unique := strings.HasSuffix(lm.Path, ".go") && lm.Old.Count(e.LineHash) == 1 && lm.New.Count(e.LineHash) == 1
 	var moved []int
 	for _, fi := range cands {
 		f := m.fs[fi].F
 		if ce := m.evOf(fi); lm.Origin(f.Loc.Line) == 0 && lm.New.Hash(f.Loc.Line) == e.LineHash &&
-			!symbolConflict(e, ce) && evidence.ContextSimilarity(e, ce) >= minContext {
+			!symbolConflict(e, ce) && (evidence.ContextSimilarity(e, ce) >= minContext || (unique && e.Symbol == ce.Symbol)) {
 			moved = append(moved, fi)
 		}
 	}
