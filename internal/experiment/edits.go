@@ -93,6 +93,16 @@ func (t *Tree) BlockEnd(path string, at int) int {
 	panic(fmt.Sprintf("experiment: %s:%d: no closing brace", path, at))
 }
 
+// Paths lists the files, sorted.
+func (t *Tree) Paths() []string {
+	var out []string
+	for p := range t.files {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Text returns line n of path.
 func (t *Tree) Text(path string, n int) string { return t.get(path)[n-1].text }
 
