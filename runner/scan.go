@@ -12,7 +12,9 @@ import (
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/config"
 	"github.com/secui/secui/findings/evidence"
+	"github.com/secui/secui/findings/gitrepo"
 	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/findings/match"
 	"github.com/secui/secui/findings/repofs"
 	"github.com/secui/secui/findings/rescan"
 	"github.com/secui/secui/findings/sarifmeta"
@@ -186,7 +188,11 @@ func scanOne(ctx context.Context, o *ScanOptions, s *config.Scanner, before *fin
 		ov = o.Ledger.Overlay(before.Findings, now)
 	}
 	r.Before = earlier(before, s, tools, prev, ov)
-	res := rescan.Classify(rescan.Input{Before: r.Before, After: after.Findings, AfterEv: afterEv, Covers: cov, Success: true})
+	mo := match.Options{Work: capt}
+	if repo, err := gitrepo.Open(root.Dir()); err == nil {
+		mo.Tracker = repo.Tracker(capt) // the earlier findings' lines followed through git
+	}
+	res := rescan.Classify(rescan.Input{Before: r.Before, After: after.Findings, AfterEv: afterEv, Covers: cov, Success: true, Match: mo})
 	r.Class = &res
 
 	// Record in the ledger first: stored results without their fixed
@@ -357,6 +363,9 @@ func record(o *ScanOptions, r *ScanResult, ev *ledger.ScanEvidence) error {
 	}
 	bySource := map[string][]*findings.Finding{}
 	var reopenFix, reopenBack []*findings.Finding
+	// A fixed record keeps the evidence of the code as last scanned, so the
+	// matcher recognises the finding if it ever comes back.
+	lastSeen := map[*findings.Finding]evidence.Evidence{}
 	for _, it := range r.Class.Items {
 		b := r.Before[it.Before]
 		switch it.Outcome {
@@ -365,8 +374,14 @@ func record(o *ScanOptions, r *ScanResult, ev *ledger.ScanEvidence) error {
 			if d := o.Ledger.Get(b.Decision); d != nil && d.State == findings.StateFixed {
 				src = d.FixSource
 			}
-			bySource[src] = append(bySource[src], onRecord(b))
-			r.Fixed = append(r.Fixed, onRecord(b).ID)
+			f := onRecord(b)
+			if !b.Evidence.Empty() {
+				lastSeen[f] = b.Evidence
+			} else if d := o.Ledger.Get(b.Decision); d != nil {
+				lastSeen[f] = d.Evidence
+			}
+			bySource[src] = append(bySource[src], f)
+			r.Fixed = append(r.Fixed, f.ID)
 		case rescan.Reopened:
 			if b.Pending {
 				reopenFix = append(reopenFix, onRecord(b))
@@ -383,7 +398,8 @@ func record(o *ScanOptions, r *ScanResult, ev *ledger.ScanEvidence) error {
 	slices.Sort(srcs)
 	for _, src := range srcs {
 		req := ledger.Request{Action: ledger.ActFixed, Author: author, Now: o.now(), FixSource: src, Scan: ev,
-			Note: fmt.Sprintf("not reported by %s any more (scan%s)", tool, at)}
+			Note:     fmt.Sprintf("not reported by %s any more (scan%s)", tool, at),
+			Evidence: func(f *findings.Finding) evidence.Evidence { return lastSeen[f] }}
 		if err := o.Ledger.Decide(bySource[src], req); err != nil {
 			return fmt.Errorf("recording fixed findings: %w", err)
 		}

@@ -83,7 +83,7 @@ func outcomes(r *ScanResult) map[string]string {
 	m := map[string]string{}
 	for _, it := range r.Class.Items {
 		b := r.Before[it.Before]
-		m[b.F.RuleID()+"@"+b.F.Loc.Path] = it.Outcome.String()
+		m[b.F.RuleID()+"@"+b.F.Loc.Path] = it.Outcome.String() + map[bool]string{true: " (" + it.Why + ")", false: ""}[it.Why != ""]
 	}
 	return m
 }

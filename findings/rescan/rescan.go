@@ -58,7 +58,9 @@ type Input struct {
 	AfterEv []evidence.Evidence // evidence of After (same order; may be nil)
 	Covers  Coverage
 	Success bool
-	Renames map[string]string // old path -> new path (git), nil when unknown
+	// Match gives the matcher the working tree and git line tracking (zero:
+	// only the evidence given in Before and AfterEv).
+	Match match.Options
 }
 
 // Outcome is what happened to an earlier finding.
@@ -143,7 +145,7 @@ func Classify(in Input) Result {
 			fs[i].Evidence = in.AfterEv[i]
 		}
 	}
-	m := match.Assign(ds, fs, in.Renames)
+	m := match.Assign(ds, fs, in.Match)
 	linked := make([]bool, len(in.After))
 	placed := make([]bool, len(in.Before))
 	for _, l := range m.Links {
