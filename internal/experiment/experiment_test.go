@@ -193,7 +193,7 @@ func (x *run) decideAll() {
 	}
 	cap := x.capturer()
 	captured := map[string]evidence.Evidence{}
-	err = l.Decide(fs, ledger.Request{Action: ledger.ActAccept, Note: "experiment", Author: "Dev <dev@example.com>", Now: x.clock,
+	err = l.Decide(fs, ledger.Request{Action: ledger.ActAccept, Note: "decided by the identity experiment", Author: "Dev <dev@example.com>", Now: x.clock,
 		Evidence: func(f *findings.Finding) evidence.Evidence {
 			e := cap.ForFinding(f)
 			captured[f.ID] = e
