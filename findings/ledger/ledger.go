@@ -30,7 +30,8 @@ import (
 const DefaultPath = ".secui/ledger.yaml"
 
 // SchemaVersion is the ledger file schema version written in its header.
-const SchemaVersion = 1
+// Version 1 files are still read; every write produces this version.
+const SchemaVersion = 2
 
 // Reason is why a finding is suppressed.
 type Reason string
@@ -79,6 +80,10 @@ const (
 	ActReopen   = "reopen"
 	ActFixed    = "fixed"
 	ActLink     = "link" // add tracker links (Request.Tickets) without changing the state
+	// ActMove is recorded (never requested) when a record changes id: it was
+	// confirmed on a finding whose id changed, or made room for another
+	// finding's decision. The note says from which id to which.
+	ActMove = "move"
 )
 
 // Decision is the ledger record of one finding: its current state and the

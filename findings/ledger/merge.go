@@ -82,10 +82,7 @@ func parseMap(name string, data []byte) (map[string]*Decision, error) {
 }
 
 func same(a, b *Decision) bool {
-	var x, y bytes.Buffer
-	writeRecord(&x, a)
-	writeRecord(&y, b)
-	return bytes.Equal(x.Bytes(), y.Bytes())
+	return bytes.Equal(appendRecord(nil, a), appendRecord(nil, b))
 }
 
 func mergeRecord(o, t *Decision) (*Decision, string) {
