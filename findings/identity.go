@@ -1,10 +1,8 @@
 package findings
 
 import (
-	"cmp"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,12 +15,25 @@ import (
 // computed per layer, strongest first; the ID is the hash of the first key.
 //
 //	vulnerability: vulnerability id + package@version (+ manifest path): SCA
-//	               findings, so the same CVE from two tools is one finding
-//	fingerprint:   result.fingerprints (each entry; highest version first)
-//	partial:       tool + rule + every partialFingerprints entry
+//	               findings, so the same CVE from two tools is one finding   STRONG
+//	fingerprint:   result.fingerprints (each valid entry; highest version first) STRONG
+//	partial:       tool + rule + every valid partialFingerprints entry          STRONG
+//	linehash:      the same, when an entry is GitHub's positional
+//	               primaryLocationLineHash (":n" occurrence suffix)            weak
 //	content:       tool + rule + path + GitHub's primaryLocationLineHash computed
-//	               from the working tree (when the file is in the repository)
-//	fallback:      tool + rule + path + normalised message + snippet + occurrence
+//	               from the working tree (when the file is in the repository)  weak
+//	fallback:      tool + rule + path + normalised message + snippet + line
+//	               and column (when the file cannot be read)                  weak
+//
+// A fingerprint value counts only when it is not a placeholder (empty, "0",
+// all-zero hex, null, none, n/a, unknown, ...: see placeholderValue), and a
+// strong key shared by two results of one run that are not the same finding
+// (another location or message) is dropped from those results: such a layer
+// does not tell them apart (gitleaks writes empty partialFingerprints, a
+// secret hash is shared by every copy of the secret). The same holds across
+// files: findings sharing a strong ID at different places are not merged,
+// they fall back to their next key. Weak IDs are labels: the matcher
+// (findings/match) never places a decision on an equal weak ID alone.
 //
 // Keys have the form "<layer>:<16 hex digits>".
 
@@ -99,7 +110,69 @@ func hashKey(layer string, parts ...string) string {
 
 var layerByName = map[string]IDLayer{
 	"fingerprint": LayerFingerprint, "partial": LayerPartial, "content": LayerContent,
-	"fallback": LayerFallback, "vulnerability": LayerVuln,
+	"fallback": LayerFallback, "vulnerability": LayerVuln, "linehash": LayerLineHash,
+}
+
+// StrongKey reports whether an identity key is from a strong layer
+// (vulnerability, fingerprint, partial fingerprint): one the matcher may
+// place a decision on without looking at the code.
+func StrongKey(key string) bool {
+	l, ok := KeyLayer(key)
+	return ok && l.Strong()
+}
+
+// placeholderValue reports whether a fingerprint value is a constant that
+// tells nothing apart: empty or blank, null/none/nil, n/a, unknown,
+// undefined, "-", "0", all-zero hex or a zero UUID, an empty JSON value,
+// Semgrep's "requires login".
+func placeholderValue(v string) bool {
+	v = strings.ToLower(strings.TrimSpace(v))
+	switch v {
+	case "", "null", "none", "nil", "n/a", "na", "unknown", "undefined", "-", "--", "?", "todo", "tbd",
+		"[]", "{}", `""`, "requires login", "false", "0x":
+		return true
+	}
+	return strings.Trim(strings.TrimPrefix(v, "0x"), "0-:. ") == ""
+}
+
+// validPairs drops "key=value" pairs whose value is a placeholder (in
+// place when there is one).
+func validPairs(m fpMap) fpMap {
+	bad := 0
+	for _, kv := range m {
+		if placeholderValue(pairValue(kv)) {
+			bad++
+		}
+	}
+	if bad == 0 {
+		return m
+	}
+	out := make(fpMap, 0, len(m)-bad)
+	for _, kv := range m {
+		if !placeholderValue(pairValue(kv)) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func pairValue(kv string) string {
+	if i := strings.IndexByte(kv, '='); i >= 0 {
+		return kv[i+1:]
+	}
+	return kv
+}
+
+// positionalPartial reports whether partial fingerprints carry GitHub's
+// primaryLocationLineHash, whose ":n" suffix counts identical lines in text
+// order: a copy pasted above a finding takes its ":1".
+func positionalPartial(m fpMap) bool {
+	for _, kv := range m {
+		if strings.HasPrefix(kv, "primaryLocationLineHash=") {
+			return true
+		}
+	}
+	return false
 }
 
 // KeyLayer returns the layer of an identity key ("partial:…" → LayerPartial).
@@ -165,29 +238,89 @@ func strongKeys(f *Finding) {
 		}
 		keys = append(keys, hashKey("vulnerability", f.VulnID, f.Package, p))
 	}
-	for _, kv := range sortedPairs(f.fps, true) {
+	for _, kv := range sortedPairs(validPairs(f.fps), true) {
 		keys = append(keys, hashKey("fingerprint", tool, kv))
 	}
-	if len(f.pfps) > 0 {
-		keys = append(keys, hashKey("partial", append([]string{tool, rule}, sortedPairs(f.pfps, false)...)...))
+	if pf := validPairs(f.pfps); len(pf) > 0 {
+		layer := "partial"
+		if positionalPartial(pf) {
+			layer = "linehash"
+		}
+		keys = append(keys, hashKey(layer, append([]string{tool, rule}, sortedPairs(pf, false)...)...))
 	}
 	f.Keys = keys
 	f.fps, f.pfps = nil, nil
 	f.fbase = uint64(fnvOffset.part(tool).part(rule).part(f.Loc.Path).normPart(f.Message).part(strings.TrimSpace(f.Loc.Snippet)))
-	f.fallback1 = fallbackKey(f.fbase, 1)
+	f.fallback1 = fallbackKey(f.fbase, f.Loc.Line, f.Loc.Col)
 }
 
-func fallbackKey(base uint64, occ int) string {
+// fallbackKey is the fallback layer: the inputs' hash and the position. The
+// position (not an occurrence count in result order) keeps two identical
+// results apart however a log is split into files.
+func fallbackKey(base uint64, line, col int) string {
 	var buf [8]byte
 	for k := 0; k < 8; k++ {
 		buf[k] = byte(base >> (56 - 8*k))
 	}
-	return hashKey("fallback", string(buf[:]), strconv.Itoa(occ))
+	return hashKey("fallback", string(buf[:]), strconv.Itoa(line), strconv.Itoa(col))
+}
+
+// sameResult reports whether two results are the same finding reported
+// twice: same place and message.
+func sameResult(a, b *Finding) bool {
+	return a.Loc.Path == b.Loc.Path && a.Loc.Line == b.Loc.Line && a.Loc.Col == b.Loc.Col && a.Message == b.Message
+}
+
+// dropSharedStrongKeys removes, per run, the strong keys that two results of
+// the run share without being the same finding: that layer is no identity
+// for them.
+func dropSharedStrongKeys(fs []*Finding) {
+	type runKey struct {
+		run int
+		key string
+	}
+	var first map[runKey]*Finding
+	var bad map[runKey]bool
+	for _, f := range fs {
+		for _, k := range f.Keys {
+			if len(k) < 8 || (k[0] != 'f' && k[0] != 'p' && k[0] != 'v') { // fast path: fingerprint, partial, vulnerability
+				continue
+			}
+			if !StrongKey(k) {
+				continue
+			}
+			if first == nil {
+				first = make(map[runKey]*Finding, len(fs))
+			}
+			rk := runKey{f.Sources[0].Run, k}
+			if g, ok := first[rk]; !ok {
+				first[rk] = f
+			} else if !sameResult(f, g) {
+				if bad == nil {
+					bad = map[runKey]bool{}
+				}
+				bad[rk] = true
+			}
+		}
+	}
+	if bad == nil {
+		return
+	}
+	for _, f := range fs {
+		keep := f.Keys[:0]
+		for _, k := range f.Keys {
+			if !bad[runKey{f.Sources[0].Run, k}] {
+				keep = append(keep, k)
+			}
+		}
+		f.Keys = keep
+	}
 }
 
 // identify completes Keys (content, fallback with occurrence) and sets ID for
 // the findings of one file.
 func (ld *loader) identify(fs []*Finding) {
+	dropSharedStrongKeys(fs)
 	lines := ld.fp.hashes(fs)
 	if len(lines) > 0 {
 		for _, f := range fs {
@@ -201,42 +334,8 @@ func (ld *loader) identify(fs []*Finding) {
 			}
 		}
 	}
-	// fallback: occurrence order by position among equal (run, base) findings
-	type occ struct {
-		base      uint64
-		run, line int32
-		col, idx  int32
-	}
-	order := make([]occ, len(fs))
-	for i, f := range fs {
-		order[i] = occ{f.fbase, int32(f.Sources[0].Run), int32(f.Loc.Line), int32(f.Loc.Col), int32(i)}
-	}
-	slices.SortFunc(order, func(x, y occ) int {
-		switch {
-		case x.run != y.run:
-			return cmp.Compare(x.run, y.run)
-		case x.base != y.base:
-			return cmp.Compare(x.base, y.base)
-		case x.line != y.line:
-			return cmp.Compare(x.line, y.line)
-		case x.col != y.col:
-			return cmp.Compare(x.col, y.col)
-		}
-		return cmp.Compare(x.idx, y.idx)
-	})
-	n := 0
-	for i, o := range order {
-		if i > 0 && order[i-1].run == o.run && order[i-1].base == o.base {
-			n++
-		} else {
-			n = 1
-		}
-		f := fs[o.idx]
-		if n == 1 {
-			f.Keys = append(f.Keys, f.fallback1)
-		} else {
-			f.Keys = append(f.Keys, fallbackKey(f.fbase, n))
-		}
+	for _, f := range fs {
+		f.Keys = append(f.Keys, f.fallback1)
 		f.fallback1 = ""
 	}
 	// IDs, keeping two results of one run distinct even if a tool gave them the

@@ -623,8 +623,58 @@ func (ld *loader) finish(fs []*Finding) []*Finding {
 
 // mergeDuplicates merges findings with the same ID into one with several
 // sources, keeping first-seen order. The merged finding keeps the worst severity.
+// Findings sharing a fingerprint or partial-fingerprint ID at different places
+// (two files of one split log, two runs) are not one finding: that key is no
+// identity for them, and they fall back to their next key.
 func mergeDuplicates(fs []*Finding) []*Finding {
-	seen := make(map[string]*Finding, len(fs))
+	for round := 0; ; round++ {
+		seen := make(map[string]*Finding, len(fs))
+		var split map[string]bool
+		dups := 0
+		for _, f := range fs {
+			g, ok := seen[f.ID]
+			if !ok {
+				seen[f.ID] = f
+				continue
+			}
+			dups++
+			if round < 8 && (f.IDLayer == LayerFingerprint || f.IDLayer == LayerPartial) &&
+				(f.Loc.Path != g.Loc.Path || f.Loc.Line != g.Loc.Line || f.Loc.Col != g.Loc.Col) {
+				if split == nil {
+					split = map[string]bool{}
+				}
+				split[f.ID] = true
+			}
+		}
+		if split != nil {
+			for _, f := range fs {
+				if split[f.ID] {
+					dropIDKey(f)
+				}
+			}
+			continue
+		}
+		if dups == 0 {
+			return fs
+		}
+		return mergeSeen(fs, len(seen))
+	}
+}
+
+// dropIDKey removes the key that made f's ID and takes the next one.
+func dropIDKey(f *Finding) {
+	if len(f.Keys) < 2 {
+		return
+	}
+	f.Keys = f.Keys[1:]
+	k0 := f.Keys[0]
+	i := strings.IndexByte(k0, ':')
+	f.IDLayer, _ = KeyLayer(k0)
+	f.ID = k0[i+1:]
+}
+
+func mergeSeen(fs []*Finding, n int) []*Finding {
+	seen := make(map[string]*Finding, n)
 	out := fs[:0]
 	for _, f := range fs {
 		if g, ok := seen[f.ID]; ok {

@@ -197,11 +197,25 @@ const (
 	LayerContent                    // our line-content hash of the working tree
 	LayerFallback                   // tool + rule + path + normalised message + occurrence
 	LayerVuln                       // vulnerability id + package (cross-tool SCA identity)
+	LayerLineHash                   // partialFingerprints holding GitHub's positional primaryLocationLineHash
 )
 
-var layerNames = [...]string{"fingerprint", "partial-fingerprint", "content", "fallback", "vulnerability"}
+var layerNames = [...]string{"fingerprint", "partial-fingerprint", "content", "fallback", "vulnerability", "line-hash"}
 
-func (l IDLayer) String() string { return layerNames[l] }
+func (l IDLayer) String() string {
+	if int(l) < len(layerNames) {
+		return layerNames[l]
+	}
+	return "unknown"
+}
+
+// Strong reports whether the layer identifies a finding on its own (a
+// vulnerability, a valid unique fingerprint or partial fingerprint). IDs from
+// weak layers (line-hash, content, fallback) are labels: positional or
+// content hashes that a pasted copy or an edit can take over.
+func (l IDLayer) Strong() bool {
+	return l == LayerVuln || l == LayerFingerprint || l == LayerPartial
+}
 
 // Tool is the scanner that produced a run.
 type Tool struct {

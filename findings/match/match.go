@@ -1,20 +1,42 @@
 // Package match assigns triage decisions to findings. It is pure: it reads
-// the decisions' identity keys and evidence and the findings' keys and
-// evidence, and returns an assignment; nothing is mutated.
+// the decisions' identity keys and evidence, the findings' keys and (lazily)
+// their evidence in the working tree, and returns an assignment; nothing is
+// mutated.
 //
 // The assignment is one-to-one: each decision goes to at most one finding and
 // each finding takes at most one decision. A decision that cannot be placed
 // with confidence is not guessed: it is returned in Review with its
-// candidates.
+// candidates. A decision is only ever placed on a finding of the same tool
+// and rule, in the same file or the file git says it was renamed to.
 //
-// STATUS: the types are the interface fixed for issue 7 (the ledger builds
-// its Overlay from a Result). Assign below is the first version — exact id,
-// then a shared key — that the identity work replaces with the evidence-based
-// assignment described in docs/engine.md.
+// In order:
+//
+//  1. Strong keys: an equal finding ID from a strong layer, or a shared
+//     vulnerability, fingerprint or partial-fingerprint key (findings.StrongKey).
+//     Weak keys (line-hash, content, fallback) never decide a match.
+//  2. Git line tracking (Options.Tracker): the decision records the commit
+//     it was made at; the file at that commit is diffed against the working
+//     tree (following renames) and the decision's line is followed:
+//     unchanged → the finding on its new line; modified → the most similar
+//     finding inside the changed block (tokens and context: a renamed
+//     variable, a re-wrapped or re-formatted line); deleted → orphaned (fixed
+//     or gone), even if an identical copy is elsewhere, unless the same code
+//     reappears in lines added since (code moved). A line a diff could align
+//     with either of two identical copies is decided by evidence or reviewed.
+//     The commit's line must hash to the recorded line (a decision made on an
+//     uncommitted edit falls back to evidence).
+//  3. Evidence alone (no commit, commit unknown or unreachable: a shallow CI
+//     clone): the same normalised line with an agreeing context window and
+//     enclosing symbol, or a similar line with a very similar context; the
+//     best candidate must be clearly better than the next.
+//  4. Decisions without evidence (ledger v1): a finding that shares a weak
+//     key is a candidate for review, never applied.
 package match
 
 import (
 	"cmp"
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -33,8 +55,10 @@ type Decision struct {
 
 // Finding is what the matcher needs of one current finding.
 type Finding struct {
-	F        *findings.Finding
-	Evidence evidence.Evidence // captured from the working tree (may be location-only)
+	F *findings.Finding
+	// Evidence as captured from the working tree; leave it zero to have
+	// Assign capture it through Options.Work when (and only when) needed.
+	Evidence evidence.Evidence
 }
 
 // How says how a decision found its finding.
@@ -42,14 +66,16 @@ type How uint8
 
 // Ways a decision can match (strongest first).
 const (
-	ByID      How = iota // same finding id, from a strong identity layer
-	ByKey                // a shared strong identity key (fingerprint, partial fingerprint, vulnerability)
-	ByRename             // the same code in a file git reports as renamed
-	ByMove               // the same code elsewhere in the same file (moved Lines lines)
-	BySimilar            // similar context and finding line (an edit on or around the line)
+	ByID       How = iota // same finding id, from a strong identity layer
+	ByKey                 // a shared strong identity key (fingerprint, partial fingerprint, vulnerability)
+	ByRename              // the same code in a file git reports as renamed (From)
+	ByMove                // the same code elsewhere in the same file (moved Lines lines)
+	BySimilar             // similar context and finding line (an edit on or around the line)
+	BySame                // the same code on the same line
+	ByLocation            // no code to compare on either side (not a file of the repository): same tool, rule, place and message
 )
 
-var howNames = [...]string{"id", "key", "rename", "moved", "similar"}
+var howNames = [...]string{"id", "key", "rename", "moved", "similar", "same", "location"}
 
 func (h How) String() string {
 	if int(h) < len(howNames) {
@@ -63,11 +89,12 @@ type Link struct {
 	Decision int    // index into the decisions
 	Finding  int    // index into the findings
 	How      How    // how it matched
-	Key      string // the key that matched (ByID, ByKey), "" otherwise
+	Key      string // the key that matched (ByID, ByKey, ByLocation), "" otherwise
 	Layer    string // the identity layer of Key ("fingerprint", "partial-fingerprint", ...)
-	From     string // ByRename: the path the decision was made on
+	From     string // the path the decision was made on, when the file was renamed since
 	Moved    int    // lines moved (new line - old line), any How
 	Score    float64
+	Git      bool // placed by following the line through git history
 }
 
 // Review is a decision that could not be placed with confidence: it is
@@ -82,52 +109,724 @@ type Review struct {
 type Result struct {
 	Links   []Link   // sorted by Decision
 	Review  []Review // sorted by Decision
-	Orphans []int    // decisions that match nothing (fixed, gone, or scan missing)
+	Orphans []int    // decisions that match nothing (fixed, gone, or scan missing), ascending
+	// OrphanWhy says, for each of Orphans (same index), why nothing matched.
+	OrphanWhy []string
 }
 
-// Assign places ds on fs. renames maps a path at the decision's commit to
-// its path in the working tree (git rename detection); nil when unknown.
-func Assign(ds []Decision, fs []Finding, renames map[string]string) Result {
-	var res Result
-	byID := make(map[string]int, len(fs))
-	for i, f := range fs {
-		if _, dup := byID[f.F.ID]; !dup {
-			byID[f.F.ID] = i
+// Tracker follows lines through git history. gitrepo.Tracker implements it.
+type Tracker interface {
+	// Map returns how the lines of path at commit map to the working tree,
+	// following a rename (candidates are working-tree paths that may be the
+	// file's new name, for moves not committed yet). nil when the commit or
+	// the file at it is unknown.
+	Map(commit, path string, candidates []string) *evidence.LineMap
+}
+
+// Options are the optional inputs of Assign.
+type Options struct {
+	// Work reads the working tree: evidence of current findings is captured
+	// through it, lazily. nil: only Finding.Evidence is used.
+	Work *evidence.Capturer
+	// Tracker follows decisions' lines through git. nil: evidence only.
+	Tracker Tracker
+}
+
+// Thresholds (see the package comment and docs/engine.md).
+const (
+	margin     = 0.1  // the best candidate must beat the next by this much
+	minContext = 0.5  // context agreement for the same line elsewhere
+	minTokens  = 0.6  // token agreement for an edited line
+	strongTok  = 0.85 // an edited line this similar needs little context
+)
+
+type tier uint8
+
+const (
+	tierStrong tier = iota
+	tierGit
+	tierEvidence
+	tierLegacy
+)
+
+type proposal struct {
+	link  Link
+	tier  tier
+	cands []int // other candidates, for a review if this one loses
+}
+
+type groupKey struct{ tool, rule, path string }
+
+type matcher struct {
+	ds  []Decision
+	fs  []Finding
+	opt Options
+
+	ev     []evidence.Evidence
+	haveEv []bool
+	taken  []bool // finding already placed
+	done   []bool // decision placed, reviewed or orphaned
+	groups map[groupKey][]int
+	paths  map[[2]string][]string // (tool, rule) → paths with findings
+
+	res Result
+}
+
+// Assign places ds on fs.
+func Assign(ds []Decision, fs []Finding, opt Options) Result {
+	m := &matcher{ds: ds, fs: fs, opt: opt, taken: make([]bool, len(fs)), done: make([]bool, len(ds))}
+	m.strong()
+	if m.remaining() {
+		m.index()
+		m.round(tierGit, m.tracked)
+		m.round(tierEvidence, m.byEvidence)
+		m.round(tierLegacy, m.legacy)
+	}
+	for di := range ds {
+		if !m.done[di] {
+			m.orphan(di, "no finding of this tool and rule to compare with")
 		}
 	}
-	byKey := map[string]int{}
-	for i, f := range fs {
+	slices.SortFunc(m.res.Links, func(a, b Link) int { return cmp.Compare(a.Decision, b.Decision) })
+	slices.SortFunc(m.res.Review, func(a, b Review) int { return cmp.Compare(a.Decision, b.Decision) })
+	type ow struct {
+		d   int
+		why string
+	}
+	ows := make([]ow, len(m.res.Orphans))
+	for i := range ows {
+		ows[i] = ow{m.res.Orphans[i], m.res.OrphanWhy[i]}
+	}
+	slices.SortFunc(ows, func(a, b ow) int { return cmp.Compare(a.d, b.d) })
+	for i := range ows {
+		m.res.Orphans[i], m.res.OrphanWhy[i] = ows[i].d, ows[i].why
+	}
+	return m.res
+}
+
+func (m *matcher) remaining() bool { return slices.Contains(m.done, false) }
+
+func (m *matcher) orphan(di int, why string) {
+	m.done[di] = true
+	m.res.Orphans = append(m.res.Orphans, di)
+	m.res.OrphanWhy = append(m.res.OrphanWhy, why)
+}
+
+func (m *matcher) review(di int, cands []int, why string) {
+	m.done[di] = true
+	m.res.Review = append(m.res.Review, Review{Decision: di, Candidates: cands, Why: why})
+}
+
+func (m *matcher) link(l Link) {
+	m.done[l.Decision] = true
+	m.taken[l.Finding] = true
+	m.res.Links = append(m.res.Links, l)
+}
+
+// strong places decisions by strong keys.
+func (m *matcher) strong() {
+	const ambiguous = -1
+	byID := make(map[string]int, len(m.fs))
+	byKey := make(map[string]int, len(m.fs))
+	for i, f := range m.fs {
+		if f.F.IDLayer.Strong() {
+			if _, dup := byID[f.F.ID]; dup {
+				byID[f.F.ID] = ambiguous
+			} else {
+				byID[f.F.ID] = i
+			}
+		}
 		for _, k := range f.F.Keys {
-			if _, dup := byKey[k]; !dup {
+			if !findings.StrongKey(k) {
+				continue
+			}
+			if j, dup := byKey[k]; dup && j != i {
+				byKey[k] = ambiguous
+			} else {
 				byKey[k] = i
 			}
 		}
 	}
-	usedF := make([]bool, len(fs))
-	placed := make([]bool, len(ds))
-	for di, d := range ds {
-		if fi, ok := byID[d.ID]; ok && !usedF[fi] {
-			usedF[fi], placed[di] = true, true
-			res.Links = append(res.Links, Link{Decision: di, Finding: fi, How: ByID, Key: fs[fi].F.Keys[0], Layer: layer(fs[fi].F.Keys[0])})
-		}
-	}
-	for di, d := range ds {
-		if placed[di] {
-			continue
+	props := make([]proposal, 0, len(m.ds))
+	var hit []int
+	for di, d := range m.ds {
+		hit = hit[:0]
+		how, key := ByKey, ""
+		weakID := len(d.Keys) > 0 && !findings.StrongKey(d.Keys[0])
+		if fi, ok := byID[d.ID]; ok && !weakID {
+			if fi == ambiguous {
+				hit = append(hit, ambiguous)
+			} else {
+				hit = append(hit, fi)
+				how, key = ByID, m.fs[fi].F.Keys[0]
+			}
 		}
 		for _, k := range d.Keys {
-			if fi, ok := byKey[k]; ok && !usedF[fi] {
-				usedF[fi], placed[di] = true, true
-				res.Links = append(res.Links, Link{Decision: di, Finding: fi, How: ByKey, Key: k, Layer: layer(k)})
+			if !findings.StrongKey(k) {
+				continue
+			}
+			if fi, ok := byKey[k]; ok {
+				if !slices.Contains(hit, fi) {
+					hit = append(hit, fi)
+				}
+				if key == "" {
+					key = k
+				}
+			}
+		}
+		switch {
+		case len(hit) == 0:
+			continue
+		case len(hit) == 1 && hit[0] != ambiguous:
+			props = append(props, proposal{tier: tierStrong, link: Link{Decision: di, Finding: hit[0], How: how, Key: key, Layer: layer(key), Score: 1}})
+		default:
+			var cands []int
+			for _, fi := range hit {
+				if fi != ambiguous {
+					cands = append(cands, fi)
+				}
+			}
+			m.review(di, cands, "its identity keys are shared by several findings")
+			hit = nil
+		}
+	}
+	m.resolve(props, func(a, b proposal) bool { return a.link.How == ByID && b.link.How != ByID })
+}
+
+// resolve applies proposals, one decision per finding: a finding wanted by
+// several decisions goes to the clearly best one; the others, and ties, are
+// reviewed.
+func (m *matcher) resolve(props []proposal, better func(a, b proposal) bool) {
+	// claims[f]: 0 none, i+1 the only proposal i, -1 several.
+	claims := make([]int32, len(m.fs))
+	multi := false
+	for i, p := range props {
+		switch c := &claims[p.link.Finding]; *c {
+		case 0:
+			*c = int32(i + 1)
+		default:
+			*c, multi = -1, true
+		}
+	}
+	if cap(m.res.Links)-len(m.res.Links) < len(props) {
+		m.res.Links = slices.Grow(m.res.Links, len(props))
+	}
+	var byF map[int][]proposal
+	var order []int
+	for i, p := range props {
+		fi := p.link.Finding
+		if claims[fi] > 0 {
+			m.link(props[i].link)
+			continue
+		}
+		if _, ok := byF[fi]; !ok {
+			if byF == nil {
+				byF = map[int][]proposal{}
+			}
+			order = append(order, fi)
+		}
+		byF[fi] = append(byF[fi], p)
+	}
+	if !multi {
+		return
+	}
+	for _, fi := range order {
+		ps := byF[fi]
+		slices.SortStableFunc(ps, func(a, b proposal) int {
+			switch {
+			case better(a, b):
+				return -1
+			case better(b, a):
+				return 1
+			}
+			return cmp.Compare(b.link.Score, a.link.Score)
+		})
+		win := -1
+		if better(ps[0], ps[1]) || ps[0].link.Score-ps[1].link.Score >= margin {
+			win = 0
+			m.link(ps[0].link)
+		}
+		for i, p := range ps {
+			if i == win {
+				continue
+			}
+			cands := append([]int{fi}, p.cands...)
+			m.review(p.link.Decision, cands, "another decision claims the same finding")
+		}
+	}
+}
+
+func (m *matcher) index() {
+	m.ev = make([]evidence.Evidence, len(m.fs))
+	m.haveEv = make([]bool, len(m.fs))
+	m.groups = map[groupKey][]int{}
+	m.paths = map[[2]string][]string{}
+	for i, f := range m.fs {
+		g := groupKey{f.F.ToolName(), f.F.RuleID(), f.F.Loc.Path}
+		if _, ok := m.groups[g]; !ok {
+			tr := [2]string{g.tool, g.rule}
+			m.paths[tr] = append(m.paths[tr], g.path)
+		}
+		m.groups[g] = append(m.groups[g], i)
+	}
+}
+
+// evidence of finding fi, captured on first use.
+func (m *matcher) evOf(fi int) evidence.Evidence {
+	if !m.haveEv[fi] {
+		e := m.fs[fi].Evidence
+		if e.Empty() && e.Path == "" && m.opt.Work != nil {
+			e = m.opt.Work.ForFinding(m.fs[fi].F)
+		}
+		m.ev[fi] = e
+		m.haveEv[fi] = true
+	}
+	return m.ev[fi]
+}
+
+// cands are the untaken findings of d's tool and rule in path (any path
+// when path is ""), without those the tool itself tells apart from d: both
+// have strong keys and share none.
+func (m *matcher) cands(d Decision, path string) []int {
+	var out []int
+	add := func(fis []int) {
+		for _, fi := range fis {
+			if !m.taken[fi] && !m.strongConflict(d, fi) {
+				out = append(out, fi)
+			}
+		}
+	}
+	if path != "" {
+		add(m.groups[groupKey{d.Tool, d.Rule, path}])
+		return out
+	}
+	for _, p := range m.paths[[2]string{d.Tool, d.Rule}] {
+		add(m.groups[groupKey{d.Tool, d.Rule, p}])
+	}
+	return out
+}
+
+func (m *matcher) strongConflict(d Decision, fi int) bool {
+	dk := 0
+	for _, k := range d.Keys {
+		if findings.StrongKey(k) {
+			dk++
+		}
+	}
+	if dk == 0 {
+		return false
+	}
+	fk := 0
+	for _, k := range m.fs[fi].F.Keys {
+		if findings.StrongKey(k) {
+			fk++
+			if slices.Contains(d.Keys, k) {
+				return false
+			}
+		}
+	}
+	return fk > 0
+}
+
+// round proposes for every open decision with fn, then resolves.
+func (m *matcher) round(t tier, fn func(di int) *proposal) {
+	var props []proposal
+	for di := range m.ds {
+		if m.done[di] {
+			continue
+		}
+		if p := fn(di); p != nil {
+			p.tier = t
+			props = append(props, *p)
+		}
+	}
+	m.resolve(props, func(a, b proposal) bool { return false })
+}
+
+func short(c string) string {
+	if len(c) > 7 {
+		return c[:7]
+	}
+	return c
+}
+
+// tracked follows d's line through git. nil with d left open: not
+// trackable, try evidence.
+func (m *matcher) tracked(di int) *proposal {
+	d := m.ds[di]
+	e := d.Evidence
+	if m.opt.Tracker == nil || e.Commit == "" || e.Line <= 0 || e.LineHash == 0 || e.Path == "" {
+		return nil
+	}
+	var others []string
+	for _, p := range m.paths[[2]string{d.Tool, d.Rule}] {
+		if p != e.Path {
+			others = append(others, p)
+		}
+	}
+	lm := m.opt.Tracker.Map(e.Commit, e.Path, others)
+	if lm == nil || lm.Old == nil || lm.New == nil || !sameCode(lm.Old.At(e.Line), e) {
+		return nil // commit or file unknown, or decided on an uncommitted edit
+	}
+	from := ""
+	if lm.Path != e.Path {
+		from = e.Path
+	}
+	cands := m.cands(d, lm.Path)
+	fol := lm.Follow(e.Line)
+	at := func(line int) []int {
+		var out []int
+		for _, fi := range cands {
+			if m.fs[fi].F.Loc.Line == line {
+				out = append(out, fi)
+			}
+		}
+		return out
+	}
+	place := func(fi int, how How, score float64) *proposal {
+		if from != "" && how != BySimilar {
+			how = ByRename
+		}
+		return &proposal{link: Link{Decision: di, Finding: fi, How: how, From: from,
+			Moved: m.fs[fi].F.Loc.Line - e.Line, Score: score, Git: true}}
+	}
+	since := " since " + short(e.Commit)
+	ambiguous := len(fol.Alt) > 0
+	switch {
+	case fol.Status == evidence.Unchanged && !ambiguous:
+		here := at(fol.Line)
+		if len(here) > 1 && e.Col > 0 {
+			var sameCol []int
+			for _, fi := range here {
+				if m.fs[fi].F.Loc.Col == e.Col {
+					sameCol = append(sameCol, fi)
+				}
+			}
+			if len(sameCol) == 1 {
+				here = sameCol
+			}
+		}
+		switch {
+		case len(here) == 1:
+			if lm.Approx && evidence.ContextSimilarity(e, m.evOf(here[0])) < minContext {
+				m.review(di, here, "the file changed too much for an exact diff; confirm the candidate")
+				return nil
+			}
+			how := ByMove
+			if fol.Line == e.Line {
+				how = BySame
+			}
+			return place(here[0], how, 1)
+		case len(here) > 1:
+			m.review(di, here, fmt.Sprintf("several findings of %s on line %d", d.Rule, fol.Line))
+			return nil
+		}
+		m.orphan(di, fmt.Sprintf("the line is unchanged%s (now line %d) but %s is no longer reported there", since, fol.Line, d.Rule))
+		return nil
+	case ambiguous:
+		var lines []int
+		canBeGone := fol.Status != evidence.Unchanged
+		if fol.Status == evidence.Unchanged {
+			lines = append(lines, fol.Line)
+		}
+		for _, a := range fol.Alt {
+			if a == 0 {
+				canBeGone = true
+			} else {
+				lines = append(lines, a)
+			}
+		}
+		var here []int
+		for _, l := range lines {
+			here = append(here, at(l)...)
+		}
+		if len(here) == 0 {
+			m.orphan(di, "the line and its identical twin are gone"+since)
+			return nil
+		}
+		if canBeGone {
+			m.review(di, here, "one of two identical lines was removed"+since+"; it may be this one")
+			return nil
+		}
+		return m.pick(di, here, from, true, "identical copies of the line were added next to it"+since)
+	case fol.Status == evidence.Modified:
+		var in []int
+		for _, fi := range cands {
+			if l := m.fs[fi].F.Loc.Line; l >= fol.From && l <= fol.To {
+				in = append(in, fi)
+			}
+		}
+		if p := m.similar(di, in, lm.New, fol.To, from); p != nil || m.done[di] {
+			return p
+		}
+	}
+	// Deleted, or modified with nothing similar left: has the code moved
+	// into lines added since?
+	var moved []int
+	for _, fi := range cands {
+		f := m.fs[fi].F
+		if ce := m.evOf(fi); lm.Origin(f.Loc.Line) == 0 && lm.New.Hash(f.Loc.Line) == e.LineHash &&
+			!symbolConflict(e, ce) && evidence.ContextSimilarity(e, ce) >= minContext {
+			moved = append(moved, fi)
+		}
+	}
+	switch {
+	case len(moved) == 1:
+		return place(moved[0], ByMove, evidence.ContextSimilarity(e, m.evOf(moved[0])))
+	case len(moved) > 1:
+		m.review(di, moved, "the code moved and was copied"+since)
+		return nil
+	}
+	if fol.Status == evidence.Modified {
+		m.orphan(di, fmt.Sprintf("the line was changed%s and %s is no longer reported there (fixed or gone)", since, d.Rule))
+	} else {
+		m.orphan(di, "the line was deleted"+since+" (fixed or gone)")
+	}
+	return nil
+}
+
+// similar picks, among the findings inside a changed block, the one whose
+// line and context are like the decision's (a renamed variable, a
+// re-wrapped or re-formatted line). It reviews weak or tied candidates.
+// nil with the decision open: nothing similar.
+func (m *matcher) similar(di int, in []int, file *evidence.File, blockEnd int, from string) *proposal {
+	d := m.ds[di]
+	e := d.Evidence
+	type sc struct {
+		fi    int
+		score float64
+		ok    bool
+	}
+	var scored []sc
+	for _, fi := range in {
+		ce := m.evOf(fi)
+		line := m.fs[fi].F.Loc.Line
+		tok := evidence.Jaccard(e.Tokens, ce.Tokens)
+		if len(e.Tokens) >= 3 && file != nil {
+			n := min(max(blockEnd-line+1, 1), 5)
+			tok = max(tok, evidence.Containment(e.Tokens, file.WindowTokens(line, n)))
+		}
+		if len(ce.Tokens) >= 3 {
+			tok = max(tok, evidence.Containment(ce.Tokens, e.Tokens))
+		}
+		ctx := evidence.ContextSimilarity(e, ce)
+		symEq := e.Symbol != "" && e.Symbol == ce.Symbol
+		symDiff := e.Symbol != "" && ce.Symbol != "" && e.Symbol != ce.Symbol
+		// Inside the changed block a symbol may differ (the function was
+		// renamed), but then the line must be nearly the same.
+		ok := (!symDiff && (tok >= strongTok || (tok >= minTokens && (ctx >= 0.34 || symEq)))) ||
+			(symDiff && tok >= strongTok && ctx >= minContext)
+		s := 0.6*tok + 0.4*ctx
+		if symEq {
+			s += 0.1
+		}
+		if tok >= 0.4 || ok {
+			scored = append(scored, sc{fi, s, ok})
+		}
+	}
+	if len(scored) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(scored, func(a, b sc) int { return cmp.Compare(b.score, a.score) })
+	cands := make([]int, len(scored))
+	for i, s := range scored {
+		cands[i] = s.fi
+	}
+	best := scored[0]
+	if best.ok && (len(scored) == 1 || best.score-scored[1].score >= margin) {
+		return &proposal{link: Link{Decision: di, Finding: best.fi, How: BySimilar, From: from,
+			Moved: m.fs[best.fi].F.Loc.Line - e.Line, Score: best.score, Git: true}, cands: cands[1:]}
+	}
+	why := "the line was edited; the candidates are only somewhat similar"
+	if best.ok {
+		why = "the line was edited; several candidates are equally similar"
+	}
+	m.review(di, cands, why)
+	return nil
+}
+
+// pick decides among candidates by evidence (context, symbol, distance);
+// a tie goes to review with why.
+func (m *matcher) pick(di int, cands []int, from string, git bool, why string) *proposal {
+	e := m.ds[di].Evidence
+	type sc struct {
+		fi    int
+		score float64
+	}
+	var scored []sc
+	for _, fi := range cands {
+		ce := m.evOf(fi)
+		if symbolConflict(e, ce) {
+			continue // another function's copy
+		}
+		s := evidence.ContextSimilarity(e, ce)
+		if e.Symbol != "" && e.Symbol == ce.Symbol {
+			s += 0.1
+		}
+		scored = append(scored, sc{fi, s})
+	}
+	if len(scored) == 0 {
+		m.review(di, cands, why)
+		return nil
+	}
+	slices.SortStableFunc(scored, func(a, b sc) int { return cmp.Compare(b.score, a.score) })
+	out := make([]int, len(scored))
+	for i, s := range scored {
+		out[i] = s.fi
+	}
+	if len(scored) == 1 || scored[0].score-scored[1].score >= margin {
+		fi := scored[0].fi
+		how := ByMove
+		if from != "" {
+			how = ByRename
+		} else if m.fs[fi].F.Loc.Line == e.Line {
+			how = BySame
+		}
+		return &proposal{link: Link{Decision: di, Finding: fi, How: how, From: from,
+			Moved: m.fs[fi].F.Loc.Line - e.Line, Score: scored[0].score, Git: git}, cands: out[1:]}
+	}
+	m.review(di, out, why)
+	return nil
+}
+
+// byEvidence places a decision by evidence alone, in its own file.
+func (m *matcher) byEvidence(di int) *proposal {
+	d := m.ds[di]
+	e := d.Evidence
+	if e.Empty() || e.Path == "" {
+		return nil
+	}
+	var file *evidence.File
+	if m.opt.Work != nil {
+		file = m.opt.Work.File(e.Path)
+	}
+	type sc struct {
+		fi        int
+		score     float64
+		confident bool
+	}
+	var scored []sc
+	var unknown []int
+	for _, fi := range m.cands(d, e.Path) {
+		ce := m.evOf(fi)
+		if ce.Empty() {
+			unknown = append(unknown, fi)
+			continue
+		}
+		line := m.fs[fi].F.Loc.Line
+		exact := ce.LineHash == e.LineHash
+		tok := 1.0
+		if !exact {
+			tok = evidence.Jaccard(e.Tokens, ce.Tokens)
+			if len(e.Tokens) >= 3 && file != nil {
+				tok = max(tok, evidence.Containment(e.Tokens, file.WindowTokens(line, 3)))
+			}
+			if len(ce.Tokens) >= 3 {
+				tok = max(tok, evidence.Containment(ce.Tokens, e.Tokens))
+			}
+		}
+		ctx := evidence.ContextSimilarity(e, ce)
+		symEq := e.Symbol != "" && e.Symbol == ce.Symbol
+		symDiff := e.Symbol != "" && ce.Symbol != "" && e.Symbol != ce.Symbol
+		confident := !symDiff && ((exact && (ctx >= minContext || (symEq && ctx >= 0.25))) ||
+			(!exact && tok >= minTokens && ctx >= 0.6))
+		if !exact && tok < 0.5 && ctx < minContext {
+			continue // not like it at all
+		}
+		s := 0.5*tok + 0.4*ctx
+		if symEq {
+			s += 0.1
+		}
+		s -= math.Min(float64(absInt(line-e.Line)), 1000) / 1e6 // closest position breaks exact ties only
+		scored = append(scored, sc{fi, s, confident})
+	}
+	if len(scored) == 0 {
+		if len(unknown) > 0 {
+			m.review(di, unknown, "the file cannot be read to compare the code")
+			return nil
+		}
+		m.orphan(di, fmt.Sprintf("no finding of %s in %s has this code (fixed or gone)", d.Rule, e.Path))
+		return nil
+	}
+	slices.SortStableFunc(scored, func(a, b sc) int { return cmp.Compare(b.score, a.score) })
+	cands := make([]int, len(scored))
+	for i, s := range scored {
+		cands[i] = s.fi
+	}
+	best := scored[0]
+	if best.confident && (len(scored) == 1 || best.score-scored[1].score >= margin) {
+		fi := best.fi
+		ce := m.evOf(fi)
+		how := BySimilar
+		switch {
+		case ce.LineHash == e.LineHash && m.fs[fi].F.Loc.Line == e.Line:
+			how = BySame
+		case ce.LineHash == e.LineHash:
+			how = ByMove
+		}
+		return &proposal{link: Link{Decision: di, Finding: fi, How: how, Moved: m.fs[fi].F.Loc.Line - e.Line, Score: best.score}, cands: cands[1:]}
+	}
+	why := "no git history to follow the line; the candidates are only somewhat similar"
+	if best.confident {
+		why = "no git history to follow the line; several candidates look the same"
+	}
+	m.review(di, cands, why)
+	return nil
+}
+
+// legacy handles decisions without code evidence (ledger v1, or findings
+// outside the repository's files).
+func (m *matcher) legacy(di int) *proposal {
+	d := m.ds[di]
+	e := d.Evidence
+	keys := map[string]bool{}
+	for _, k := range d.Keys {
+		keys[k] = true
+	}
+	var shared []int
+	var sharedKey []string
+	for _, fi := range m.cands(d, e.Path) {
+		for _, k := range m.fs[fi].F.Keys {
+			if keys[k] {
+				shared = append(shared, fi)
+				sharedKey = append(sharedKey, k)
 				break
 			}
 		}
-		if !placed[di] {
-			res.Orphans = append(res.Orphans, di)
+	}
+	// A place that has no code on either side (a URL, an image, a file
+	// not in the working tree): same fallback key = same tool, rule, path,
+	// line, column, message and snippet.
+	for i, fi := range shared {
+		if l, _ := findings.KeyLayer(sharedKey[i]); l == findings.LayerFallback && m.evOf(fi).Empty() && len(shared) == 1 {
+			return &proposal{link: Link{Decision: di, Finding: fi, How: ByLocation, Key: sharedKey[i], Layer: layer(sharedKey[i]), Score: 1}}
 		}
 	}
-	sortLinks(res.Links)
-	return res
+	if len(shared) > 0 {
+		m.review(di, shared, "decided before secui recorded evidence (ledger v1): only a weak key matches; confirm the candidate")
+		return nil
+	}
+	return nil
+}
+
+// symbolConflict: both enclosing symbols are known and differ.
+func symbolConflict(a, b evidence.Evidence) bool {
+	return a.Symbol != "" && b.Symbol != "" && a.Symbol != b.Symbol
+}
+
+// sameCode reports whether the commit's line is the code the decision was
+// made on: the same normalised line, context window and symbol. A decision
+// made on an edit not committed yet can name a line that holds the same
+// text at the commit (a pasted copy); its context tells them apart.
+func sameCode(at, e evidence.Evidence) bool {
+	return at.LineHash == e.LineHash && slices.Equal(at.Context, e.Context) && at.Symbol == e.Symbol
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 func layer(k string) string {
@@ -139,8 +838,4 @@ func layer(k string) string {
 		return "key"
 	}
 	return l.String()
-}
-
-func sortLinks(ls []Link) {
-	slices.SortFunc(ls, func(a, b Link) int { return cmp.Compare(a.Decision, b.Decision) })
 }
