@@ -533,6 +533,8 @@ func (fd *fastDecoder) evidenceField(e *evidence.Evidence, seen *int, ln string)
 		bit = 32
 	case "context":
 		bit = 64
+	case "col":
+		bit = 128
 	}
 	if bit == 0 || *seen&bit != 0 {
 		return false // unknown or repeated (a YAML error): the validator says so
@@ -557,6 +559,8 @@ func (fd *fastDecoder) evidenceField(e *evidence.Evidence, seen *int, ln string)
 		e.Path = s
 	case "line":
 		e.Line, err = parseLine(s)
+	case "col":
+		e.Col, err = parseLine(s)
 	case "commit":
 		e.Commit, err = parseCommit(s)
 	case "symbol":

@@ -261,7 +261,7 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 			case "evidence", "scan", "history", "keys", "tickets":
 				// "evidence:" with nothing under it: say so where it is
 				v.add(k, f, "empty (remove it, or give "+map[string]string{
-					"evidence": "path, line, commit, symbol, line-hash, tokens, context",
+					"evidence": "path, line, col, commit, symbol, line-hash, tokens, context",
 					"scan":     "scanner, version, commit, time",
 					"history":  "a list of events",
 					"keys":     "a list of identity keys",
@@ -368,7 +368,7 @@ func nilIfEmpty[T any](s []T) []T {
 func (v *validator) evidence(n *yaml.Node, field string) evidence.Evidence {
 	var e evidence.Evidence
 	if n.Kind != yaml.MappingNode {
-		v.add(n, field, "want a mapping (path, line, commit, symbol, line-hash, tokens, context)")
+		v.add(n, field, "want a mapping (path, line, col, commit, symbol, line-hash, tokens, context)")
 		return e
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -379,6 +379,8 @@ func (v *validator) evidence(n *yaml.Node, field string) evidence.Evidence {
 			e.Path, _ = v.str(val, f)
 		case "line":
 			e.Line, _ = conv(v, val, f, parseLine)
+		case "col":
+			e.Col, _ = conv(v, val, f, parseLine)
 		case "commit":
 			e.Commit, _ = conv(v, val, f, parseCommit)
 		case "symbol":
@@ -390,7 +392,7 @@ func (v *validator) evidence(n *yaml.Node, field string) evidence.Evidence {
 		case "context":
 			e.Context = v.hashes(val, f)
 		default:
-			v.add(k, f, fmt.Sprintf("unknown field %q (want path, line, commit, symbol, line-hash, tokens, context)", k.Value))
+			v.add(k, f, fmt.Sprintf("unknown field %q (want path, line, col, commit, symbol, line-hash, tokens, context)", k.Value))
 		}
 	}
 	return e
@@ -571,6 +573,9 @@ func appendRecord(b []byte, d *Decision) []byte {
 		if e.Line > 0 {
 			ekv("line", strconv.Itoa(e.Line))
 		}
+		if e.Col > 0 {
+			ekv("col", strconv.Itoa(e.Col))
+		}
 		ekv("commit", e.Commit)
 		ekv("symbol", quoteOpt(e.Symbol))
 		if e.LineHash != 0 {
@@ -649,7 +654,7 @@ func appendHashes(b []byte, hs []uint32) []byte {
 }
 
 func evidenceZero(e evidence.Evidence) bool {
-	return e.Path == "" && e.Line == 0 && e.Commit == "" && e.Symbol == "" && e.LineHash == 0 && len(e.Tokens) == 0 && len(e.Context) == 0
+	return e.Path == "" && e.Line == 0 && e.Col == 0 && e.Commit == "" && e.Symbol == "" && e.LineHash == 0 && len(e.Tokens) == 0 && len(e.Context) == 0
 }
 
 func formatTime(t time.Time) string {

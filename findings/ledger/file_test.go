@@ -45,7 +45,7 @@ func full() *Decision {
 		Review:  "both branches changed this record: ours suppressed, theirs accepted",
 		Pending: true, FixSource: FixFromTool,
 		Scan: &ScanEvidence{Scanner: "gosec", Version: "2.30.0", Commit: "0e8a3156e0c7b31b83530c6e36b9ab5f72a2da40", Time: t0.Add(time.Hour)},
-		Evidence: evidence.Evidence{Path: "internal/db/query.go", Line: 42, Commit: "8121508aa0c7b31b83530c6e36b9ab5f72a2da40",
+		Evidence: evidence.Evidence{Path: "internal/db/query.go", Line: 42, Col: 9, Commit: "8121508aa0c7b31b83530c6e36b9ab5f72a2da40",
 			LineHash: 0x9f3a12bc, Tokens: []uint32{1, 0xffffffff, 0x1a2b3c4d}, Context: []uint32{0xdeadbeef, 7},
 			Symbol: "func (*Store).Find"},
 		History: []Event{
@@ -104,6 +104,7 @@ func TestRoundTripEveryField(t *testing.T) {
 	for _, want := range []string{
 		"version: 2\n",
 		"  keys: [partial-fingerprint:9c1e0000aa, content:51aa, fallback:00ff]\n",
+		"    line: 42\n    col: 9\n",
 		"    line-hash: 9f3a12bc\n",
 		"    tokens: [00000001, ffffffff, 1a2b3c4d]\n",
 		"    context: [deadbeef, 00000007]\n",
@@ -157,7 +158,7 @@ func randDecision(r *rand.Rand, i int) *Decision {
 		d.Tickets = append(d.Tickets, pick())
 	}
 	if r.IntN(2) == 0 {
-		d.Evidence = evidence.Evidence{Path: maybe(), Line: r.IntN(1000), Symbol: maybe(), LineHash: r.Uint32()}
+		d.Evidence = evidence.Evidence{Path: maybe(), Line: r.IntN(1000), Col: r.IntN(3), Symbol: maybe(), LineHash: r.Uint32()}
 		for range r.IntN(5) {
 			d.Evidence.Tokens = append(d.Evidence.Tokens, r.Uint32())
 		}
@@ -245,7 +246,7 @@ func TestV2ValidationErrors(t *testing.T) {
 		{"  evidence:\n    tokens: [0000000a, 1]\n", `x:9:24: decisions[0].evidence.tokens[1]: bad hash "1"`},
 		{"  evidence:\n    commit: HEAD\n", `x:9:13: decisions[0].evidence.commit: bad commit "HEAD"`},
 		{"  evidence:\n    colour: red\n", `x:9:5: decisions[0].evidence.colour: unknown field "colour"`},
-		{"  evidence:\n", `x:8:3: decisions[0].evidence: empty (remove it, or give path, line, commit, symbol, line-hash, tokens, context)`},
+		{"  evidence:\n", `x:8:3: decisions[0].evidence: empty (remove it, or give path, line, col, commit, symbol, line-hash, tokens, context)`},
 		{"  pending: true\n", `x:8:3: decisions[0].pending: only a fixed record can be pending a scan`},
 		{"  fix-source: magic\n", `x:8:15: decisions[0].fix-source: unknown fix source "magic"`},
 		{"  scan: {scanner: gosec, time: yesterday}\n", `x:8:32: decisions[0].scan.time: bad time "yesterday"`},
