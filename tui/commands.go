@@ -7,7 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -24,9 +24,22 @@ import (
 // LoadFunc loads findings, calling onFile after each input file (see Options.Load).
 type LoadFunc func(ctx context.Context, onFile func(file string, fs []*findings.Finding, err error)) (*findings.Set, error)
 
+// overlaySeq orders overlays by when they were built: a later one saw every
+// ledger write an earlier one saw (the console keeps the latest).
+var overlaySeq atomic.Uint64
+
+// buildOverlay matches the ledger to fs (I/O: it may read the working tree
+// and git, so it runs in a Cmd).
+func buildOverlay(l *ledger.Ledger, fs []*findings.Finding, now time.Time, opt ledger.OverlayOptions) (*ledger.Overlay, uint64) {
+	seq := overlaySeq.Add(1)
+	return l.Overlay(fs, now, opt), seq
+}
+
 // startLoadCmd runs load in a goroutine that feeds ch: one loadBatchMsg per
-// file, then a loadDoneMsg; the UI re-arms waitCmd after each message.
-func startLoadCmd(ctx context.Context, load LoadFunc, l *ledger.Ledger, now time.Time, ch chan tea.Msg) tea.Cmd {
+// file, then a loadDoneMsg with the ledger matched to the merged set; the UI
+// re-arms waitCmd after each message. The engine does not change findings
+// after handing them to onFile, so batches are shown as they are.
+func startLoadCmd(ctx context.Context, load LoadFunc, l *ledger.Ledger, now time.Time, work func() ledger.OverlayOptions, ch chan tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		go func() {
 			defer close(ch)
@@ -37,27 +50,21 @@ func startLoadCmd(ctx context.Context, load LoadFunc, l *ledger.Ledger, now time
 				}
 			}
 			set, err := load(ctx, func(file string, fs []*findings.Finding, err error) {
-				// Copy while the engine is still waiting on us: it merges and
-				// updates its own findings after the callback returns, and the
-				// copies are what the UI reads until the final set arrives.
-				cp := make([]*findings.Finding, len(fs))
-				for i, f := range fs {
-					f.SearchText()
-					c := *f
-					cp[i] = &c
-				}
-				send(loadBatchMsg{file: file, fs: cp, err: err})
-			})
-			var applied *ledger.Applied
-			if set != nil {
-				for _, f := range set.Findings {
+				for _, f := range fs {
 					f.SearchText() // built here, so concurrent filters only read it
 				}
+				send(loadBatchMsg{file: file, fs: fs, err: err})
+			})
+			done := loadDoneMsg{set: set, err: err}
+			if set != nil {
+				for _, f := range set.Findings {
+					f.SearchText() // merged findings are new copies
+				}
 				if l != nil { // before the UI sees the set: states and matches
-					applied = l.Apply(set.Findings, now)
+					done.ov, done.seq = buildOverlay(l, set.Findings, now, work())
 				}
 			}
-			send(loadDoneMsg{set: set, err: err, applied: applied})
+			send(done)
 		}()
 		return waitCmd(ch)()
 	}
@@ -85,9 +92,8 @@ type filterJob struct {
 	keep       bool // keep the cursor on the selected finding
 	// perm is every index of fs in sort order, cached across runs (nil = compute).
 	perm []int32
-	// mu is held while the job reads the findings, so triage state updates
-	// (Model.reapply) never overlap a running filter.
-	mu *sync.Mutex
+	// tri is the ledger overlay the states come from (immutable, shared).
+	tri *ledger.Overlay
 }
 
 // permFor returns the indices of all of fs in key order.
@@ -109,13 +115,13 @@ const (
 )
 
 // hiddenByDefault reports whether f is kept out of the default view.
-func hiddenByDefault(f *findings.Finding) bool {
-	return f.State == findings.StateSuppressed || f.InputSup.Hidden()
+func hiddenByDefault(t findings.Triage, f *findings.Finding) bool {
+	return findings.StateOf(t, f) == findings.StateSuppressed || f.InputSup.Hidden()
 }
 
-func lane(f *findings.Finding) string {
+func lane(t findings.Triage, f *findings.Finding) string {
 	switch {
-	case f.State == findings.StateSuppressed:
+	case findings.StateOf(t, f) == findings.StateSuppressed:
 		return laneHere
 	case f.InputSup == findings.InAccepted:
 		return laneAccepted
@@ -138,24 +144,24 @@ var laneOrder = []string{laneHere, laneAccepted, laneReview, laneRejected}
 
 // runFilter filters, sorts and groups job.fs. It runs in a Cmd goroutine.
 func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
-	if job.mu != nil {
-		job.mu.Lock()
-		defer job.mu.Unlock()
-	}
 	start := time.Now()
-	out := filterDoneMsg{gen: job.gen, fs: job.fs, keep: job.keep}
+	var tri findings.Triage
+	if job.tri != nil {
+		tri = job.tri
+	}
+	out := filterDoneMsg{gen: job.gen, fs: job.fs, keep: job.keep, tri: job.tri}
 	for _, f := range job.fs { // one pass for the ribbon and the counts
-		hidden := hiddenByDefault(f)
+		hidden := hiddenByDefault(tri, f)
 		if hidden {
 			out.hidden++
-		} else if f.State == findings.StateOpen {
+		} else if findings.StateOf(tri, f) == findings.StateOpen {
 			out.ribbon[min(f.Stage, findings.StageMonitor)][min(f.Severity, findings.SevCritical)]++
 		}
-		if job.suppressed && lane(f) != "" || !job.suppressed && !hidden {
+		if job.suppressed && lane(tri, f) != "" || !job.suppressed && !hidden {
 			out.total++
 		}
 	}
-	idx, err := query.Filter(ctx, job.fs, job.q)
+	idx, err := query.Filter(ctx, job.fs, job.q, tri)
 	if err != nil {
 		out.err = err
 		return out
@@ -165,9 +171,9 @@ func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 		f := job.fs[i]
 		var keep bool
 		if job.suppressed {
-			keep = lane(f) != ""
+			keep = lane(tri, f) != ""
 		} else {
-			keep = !hiddenByDefault(f)
+			keep = !hiddenByDefault(tri, f)
 		}
 		if keep {
 			idx[n] = i
@@ -203,7 +209,7 @@ func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 	out.idx = idx
 	switch {
 	case job.suppressed:
-		out.groups = laneGroups(job.fs, idx)
+		out.groups = laneGroups(tri, job.fs, idx)
 	case job.group != query.GroupNone:
 		for _, g := range query.GroupFindings(job.fs, idx, job.group) {
 			out.groups = append(out.groups, findingtable.Group{Key: g.Key, Label: groupLabel(job.group, g.Label), Idx: g.Idx, Counts: g.Counts})
@@ -217,10 +223,10 @@ func groupLabel(by query.GroupBy, label string) string {
 	return by.String() + ": " + label
 }
 
-func laneGroups(fs []*findings.Finding, idx []int32) []findingtable.Group {
+func laneGroups(t findings.Triage, fs []*findings.Finding, idx []int32) []findingtable.Group {
 	by := map[string]*findingtable.Group{}
 	for _, i := range idx {
-		k := lane(fs[i])
+		k := lane(t, fs[i])
 		g := by[k]
 		if g == nil {
 			g = &findingtable.Group{Key: k, Label: laneLabels[k]}

@@ -67,8 +67,8 @@ func TestSuppressWithForm(t *testing.T) {
 	if m.formOpen {
 		t.Fatalf("form still open: %q", m.form.Error())
 	}
-	if target.State != findings.StateSuppressed || m.table.Len() != 19 {
-		t.Fatalf("state %v, shown %d", target.State, m.table.Len())
+	if m.ov.State(target) != findings.StateSuppressed || m.table.Len() != 19 {
+		t.Fatalf("state %v, shown %d", m.ov.State(target), m.table.Len())
 	}
 	if !strings.Contains(m.status.Text(), "suppressed 1 finding(s)") {
 		t.Fatalf("status %q", m.status.Text())
@@ -92,8 +92,8 @@ func TestSuppressWithForm(t *testing.T) {
 	}
 	// undo brings it back
 	m = press(t, m, "u")
-	if target.State != findings.StateOpen || !strings.Contains(m.status.Text(), "undid") {
-		t.Fatalf("undo: state %v status %q", target.State, m.status.Text())
+	if m.ov.State(target) != findings.StateOpen || !strings.Contains(m.status.Text(), "undid") {
+		t.Fatalf("undo: state %v status %q", m.ov.State(target), m.status.Text())
 	}
 	m = press(t, m, "H")
 	if m.table.Len() != 20 {
@@ -121,15 +121,15 @@ func TestBulkAcceptAndReopen(t *testing.T) {
 	if m.formOpen {
 		t.Fatal("esc did not cancel")
 	}
-	if marked[0].State != findings.StateOpen {
+	if m.ov.State(marked[0]) != findings.StateOpen {
 		t.Fatal("cancel wrote a decision")
 	}
 	m = press(t, m, "a")
 	m = typeText(t, m, "tracked in JIRA-12")
 	m, _ = send(t, m, ctrlS)
 	for _, f := range marked {
-		if f.State != findings.StateAccepted {
-			t.Fatalf("%s: %v", f.ID, f.State)
+		if m.ov.State(f) != findings.StateAccepted {
+			t.Fatalf("%s: %v", f.ID, m.ov.State(f))
 		}
 	}
 	if m.table.NumMarked() != 0 || m.table.Len() != 20 {
@@ -138,8 +138,8 @@ func TestBulkAcceptAndReopen(t *testing.T) {
 	// select all in the view, reopen in bulk
 	m = press(t, m, "V", "r")
 	for _, f := range marked {
-		if f.State != findings.StateOpen {
-			t.Fatalf("reopen: %s %v", f.ID, f.State)
+		if m.ov.State(f) != findings.StateOpen {
+			t.Fatalf("reopen: %s %v", f.ID, m.ov.State(f))
 		}
 	}
 	if !strings.Contains(m.status.Text(), "reopened 20 finding(s)") {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/config"
+	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/findings/query"
 	"github.com/secui/secui/tui/internal/fixture"
 	"github.com/secui/secui/tui/internal/golden"
@@ -253,7 +254,7 @@ func TestQueryBar(t *testing.T) {
 	q, _ := query.Parse("tool:gosec -sev:info")
 	want := 0
 	for _, f := range fs {
-		if q.Match(f) {
+		if q.Match(f, nil) {
 			want++
 		}
 	}
@@ -360,11 +361,16 @@ func TestNavigationAndPanes(t *testing.T) {
 
 func TestSortGroupAndLanes(t *testing.T) {
 	fs := fixture.Findings(200)
-	fs[3].State = findings.StateSuppressed
 	fs[4].InputSup = findings.InAccepted
 	fs[5].InputSup = findings.InUnderReview
 	fs[6].InputSup = findings.InRejected
-	m := newModel(t, fs, 120, 30)
+	root := t.TempDir()
+	l, _ := ledger.Open(root, "")
+	if err := l.Decide(fs[3:4], ledger.Request{Action: ledger.ActSuppress, Reason: ledger.FalsePositive,
+		Justification: "the sink is a constant string", Author: "A <a@b>", Now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(t, fs, 120, 30, func(o *Options) { o.Root = root; o.Ledger = l })
 	if m.table.Len() != 197 || !strings.Contains(screen(m), "3 suppressed hidden") {
 		t.Fatalf("suppressed not hidden: %d\n%s", m.table.Len(), screen(m))
 	}
@@ -650,7 +656,7 @@ func TestFilterUsesSortedPermutation(t *testing.T) {
 	q, _ := query.Parse("sev:medium+ -tool:trivy")
 	for _, key := range []query.SortKey{query.BySeverity, query.ByFile, query.ByRule, query.ByTool, query.ByStage} {
 		got := runFilter(context.Background(), filterJob{fs: fs, q: q, sort: key, perm: permFor(fs, key)})
-		want, _ := query.Filter(context.Background(), fs, q)
+		want, _ := query.Filter(context.Background(), fs, q, nil)
 		query.Sort(fs, want, key)
 		if fmt.Sprint(got.idx) != fmt.Sprint(want) {
 			t.Fatalf("%v: order differs from query.Sort", key)

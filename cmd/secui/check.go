@@ -157,14 +157,14 @@ func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
 	if err != nil {
 		return err
 	}
-	l, a, err := applyLedger(e, set)
+	l, ov, err := applyLedger(e, set)
 	if err != nil {
 		return err
 	}
 	if lerr := l.Err(); lerr != nil {
 		return configErr(fmt.Errorf("ledger %s is invalid:\n%w", l.RelPath(), lerr))
 	}
-	idx, err := query.Filter(ctx, set.Findings, e.Query)
+	idx, err := query.Filter(ctx, set.Findings, e.Query, ov)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
 	rep := checkReport{Schema: "secui.check/v1", FailOn: def.String(), Stages: stagesOut, Ledger: l.RelPath(), Findings: len(idx), Problems: []checkProblem{}}
 	for _, i := range idx {
 		f := set.Findings[i]
-		if f.State != findings.StateOpen || f.InputSup.Hidden() {
+		if ov.State(f) != findings.StateOpen || f.InputSup.Hidden() {
 			continue
 		}
 		rep.Open++
@@ -182,14 +182,14 @@ func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
 		}
 		rep.OverThresh++
 		msg := f.Message
-		if m, ok := a.ByFinding[f]; ok && m.Expired {
+		if m, ok := ov.Match(f); ok && m.Expired {
 			msg = "suppression expired " + m.Decision.Expires.Format("2006-01-02") + ": " + msg
 		}
 		rep.Problems = append(rep.Problems, checkProblem{Kind: "open", ID: f.ID, Severity: f.Severity.String(), Stage: f.Stage.String(),
 			Rule: f.RuleID(), Location: f.Loc.String(), Message: msg})
 	}
 	orphan := map[*ledger.Decision]bool{}
-	for _, d := range a.Orphans {
+	for _, d := range ov.Orphans() {
 		orphan[d] = true
 	}
 	for _, d := range l.Decisions() {

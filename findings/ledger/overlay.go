@@ -1,23 +1,102 @@
 package ledger
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/match"
 )
 
 // Overlay is the result of matching the ledger's decisions to a set of
 // findings: which decision applies to which finding, how it matched, and the
 // decisions that matched nothing or need review. It implements
 // findings.Triage and is read-only once built, so the CLI, the gate and the
-// console can share it without locks.
+// console share it without locks. Findings are never modified.
 //
-// STATUS: the API is fixed for issue 7. It is built from Apply for now; the
-// identity work builds it from match.Assign and stops mutating findings.
+// It is built by match.Assign (see findings/match): each decision goes to at
+// most one finding and each finding takes at most one decision; a decision
+// that cannot be placed with confidence is in Review with its candidates
+// and applies to no finding.
 type Overlay struct {
-	a      *Applied
-	now    time.Time
-	review []ReviewItem
+	now time.Time
+	ds  []*Decision // sorted by id
+
+	byFinding map[*findings.Finding]int32 // → index into links
+	links     []Match
+	byID      map[string]*findings.Finding
+
+	orphans   []*Decision
+	orphanWhy map[*Decision]string
+	review    []ReviewItem
+	reviewOf  map[*findings.Finding][]int32 // finding → review items naming it
+	reviewDec map[string]int32              // decision id → review item
+	expired   []*Decision
+	overdue   []*Decision
+}
+
+// Match says which decision applies to a finding and how it was found.
+type Match struct {
+	Decision *Decision
+	How      match.How
+	// Layer is the identity layer of the key that matched ("fingerprint",
+	// "partial-fingerprint", "vulnerability" ...) for How id and key, else
+	// How's name ("rename", "moved", "similar", "same", "location").
+	Layer string
+	Key   string  // the key that matched (id, key, location), "" otherwise
+	From  string  // the path the decision was made on, when the file was renamed since
+	Moved int     // lines moved since the decision (new line - old line)
+	Score float64 // similarity of context and line, for How similar
+	Git   bool    // placed by following the line through git history
+	// Exact is set for a match by the finding's own (strong) id.
+	Exact bool
+	// Expired is set when the decision is a suppression past its expiry
+	// (the finding is open again).
+	Expired bool
+}
+
+// Describe says in words how the decision found its finding: "exact id",
+// "key (partial-fingerprint)", "rename from a/b.go", "moved +3 lines",
+// "similar context 0.83", "same line", "same location"; a move is added to
+// the others ("rename from a/b.go, moved -2 lines").
+func (m Match) Describe() string {
+	var s string
+	switch m.How {
+	case match.ByID:
+		s = "exact id"
+	case match.ByKey:
+		s = "exact key (" + m.Layer + ")"
+	case match.ByRename:
+		s = "rename from " + m.From
+	case match.ByMove:
+		s = "moved " + signed(m.Moved) + " lines"
+	case match.BySimilar:
+		s = fmt.Sprintf("similar context %.2f", m.Score)
+	case match.BySame:
+		s = "same line"
+	case match.ByLocation:
+		s = "same location"
+	default:
+		s = m.How.String()
+	}
+	if m.How != match.ByRename && m.From != "" {
+		s += ", renamed from " + m.From
+	}
+	if m.How != match.ByMove && m.Moved != 0 {
+		s += ", moved " + signed(m.Moved) + " lines"
+	}
+	if m.Git {
+		s += " (git)"
+	}
+	return s
+}
+
+func signed(n int) string {
+	if n > 0 {
+		return fmt.Sprintf("+%d", n)
+	}
+	return fmt.Sprint(n)
 }
 
 // ReviewItem is a decision that could not be placed with confidence: it
@@ -29,18 +108,99 @@ type ReviewItem struct {
 	Why        string
 }
 
-// Overlay matches the ledger to fs at time now.
-func (l *Ledger) Overlay(fs []*findings.Finding, now time.Time) *Overlay {
-	return &Overlay{a: l.Apply(fs, now), now: now}
+// OverlayOptions are the optional inputs of an overlay.
+type OverlayOptions struct {
+	// Match reads the working tree (lazy evidence of the current findings)
+	// and follows lines through git. Zero: strong keys and the findings'
+	// recorded locations only.
+	Match match.Options
 }
 
-// State implements findings.Triage.
-func (o *Overlay) State(f *findings.Finding) findings.State {
-	if o == nil {
-		return findings.StateOpen
+// Overlay matches the ledger's decisions to fs at time now.
+func (l *Ledger) Overlay(fs []*findings.Finding, now time.Time, opts ...OverlayOptions) *Overlay {
+	var opt OverlayOptions
+	if len(opts) > 0 {
+		opt = opts[0]
 	}
-	m, ok := o.a.ByFinding[f]
-	if !ok || m.Expired {
+	return BuildOverlay(l.Decisions(), fs, now, opt)
+}
+
+// BuildOverlay matches ds to fs at time now (see Overlay).
+func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt OverlayOptions) *Overlay {
+	md := make([]match.Decision, len(ds))
+	for i, d := range ds {
+		ev := d.Evidence
+		if ev.Path == "" {
+			ev.Path = d.Path // a v1 record: the path it was decided on, nothing else
+		}
+		md[i] = match.Decision{ID: d.ID, Tool: d.Tool, Rule: d.Rule, Keys: d.Keys, Evidence: ev}
+	}
+	mf := make([]match.Finding, len(fs))
+	for i, f := range fs {
+		mf[i] = match.Finding{F: f}
+	}
+	res := match.Assign(md, mf, opt.Match)
+
+	o := &Overlay{now: now, ds: ds,
+		byFinding: make(map[*findings.Finding]int32, len(res.Links)),
+		links:     make([]Match, 0, len(res.Links)),
+		byID:      make(map[string]*findings.Finding, len(res.Links)),
+	}
+	for _, l := range res.Links {
+		d, f := ds[l.Decision], fs[l.Finding]
+		m := Match{Decision: d, How: l.How, Layer: l.Layer, Key: l.Key, From: l.From, Moved: l.Moved, Score: l.Score, Git: l.Git,
+			Exact: l.How == match.ByID, Expired: d.Expired(now)}
+		if m.Layer == "" || (l.How != match.ByID && l.How != match.ByKey) {
+			m.Layer = l.How.String()
+		}
+		if m.Moved == 0 && d.Evidence.Line > 0 && f.Loc.Line > 0 && (d.Evidence.Path == f.Loc.Path || l.From != "") {
+			m.Moved = f.Loc.Line - d.Evidence.Line
+		}
+		o.byFinding[f] = int32(len(o.links))
+		o.links = append(o.links, m)
+		o.byID[d.ID] = f
+	}
+	if len(res.Orphans) > 0 {
+		o.orphanWhy = make(map[*Decision]string, len(res.Orphans))
+		for i, di := range res.Orphans {
+			d := ds[di]
+			o.orphans = append(o.orphans, d)
+			if i < len(res.OrphanWhy) {
+				o.orphanWhy[d] = res.OrphanWhy[i]
+			}
+		}
+	}
+	if len(res.Review) > 0 {
+		o.reviewOf = map[*findings.Finding][]int32{}
+		o.reviewDec = make(map[string]int32, len(res.Review))
+		for _, r := range res.Review {
+			it := ReviewItem{Decision: ds[r.Decision], Why: r.Why}
+			for _, fi := range r.Candidates {
+				f := fs[fi]
+				it.Candidates = append(it.Candidates, f)
+				o.reviewOf[f] = append(o.reviewOf[f], int32(len(o.review)))
+			}
+			o.reviewDec[it.Decision.ID] = int32(len(o.review))
+			o.review = append(o.review, it)
+		}
+	}
+	for _, d := range ds {
+		if d.Expired(now) {
+			o.expired = append(o.expired, d)
+		}
+		if d.Overdue(now) {
+			o.overdue = append(o.overdue, d)
+		}
+	}
+	return o
+}
+
+// State implements findings.Triage: the state of the decision placed on f;
+// open when there is none, when its suppression expired, or when the record
+// itself needs review (Decision.Review: it counts only once resolved).
+func (o *Overlay) State(f *findings.Finding) findings.State {
+	m, ok := o.Match(f)
+	if !ok || m.Expired || m.Decision.Review != "" {
 		return findings.StateOpen
 	}
 	return m.Decision.State
@@ -48,43 +208,192 @@ func (o *Overlay) State(f *findings.Finding) findings.State {
 
 // Expired implements findings.Triage.
 func (o *Overlay) Expired(f *findings.Finding) bool {
-	if o == nil {
-		return false
-	}
-	m, ok := o.a.ByFinding[f]
+	m, ok := o.Match(f)
 	return ok && m.Expired
 }
 
-// Match returns the decision applied to f and how it matched.
+// NeedsReview reports why f needs a human look before its state can be
+// trusted ("" when it does not): a decision that may belong to f could not
+// be placed with confidence, or the record placed on f is marked for review
+// (e.g. both branches of a merge changed it differently).
+func (o *Overlay) NeedsReview(f *findings.Finding) string {
+	if o == nil {
+		return ""
+	}
+	if m, ok := o.Match(f); ok && m.Decision.Review != "" {
+		return m.Decision.Review
+	}
+	if is := o.reviewOf[f]; len(is) > 0 {
+		it := o.review[is[0]]
+		why := fmt.Sprintf("decision %s (%s) may be this finding's", it.Decision.ID, it.Decision.State)
+		if len(it.Candidates) > 1 {
+			why += fmt.Sprintf(" or one of %d other candidates", len(it.Candidates)-1)
+		}
+		if it.Why != "" {
+			why += ": " + it.Why
+		}
+		return why
+	}
+	return ""
+}
+
+// Match returns the decision placed on f and how it matched.
 func (o *Overlay) Match(f *findings.Finding) (Match, bool) {
 	if o == nil {
 		return Match{}, false
 	}
-	m, ok := o.a.ByFinding[f]
-	return m, ok
+	i, ok := o.byFinding[f]
+	if !ok {
+		return Match{}, false
+	}
+	return o.links[i], true
 }
 
-// FindingOf returns the finding decision id d was placed on (nil: none).
+// FindingOf returns the finding decision id was placed on (nil: none).
 func (o *Overlay) FindingOf(id string) *findings.Finding {
 	if o == nil {
 		return nil
 	}
-	return o.a.Matched[id]
+	return o.byID[id]
 }
 
-// Orphans are the decisions that match no current finding (sorted by id).
-func (o *Overlay) Orphans() []*Decision { return o.a.Orphans }
+// Decisions are the decisions the overlay was built from (sorted by id).
+func (o *Overlay) Decisions() []*Decision {
+	if o == nil {
+		return nil
+	}
+	return o.ds
+}
+
+// Orphans are the decisions that match no current finding (sorted by id):
+// the finding was fixed or is gone, or the scan that reported it is missing.
+func (o *Overlay) Orphans() []*Decision {
+	if o == nil {
+		return nil
+	}
+	return o.orphans
+}
+
+// OrphanWhy says why d matched nothing ("" when it is not an orphan or the
+// matcher gave no reason).
+func (o *Overlay) OrphanWhy(d *Decision) string {
+	if o == nil {
+		return ""
+	}
+	return o.orphanWhy[d]
+}
 
 // ExpiredDecisions are the suppressions past their expiry (matched or not).
-func (o *Overlay) ExpiredDecisions() []*Decision { return o.a.Expired }
+func (o *Overlay) ExpiredDecisions() []*Decision {
+	if o == nil {
+		return nil
+	}
+	return o.expired
+}
 
 // Overdue are the acceptances past their due date.
-func (o *Overlay) Overdue() []*Decision { return o.a.Overdue }
+func (o *Overlay) Overdue() []*Decision {
+	if o == nil {
+		return nil
+	}
+	return o.overdue
+}
 
-// Review lists the decisions that need review (sorted by id).
-func (o *Overlay) Review() []ReviewItem { return o.review }
+// Review lists the decisions the matcher could not place with confidence
+// (sorted by id). Records marked for review (Decision.Review) are not here
+// unless the matcher could not place them either: see NeedsReview.
+func (o *Overlay) Review() []ReviewItem {
+	if o == nil {
+		return nil
+	}
+	return o.review
+}
+
+// ReviewOf returns the review item of the decision with id (false: it was
+// placed or is an orphan).
+func (o *Overlay) ReviewOf(id string) (ReviewItem, bool) {
+	if o == nil {
+		return ReviewItem{}, false
+	}
+	i, ok := o.reviewDec[id]
+	if !ok {
+		return ReviewItem{}, false
+	}
+	return o.review[i], true
+}
+
+// Placement is where one decision stands in the overlay.
+type Placement struct {
+	Decision *Decision
+	Finding  *findings.Finding // nil unless placed
+	Match    Match             // when placed
+	Review   *ReviewItem       // when the matcher could not place it
+	Orphan   bool              // matched nothing
+	Why      string            // orphan: why nothing matched
+}
+
+// Kind is "placed", "review" or "orphan".
+func (p Placement) Kind() string {
+	switch {
+	case p.Finding != nil:
+		return "placed"
+	case p.Review != nil:
+		return "review"
+	}
+	return "orphan"
+}
+
+// Moved reports whether the decision is placed on a finding that is not at
+// the place it was decided on with the same id: it moved, its file was
+// renamed, it matched by similarity, or a shared key found it under a new id.
+func (p Placement) Moved() bool {
+	if p.Finding == nil {
+		return false
+	}
+	switch p.Match.How {
+	case match.ByRename, match.ByMove, match.BySimilar:
+		return true
+	case match.ByKey:
+		if p.Finding.ID != p.Decision.ID {
+			return true
+		}
+	}
+	return p.Match.Moved != 0 || p.Match.From != ""
+}
+
+// Placements lists every decision with where it stands, sorted by id.
+func (o *Overlay) Placements() []Placement {
+	if o == nil {
+		return nil
+	}
+	out := make([]Placement, len(o.ds))
+	for i, d := range o.ds {
+		p := Placement{Decision: d}
+		if f := o.byID[d.ID]; f != nil {
+			p.Finding = f
+			p.Match = o.links[o.byFinding[f]]
+		} else if it, ok := o.ReviewOf(d.ID); ok {
+			p.Review = &it
+		} else {
+			p.Orphan = true
+			p.Why = o.orphanWhy[d]
+		}
+		out[i] = p
+	}
+	return out
+}
 
 // Now is the time the overlay was computed for (expiry and due dates).
 func (o *Overlay) Now() time.Time { return o.now }
+
+// String summarises the overlay (for logs and tests).
+func (o *Overlay) String() string {
+	if o == nil {
+		return "overlay(nil)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d decisions: %d placed, %d review, %d orphaned", len(o.ds), len(o.links), len(o.review), len(o.orphans))
+	return b.String()
+}
 
 var _ findings.Triage = (*Overlay)(nil)

@@ -1,11 +1,14 @@
 package ledger
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,8 +23,9 @@ import (
 type Ledger struct {
 	root, rel, path string
 
-	mu   sync.Mutex
-	recs map[string]*Decision
+	mu      sync.Mutex
+	recs    map[string]*Decision
+	version int // schema version of the file as last read (0: no file)
 	// stat of the file as last read or written, to skip re-parsing an unchanged file.
 	stat os.FileInfo
 	// readOnly is set when the file failed validation: writing would lose records.
@@ -30,10 +34,11 @@ type Ledger struct {
 	undo []undoEntry // pre-images of the last Decide batch of this process
 }
 
+// undoEntry is one record id a Decide batch touched: what it was before
+// (nil: absent) and what the batch left (nil: removed, e.g. moved away).
 type undoEntry struct {
-	id    string
-	prev  *Decision // nil: the record did not exist
-	after time.Time // time of the event we added
+	id          string
+	prev, after *Decision
 }
 
 // Open opens the ledger at relPath (default DefaultPath) under repoRoot. A
@@ -82,7 +87,7 @@ func (l *Ledger) Reload() error {
 func (l *Ledger) reload() error {
 	st, err := os.Stat(l.path)
 	if errors.Is(err, os.ErrNotExist) {
-		l.recs, l.stat, l.readErr = map[string]*Decision{}, nil, nil
+		l.recs, l.stat, l.readErr, l.version = map[string]*Decision{}, nil, nil, 0
 		return nil
 	}
 	if err != nil {
@@ -95,13 +100,59 @@ func (l *Ledger) reload() error {
 	if err != nil {
 		return err
 	}
-	ds, verr := Parse(l.rel, data)
-	l.recs = make(map[string]*Decision, len(ds))
-	for _, d := range ds {
+	doc, verr := ParseDoc(l.rel, data)
+	l.recs = make(map[string]*Decision, len(doc.Decisions))
+	for _, d := range doc.Decisions {
 		l.recs[d.ID] = d
 	}
+	l.version = doc.Version
 	l.stat, l.readErr = st, verr
 	return verr
+}
+
+// Version is the schema version of the file as last read: 1 or 2, 0 when
+// there is no file yet. Any write makes it SchemaVersion.
+func (l *Ledger) Version() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.version
+}
+
+// Upgrade rewrites the file in the current schema (a no-op rewrite for a
+// file already current). backfill, when set, may give evidence to records
+// that have none (version 1 records): it is called for each of them and
+// its result is kept when ok. It returns the number of records that got
+// evidence.
+func (l *Ledger) Upgrade(backfill func(*Decision) (evidence.Evidence, bool)) (int, error) {
+	n := 0
+	keep := l.undoBatch()
+	err := l.update(func(recs map[string]*Decision) ([]undoEntry, error) {
+		if backfill == nil {
+			return nil, nil
+		}
+		for id, d := range recs {
+			if !evidenceZero(d.Evidence) {
+				continue
+			}
+			if ev, ok := backfill(d); ok {
+				c := d.clone()
+				c.Evidence = ev
+				recs[id] = c
+				n++
+			}
+		}
+		return nil, nil
+	})
+	l.mu.Lock()
+	l.undo = keep // an upgrade is not a decision: undo still reverts the last one
+	l.mu.Unlock()
+	return n, err
+}
+
+func (l *Ledger) undoBatch() []undoEntry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.undo
 }
 
 // Get returns the decision recorded for a finding ID (nil when none). The
@@ -140,8 +191,16 @@ type Request struct {
 	Tickets       []string // link (and optionally any action): tracker URLs to add
 
 	// Evidence, when set, returns the evidence of a finding as it is now in
-	// the working tree (see findings/evidence); Decide records it.
+	// the working tree (evidence.Capturer.ForFinding); Decide records it.
+	// It is called before the ledger is locked.
 	Evidence func(*findings.Finding) evidence.Evidence
+	// Overlay, when set, is the overlay the findings were matched with
+	// (what the user saw). Decide then updates the decision placed on each
+	// finding — also when it matched by a move, a rename or similarity — and
+	// gives it the finding's current id; a record that has the finding's id
+	// but belongs to another finding (or to none) is moved to another id,
+	// never overwritten. Without it, records are found by finding id only.
+	Overlay *Overlay
 	// fixed only: Pending marks a fix awaiting a re-scan; FixSource is
 	// FixFromTool or FixByHand; Scan is the proving scan's evidence.
 	Pending   bool
@@ -207,27 +266,154 @@ func (l *Ledger) Decide(fs []*findings.Finding, req Request) error {
 			return fmt.Errorf("finding has a bad id %q", f.ID)
 		}
 	}
+	var evs map[*findings.Finding]evidence.Evidence
+	if req.Evidence != nil {
+		evs = make(map[*findings.Finding]evidence.Evidence, len(fs))
+		for _, f := range fs {
+			evs[f] = req.Evidence(f)
+		}
+	}
 	return l.update(func(recs map[string]*Decision) ([]undoEntry, error) {
-		undo := make([]undoEntry, 0, len(fs))
+		b := &batch{recs: recs, ov: req.Overlay, req: &req, pre: make(map[string]*Decision, len(fs)), renamed: map[string]string{}}
 		seen := make(map[string]bool, len(fs))
 		for _, f := range fs {
 			if seen[f.ID] {
 				continue
 			}
 			seen[f.ID] = true
-			prev := recs[f.ID]
-			var d *Decision
-			if prev != nil {
-				d = prev.clone()
-			} else {
+			d := b.recordFor(f)
+			if d == nil {
 				d = &Decision{ID: f.ID}
+			} else {
+				d = d.clone()
 			}
-			undo = append(undo, undoEntry{id: f.ID, prev: prev, after: req.Now})
+			if ev, ok := evs[f]; ok {
+				d.Evidence = ev
+			}
 			applyRequest(d, f, &req)
-			recs[f.ID] = d
+			b.put(d)
 		}
-		return undo, nil
+		return b.undo(), nil
 	})
+}
+
+// batch is one Decide's change to the records, with the pre-images of every
+// id it touched (for Undo).
+type batch struct {
+	recs    map[string]*Decision
+	ov      *Overlay
+	req     *Request
+	pre     map[string]*Decision // id → record before the batch (nil: absent)
+	order   []string
+	renamed map[string]string // old id → new id, for records moved in this batch
+}
+
+func (b *batch) touch(id string) {
+	if _, ok := b.pre[id]; !ok {
+		b.pre[id] = b.recs[id]
+		b.order = append(b.order, id)
+	}
+}
+
+func (b *batch) put(d *Decision) {
+	b.touch(d.ID)
+	b.recs[d.ID] = d
+}
+
+func (b *batch) remove(id string) {
+	b.touch(id)
+	delete(b.recs, id)
+}
+
+func (b *batch) undo() []undoEntry {
+	out := make([]undoEntry, len(b.order))
+	for i, id := range b.order {
+		out[i] = undoEntry{id: id, prev: b.pre[id], after: b.recs[id]}
+	}
+	return out
+}
+
+// current follows the moves made earlier in this batch.
+func (b *batch) current(id string) string {
+	for n := 0; n < 64; n++ {
+		to, ok := b.renamed[id]
+		if !ok {
+			break
+		}
+		id = to
+	}
+	return id
+}
+
+// recordFor returns the record that holds f's decision (nil: none) and, with
+// an overlay, puts it under f's id, moving whatever record had that id out
+// of the way.
+func (b *batch) recordFor(f *findings.Finding) *Decision {
+	if b.ov == nil {
+		return b.recs[f.ID]
+	}
+	if m, ok := b.ov.Match(f); ok {
+		src := b.current(m.Decision.ID)
+		if d := b.recs[src]; d != nil {
+			if src == f.ID {
+				return d
+			}
+			b.remove(src)
+			b.makeRoom(f.ID)
+			c := d.clone()
+			c.ID = f.ID
+			c.History = append(c.History, Event{Time: b.req.Now, Author: b.req.Author, Action: ActMove, State: c.State,
+				Note: fmt.Sprintf("id %s -> %s: the finding's id changed (%s)", src, f.ID, m.Describe())})
+			b.renamed[src] = f.ID
+			b.put(c)
+			return c
+		}
+	}
+	x := b.recs[f.ID]
+	if x == nil {
+		return nil
+	}
+	// A record with f's id that the matcher could not place, f among its
+	// candidates: deciding on f says it is f's.
+	if it, ok := b.ov.ReviewOf(x.ID); ok && slices.Contains(it.Candidates, f) {
+		return x
+	}
+	b.makeRoom(f.ID)
+	return nil
+}
+
+// makeRoom moves the record with id (if any) to another id: the id of the
+// finding the overlay placed it on when that is free, else an id derived from
+// its own. Its history says so.
+func (b *batch) makeRoom(id string) {
+	x := b.recs[id]
+	if x == nil {
+		return
+	}
+	to := ""
+	if g := b.ov.FindingOf(x.ID); g != nil && g.ID != id && b.recs[g.ID] == nil {
+		to = g.ID
+	}
+	if to == "" {
+		to = derivedID(x.ID, func(c string) bool { return b.recs[c] != nil })
+	}
+	b.remove(id)
+	c := x.clone()
+	c.ID = to
+	c.History = append(c.History, Event{Time: b.req.Now, Author: b.req.Author, Action: ActMove, State: c.State,
+		Note: fmt.Sprintf("id %s -> %s: %s is now the id of another finding", id, to, id)})
+	b.renamed[id] = to
+	b.put(c)
+}
+
+// derivedID is a new record id derived from id, not taken.
+func derivedID(id string, taken func(string) bool) string {
+	for n := 1; ; n++ {
+		h := sha256.Sum256([]byte("secui/moved/" + id + "/" + strconv.Itoa(n)))
+		if c := hex.EncodeToString(h[:8]); !taken(c) {
+			return c
+		}
+	}
 }
 
 func applyRequest(d *Decision, f *findings.Finding, req *Request) {
@@ -259,9 +445,7 @@ func applyRequest(d *Decision, f *findings.Finding, req *Request) {
 		if req.Action != ActFixed {
 			d.Pending, d.FixSource, d.Scan = false, "", nil
 		}
-		if req.Evidence != nil {
-			d.Evidence = req.Evidence(f)
-		}
+		d.Review = "" // a new decision is the review
 		ev.Reason, ev.Justification, ev.Note, ev.Expires, ev.Due = d.Reason, d.Justification, d.Note, d.Expires, d.Due
 	} else {
 		if d.Time.IsZero() {
@@ -273,9 +457,11 @@ func applyRequest(d *Decision, f *findings.Finding, req *Request) {
 	d.History = append(d.History, ev)
 }
 
-// Undo reverts the last Decide batch made through this Ledger: each record
-// goes back to what it was before (removed when it did not exist), unless
-// someone changed it since. It returns the IDs reverted.
+// Undo reverts the last Decide batch made through this Ledger: every record
+// it touched goes back to what it was before (removed when it did not exist,
+// back under its old id when it was moved). If any of them changed since
+// (someone else decided meanwhile), nothing is undone: their decision
+// stands. It returns the IDs reverted.
 func (l *Ledger) Undo(author string, now time.Time) ([]string, error) {
 	l.mu.Lock()
 	batch := l.undo
@@ -285,17 +471,22 @@ func (l *Ledger) Undo(author string, now time.Time) ([]string, error) {
 	}
 	var done []string
 	err := l.update(func(recs map[string]*Decision) ([]undoEntry, error) {
+		// All or nothing: if any record the batch touched changed since,
+		// someone else decided meanwhile; their decisions stand.
 		for _, u := range batch {
-			cur := recs[u.id]
-			if cur == nil || len(cur.History) == 0 || !cur.History[len(cur.History)-1].Time.Equal(u.after) {
-				continue // changed by someone else since (or already gone): keep theirs
+			if cur := recs[u.id]; (cur == nil) != (u.after == nil) || cur != nil && !same(cur, u.after) {
+				return nil, fmt.Errorf("cannot undo: %s changed since (someone else decided on it)", u.id)
 			}
+		}
+		for _, u := range batch {
 			if u.prev == nil {
 				delete(recs, u.id)
 			} else {
 				recs[u.id] = u.prev
 			}
-			done = append(done, u.id)
+			if u.after != nil || u.prev != nil {
+				done = append(done, u.id)
+			}
 		}
 		return nil, nil
 	})
@@ -358,7 +549,7 @@ func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) 
 	if err != nil {
 		return err
 	}
-	l.recs, l.stat, l.readErr = recs, st, nil
+	l.recs, l.stat, l.readErr, l.version = recs, st, nil, SchemaVersion
 	if undo != nil {
 		l.undo = undo
 	} else {

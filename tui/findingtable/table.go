@@ -38,6 +38,7 @@ type Model struct {
 	cols      Widths
 	focused   bool
 	marked    map[*findings.Finding]struct{}
+	tri       Triage // triage states of the rows (nil: all open)
 	empty     string
 	fill      string // padding after the last column
 	sevCells  [5]string
@@ -88,6 +89,17 @@ func (m Model) Focused() bool { return m.focused }
 
 // SetEmpty sets the text shown when there are no rows.
 func (m *Model) SetEmpty(s string) { m.empty = s }
+
+// Triage is what the table needs of the triage states: a findings.Triage
+// (ledger.Overlay) that also says when a finding needs review.
+type Triage interface {
+	findings.Triage
+	NeedsReview(*findings.Finding) string
+}
+
+// SetTriage sets the triage states the state column shows (nil: every
+// finding is open). The value is read-only and shared with the filter.
+func (m *Model) SetTriage(t Triage) { m.tri = t }
 
 // SetData replaces the rows: idx are indices into fs in display order and
 // groups (nil for no grouping) partition idx. The cursor stays on the same
