@@ -45,9 +45,10 @@ at the place it was decided; --review every decision that needs a human.
 Without SARIF results every decision is listed as orphaned.
 
 --upgrade rewrites a schema v1 ledger as v2 (any decision does as well) and
-records evidence for the v1 decisions that match their finding by a strong
-identity (their own id or a shared fingerprint), so later edits can be
-followed.`,
+records evidence for the v1 decisions that are on a finding with their own id
+(or a shared fingerprint), so later edits can be followed. Until then a v1
+decision applies to the one finding that has its id, as before v2, and goes to
+review otherwise.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := newEnv(cmd, args)
@@ -234,7 +235,7 @@ func upgradeLedger(e *env, l *ledger.Ledger, ov *ledger.Overlay) error {
 	n, err := l.Upgrade(func(d *ledger.Decision) (evidence.Evidence, bool) {
 		f := ov.FindingOf(d.ID)
 		m, ok := ov.Match(f)
-		if f == nil || !ok || (m.How != match.ByID && m.How != match.ByKey) || !f.Loc.InRepo {
+		if f == nil || !ok || (m.How != match.ByID && m.How != match.ByKey) || !f.Loc.InRepo { // strong, or a v1 record on its own id
 			return evidence.Evidence{}, false
 		}
 		ev := work.ForFinding(f)

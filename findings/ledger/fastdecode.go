@@ -19,9 +19,15 @@ import (
 // others. Both paths share the value conversions (values.go); a test and a
 // fuzz target check that whatever this accepts, the slow path reads the same.
 func fastDecode(data []byte) ([]*Decision, bool) {
+	return fastDecodeString(string(data)) // one copy; decoded strings share it
+}
+
+// fastDecodeString is fastDecode on the file's text; the decoded strings
+// share its memory.
+func fastDecodeString(s string) ([]*Decision, bool) {
 	// Every byte outside comments goes through a check of its own (keys,
 	// plainChars, quoted, the exact header lines); comments are checked here.
-	fd := &fastDecoder{s: string(data)} // one copy; decoded strings share it
+	fd := &fastDecoder{s: s}
 	return fd.run()
 }
 
@@ -380,22 +386,28 @@ func flowMapping(s string, each func(k, v string) bool) bool {
 	}
 }
 
+// hashList decodes "[1a2b3c4d, 00000007]" (8-hex hashes, ", " apart).
 func (fd *fastDecoder) hashList(s string) ([]uint32, bool) {
 	if s == "[]" {
 		return nil, true
 	}
-	n := strings.Count(s, ",") + 1
+	if len(s) < 10 || s[0] != '[' || s[len(s)-1] != ']' || (len(s)-10)%10 != 0 {
+		return nil, false
+	}
+	n := (len(s)-10)/10 + 1
 	if cap(fd.hashes)-len(fd.hashes) < n {
 		fd.hashes = make([]uint32, 0, max(n, 8192))
 	}
 	start := len(fd.hashes)
-	ok := flowList(s, func(v string) bool {
-		h, err := parseHash(v)
+	for i := 1; i < len(s); i += 10 {
+		h, err := parseHash(s[i : i+8])
+		if err != nil {
+			return nil, false
+		}
 		fd.hashes = append(fd.hashes, h)
-		return err == nil
-	})
-	if !ok || len(fd.hashes)-start != n {
-		return nil, false
+		if sep := s[i+8:]; sep != "]" && (len(sep) < 2 || sep[0] != ',' || sep[1] != ' ') {
+			return nil, false
+		}
 	}
 	return fd.hashes[start:len(fd.hashes):len(fd.hashes)], true
 }

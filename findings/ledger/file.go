@@ -75,6 +75,23 @@ func ParseDoc(name string, data []byte) (Doc, error) {
 	if ds, ok := fastDecode(data); ok {
 		return Doc{Version: SchemaVersion, Decisions: ds}, nil
 	}
+	return parseSlow(name, data)
+}
+
+// parseText is ParseDoc on the file's text (read straight into a string, so
+// the canonical layout is decoded without copying the file).
+func parseText(name, text string) (Doc, error) {
+	if strings.TrimSpace(text) == "" {
+		return Doc{}, nil
+	}
+	if ds, ok := fastDecodeString(text); ok {
+		return Doc{Version: SchemaVersion, Decisions: ds}, nil
+	}
+	return parseSlow(name, []byte(text))
+}
+
+// parseSlow reads a file through the YAML tree and the validator.
+func parseSlow(name string, data []byte) (Doc, error) {
 	doc, ok := fastParseV1(data)
 	if !ok {
 		doc = new(yaml.Node)
@@ -479,7 +496,7 @@ func Marshal(ds []*Decision) []byte {
 func marshal(ds []*Decision) ([]byte, []*Decision, []int) {
 	ds = slices.Clone(ds)
 	slices.SortFunc(ds, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) })
-	b := make([]byte, 0, 512*(len(ds)+1))
+	b := make([]byte, 0, 1024*(len(ds)+1))
 	b = append(b, header...)
 	b = append(b, "version: "...)
 	b = strconv.AppendInt(b, SchemaVersion, 10)

@@ -353,23 +353,6 @@ func BenchmarkBulkDecide10k(b *testing.B) {
 	}
 }
 
-func BenchmarkOpen10k(b *testing.B) {
-	fs := make([]*findings.Finding, 10000)
-	for i := range fs {
-		fs[i] = mk(i)
-	}
-	dir := b.TempDir()
-	l, _ := Open(dir, "")
-	if err := l.Decide(fs, suppress("a")); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := Open(dir, ""); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func TestMerge(t *testing.T) {
 	mkl := func(ds ...*Decision) []byte { return Marshal(ds) }
 	dec := func(i int, st findings.State, at time.Time, who string) *Decision {

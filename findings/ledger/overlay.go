@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,13 +26,15 @@ type Overlay struct {
 
 	byFinding map[*findings.Finding]int32 // → index into links
 	links     []Match
-	byID      map[string]*findings.Finding
+	linkF     []*findings.Finding // the finding of each link
+	// where is, per decision (index into ds): >= 0 its link, -1 orphan,
+	// <= -2 its review item -(where+2).
+	where []int32
 
 	orphans   []*Decision
-	orphanWhy map[*Decision]string
+	orphanWhy map[int32]string // decision index → why
 	review    []ReviewItem
 	reviewOf  map[*findings.Finding][]int32 // finding → review items naming it
-	reviewDec map[string]int32              // decision id → review item
 	expired   []*Decision
 	overdue   []*Decision
 }
@@ -51,6 +54,11 @@ type Match struct {
 	Git   bool    // placed by following the line through git history
 	// Exact is set for a match by the finding's own (strong) id.
 	Exact bool
+	// Legacy is set for a version 1 record (no evidence) placed on the one
+	// finding that has its id, as secui placed it before schema v2: the
+	// matcher alone would ask for a review, having no code to compare. The
+	// next write records the finding's evidence in it (see Decide, Upgrade).
+	Legacy bool
 	// Expired is set when the decision is a suppression past its expiry
 	// (the finding is open again).
 	Expired bool
@@ -65,6 +73,9 @@ func (m Match) Describe() string {
 	switch m.How {
 	case match.ByID:
 		s = "exact id"
+		if m.Legacy {
+			s = "same id (v1 record, no evidence yet)"
+		}
 	case match.ByKey:
 		s = "exact key (" + m.Layer + ")"
 	case match.ByRename:
@@ -127,6 +138,11 @@ func (l *Ledger) Overlay(fs []*findings.Finding, now time.Time, opts ...OverlayO
 
 // BuildOverlay matches ds to fs at time now (see Overlay).
 func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt OverlayOptions) *Overlay {
+	byID := func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) }
+	if !slices.IsSortedFunc(ds, byID) {
+		ds = slices.Clone(ds)
+		slices.SortFunc(ds, byID)
+	}
 	md := make([]match.Decision, len(ds))
 	for i, d := range ds {
 		ev := d.Evidence
@@ -140,39 +156,43 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 		mf[i] = match.Finding{F: f}
 	}
 	res := match.Assign(md, mf, opt.Match)
+	legacy := keepV1(ds, fs, &res)
 
 	o := &Overlay{now: now, ds: ds,
 		byFinding: make(map[*findings.Finding]int32, len(res.Links)),
 		links:     make([]Match, 0, len(res.Links)),
-		byID:      make(map[string]*findings.Finding, len(res.Links)),
+		linkF:     make([]*findings.Finding, 0, len(res.Links)),
+		where:     make([]int32, len(ds)),
+	}
+	for i := range o.where {
+		o.where[i] = -1
 	}
 	for _, l := range res.Links {
 		d, f := ds[l.Decision], fs[l.Finding]
 		m := Match{Decision: d, How: l.How, Layer: l.Layer, Key: l.Key, From: l.From, Moved: l.Moved, Score: l.Score, Git: l.Git,
-			Exact: l.How == match.ByID, Expired: d.Expired(now)}
+			Exact: l.How == match.ByID && !legacy[l.Decision], Legacy: legacy[l.Decision], Expired: d.Expired(now)}
 		if m.Layer == "" || (l.How != match.ByID && l.How != match.ByKey) {
 			m.Layer = l.How.String()
 		}
 		if m.Moved == 0 && d.Evidence.Line > 0 && f.Loc.Line > 0 && (d.Evidence.Path == f.Loc.Path || l.From != "") {
 			m.Moved = f.Loc.Line - d.Evidence.Line
 		}
+		o.where[l.Decision] = int32(len(o.links))
 		o.byFinding[f] = int32(len(o.links))
 		o.links = append(o.links, m)
-		o.byID[d.ID] = f
+		o.linkF = append(o.linkF, f)
 	}
 	if len(res.Orphans) > 0 {
-		o.orphanWhy = make(map[*Decision]string, len(res.Orphans))
+		o.orphanWhy = make(map[int32]string, len(res.Orphans))
 		for i, di := range res.Orphans {
-			d := ds[di]
-			o.orphans = append(o.orphans, d)
+			o.orphans = append(o.orphans, ds[di])
 			if i < len(res.OrphanWhy) {
-				o.orphanWhy[d] = res.OrphanWhy[i]
+				o.orphanWhy[int32(di)] = res.OrphanWhy[i]
 			}
 		}
 	}
 	if len(res.Review) > 0 {
 		o.reviewOf = map[*findings.Finding][]int32{}
-		o.reviewDec = make(map[string]int32, len(res.Review))
 		for _, r := range res.Review {
 			it := ReviewItem{Decision: ds[r.Decision], Why: r.Why}
 			for _, fi := range r.Candidates {
@@ -180,7 +200,7 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 				it.Candidates = append(it.Candidates, f)
 				o.reviewOf[f] = append(o.reviewOf[f], int32(len(o.review)))
 			}
-			o.reviewDec[it.Decision.ID] = int32(len(o.review))
+			o.where[r.Decision] = -int32(len(o.review)) - 2
 			o.review = append(o.review, it)
 		}
 	}
@@ -193,6 +213,41 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 		}
 	}
 	return o
+}
+
+// keepV1 keeps version 1 ledgers working: a v1 record (no evidence) that
+// the matcher could only send to review, with one candidate whose id is the
+// record's own (the same content hash at the same path, nothing else
+// claiming it), is placed there, as secui did before schema v2. Records
+// with evidence, several candidates, or a candidate with another id stay in
+// review. It returns the decisions so placed.
+func keepV1(ds []*Decision, fs []*findings.Finding, res *match.Result) map[int]bool {
+	var placed map[int]bool
+	taken := make(map[int]bool, len(res.Links))
+	for _, l := range res.Links {
+		taken[l.Finding] = true
+	}
+	keep := res.Review[:0]
+	for _, r := range res.Review {
+		d := ds[r.Decision]
+		if len(r.Candidates) == 1 && !taken[r.Candidates[0]] && fs[r.Candidates[0]].ID == d.ID && evidenceZero(d.Evidence) {
+			fi := r.Candidates[0]
+			taken[fi] = true
+			if placed == nil {
+				placed = map[int]bool{}
+			}
+			placed[r.Decision] = true
+			res.Links = append(res.Links, match.Link{Decision: r.Decision, Finding: fi, How: match.ByID, Key: d.ID,
+				Layer: fs[fi].IDLayer.String()})
+			continue
+		}
+		keep = append(keep, r)
+	}
+	res.Review = keep
+	if placed != nil {
+		slices.SortFunc(res.Links, func(a, b match.Link) int { return a.Decision - b.Decision })
+	}
+	return placed
 }
 
 // State implements findings.Triage: the state of the decision placed on f;
@@ -251,10 +306,22 @@ func (o *Overlay) Match(f *findings.Finding) (Match, bool) {
 
 // FindingOf returns the finding decision id was placed on (nil: none).
 func (o *Overlay) FindingOf(id string) *findings.Finding {
-	if o == nil {
-		return nil
+	if i := o.index(id); i >= 0 && o.where[i] >= 0 {
+		return o.linkF[o.where[i]]
 	}
-	return o.byID[id]
+	return nil
+}
+
+// index is the index of the decision with id in ds (-1: none).
+func (o *Overlay) index(id string) int {
+	if o == nil {
+		return -1
+	}
+	i, ok := slices.BinarySearchFunc(o.ds, id, func(d *Decision, id string) int { return strings.Compare(d.ID, id) })
+	if !ok {
+		return -1
+	}
+	return i
 }
 
 // Decisions are the decisions the overlay was built from (sorted by id).
@@ -277,10 +344,11 @@ func (o *Overlay) Orphans() []*Decision {
 // OrphanWhy says why d matched nothing ("" when it is not an orphan or the
 // matcher gave no reason).
 func (o *Overlay) OrphanWhy(d *Decision) string {
-	if o == nil {
+	i := o.index(d.ID)
+	if i < 0 || o.ds[i] != d {
 		return ""
 	}
-	return o.orphanWhy[d]
+	return o.orphanWhy[int32(i)]
 }
 
 // ExpiredDecisions are the suppressions past their expiry (matched or not).
@@ -312,14 +380,11 @@ func (o *Overlay) Review() []ReviewItem {
 // ReviewOf returns the review item of the decision with id (false: it was
 // placed or is an orphan).
 func (o *Overlay) ReviewOf(id string) (ReviewItem, bool) {
-	if o == nil {
+	i := o.index(id)
+	if i < 0 || o.where[i] > -2 {
 		return ReviewItem{}, false
 	}
-	i, ok := o.reviewDec[id]
-	if !ok {
-		return ReviewItem{}, false
-	}
-	return o.review[i], true
+	return o.review[-o.where[i]-2], true
 }
 
 // Placement is where one decision stands in the overlay.
@@ -369,14 +434,15 @@ func (o *Overlay) Placements() []Placement {
 	out := make([]Placement, len(o.ds))
 	for i, d := range o.ds {
 		p := Placement{Decision: d}
-		if f := o.byID[d.ID]; f != nil {
-			p.Finding = f
-			p.Match = o.links[o.byFinding[f]]
-		} else if it, ok := o.ReviewOf(d.ID); ok {
+		switch w := o.where[i]; {
+		case w >= 0:
+			p.Finding, p.Match = o.linkF[w], o.links[w]
+		case w <= -2:
+			it := o.review[-w-2]
 			p.Review = &it
-		} else {
+		default:
 			p.Orphan = true
-			p.Why = o.orphanWhy[d]
+			p.Why = o.orphanWhy[int32(i)]
 		}
 		out[i] = p
 	}

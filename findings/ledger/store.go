@@ -12,11 +12,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/gofrs/flock"
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/evidence"
+	"github.com/secui/secui/findings/match"
 )
 
 // Ledger is an open ledger file. It is safe for concurrent use.
@@ -25,7 +27,8 @@ type Ledger struct {
 
 	mu      sync.Mutex
 	recs    map[string]*Decision
-	version int // schema version of the file as last read (0: no file)
+	list    []*Decision // recs sorted by id (nil: build on demand)
+	version int         // schema version of the file as last read (0: no file)
 	// stat of the file as last read or written, to skip re-parsing an unchanged file.
 	stat os.FileInfo
 	// readOnly is set when the file failed validation: writing would lose records.
@@ -87,7 +90,7 @@ func (l *Ledger) Reload() error {
 func (l *Ledger) reload() error {
 	st, err := os.Stat(l.path)
 	if errors.Is(err, os.ErrNotExist) {
-		l.recs, l.stat, l.readErr, l.version = map[string]*Decision{}, nil, nil, 0
+		l.recs, l.stat, l.readErr, l.version, l.list = map[string]*Decision{}, nil, nil, 0, nil
 		return nil
 	}
 	if err != nil {
@@ -96,15 +99,16 @@ func (l *Ledger) reload() error {
 	if l.stat != nil && os.SameFile(st, l.stat) && st.Size() == l.stat.Size() && st.ModTime().Equal(l.stat.ModTime()) && l.readErr == nil {
 		return nil
 	}
-	data, err := os.ReadFile(l.path)
+	text, err := readText(l.path)
 	if err != nil {
 		return err
 	}
-	doc, verr := ParseDoc(l.rel, data)
+	doc, verr := parseText(l.rel, text)
 	l.recs = make(map[string]*Decision, len(doc.Decisions))
 	for _, d := range doc.Decisions {
 		l.recs[d.ID] = d
 	}
+	l.list = doc.Decisions // sorted by id
 	l.version = doc.Version
 	l.stat, l.readErr = st, verr
 	return verr
@@ -155,6 +159,17 @@ func (l *Ledger) undoBatch() []undoEntry {
 	return l.undo
 }
 
+// readText reads a file into a string without a second copy: the bytes
+// os.ReadFile returns are never written again and no one else holds them,
+// so the string may share them.
+func readText(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) == 0 {
+		return "", err
+	}
+	return unsafe.String(&data[0], len(data)), nil
+}
+
 // Get returns the decision recorded for a finding ID (nil when none). The
 // returned value must not be modified.
 func (l *Ledger) Get(id string) *Decision {
@@ -171,6 +186,13 @@ func (l *Ledger) Decisions() []*Decision {
 }
 
 func (l *Ledger) sorted() []*Decision {
+	if l.list == nil || len(l.list) != len(l.recs) {
+		l.list = l.sortRecs()
+	}
+	return slices.Clone(l.list)
+}
+
+func (l *Ledger) sortRecs() []*Decision {
 	out := make([]*Decision, 0, len(l.recs))
 	for _, d := range l.recs {
 		out = append(out, d)
@@ -267,13 +289,24 @@ func (l *Ledger) Decide(fs []*findings.Finding, req Request) error {
 		}
 	}
 	var evs map[*findings.Finding]evidence.Evidence
+	var backfill map[string]evidence.Evidence // v1 records → evidence of their finding
 	if req.Evidence != nil {
 		evs = make(map[*findings.Finding]evidence.Evidence, len(fs))
 		for _, f := range fs {
 			evs[f] = req.Evidence(f)
 		}
+		backfill = v1Evidence(req.Overlay, req.Evidence)
 	}
 	return l.update(func(recs map[string]*Decision) ([]undoEntry, error) {
+		// The in-place upgrade: v1 records placed by their id or a strong key
+		// get the evidence of the finding they are on.
+		for id, ev := range backfill {
+			if d := recs[id]; d != nil && evidenceZero(d.Evidence) {
+				c := d.clone()
+				c.Evidence = ev
+				recs[id] = c
+			}
+		}
 		b := &batch{recs: recs, ov: req.Overlay, req: &req, pre: make(map[string]*Decision, len(fs)), renamed: map[string]string{}}
 		seen := make(map[string]bool, len(fs))
 		for _, f := range fs {
@@ -295,6 +328,26 @@ func (l *Ledger) Decide(fs []*findings.Finding, req Request) error {
 		}
 		return b.undo(), nil
 	})
+}
+
+// v1Evidence returns, for the version 1 records (no evidence) that ov
+// placed by their id or a strong key, the evidence of their finding now.
+func v1Evidence(ov *Overlay, capture func(*findings.Finding) evidence.Evidence) map[string]evidence.Evidence {
+	var out map[string]evidence.Evidence
+	for _, p := range ov.Placements() {
+		if p.Finding == nil || !evidenceZero(p.Decision.Evidence) || (p.Match.How != match.ByID && p.Match.How != match.ByKey) {
+			continue
+		}
+		ev := capture(p.Finding)
+		if ev.Empty() && ev.Path == "" {
+			continue
+		}
+		if out == nil {
+			out = map[string]evidence.Evidence{}
+		}
+		out[p.Decision.ID] = ev
+	}
+	return out
 }
 
 // batch is one Decide's change to the records, with the pre-images of every
@@ -540,6 +593,7 @@ func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) 
 			c := *d
 			c.Line = lines[i]
 			recs[d.ID] = &c
+			sorted[i] = &c
 		}
 	}
 	if err := writeAtomic(l.path, data); err != nil {
@@ -549,7 +603,7 @@ func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) 
 	if err != nil {
 		return err
 	}
-	l.recs, l.stat, l.readErr, l.version = recs, st, nil, SchemaVersion
+	l.recs, l.stat, l.readErr, l.version, l.list = recs, st, nil, SchemaVersion, sorted
 	if undo != nil {
 		l.undo = undo
 	} else {

@@ -16,7 +16,7 @@ import (
 // both accept exactly the same values and say the same thing about bad ones.
 
 func parseID(s string) (string, error) {
-	if !idRE.MatchString(s) {
+	if len(s) != 16 || !isHexLower(s) {
 		return "", fmt.Errorf("bad id %q (want 16 lower-case hex digits)", s)
 	}
 	return s, nil
