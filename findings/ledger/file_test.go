@@ -338,3 +338,51 @@ func FuzzParseFastMatchesYAML(f *testing.F) {
 		}
 	})
 }
+
+// The merge driver reads both versions: base and theirs are the real v1
+// file (theirs with a record changed by hand in v1 layout), ours was
+// rewritten as v2 with evidence and a new decision. The result is v2 and
+// keeps both sides' changes and the evidence.
+func TestMergeV1AndV2(t *testing.T) {
+	base, err := os.ReadFile("testdata/v1-ledger.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs := bytes.Replace(base, []byte("  state: accepted\n  note: \"Tracked in SEC-142: move to SHA-256\"\n  author: Jane Dev <jane@example.com>\n  time: 2026-11-28T09:30:00Z\n"),
+		[]byte("  state: accepted\n  note: \"Tracked in SEC-142: move to SHA-256 by Q1\"\n  author: Bob <bob@example.com>\n  time: 2026-11-30T09:30:00Z\n"), 1)
+	if bytes.Equal(theirs, base) {
+		t.Fatal("setup: theirs unchanged")
+	}
+	ds, err := Parse("base", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		d.Evidence = evidence.Evidence{Path: d.Path, Line: 4, Commit: "0e8a3156e0c7b31b83530c6e36b9ab5f72a2da40", LineHash: 0xabcdef01, Context: []uint32{1, 2}}
+	}
+	ds = append(ds, &Decision{ID: "00000000000000aa", State: findings.StateSuppressed, Reason: UsedInTests,
+		Justification: "fixture of the parser tests, never deployed", Author: "Ann <a@x>", Time: t0, Tool: "gosec", Rule: "G101", Path: "x_test.go",
+		Evidence: evidence.Evidence{Path: "x_test.go", Line: 3, LineHash: 7}})
+	ours := Marshal(ds)
+	out, conflicts, err := Merge(base, ours, theirs)
+	if err != nil || len(conflicts) != 0 {
+		t.Fatalf("merge: %v %v", err, conflicts)
+	}
+	doc, err := ParseDoc("merged", out)
+	if err != nil || doc.Version != 2 || len(doc.Decisions) != 5 {
+		t.Fatalf("merged: %v version %d, %d records\n%s", err, doc.Version, len(doc.Decisions), out)
+	}
+	got := map[string]*Decision{}
+	for _, d := range doc.Decisions {
+		got[d.ID] = d
+	}
+	if d := got["835d00d040c166fb"]; d.Note != "Tracked in SEC-142: move to SHA-256 by Q1" || d.Author != "Bob <bob@example.com>" || d.Evidence.LineHash != 0xabcdef01 {
+		t.Errorf("theirs' change or ours' evidence lost: %+v", d)
+	}
+	if d := got["00000000000000aa"]; d == nil || d.Evidence.LineHash != 7 {
+		t.Errorf("ours' new decision lost: %+v", d)
+	}
+	if d := got["761e9cd6a79dd2f9"]; d.Evidence.LineHash != 0xabcdef01 {
+		t.Errorf("ours' evidence lost: %+v", d.Evidence)
+	}
+}

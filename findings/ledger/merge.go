@@ -96,6 +96,9 @@ func mergeRecord(o, t *Decision) (*Decision, string) {
 			o.ID, lo.Format("2006-01-02T15:04:05Z"), o.State, t.State)
 	}
 	d := win.clone()
+	if evidenceZero(d.Evidence) { // e.g. a v1 side: keep the evidence the other side recorded
+		d.Evidence = lose.Evidence
+	}
 	for _, k := range lose.Keys {
 		if !slices.Contains(d.Keys, k) {
 			d.Keys = append(d.Keys, k)

@@ -235,6 +235,16 @@ func (m *Model) GoBottom() { m.cursor = len(m.rows) - 1; m.clamp() }
 // SetCursor moves the cursor to row i.
 func (m *Model) SetCursor(i int) { m.cursor = i; m.clamp() }
 
+// IndexOf is the row of f (-1 when it is not shown).
+func (m Model) IndexOf(f *findings.Finding) int {
+	for i, r := range m.rows {
+		if r >= 0 && m.fs[r] == f {
+			return i
+		}
+	}
+	return -1
+}
+
 // Scroll moves the viewport by n rows, dragging the cursor along when it would leave.
 func (m *Model) Scroll(n int) {
 	h := m.bodyHeight()
