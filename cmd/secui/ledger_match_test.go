@@ -281,3 +281,51 @@ func TestV1LedgerUpgradeCLI(t *testing.T) {
 		t.Fatalf("decision on v1:\n%s", v2b)
 	}
 }
+
+// A decision that could belong to a finding but cannot be placed with
+// confidence applies to nothing and is listed by --review with its
+// candidate; list shows the finding open and flags it; deciding on the
+// candidate confirms it.
+func TestLedgerReviewCLI(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	testutil.CopyDir(t, filepath.Join(moduleRoot(t), "cmd", "secui", "testdata", "v1repo"), dir)
+	// A v1 record whose id no finding has any more, sharing only a weak
+	// content key with the G304 finding.
+	p := filepath.Join(dir, ".secui", "ledger.yaml")
+	data, _ := os.ReadFile(p)
+	os.WriteFile(p, bytes.Replace(data, []byte("- id: 761e9cd6a79dd2f9\n"), []byte("- id: 761e9cd6a79dd2f0\n"), 1), 0o644)
+	git(t, dir, "init", "-q", "-b", "main")
+	git(t, dir, "add", ".")
+	git(t, dir, "commit", "-q", "-m", "v1 triage")
+	at := []string{"SECUI_NOW=2026-12-01T09:00:00Z"}
+
+	l := ledgerOut(t, dir, at, "--review")
+	if len(l.Decisions) != 1 || l.Decisions[0].ID != "761e9cd6a79dd2f0" || l.Decisions[0].Match.Kind != "review" ||
+		len(l.Decisions[0].Match.Candidates) != 1 || l.Decisions[0].Match.Candidates[0].Finding != "761e9cd6a79dd2f9" ||
+		l.Decisions[0].Match.Why == "" || l.Counts.Review != 1 || l.Counts.Placed != 3 {
+		t.Fatalf("--review: %+v counts %+v", l.Decisions, l.Counts)
+	}
+	r := runEnv(t, dir, at, "ledger", "--review")
+	mustOK(t, r, "ledger --review")
+	if !strings.Contains(r.stdout, "needs review: 1 candidate(s)") || !strings.Contains(r.stdout, "candidate 761e9cd6a79dd2f9  G304  main.go:18") {
+		t.Fatalf("ledger --review table:\n%s", r.stdout)
+	}
+	g304 := find(listJSON(t, dir, "--all"), "gosec", "G304")
+	if len(g304) != 1 || g304[0].State != "open" || g304[0].Match != nil || !strings.Contains(g304[0].Review, "761e9cd6a79dd2f0") {
+		t.Fatalf("G304 in list: %+v", g304)
+	}
+	if r := runEnv(t, dir, at, "list"); !strings.Contains(r.stdout, "open (review)") {
+		t.Fatalf("list table:\n%s", r.stdout)
+	}
+	mustOK(t, runEnv(t, dir, at, "suppress", "761e9cd6a79dd2f9", "--reason", "false-positive", "-j", "the name comes from a fixed list, never from users"), "confirm")
+	l = ledgerOut(t, dir, at)
+	if l.Counts.Review != 0 || l.Counts.Total != 4 || l.Counts.Placed != 4 {
+		t.Fatalf("after deciding on the candidate: %+v", l.Counts)
+	}
+	if s := find(listJSON(t, dir, "--all"), "gosec", "G304"); s[0].State != "suppressed" || s[0].Match == nil || s[0].Match.Decision != "761e9cd6a79dd2f9" {
+		t.Fatalf("G304 after: %+v", s)
+	}
+}

@@ -387,6 +387,18 @@ func (o *Overlay) ReviewOf(id string) (ReviewItem, bool) {
 	return o.review[-o.where[i]-2], true
 }
 
+// ReviewsFor lists the review items that name f as a candidate.
+func (o *Overlay) ReviewsFor(f *findings.Finding) []ReviewItem {
+	if o == nil {
+		return nil
+	}
+	var out []ReviewItem
+	for _, i := range o.reviewOf[f] {
+		out = append(out, o.review[i])
+	}
+	return out
+}
+
 // Placement is where one decision stands in the overlay.
 type Placement struct {
 	Decision *Decision

@@ -406,33 +406,40 @@ func (b *batch) recordFor(f *findings.Finding) *Decision {
 		return b.recs[f.ID]
 	}
 	if m, ok := b.ov.Match(f); ok {
-		src := b.current(m.Decision.ID)
-		if d := b.recs[src]; d != nil {
-			if src == f.ID {
-				return d
-			}
-			b.remove(src)
-			b.makeRoom(f.ID)
-			c := d.clone()
-			c.ID = f.ID
-			c.History = append(c.History, Event{Time: b.req.Now, Author: b.req.Author, Action: ActMove, State: c.State,
-				Note: fmt.Sprintf("id %s -> %s: the finding's id changed (%s)", src, f.ID, m.Describe())})
-			b.renamed[src] = f.ID
-			b.put(c)
-			return c
+		if d := b.take(m.Decision.ID, f, "the finding's id changed ("+m.Describe()+")"); d != nil {
+			return d
 		}
 	}
-	x := b.recs[f.ID]
-	if x == nil {
-		return nil
+	// A decision in review with f among its candidates (and f a candidate
+	// of no other): deciding on f says it is f's.
+	if items := b.ov.ReviewsFor(f); len(items) == 1 {
+		if d := b.take(items[0].Decision.ID, f, "confirmed on this finding (it needed review)"); d != nil {
+			return d
+		}
 	}
-	// A record with f's id that the matcher could not place, f among its
-	// candidates: deciding on f says it is f's.
-	if it, ok := b.ov.ReviewOf(x.ID); ok && slices.Contains(it.Candidates, f) {
-		return x
+	if b.recs[f.ID] != nil {
+		b.makeRoom(f.ID)
 	}
-	b.makeRoom(f.ID)
 	return nil
+}
+
+// take returns the record with id (following moves in this batch) under
+// f's id, moving whatever had f's id out of the way (nil: no such record).
+func (b *batch) take(id string, f *findings.Finding, why string) *Decision {
+	src := b.current(id)
+	d := b.recs[src]
+	if d == nil || src == f.ID {
+		return d
+	}
+	b.remove(src)
+	b.makeRoom(f.ID)
+	c := d.clone()
+	c.ID = f.ID
+	c.History = append(c.History, Event{Time: b.req.Now, Author: b.req.Author, Action: ActMove, State: c.State,
+		Note: fmt.Sprintf("id %s -> %s: %s", src, f.ID, why)})
+	b.renamed[src] = f.ID
+	b.put(c)
+	return c
 }
 
 // makeRoom moves the record with id (if any) to another id: the id of the
