@@ -14,7 +14,7 @@ import (
 // benchLedger writes a ledger of n suppressions, each with the evidence a
 // real decision records (line and context hashes, tokens, symbol, commit),
 // and returns its directory and the findings it was decided on.
-func benchLedger(b *testing.B, n int) (string, []*findings.Finding) {
+func benchLedger(b *testing.B, n int, withEvidence bool) (string, []*findings.Finding) {
 	b.Helper()
 	fs := make([]*findings.Finding, n)
 	ds := make([]*Decision, n)
@@ -32,9 +32,12 @@ func benchLedger(b *testing.B, n int) (string, []*findings.Finding) {
 		}
 		ds[i] = &Decision{ID: f.ID, State: findings.StateSuppressed, Reason: FalsePositive,
 			Justification: "value is a test fixture, not a real secret", Author: "Alice Example <alice@example.com>",
-			Time: t0, Tool: f.ToolName(), Rule: f.RuleID(), Path: f.Loc.Path, Keys: f.Keys, Evidence: ev,
+			Time: t0, Tool: f.ToolName(), Rule: f.RuleID(), Path: f.Loc.Path, Keys: f.Keys,
 			History: []Event{{Time: t0, Author: "Alice Example <alice@example.com>", Action: ActSuppress, State: findings.StateSuppressed,
 				Reason: FalsePositive, Justification: "value is a test fixture, not a real secret"}}}
+		if withEvidence {
+			ds[i].Evidence = ev
+		}
 	}
 	dir := b.TempDir()
 	os.MkdirAll(filepath.Join(dir, ".secui"), 0o755)
@@ -48,9 +51,17 @@ func benchLedger(b *testing.B, n int) (string, []*findings.Finding) {
 // and match it to N findings that all still carry their id (issue 12: 100k
 // open + apply <= 0.3 s).
 func BenchmarkOpenOverlay(b *testing.B) {
-	for _, n := range []int{10_000, 100_000} {
-		b.Run(fmt.Sprint(n/1000, "k"), func(b *testing.B) {
-			dir, fs := benchLedger(b, n)
+	for _, c := range []struct {
+		n  int
+		ev bool
+	}{{10_000, true}, {100_000, true}, {10_000, false}, {100_000, false}} {
+		name := fmt.Sprint(c.n/1000, "k")
+		if !c.ev {
+			name += "-noevidence"
+		}
+		n := c.n
+		b.Run(name, func(b *testing.B) {
+			dir, fs := benchLedger(b, n, c.ev)
 			st, _ := os.Stat(filepath.Join(dir, DefaultPath))
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -72,7 +83,7 @@ func BenchmarkOpenOverlay(b *testing.B) {
 func BenchmarkOpen(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprint(n/1000, "k"), func(b *testing.B) {
-			dir, _ := benchLedger(b, n)
+			dir, _ := benchLedger(b, n, true)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
@@ -88,7 +99,7 @@ func BenchmarkOpen(b *testing.B) {
 func BenchmarkDecideOne(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprint(n/1000, "k"), func(b *testing.B) {
-			dir, fs := benchLedger(b, n)
+			dir, fs := benchLedger(b, n, true)
 			l, err := Open(dir, "")
 			if err != nil {
 				b.Fatal(err)

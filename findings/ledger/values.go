@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -195,4 +194,3 @@ func checkRecord(d *Decision) []recordProblem {
 	return out
 }
 
-var errV2Field = errors.New("needs ledger version 2")
