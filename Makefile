@@ -12,7 +12,17 @@ LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(
 
 export SECUI_SHARED := $(abspath $(SHARED))
 
-.PHONY: help build install demo demo-repo demo-list test vet fmt-check layering fuzz-short fuzz bench lint clean
+# Scanners `secui scan` runs, pinned (they build with go1.26 and run offline).
+# govulncheck is left out: it needs its vulnerability database, which is
+# online (vuln.go.dev) and has no cheap offline copy here.
+GOSEC_VERSION       ?= v2.30.0
+GITLEAKS_VERSION    ?= v8.30.1
+STATICCHECK_VERSION ?= v0.8.2
+GOSEC_PKG           := github.com/securego/gosec/v2/cmd/gosec
+GITLEAKS_PKG        := github.com/zricethezav/gitleaks/v8
+STATICCHECK_PKG     := honnef.co/go/tools/cmd/staticcheck
+
+.PHONY: help build install scanners gosec demo demo-repo demo-list test vet fmt-check layering fuzz-short fuzz bench lint clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -22,6 +32,19 @@ build: ## build bin/secui (version, commit and date via -ldflags)
 
 install: ## go install ./cmd/secui with version information
 	$(GO) install -buildvcs=false -trimpath -ldflags '$(LDFLAGS)' ./cmd/secui
+
+scanners: ## install the pinned scanners secui scan runs: gosec, gitleaks, staticcheck (into GOPATH/bin)
+	$(GO) install $(GOSEC_PKG)@$(GOSEC_VERSION)
+	$(GO) install $(GITLEAKS_PKG)@$(GITLEAKS_VERSION)
+	$(GO) install $(STATICCHECK_PKG)@$(STATICCHECK_VERSION)
+
+gosec: ## install the pinned gosec unless it is already installed (the tests run it)
+	@bin="$$(command -v gosec || echo "$$($(GO) env GOPATH)/bin/gosec")"; \
+	if $(GO) version -m "$$bin" 2>/dev/null | grep -q "mod[[:space:]]*github.com/securego/gosec/v2[[:space:]]*$(GOSEC_VERSION)[[:space:]]"; then \
+		echo "gosec $(GOSEC_VERSION): $$bin"; \
+	else \
+		echo "installing gosec $(GOSEC_VERSION)"; $(GO) install $(GOSEC_PKG)@$(GOSEC_VERSION); \
+	fi
 
 demo-repo: $(if $(NO_BUILD),,build) ## (re)create the demo git repository in build/demo-repo, with two triage decisions
 	rm -rf $(DEMO_REPO)

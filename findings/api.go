@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // LoadError is a problem with one input file (or one result in it). The other
@@ -13,6 +14,9 @@ type LoadError struct {
 	Line int // 1-based; 0 when unknown
 	Col  int // 1-based; 0 when unknown
 	Msg  string
+	// Limit names the limit that refused the input ("max-input",
+	// "max-token", "max-depth", "max-results"), "" for other errors.
+	Limit string
 }
 
 func (e *LoadError) Error() string {
@@ -53,6 +57,11 @@ type Options struct {
 	// kept and read from other goroutines at once; only their SearchText is
 	// built lazily (call it before sharing them).
 	OnFile func(file string, fs []*Finding, err error)
+	// Limits bound what one input may cost (zero fields: DefaultLimits).
+	Limits Limits
+	// FIFOWait is how long to wait for a writer to open a named pipe given
+	// as an input (0: DefaultFIFOWait).
+	FIFOWait time.Duration
 }
 
 // FileInfo describes one loaded input.
@@ -69,8 +78,24 @@ type Set struct {
 	Findings []*Finding
 	Files    []FileInfo
 	Errors   []*LoadError
+	// Skipped are inputs discovery did not load, with the reason (a symlink
+	// leading out of the repository, a FIFO named *.sarif, ...).
+	Skipped []*LoadError
 
 	src map[string]*rawSource // lazily decoded details by file
+}
+
+// Close releases the temporary files that hold spooled inputs (large stdin,
+// FIFO or compressed inputs); details of their findings cannot be decoded
+// afterwards. Without Close they are released when the Set is collected.
+func (s *Set) Close() error {
+	for _, rs := range s.src {
+		if rs.spool != nil {
+			rs.spool.Close()
+			rs.spool = nil
+		}
+	}
+	return nil
 }
 
 // ErrNoInput is returned by Load when it is given no inputs.
@@ -91,6 +116,14 @@ func Discover(root string, include, exclude []string) ([]string, error) {
 	return discover(root, include, exclude)
 }
 
+// DiscoverAll is Discover that also returns the matching entries it did not
+// load, each with its reason ("skipped: symlink leads out of the
+// repository", "skipped: a FIFO ..."), for the caller to report: symlinks
+// are followed only to regular files inside root, outside .git.
+func DiscoverAll(root string, include, exclude []string) ([]string, []*LoadError, error) {
+	return discoverAll(root, include, exclude)
+}
+
 // DefaultInclude are the globs Discover uses when none are configured.
 var DefaultInclude = []string{"**/*.sarif", "**/*.sarif.json", "**/*.sarif.gz", "**/*.sarif.json.gz"}
 
@@ -104,6 +137,44 @@ type Details struct {
 	Fixes   []Fix
 	// Properties of the result (result.properties), for display.
 	Properties map[string]any
+	// ColumnKind is the unit of the run's columns and character offsets
+	// (run.columnKind): how a fix's regions are measured.
+	ColumnKind ColumnKind
+	// Scanned are the regions of the result's locations that carry a snippet
+	// (region and contextRegion): what the scanned file held there, used to
+	// check that a file still matches the scan before a fix is applied.
+	Scanned []ScannedRegion
+}
+
+// ColumnKind is how a run counts columns and characters (SARIF §3.14.17).
+type ColumnKind uint8
+
+// Column kinds.
+const (
+	ColumnUTF16      ColumnKind = iota // utf16CodeUnits: the SARIF default
+	ColumnCodePoints                   // unicodeCodePoints
+	ColumnUnknown                      // a value SARIF does not define: regions in characters cannot be placed
+)
+
+func (k ColumnKind) String() string {
+	switch k {
+	case ColumnUTF16:
+		return "utf16CodeUnits"
+	case ColumnCodePoints:
+		return "unicodeCodePoints"
+	}
+	return "unknown"
+}
+
+// ParseColumnKind reads run.columnKind ("" is the default, utf16CodeUnits).
+func ParseColumnKind(s string) ColumnKind {
+	switch s {
+	case "", "utf16CodeUnits":
+		return ColumnUTF16
+	case "unicodeCodePoints":
+		return ColumnCodePoints
+	}
+	return ColumnUnknown
 }
 
 // Flow is one thread flow of a code flow: numbered steps from source to sink.
@@ -128,18 +199,62 @@ type Fix struct {
 
 // FileChange is the set of replacements a fix makes in one file.
 type FileChange struct {
-	Path         string // repository-relative when InRepo
-	InRepo       bool
-	Replacements []Replacement
+	Path   string // repository-relative when InRepo (for display)
+	InRepo bool
+	// URI is the artifact URI as written (sanitized, for messages).
+	URI string
+	// Local is the file the SARIF names, as a fix would open it: a path
+	// relative to the repository root as the log writes it (not checked:
+	// it may climb out with "..", name .git, or lead through a symlink), or
+	// an absolute path for an absolute path or file: URI outside the
+	// repository. Unlike Path it is never a guess (Path may map a foreign
+	// absolute path into the repository by its suffix). Empty for non-file
+	// URIs (Scheme set) and missing locations.
+	Local  string
+	Scheme string // the URI scheme of a non-file URI ("https"), else ""
+	// Hashes are the artifact's hashes from run.artifacts[] (lower-case
+	// algorithm name such as "sha-256" -> lower-case hex), when listed.
+	Hashes map[string]string
+	// Revision is the commit the run says it scanned
+	// (versionControlProvenance.revisionId) for this artifact, with its
+	// repository URI; "" when the run names none.
+	Revision, RepositoryURI string
+	Replacements            []Replacement
 }
 
-// Replacement replaces a region of the unmodified file with new text. Regions
-// are either line/column based (StartLine > 0) or byte based (ByteOffset >= 0).
+// Replacement replaces a region of the unmodified file with new text
+// (SARIF §3.57). Regions are line/column based (StartLine > 0), character
+// based (CharOffset >= 0) or byte based (ByteOffset >= 0); a region may give
+// more than one form. Zero means absent for the line/column fields: a
+// missing StartCol is 1, a missing EndLine is StartLine and a missing EndCol
+// is the end of EndLine. Columns and character offsets are in the run's
+// ColumnKind.
 type Replacement struct {
+	StartLine, StartCol, EndLine, EndCol int
+	ByteOffset, ByteLength               int // ByteOffset -1: absent
+	CharOffset, CharLength               int // CharOffset -1: absent
+	// Inserted is insertedContent (text, or binary decoded), raw and
+	// untrusted: sanitize it before display. Empty for a pure deletion.
+	Inserted string
+	// Snippet is deletedRegion.snippet.text as written (raw, untrusted);
+	// HasSnippet tells an empty snippet from none.
+	Snippet    string
+	HasSnippet bool
+	// Bad is set when the replacement cannot be used as written (e.g.
+	// insertedContent.binary is not base64).
+	Bad string
+}
+
+// ScannedRegion is a region of one of a result's locations together with
+// its snippet: what the scanned file held there. Fields are as in
+// Replacement; Snippet is raw and untrusted.
+type ScannedRegion struct {
+	Local, Path, Scheme                  string // as in FileChange
 	StartLine, StartCol, EndLine, EndCol int
 	ByteOffset, ByteLength               int
 	CharOffset, CharLength               int
-	Inserted                             string
+	Snippet                              string
+	Context                              bool // from contextRegion
 }
 
 // Details decodes the bulky details of f (related locations, code flows, fixes)

@@ -2,7 +2,6 @@ package findings
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -10,6 +9,8 @@ import (
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/secui/secui/findings/repofs"
 )
 
 // liteOpts decodes leniently: duplicate names and invalid UTF-8 (seen in real
@@ -66,6 +67,23 @@ type converter struct {
 	classes map[*Rule]classification
 	sevs    map[[2]string]string
 	arts    map[artKey]Location
+
+	rfsDone bool
+	rfs     *repofs.Root // the repository, for path mapping (opened on first use)
+}
+
+// isRepoFile reports whether rel is a regular file in the repository that
+// secui may read (repofs: no symlink out, nothing in .git).
+func (cv *converter) isRepoFile(rel string) bool {
+	if !cv.rfsDone {
+		cv.rfsDone = true
+		if cv.fl != nil && cv.fl.ld.rfs != nil {
+			cv.rfs = cv.fl.ld.rfs
+		} else if r, err := repofs.Open(cv.root); err == nil {
+			cv.rfs = r // details: one per converter, released with it
+		}
+	}
+	return cv.rfs != nil && cv.rfs.IsFile(rel)
 }
 
 type mappedPath struct {
@@ -104,6 +122,12 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	}
 	switch r.Kind {
 	case "pass", "notApplicable":
+		return nil
+	}
+	if r.RuleID == nil && r.Rule == nil && r.Message == nil && len(r.Locations) == 0 && r.AnalysisTarget == nil {
+		// Nothing to triage, and a cheap way to make a small compressed
+		// file cost a finding per result: reported, not kept.
+		cv.fl.jobErrorAt(j, 0, "runs[%d].results[%d]: empty result (no rule, message or location); skipped", j.run.index, j.index)
 		return nil
 	}
 	rm := j.run
@@ -160,7 +184,7 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 			f.InputSup = InRejected
 		}
 	}
-	f.BaselineState = cv.in(r.BaselineState)
+	f.BaselineState = cv.in(sanitize(r.BaselineState))
 
 	// CWEs: rule tags/relationships, result taxa, result tags.
 	cwes := rule.CWEs
@@ -309,7 +333,7 @@ func (cv *converter) mapPathUncached(ru resolvedURI) mappedPath {
 		parts := strings.Split(strings.Trim(filepath.ToSlash(abs), "/"), "/")
 		for i := 1; i < len(parts); i++ {
 			cand := strings.Join(parts[i:], "/")
-			if st, err := os.Stat(filepath.Join(cv.root, filepath.FromSlash(cand))); err == nil && !st.IsDir() {
+			if cv.isRepoFile(cand) {
 				return mappedPath{path: cand, inRepo: true}
 			}
 		}

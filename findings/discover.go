@@ -2,10 +2,13 @@ package findings
 
 import (
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/secui/secui/findings/repofs"
 )
 
 func matchAny(patterns []string, rel string) bool {
@@ -18,6 +21,15 @@ func matchAny(patterns []string, rel string) bool {
 }
 
 func discover(root string, include, exclude []string) ([]string, error) {
+	out, _, err := discoverAll(root, include, exclude)
+	return out, err
+}
+
+// discoverAll is Discover that also returns the matching entries it did not
+// load, each with the reason: a symlink is followed only when its real target
+// is a regular file inside root (and not inside .git); FIFOs, devices and
+// symlinks to folders are never opened.
+func discoverAll(root string, include, exclude []string) ([]string, []*LoadError, error) {
 	if include == nil {
 		include = DefaultInclude
 	}
@@ -26,9 +38,17 @@ func discover(root string, include, exclude []string) ([]string, error) {
 	}
 	root, err := filepath.Abs(root)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []string
+	var skipped []*LoadError
+	seen := map[string]bool{} // real paths, so a link and its target load once
+	var rfs *repofs.Root
+	defer func() {
+		if rfs != nil {
+			rfs.Close()
+		}
+	}()
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == root {
@@ -47,14 +67,86 @@ func discover(root string, include, exclude []string) ([]string, error) {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() { // symlinks and devices are not followed
+		if !matchAny(include, rel) || matchAny(exclude, rel) {
 			return nil
 		}
-		if matchAny(include, rel) && !matchAny(exclude, rel) {
-			out = append(out, p)
+		skip := func(msg string) { skipped = append(skipped, &LoadError{File: rel, Msg: "skipped: " + msg}) }
+		switch t := d.Type(); {
+		case t.IsRegular():
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		case t&fs.ModeSymlink != 0:
+			if rfs == nil {
+				if rfs, err = repofs.Open(root); err != nil {
+					rfs = nil
+					skip("symlink not followed: " + err.Error())
+					return nil
+				}
+			}
+			real, err := rfs.Resolve(rel)
+			if err != nil {
+				var re *repofs.Error
+				if asRepofsErr(err, &re) {
+					skip(re.Reason)
+				} else {
+					skip("broken symlink")
+				}
+				return nil
+			}
+			full := filepath.Join(rfs.Dir(), filepath.FromSlash(real))
+			st, err := os.Stat(full)
+			switch {
+			case err != nil:
+				skip("broken symlink")
+			case st.IsDir():
+				skip("symlink to a folder (not followed)")
+			case !st.Mode().IsRegular():
+				skip("symlink to something other than a regular file")
+			default:
+				// Loaded under the name it was found by; the real file once.
+				if !seen[full] {
+					seen[full] = true
+					out = append(out, p)
+				}
+			}
+		case t&fs.ModeNamedPipe != 0:
+			skip("a FIFO (pass it explicitly to read it)")
+		default:
+			skip("not a regular file")
 		}
 		return nil
 	})
+	// A target found before its link (or after) is loaded once: drop a
+	// direct entry whose real path a link already claimed.
 	sort.Strings(out)
-	return out, err
+	out = dedupeReal(out, root)
+	return out, skipped, err
+}
+
+// dedupeReal keeps the first of several paths with the same real location.
+func dedupeReal(paths []string, root string) []string {
+	seen := map[string]bool{}
+	kept := paths[:0]
+	for _, p := range paths {
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			real = p
+		}
+		if seen[real] {
+			continue
+		}
+		seen[real] = true
+		kept = append(kept, p)
+	}
+	return kept
+}
+
+func asRepofsErr(err error, out **repofs.Error) bool {
+	e, ok := err.(*repofs.Error)
+	if ok {
+		*out = e
+	}
+	return ok
 }

@@ -7,22 +7,46 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/secui/secui/internal/testutil"
 )
+
+// fuzzSeeds are small SARIF inputs written for the fuzz target: a CodeQL-like
+// run with rules, taxonomies and fingerprints; a UTF-8 BOM; suppressions of
+// every status; rules in a tool extension; a syntax error; a log that is
+// JSON but not SARIF; a result with related locations, a code flow and a fix.
+var fuzzSeeds = []string{
+	`{"version":"2.1.0","$schema":"https://json.schemastore.org/sarif-2.1.0.json","runs":[{"tool":{"driver":{"name":"CodeQL","semanticVersion":"2.15.0","rules":[{"id":"js/sql-injection","name":"SqlInjection","shortDescription":{"text":"Database query built from user-controlled sources"},"defaultConfiguration":{"level":"error"},"properties":{"tags":["security","external/cwe/cwe-089"],"security-severity":"8.8"}}]}},"results":[{"ruleId":"js/sql-injection","ruleIndex":0,"message":{"text":"This query depends on a [user-provided value](1)."},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/db.js","uriBaseId":"%SRCROOT%"},"region":{"startLine":12,"startColumn":5,"endColumn":40}}}],"partialFingerprints":{"primaryLocationLineHash":"39fa2ee980eb94b0:1"},"relatedLocations":[{"id":1,"physicalLocation":{"artifactLocation":{"uri":"src/app.js"},"region":{"startLine":3}},"message":{"text":"user-provided value"}}]}],"originalUriBaseIds":{"%SRCROOT%":{"uri":"file:///home/runner/work/app/"}}}]}`,
+	"\ufeff" + `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Elfie","rules":[{"id":"E1"}]}},"results":[{"ruleId":"E1","level":"warning","message":{"text":"ünïcödé ✓ text"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a%20b/c.cs"},"region":{"startLine":1}}}]}]}]}`,
+	`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Semgrep OSS"}},"results":[{"ruleId":"r1","message":{"text":"m"},"suppressions":[{"kind":"inSource","status":"accepted","justification":"ok"}]},{"ruleId":"r2","message":{"text":"m"},"suppressions":[{"kind":"external","status":"underReview"}]},{"ruleId":"r3","message":{"text":"m"},"suppressions":[{"kind":"external","status":"rejected"}]},{"ruleId":"r4","message":{"text":"m"},"suppressions":[]}]}]}`,
+	`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"ESLint"},"extensions":[{"name":"eslint-plugin-security","rules":[{"id":"security/detect-eval","helpUri":"https://example.com/rule","properties":{"security-severity":"9.8"}}]}]},"results":[{"ruleId":"security/detect-eval","rule":{"id":"security/detect-eval","toolComponent":{"index":0}},"message":{"text":"eval"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"web/x.js","index":0},"region":{"startLine":7}}}]}],"artifacts":[{"location":{"uri":"web/x.js"}}]}]}`,
+	`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"ruleId":"a" "message":{}}]}]}`,
+	`{"$schema":"https://example.com/not-sarif.json","version":"1.0.0","results":[]}`,
+	`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"gosec","rules":[{"id":"G304"}]}},"results":[{"ruleId":"G304","level":"error","message":{"text":"Potential file inclusion via variable"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"cmd/main.go"},"region":{"startLine":10,"snippet":{"text":"os.Open(name)"}}}}],"codeFlows":[{"threadFlows":[{"locations":[{"location":{"physicalLocation":{"artifactLocation":{"uri":"cmd/main.go"},"region":{"startLine":4}}}}]}]}],"fixes":[{"description":{"text":"clean the path"},"artifactChanges":[{"artifactLocation":{"uri":"cmd/main.go"},"replacements":[{"deletedRegion":{"startLine":10,"startColumn":9,"endColumn":13},"insertedContent":{"text":"filepath.Clean(name)"}}]}]}],"fingerprints":{"secui/v1":""},"baselineState":"new"}]}]}`,
+}
 
 // FuzzLoad feeds arbitrary bytes to the loader, in memory and streamed: it
 // must never panic, every finding must have an identity, every error must name
 // the file, and both paths must agree on valid input.
 func FuzzLoad(f *testing.F) {
-	for _, rel := range []string{
-		"github-codeql-action/valid-sarif.sarif",
-		"microsoft-sarif-sdk/elfie-arriba-utf8-bom.sarif",
-		"DefectDojo-django-DefectDojo/suppression_test.sarif",
-		"microsoft-sarif-vscode-extension/rulesExtensions.sarif",
-		"microsoft-sarif-sdk/JSON1001.SyntaxError.sarif",
-		"github-codeql-action/invalid-sarif.sarif",
-	} {
-		if data, err := os.ReadFile(filepath.Join(corpusDir(f), rel)); err == nil {
-			f.Add(data)
+	// Built-in seeds, always run (also without ../shared): each covers a
+	// shape of the public corpus files below.
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s))
+	}
+	// The public corpus adds real files when it is there (never skips).
+	if dir, ok := testutil.OptionalCorpusDir(f); ok {
+		for _, rel := range []string{
+			"github-codeql-action/valid-sarif.sarif",
+			"microsoft-sarif-sdk/elfie-arriba-utf8-bom.sarif",
+			"DefectDojo-django-DefectDojo/suppression_test.sarif",
+			"microsoft-sarif-vscode-extension/rulesExtensions.sarif",
+			"microsoft-sarif-sdk/JSON1001.SyntaxError.sarif",
+			"github-codeql-action/invalid-sarif.sarif",
+		} {
+			if data, err := os.ReadFile(filepath.Join(dir, rel)); err == nil {
+				f.Add(data)
+			}
 		}
 	}
 	f.Add([]byte(genSARIF(10, true)))

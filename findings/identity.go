@@ -1,13 +1,13 @@
 package findings
 
 import (
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf16"
+
+	"github.com/secui/secui/findings/repofs"
 )
 
 // Identity. A finding's ID must survive re-scans (lines inserted above it) and
@@ -258,11 +258,15 @@ func strongKeys(f *Finding) {
 // position (not an occurrence count in result order) keeps two identical
 // results apart however a log is split into files.
 func fallbackKey(base uint64, line, col int) string {
-	var buf [8]byte
-	for k := 0; k < 8; k++ {
-		buf[k] = byte(base >> (56 - 8*k))
+	h := fnvOffset
+	for _, v := range [3]uint64{base, uint64(line), uint64(col)} {
+		for k := 0; k < 8; k++ {
+			h ^= fnv64(byte(v >> (56 - 8*k)))
+			h *= fnvPrime
+		}
+		h *= fnvPrime
 	}
-	return hashKey("fallback", string(buf[:]), strconv.Itoa(line), strconv.Itoa(col))
+	return h.key("fallback")
 }
 
 // sameResult reports whether two results are the same finding reported
@@ -363,6 +367,9 @@ type contentHasher struct {
 	root  string
 	mu    sync.Mutex
 	cache map[string][]string
+
+	rfsOnce sync.Once    // hashFile reads through one confinement (bounds)
+	rfs     *repofs.Root // nil when root cannot be opened
 }
 
 func newContentHasher(root string) *contentHasher {
@@ -430,13 +437,20 @@ func (c *contentHasher) hashes(fs []*Finding) map[string][]string {
 	return out
 }
 
+// hashFile hashes the lines of the working-tree file rel, read through
+// repofs: inside the repository (symlinks resolved, so a directory symlink
+// cannot make it hash /etc/passwd into the ledger), never inside .git,
+// regular files of at most maxHashedFile bytes. Refused or unreadable: nil.
 func (c *contentHasher) hashFile(rel string) []string {
-	full := filepath.Join(c.root, filepath.FromSlash(rel))
-	st, err := os.Lstat(full)
-	if err != nil || !st.Mode().IsRegular() || st.Size() > maxHashedFile {
+	c.rfsOnce.Do(func() {
+		if r, err := repofs.Open(c.root); err == nil {
+			c.rfs = r
+		}
+	})
+	if c.rfs == nil {
 		return nil
 	}
-	data, err := os.ReadFile(full)
+	data, err := c.rfs.ReadFile(rel, maxHashedFile)
 	if err != nil {
 		return nil
 	}

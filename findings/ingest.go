@@ -2,9 +2,9 @@ package findings
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,15 +16,19 @@ import (
 	"sync"
 
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+
+	"github.com/secui/secui/findings/repofs"
 )
 
 // rawSource keeps what is needed to decode a file's results again on demand:
-// the path to re-read (regular files) or the bytes themselves (stdin, .gz), and
-// the per-run context used to resolve locations.
+// the path to re-read (regular files), the spool holding a streamed input that
+// cannot be re-read (stdin, FIFO, .gz), or the bytes themselves (small such
+// inputs), and the per-run context used to resolve locations.
 type rawSource struct {
-	path string // re-read with ReadAt when data is nil
-	data []byte
-	runs []*runMeta
+	path  string // re-read with ReadAt when data and spool are nil
+	data  []byte
+	spool *os.File
+	runs  []*runMeta
 }
 
 func (r *rawSource) bytes(off int64, n int32) ([]byte, error) {
@@ -33,6 +37,13 @@ func (r *rawSource) bytes(off int64, n int32) ([]byte, error) {
 			return nil, fmt.Errorf("result range out of bounds")
 		}
 		return r.data[off : off+int64(n)], nil
+	}
+	if r.spool != nil {
+		buf := make([]byte, n)
+		if _, err := r.spool.ReadAt(buf, off); err != nil {
+			return nil, fmt.Errorf("re-reading the spooled input: %w", err)
+		}
+		return buf, nil
 	}
 	f, err := os.Open(r.path)
 	if err != nil {
@@ -67,17 +78,21 @@ func load(ctx context.Context, paths []string, opts Options) (*Set, error) {
 			continue
 		}
 		if st.IsDir() {
-			found, err := discover(p, nil, nil)
+			found, skipped, err := discoverAll(p, nil, nil)
 			if err != nil {
 				set.Errors = append(set.Errors, &LoadError{File: p, Msg: cleanErr(err)})
 				continue
 			}
 			files = append(files, found...)
+			set.Skipped = append(set.Skipped, skipped...)
 			continue
 		}
 		files = append(files, p)
 	}
 	ld := newLoader(opts)
+	if ld.rfs != nil {
+		defer ld.rfs.Close()
+	}
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return set, err
@@ -118,9 +133,11 @@ func asPathErr(err error, pe **os.PathError) bool {
 
 type loader struct {
 	opts    Options
+	lim     Limits
 	workers int
 	cls     *classifier
 	fp      *contentHasher
+	rfs     *repofs.Root // the repository (nil outside one), for path mapping
 }
 
 func newLoader(opts Options) *loader {
@@ -128,7 +145,11 @@ func newLoader(opts Options) *loader {
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
-	return &loader{opts: opts, workers: w, cls: newClassifier(opts.Overrides), fp: newContentHasher(opts.Root)}
+	ld := &loader{opts: opts, lim: opts.Limits.WithDefaults(), workers: w, cls: newClassifier(opts.Overrides), fp: newContentHasher(opts.Root)}
+	if opts.Root != "" {
+		ld.rfs, _ = repofs.Open(opts.Root)
+	}
+	return ld
 }
 
 // displayName is how a file is named in messages: relative to the repository
@@ -147,62 +168,101 @@ func (ld *loader) displayName(p string) string {
 	return p
 }
 
-func readInput(p string) (data []byte, keep bool, err error) {
-	var r io.Reader
-	if p == "-" {
-		r = os.Stdin
-		keep = true
-	} else {
-		data, err = os.ReadFile(p)
-		if err != nil {
-			return nil, false, err
-		}
-	}
-	if r != nil {
-		data, err = io.ReadAll(r)
-		if err != nil {
-			return nil, false, err
-		}
-	}
-	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, false, fmt.Errorf("gzip: %w", err)
-		}
-		out, err := io.ReadAll(zr)
-		if err != nil {
-			return nil, false, fmt.Errorf("gzip: %w", err)
-		}
-		return out, true, nil
-	}
-	return data, keep, nil
-}
-
-// loadFile reads one SARIF file. Errors in the file are returned as LoadErrors
-// with positions; results that decode are kept.
+// loadFile reads one SARIF input. Errors in the file are returned as
+// LoadErrors with positions; results that decode are kept. Small inputs are
+// parsed in memory; larger ones are streamed (plain files in place, other
+// inputs through a spool file).
 func (ld *loader) loadFile(ctx context.Context, p string) ([]*Finding, FileInfo, *rawSource, []*LoadError) {
 	name := ld.displayName(p)
 	info := FileInfo{Path: name}
-	if fs, fl, ok := ld.tryStream(ctx, p, name); ok {
-		info.Runs, info.Results = len(fl.runs), fl.nresults
+	fail := func(err error) ([]*Finding, FileInfo, *rawSource, []*LoadError) {
+		info.Err = err
+		le := &LoadError{File: name, Msg: cleanErr(err)}
+		var tl *errTooLarge
+		if errors.As(err, &tl) {
+			le.Limit = "max-input"
+		}
+		return nil, info, nil, []*LoadError{le}
+	}
+	in, err := openInput(ctx, p, ld.lim, ld.opts.FIFOWait)
+	if err != nil {
+		return fail(err)
+	}
+	defer in.close()
+	if in.file != nil {
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			abs = p
 		}
-		return ld.finishFile(fs, name), info, &rawSource{path: abs, runs: fl.runs}, fl.done()
-	}
-	data, keep, err := readInput(p)
-	if err != nil {
-		info.Err = err
-		return nil, info, nil, []*LoadError{{File: name, Msg: cleanErr(err)}}
-	}
-	path := ""
-	if !keep {
-		if path, err = filepath.Abs(p); err != nil {
-			path = p
+		if in.size < streamThreshold {
+			data, err := io.ReadAll(io.LimitReader(in.file, in.size))
+			if err != nil {
+				return fail(err)
+			}
+			return ld.loadData(ctx, name, data, abs)
 		}
+		var head [3]byte
+		n, _ := in.file.ReadAt(head[:], 0)
+		start := int64(0)
+		if n == 3 && string(head[:]) == "\xef\xbb\xbf" {
+			start = 3
+		}
+		if _, err := in.file.Seek(start, io.SeekStart); err != nil {
+			return fail(err)
+		}
+		return ld.stream(ctx, name, in.file, in.file, start, &rawSource{path: abs})
 	}
-	return ld.loadData(ctx, name, data, path)
+	head, eof, err := readHead(in.r, streamThreshold)
+	if err != nil {
+		return fail(err)
+	}
+	if eof {
+		return ld.loadData(ctx, name, head, "")
+	}
+	spool, err := newSpool()
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := spool.Write(head); err != nil {
+		spool.Close()
+		return fail(fmt.Errorf("spooling the input: %w", err))
+	}
+	start := 0
+	if bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) {
+		start = 3
+	}
+	r := io.MultiReader(bytes.NewReader(head[start:]), io.TeeReader(in.r, spoolWriter{spool}))
+	fs, info, src, errs := ld.stream(ctx, name, r, spool, int64(start), &rawSource{spool: spool})
+	if src == nil {
+		spool.Close()
+	}
+	return fs, info, src, errs
+}
+
+// spoolWriter names write failures (a full disk) as spooling errors.
+type spoolWriter struct{ f *os.File }
+
+func (w spoolWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if err != nil {
+		err = fmt.Errorf("spooling the input: %w", err)
+	}
+	return n, err
+}
+
+// stream parses a large input with the streaming scanner.
+func (ld *loader) stream(ctx context.Context, name string, r io.Reader, ra io.ReaderAt, start int64, src *rawSource) ([]*Finding, FileInfo, *rawSource, []*LoadError) {
+	info := FileInfo{Path: name}
+	fl := &fileLoad{ld: ld, name: name}
+	fs := fl.parseStream(ctx, r, ra, start)
+	info.Runs, info.Results = len(fl.runs), fl.nresults
+	errs := fl.done()
+	if fs == nil && len(errs) > 0 {
+		info.Err = errs[0]
+		return nil, info, nil, errs
+	}
+	src.runs = fl.runs
+	return ld.finishFile(ld.finish(fs), name), info, src, errs
 }
 
 // loadData parses one SARIF document held in memory. Details are decoded again
@@ -214,6 +274,11 @@ func (ld *loader) loadData(ctx context.Context, name string, data []byte, path s
 		bomOff = 3
 	}
 	fl := &fileLoad{ld: ld, name: name, data: data}
+	if off, msg, ok := checkLimits(data, ld.lim.MaxToken, ld.lim.MaxDepth); !ok {
+		fl.errorAt(off, "%s", msg)
+		info.Err = fl.errs[0]
+		return nil, info, nil, fl.errs
+	}
 	fs, errs := fl.parse(ctx, bomOff)
 	info.Runs = len(fl.runs)
 	info.Results = fl.nresults
@@ -236,39 +301,6 @@ func (ld *loader) finishFile(fs []*Finding, name string) []*Finding {
 	return fs
 }
 
-// tryStream streams a large, plain (not compressed) regular file. It reports
-// false when the file is small, compressed, or its outer structure is not what
-// the streaming scanner expects; the caller then parses it in memory.
-func (ld *loader) tryStream(ctx context.Context, p, name string) ([]*Finding, *fileLoad, bool) {
-	if p == "-" {
-		return nil, nil, false
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, nil, false
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() || st.Size() < streamThreshold {
-		return nil, nil, false
-	}
-	var head [3]byte
-	n, _ := io.ReadFull(f, head[:])
-	if n >= 2 && head[0] == 0x1f && head[1] == 0x8b {
-		return nil, nil, false
-	}
-	start := int64(0)
-	if n == 3 && string(head[:]) == "\xef\xbb\xbf" {
-		start = 3
-	}
-	fl := &fileLoad{ld: ld, name: name}
-	fs, ok := fl.parseStream(ctx, f, start)
-	if !ok {
-		return nil, nil, false
-	}
-	return ld.finish(fs), fl, true
-}
-
 type fileLoad struct {
 	reread   func(off int64, n int) ([]byte, error) // streamed files: read a result again
 	ld       *loader
@@ -281,15 +313,33 @@ type fileLoad struct {
 	mu       sync.Mutex
 }
 
-func (fl *fileLoad) errorAt(off int, format string, a ...any) {
+// errorLC reports an error at a known line and column (0: unknown).
+func (fl *fileLoad) errorLC(line, col int, msg string) {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
 	fl.nerrs++
 	if fl.nerrs > maxErrorsPerFile {
 		return
 	}
+	le := &LoadError{File: fl.name, Line: line, Col: col, Msg: msg}
+	if i := strings.Index(msg, "(limits."); i >= 0 {
+		le.Limit, _, _ = strings.Cut(msg[i+len("(limits."):], ")")
+	}
+	fl.errs = append(fl.errs, le)
+}
+
+func (fl *fileLoad) errorAt(off int, format string, a ...any) {
+	fl.mu.Lock()
+	full := fl.nerrs >= maxErrorsPerFile
+	if full { // only counted: finding the line would cost a pass over the file each time
+		fl.nerrs++
+	}
+	fl.mu.Unlock()
+	if full {
+		return
+	}
 	line, col := lineCol(fl.data, off)
-	fl.errs = append(fl.errs, &LoadError{File: fl.name, Line: line, Col: col, Msg: fmt.Sprintf(format, a...)})
+	fl.errorLC(line, col, fmt.Sprintf(format, a...))
 }
 
 // jobErrorAt reports an error at byte off within a result.
@@ -308,16 +358,14 @@ func (fl *fileLoad) jobErrorAt(j resultJob, off int, format string, a ...any) {
 	} else {
 		col += off
 	}
-	fl.mu.Lock()
-	defer fl.mu.Unlock()
-	fl.nerrs++
-	if fl.nerrs > maxErrorsPerFile {
-		return
-	}
-	fl.errs = append(fl.errs, &LoadError{File: fl.name, Line: line, Col: col, Msg: fmt.Sprintf(format, a...)})
+	fl.errorLC(line, col, fmt.Sprintf(format, a...))
 }
 
 func (fl *fileLoad) scanErr(err error) {
+	if se, ok := err.(*scanError); ok && se.limit {
+		fl.errorAt(se.off, "%s", se.msg)
+		return
+	}
 	if se, ok := err.(*scanError); ok {
 		fl.errorAt(se.off, "invalid JSON: %s", se.msg)
 		return
@@ -484,10 +532,9 @@ func (b *runBuilder) meta(key string, val []byte, off int64, line, col int) {
 			b.rm = b.rm.clone()
 			b.frozen, b.late = false, true
 		}
+	case "automationDetails", "columnKind", "versionControlProvenance":
 	default:
-		if key != "automationDetails" {
-			return
-		}
+		return
 	}
 	rm := b.rm
 	var err error
@@ -518,6 +565,30 @@ func (b *runBuilder) meta(key string, val []byte, off int64, line, col int) {
 		}
 		if json.Unmarshal(val, &a) == nil {
 			rm.automationID = a.ID
+		}
+	case "columnKind":
+		// Only fixes need it; a malformed value is kept as "?" so that
+		// planning refuses column regions instead of guessing the unit.
+		var ck string
+		if json.Unmarshal(val, &ck) != nil {
+			ck = "?"
+		}
+		rm.columnKind = ck
+	case "versionControlProvenance":
+		var vs []*sarif.VersionControlDetails
+		if json.Unmarshal(val, &vs) != nil {
+			return // only fixes use it: without it they are checked otherwise
+		}
+		rm.vcs = nil
+		for _, v := range vs {
+			if v == nil || strOr(v.RevisionID) == "" {
+				continue
+			}
+			e := vcsEntry{repo: strOr(v.RepositoryURI), revision: strOr(v.RevisionID)}
+			if v.MappedTo != nil {
+				e.base = strOr(v.MappedTo.URIBaseID)
+			}
+			rm.vcs = append(rm.vcs, e)
 		}
 	}
 	if err != nil {
@@ -592,6 +663,9 @@ func (fl *fileLoad) parseRun(ri, vs int, pl *pipeline) (*runMeta, int, error) {
 		}
 		b.resultsStart()
 		return eachElemOpt(d, ks, true, func(i, s, e int) error {
+			if fl.nresults >= fl.ld.lim.MaxResults {
+				return &scanError{off: s, msg: fmt.Sprintf("more than %d results (limits.max-results)", fl.ld.lim.MaxResults), limit: true}
+			}
 			b.result(resultJob{index: i, data: d[s:e], off: int64(s)})
 			return nil
 		})

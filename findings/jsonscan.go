@@ -11,8 +11,9 @@ import (
 // with a precise position. Full validation of each element is left to the decoder.
 
 type scanError struct {
-	off int
-	msg string
+	off   int
+	msg   string
+	limit bool // a limit refused the input (not a syntax error)
 }
 
 func (e *scanError) Error() string { return fmt.Sprintf("offset %d: %s", e.off, e.msg) }
@@ -352,4 +353,49 @@ func lineCol(d []byte, off int) (int, int) {
 	line := 1 + bytes.Count(d[:off], []byte{'\n'})
 	last := bytes.LastIndexByte(d[:off], '\n')
 	return line, off - last
+}
+
+// checkLimits checks an in-memory document against the token and depth
+// limits before it is parsed (the streaming scanner checks them as it goes).
+// It returns the offset of the first violation and what it is.
+func checkLimits(d []byte, maxToken int64, maxDepth int) (int, string, bool) {
+	if int64(len(d)) <= maxToken && len(d) <= maxDepth {
+		return 0, "", true
+	}
+	depth := 0
+	tok := -1 // start of the current number or literal
+	for i := 0; i < len(d); i++ {
+		c := d[i]
+		switch c {
+		case '"':
+			tok = -1
+			j, err := skipString(d, i)
+			if err != nil {
+				return 0, "", true // the parser reports it
+			}
+			if int64(j-i-2) > maxToken {
+				return i, limitMsg("a string longer than", maxToken, "max-token"), false
+			}
+			i = j - 1
+			continue
+		case '{', '[':
+			depth++
+			if depth > maxDepth {
+				return i, fmt.Sprintf("nesting deeper than %d levels (limits.max-depth)", maxDepth), false
+			}
+		case '}', ']':
+			depth--
+		}
+		switch c {
+		case ' ', '\n', '\r', '\t', ':', ',', '{', '[', '}', ']':
+			tok = -1
+		default:
+			if tok < 0 {
+				tok = i
+			} else if int64(i-tok+1) > maxToken {
+				return tok, limitMsg("a number or literal longer than", maxToken, "max-token"), false
+			}
+		}
+	}
+	return 0, "", true
 }

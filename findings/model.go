@@ -244,6 +244,7 @@ type Rule struct {
 	ProblemSeverity  string   // properties["problem.severity"], "" when absent
 	Tool             *Tool
 
+	rawID        string            // id as written: results are matched on it (ID is sanitised for display)
 	messages     map[string]string // messageStrings, for results that cite a message id
 	toolSeverity string            // properties["severity"] (tool-specific wording)
 	cweProp      []string
@@ -324,6 +325,11 @@ type Finding struct {
 	fbase     uint64 // hash of the fallback identity inputs
 	fallback1 string // fallback key for the first occurrence (computed on a worker)
 }
+
+// Gone reports whether no current scan result reports f: it was rebuilt
+// from a scan record (a finding a re-scan proved fixed), so it has no
+// sources to decode details from.
+func (f *Finding) Gone() bool { return len(f.Sources) == 0 }
 
 // RuleID returns the rule id ("" when none).
 func (f *Finding) RuleID() string {

@@ -20,14 +20,25 @@ type runMeta struct {
 	extByName    map[string]int // extension name -> index
 	extByGUID    map[string]int // extension guid -> index
 	ruleByGUID   map[string]*Rule
-	ruleByID     map[string]*Rule // all rules by id (driver first)
+	ruleByID     map[string]*Rule // all rules by raw (unsanitised) id, driver first
 	adhoc        map[string]*Rule // rules made up for ruleIds without a descriptor
 	bases        map[string]sarif.ArtifactLocation
 	baseAbs      map[string]string   // uriBaseId -> resolved absolute/relative prefix
 	artifacts    []string            // artifact index -> uri (with base resolved)
 	taxa         map[string][]string // taxonomy name -> taxon ids by index
 	automationID string
-	mu           sync.Mutex // guards adhoc
+	// Read only when a finding's details are decoded (never by the workers
+	// converting results), so they may be set while results stream.
+	artHashes  []map[string]string // artifact index -> hashes (lower-case names and hex), nil when none
+	columnKind string              // run.columnKind as written ("" absent)
+	vcs        []vcsEntry          // run.versionControlProvenance
+	mu         sync.Mutex          // guards adhoc
+}
+
+// vcsEntry is one versionControlProvenance entry: the revision scanned and
+// the uriBaseId its repository root was mapped to.
+type vcsEntry struct {
+	repo, revision, base string
 }
 
 // clone copies the metadata for further changes while workers read the
@@ -39,6 +50,7 @@ func (rm *runMeta) clone() *runMeta {
 		extByGUID: rm.extByGUID, ruleByGUID: rm.ruleByGUID,
 		ruleByID: rm.ruleByID, adhoc: map[string]*Rule{}, bases: rm.bases, artifacts: rm.artifacts,
 		taxa: rm.taxa, automationID: rm.automationID,
+		artHashes: rm.artHashes, columnKind: rm.columnKind, vcs: rm.vcs,
 	}
 }
 
@@ -69,9 +81,9 @@ func (rm *runMeta) setTool(t *sarif.Tool) {
 			}
 		}
 		for _, r := range rm.rules {
-			if r != nil && r.ID != "" {
-				if _, dup := rm.ruleByID[r.ID]; !dup {
-					rm.ruleByID[r.ID] = r
+			if r != nil && r.rawID != "" {
+				if _, dup := rm.ruleByID[r.rawID]; !dup {
+					rm.ruleByID[r.rawID] = r
 				}
 			}
 		}
@@ -95,9 +107,9 @@ func (rm *runMeta) setTool(t *sarif.Tool) {
 			}
 		}
 		for _, r := range rs {
-			if r != nil && r.ID != "" {
-				if _, dup := rm.ruleByID[r.ID]; !dup {
-					rm.ruleByID[r.ID] = r
+			if r != nil && r.rawID != "" {
+				if _, dup := rm.ruleByID[r.rawID]; !dup {
+					rm.ruleByID[r.rawID] = r
 				}
 			}
 		}
@@ -122,6 +134,7 @@ func makeRules(rds []*sarif.ReportingDescriptor, tool *Tool) []*Rule {
 			continue
 		}
 		r := &Rule{
+			rawID:   strOr(rd.ID),
 			ID:      sanitize(strOr(rd.ID)),
 			Name:    sanitize(strOr(rd.Name)),
 			HelpURI: sanitize(strOr(rd.HelpURI)),
@@ -138,16 +151,16 @@ func makeRules(rds []*sarif.ReportingDescriptor, tool *Tool) []*Rule {
 			r.HelpMarkdown = sanitize(strOr(rd.Help.Markdown))
 		}
 		if rd.DefaultConfiguration != nil {
-			r.DefaultLevel = rd.DefaultConfiguration.Level
+			r.DefaultLevel = sanitize(rd.DefaultConfiguration.Level)
 		}
 		if rd.Properties != nil {
 			r.Tags = sanitizeAll(rd.Properties.Tags)
 			if p := rd.Properties.Properties; p != nil {
-				r.SecuritySeverity = anyString(p["security-severity"])
-				r.ProblemSeverity = anyString(p["problem.severity"])
+				r.SecuritySeverity = sanitize(anyString(p["security-severity"]))
+				r.ProblemSeverity = sanitize(anyString(p["problem.severity"]))
 				if r.ProblemSeverity == "" {
 					if m, ok := p["problem"].(map[string]any); ok {
-						r.ProblemSeverity = anyString(m["severity"])
+						r.ProblemSeverity = sanitize(anyString(m["severity"]))
 					}
 				}
 				r.toolSeverity = anyString(p["severity"])
@@ -239,7 +252,18 @@ func anyString(v any) string {
 
 func (rm *runMeta) setArtifacts(arts []*sarif.Artifact) {
 	rm.artifacts = make([]string, len(arts))
+	rm.artHashes = nil
 	for i, a := range arts {
+		if a != nil && len(a.Hashes) > 0 {
+			if rm.artHashes == nil {
+				rm.artHashes = make([]map[string]string, len(arts))
+			}
+			h := make(map[string]string, len(a.Hashes))
+			for k, v := range a.Hashes {
+				h[strings.ToLower(strings.TrimSpace(k))] = strings.ToLower(strings.TrimSpace(v))
+			}
+			rm.artHashes[i] = h
+		}
 		if a == nil || a.Location == nil || a.Location.URI == nil {
 			continue
 		}
@@ -445,7 +469,7 @@ func (rm *runMeta) rule(r *liteResult) *Rule {
 		}
 	}
 	if idx >= 0 && idx < len(rules) && rules[idx] != nil {
-		if id == "" || rules[idx].ID == id || strings.HasPrefix(id, rules[idx].ID+"/") {
+		if id == "" || rules[idx].rawID == id || strings.HasPrefix(id, rules[idx].rawID+"/") {
 			return rules[idx]
 		}
 	}
@@ -474,7 +498,7 @@ func (rm *runMeta) rule(r *liteResult) *Rule {
 	if r, ok := rm.adhoc[id]; ok {
 		return r
 	}
-	nr := &Rule{ID: sanitize(id), Tool: rm.tool}
+	nr := &Rule{rawID: id, ID: sanitize(id), Tool: rm.tool}
 	rm.adhoc[id] = nr
 	return nr
 }

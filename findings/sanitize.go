@@ -1,6 +1,8 @@
 package findings
 
 import (
+	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -108,4 +110,69 @@ func clean(s string, mode sanMode) string {
 		}
 	}
 	return b.String()
+}
+
+// SafeJSON wraps w, which receives JSON text, so that no character a
+// terminal would act on reaches it raw: C1 controls, DEL, bidirectional
+// overrides and line/paragraph separators (and any other control but
+// newline, tab and carriage return) are written as \uXXXX escapes. In valid
+// JSON they can only occur inside strings, where the escape means the same
+// character: the data is unchanged, only its spelling. Use it for JSON that
+// may go to a terminal (stdout) or be pasted into one (exports).
+func SafeJSON(w io.Writer) io.Writer { return &safeJSONWriter{w: w} }
+
+type safeJSONWriter struct {
+	w       io.Writer
+	pending []byte // an incomplete UTF-8 sequence from the previous Write
+	out     []byte
+}
+
+func escapeRune(r rune) bool {
+	return r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r == 0x7f || (r >= 0x80 && r <= 0x9f) || isBidi(r) || r == 0x2028 || r == 0x2029
+}
+
+func (s *safeJSONWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	if len(s.pending) > 0 {
+		p = append(s.pending, p...)
+		s.pending = nil
+	}
+	clean := true
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 && c != '\n' && c != '\t' && c != '\r' || c >= 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		_, err := s.w.Write(p)
+		return n, err
+	}
+	out := s.out[:0]
+	for i := 0; i < len(p); {
+		c := p[i]
+		if c < 0x80 {
+			if escapeRune(rune(c)) {
+				out = fmt.Appendf(out, `\u%04x`, c)
+			} else {
+				out = append(out, c)
+			}
+			i++
+			continue
+		}
+		if !utf8.FullRune(p[i:]) {
+			s.pending = append([]byte(nil), p[i:]...)
+			break
+		}
+		r, size := utf8.DecodeRune(p[i:])
+		if escapeRune(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, p[i:i+size]...)
+		}
+		i += size
+	}
+	s.out = out
+	_, err := s.w.Write(out)
+	return n, err
 }

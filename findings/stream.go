@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	jsonStd "encoding/json"
+	"errors"
+	"fmt"
 	"io"
-	"os"
 	"sync"
 )
 
@@ -23,9 +24,14 @@ var streamThreshold int64 = 8 << 20
 const streamChunk = 4 << 20
 
 type streamState struct {
-	fl *fileLoad
-	pl *pipeline
-	f  *os.File
+	fl  *fileLoad
+	pl  *pipeline
+	lim Limits
+
+	skipTo   int   // >= 0: skipping a misplaced element until the stack is back to this depth
+	strStart int64 // file offset of the current string's opening quote
+	inTok    bool  // inside a number or literal
+	tokStart int64 // file offset of its first byte
 
 	stack      []byte
 	inStr, esc bool
@@ -37,7 +43,7 @@ type streamState struct {
 	key1   string // current member key at depth 1 (top level)
 	key3   string // current member key at depth 3 (run object)
 
-	capKind  int // 0 none, 1 result, 2 run member, 3 version string
+	capKind  int // 0 none, 1 result, 2 run member, 3 version string, 4 run.columnKind string
 	capDepth int
 	capBuf   []byte
 	capFrom  int // start of the capture in the current chunk
@@ -78,41 +84,173 @@ func (s *streamState) lineColAt(buf []byte, p int64) (int, int) {
 	return s.lineNo, int(p - s.lastNL)
 }
 
-func (fl *fileLoad) parseStream(ctx context.Context, f *os.File, start int64) ([]*Finding, bool) {
+// parseStream streams a SARIF log from r (the bytes from file offset start
+// on); ra reads earlier bytes again (the file itself, or its spool). It
+// reports the file's errors itself: findings are dropped on a file-level
+// error (as the in-memory parser does) and kept on a result-level one.
+func (fl *fileLoad) parseStream(ctx context.Context, r io.Reader, ra io.ReaderAt, start int64) []*Finding {
 	fl.reread = func(off int64, n int) ([]byte, error) {
 		b := make([]byte, n)
-		_, err := f.ReadAt(b, off)
+		_, err := ra.ReadAt(b, off)
 		return b, err
 	}
-	s := &streamState{fl: fl, f: f, lineNo: 1, lastNL: -1, pl: fl.startPipeline(ctx)}
+	s := &streamState{fl: fl, lim: fl.ld.lim, lineNo: 1, lastNL: -1, skipTo: -1, pl: fl.startPipeline(ctx)}
 	buf := make([]byte, streamChunk)
-	if _, err := f.Seek(start, io.SeekStart); err != nil {
-		s.pl.wait()
-		return nil, false
-	}
 	s.off, s.linePos = start, start
 	for !s.bad {
 		if ctx.Err() != nil {
+			s.bad = true
 			break
 		}
-		n, err := io.ReadFull(f, buf)
+		n, err := io.ReadFull(r, buf)
 		if n > 0 {
 			s.chunk(buf[:n])
-			s.lineColAt(buf[:n], s.off+int64(n))
+			if !s.bad {
+				s.chunkEnd(buf[:n])
+			}
+			if !s.bad {
+				s.lineColAt(buf[:n], s.off+int64(n))
+			}
 			s.off += int64(n)
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			break
 		}
-		if err != nil {
-			s.bad = true
+		if err != nil && !s.bad {
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				s.bad = true
+				break
+			}
+			var tl *errTooLarge
+			if errors.As(err, &tl) {
+				s.failNoPos(tl.Error())
+			} else {
+				s.failNoPos(fmt.Sprintf("reading: %v", err))
+			}
 		}
 	}
 	fs := s.pl.wait()
-	if s.bad || len(s.stack) != 0 || s.inStr || !s.sawTop || !s.runsSeen || (s.version != "" && s.version != "2.1.0") || s.version == "" {
-		return nil, false
+	if !s.bad {
+		s.atEOF()
 	}
-	return fs, true
+	if s.bad {
+		return nil
+	}
+	return fs
+}
+
+// posOf is lineColAt for any offset: one before the current position (the
+// start of an overlong string) is found by reading the input again.
+func (s *streamState) posOf(buf []byte, p int64) (int, int) {
+	if p >= s.linePos {
+		return s.lineColAt(buf, p)
+	}
+	line, last := 1, int64(-1)
+	for off := int64(0); off < p; {
+		n := min(1<<20, p-off)
+		b, err := s.fl.reread(off, int(n))
+		if err != nil {
+			return 0, 0
+		}
+		for j := bytes.IndexByte(b, '\n'); j >= 0; {
+			line++
+			last = off + int64(j)
+			k := bytes.IndexByte(b[j+1:], '\n')
+			if k < 0 {
+				break
+			}
+			j += k + 1
+		}
+		off += n
+	}
+	return line, int(p - last)
+}
+
+// fail reports a file-level error at file offset p and stops the scan.
+func (s *streamState) fail(buf []byte, p int64, format string, a ...any) {
+	line, col := s.posOf(buf, p)
+	s.fl.errorLC(line, col, fmt.Sprintf(format, a...))
+	s.bad = true
+}
+
+func (s *streamState) failNoPos(msg string) {
+	s.fl.errorLC(0, 0, msg)
+	s.bad = true
+}
+
+// soft reports a result- or run-level error at file offset p; the scan goes on.
+func (s *streamState) soft(buf []byte, p int64, format string, a ...any) {
+	line, col := s.lineColAt(buf, p)
+	s.fl.errorLC(line, col, fmt.Sprintf(format, a...))
+}
+
+// chunkEnd checks the limits on what is still open at the end of a chunk.
+func (s *streamState) chunkEnd(buf []byte) {
+	end := s.off + int64(len(buf))
+	switch {
+	case s.inStr && end-s.strStart > s.lim.MaxToken:
+		s.fail(buf, s.strStart, "%s", limitMsg("a string longer than", s.lim.MaxToken, "max-token"))
+	case s.inTok && end-s.tokStart > s.lim.MaxToken:
+		s.fail(buf, s.tokStart, "%s", limitMsg("a number or literal longer than", s.lim.MaxToken, "max-token"))
+	case s.capKind != 0 && int64(len(s.capBuf)) > s.lim.maxCapture():
+		what := "a result"
+		if s.capKind != 1 {
+			what = "a run member"
+		}
+		s.fail(buf, s.capOff, "%s larger than %s", what, HumanBytes(s.lim.maxCapture()))
+	}
+}
+
+// atEOF reports what the end of the input leaves unfinished or missing.
+func (s *streamState) atEOF() {
+	at := func(format string, a ...any) {
+		line, col := s.lineNo, int(s.linePos-s.lastNL)
+		s.fl.errorLC(line, col, fmt.Sprintf(format, a...))
+		s.bad = true
+	}
+	switch {
+	case s.inStr:
+		at("invalid JSON: unexpected end of input inside a string")
+	case len(s.stack) > 0:
+		what := "an array"
+		if s.stack[len(s.stack)-1] == '{' {
+			what = "an object"
+		}
+		at("invalid JSON: unexpected end of input inside %s", what)
+	case !s.sawTop:
+		at("not a SARIF log: expected an object, found end of input")
+	case s.version != "" && s.version != "2.1.0":
+		s.fl.errs, s.fl.nerrs, s.fl.runs, s.fl.nresults = nil, 0, nil, 0
+		s.fl.errorLC(1, 1, fmt.Sprintf("unsupported SARIF version %q (secui reads SARIF 2.1.0; convert with `sarif-multitool transform --sarif-output-version Current`)", s.version))
+		s.bad = true
+	case s.version == "" && !s.runsSeen:
+		s.fl.errorLC(1, 1, `not a SARIF log: no "version" and no "runs"`)
+		s.bad = true
+	case !s.runsSeen:
+		s.fl.errorLC(1, 1, `not a SARIF log: no "runs" array`)
+		s.bad = true
+	}
+}
+
+// kindOf names the kind of JSON value starting with byte c.
+func kindOf(c byte) string {
+	switch {
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	case c == '-' || (c >= '0' && c <= '9'):
+		return "a number"
+	case c >= 0x20 && c < 0x7f:
+		return fmt.Sprintf("%q", rune(c))
+	}
+	return fmt.Sprintf("byte 0x%02x", c)
 }
 
 func (s *streamState) chunk(buf []byte) {
@@ -135,12 +273,12 @@ func (s *streamState) chunk(buf []byte) {
 			}
 			if b := bytes.IndexByte(buf[i:lim], '\\'); b >= 0 {
 				if s.keyCap {
-					s.key = append(s.key, buf[i:i+b]...)
+					s.keyAppend(buf[i : i+b])
 				}
 				i += b + 1
 				if i < n {
 					if s.keyCap {
-						s.key = append(s.key, '\\', buf[i])
+						s.keyAppend([]byte{'\\', buf[i]})
 					}
 					i++
 				} else {
@@ -150,28 +288,46 @@ func (s *streamState) chunk(buf []byte) {
 			}
 			if q < 0 {
 				if s.keyCap {
-					s.key = append(s.key, buf[i:]...)
+					s.keyAppend(buf[i:])
 				}
 				i = n
 				continue
 			}
 			if s.keyCap {
-				s.key = append(s.key, buf[i:lim]...)
+				s.keyAppend(buf[i:lim])
 			}
 			s.inStr = false
+			if s.off+int64(lim)-s.strStart > s.lim.MaxToken {
+				s.fail(buf, s.strStart, "%s", limitMsg("a string longer than", s.lim.MaxToken, "max-token"))
+				return
+			}
 			i = lim + 1
 			s.stringEnd(buf, i)
 			continue
 		}
 		c := buf[i]
+		if s.inTok {
+			switch c {
+			case ' ', '\n', '\r', '\t', '"', ':', ',', '{', '[', '}', ']':
+				s.inTok = false
+				if s.off+int64(i)-s.tokStart > s.lim.MaxToken {
+					s.fail(buf, s.tokStart, "%s", limitMsg("a number or literal longer than", s.lim.MaxToken, "max-token"))
+					return
+				}
+			default:
+				i++
+				continue
+			}
+		}
 		switch c {
 		case ' ', '\n', '\r', '\t':
 		case '"':
 			s.inStr = true
+			s.strStart = s.off + int64(i)
 			top := s.top()
 			if top == '{' && s.expectKey {
 				s.expectKey = false
-				if d := len(s.stack); d == 1 || d == 3 || (d == 5 && s.capKind == 1 && !s.skipping) {
+				if d := len(s.stack); s.skipTo < 0 && (d == 1 || d == 3 || (d == 5 && s.capKind == 1 && !s.skipping)) {
 					s.keyCap = true
 					s.key = s.key[:0]
 				}
@@ -186,7 +342,14 @@ func (s *streamState) chunk(buf []byte) {
 			}
 			s.valPending = false
 		case '{', '[':
+			if len(s.stack) >= s.lim.MaxDepth {
+				s.fail(buf, s.off+int64(i), "nesting deeper than %d levels (limits.max-depth)", s.lim.MaxDepth)
+				return
+			}
 			s.valueStart(buf, i, c)
+			if s.bad {
+				return
+			}
 			s.stack = append(s.stack, c)
 			s.expectKey = c == '{'
 			s.valPending = false
@@ -196,7 +359,7 @@ func (s *streamState) chunk(buf []byte) {
 		case '}', ']':
 			d := len(s.stack)
 			if d == 0 || (c == '}') != (s.stack[d-1] == '{') {
-				s.bad = true
+				s.fail(buf, s.off+int64(i), "invalid JSON: unexpected %q", rune(c))
 				return
 			}
 			s.stack = s.stack[:d-1]
@@ -204,12 +367,24 @@ func (s *streamState) chunk(buf []byte) {
 			s.valPending = false
 			s.closed(buf, i+1, d-1)
 		default:
+			s.inTok = true
+			s.tokStart = s.off + int64(i)
 			s.valueStart(buf, i, c)
 		}
 		i++
 	}
 	if s.capKind != 0 && !s.bad && !s.skipping {
 		s.capBuf = append(s.capBuf, buf[s.capFrom:]...)
+	}
+}
+
+// keyAppend collects a member key; keys longer than any key the scanner
+// looks for are cut short (they match nothing either way).
+func (s *streamState) keyAppend(b []byte) {
+	if room := 64 - len(s.key); room > 0 {
+		s.key = append(s.key, b[:min(len(b), room)]...)
+	} else if len(s.key) == 64 {
+		s.key = append(s.key, 0) // marks the key as too long to match
 	}
 }
 
@@ -224,6 +399,9 @@ func (s *streamState) top() byte {
 // pushed).
 func (s *streamState) valueStart(buf []byte, i int, c byte) {
 	d := len(s.stack)
+	if s.skipTo >= 0 {
+		return // inside a misplaced element
+	}
 	if s.capKind != 0 {
 		if s.capKind == 1 && d == 5 && s.valPending && s.key5skip && !s.skipping && (c == '[' || c == '{') {
 			// Leave a bulky member out of the copy; details are decoded
@@ -235,25 +413,36 @@ func (s *streamState) valueStart(buf []byte, i int, c byte) {
 		}
 		return
 	}
+	pos := s.off + int64(i)
+	// skip leaves a misplaced container out (its elements are not looked at).
+	skip := func() {
+		if c == '{' || c == '[' {
+			s.skipTo = d
+		}
+	}
 	switch {
 	case d == 0:
-		if c != '{' {
-			s.bad = true
+		if s.sawTop {
+			s.fail(buf, pos, "invalid JSON: unexpected data after the top-level object")
+		} else if c != '{' {
+			s.fail(buf, pos, "not a SARIF log: expected an object, found %s", kindOf(c))
 		}
 	case d == 1 && s.valPending && s.key1 == "runs":
 		s.runsSeen = true
-		if c != '[' {
-			s.bad = true // null or wrong type: let the validating parser say so
+		if c != '[' && c != 'n' {
+			s.fail(buf, pos, "\"runs\" must be an array, found %s", kindOf(c))
 		}
 	case d == 1 && s.valPending && s.key1 == "version":
 		if c != '"' {
-			s.bad = true
+			s.fail(buf, pos, "\"version\" must be a string, found %s", kindOf(c))
 			return
 		}
 		s.startCapture(buf, i, 3, d)
 	case d == 2 && s.top() == '[':
 		if c != '{' {
-			s.bad = true
+			s.soft(buf, pos, "runs[%d] must be an object, found %s", s.runIdx, kindOf(c))
+			s.runIdx++
+			skip()
 			return
 		}
 		s.run = s.fl.newRun(s.runIdx, s.pl)
@@ -261,22 +450,39 @@ func (s *streamState) valueStart(buf []byte, i int, c byte) {
 		s.run.arenas = s.takeArenas
 		s.resIdx = 0
 	case d == 3 && s.valPending && s.key3 == "results":
+		if c == 'n' {
+			return
+		}
 		if c != '[' {
-			s.bad = true
+			s.soft(buf, pos, "runs[%d].results must be an array, found %s", s.runIdx, kindOf(c))
+			skip()
 			return
 		}
 		s.run.resultsStart()
 	case d == 3 && s.valPending && (c == '{' || c == '['):
 		switch s.key3 {
-		case "tool", "originalUriBaseIds", "artifacts", "taxonomies", "automationDetails":
+		case "tool", "originalUriBaseIds", "artifacts", "taxonomies", "automationDetails", "versionControlProvenance":
 			s.startCapture(buf, i, 2, d)
 		}
+	case d == 3 && s.valPending && c == '"' && s.key3 == "columnKind":
+		s.startCapture(buf, i, 4, d)
 	case d == 4 && s.key3 == "results" && s.top() == '[':
 		if c != '{' {
-			s.bad = true
+			s.soft(buf, pos, "runs[%d].results[%d] must be an object, found %s", s.runIdx, s.resIdx, kindOf(c))
+			s.resIdx++
+			s.countResult(buf, pos)
+			skip()
 			return
 		}
 		s.startCapture(buf, i, 1, d)
+	}
+}
+
+// countResult counts one result against limits.max-results.
+func (s *streamState) countResult(buf []byte, pos int64) {
+	s.fl.nresults++
+	if s.fl.nresults > s.lim.MaxResults {
+		s.fail(buf, pos, "more than %d results (limits.max-results)", s.lim.MaxResults)
 	}
 }
 
@@ -354,13 +560,18 @@ func (s *streamState) stringEnd(buf []byte, end int) {
 		}
 		return
 	}
+	if s.capKind == 4 {
+		v := s.takeCapture(buf, end)
+		s.run.meta("columnKind", v, s.capOff, s.capLine, s.capCol)
+		return
+	}
 	if s.capKind == 3 {
 		v := s.takeCapture(buf, end)
 		var str string
 		if jsonUnmarshalString(v, &str) {
 			s.version = str
 		} else {
-			s.bad = true
+			s.fail(buf, s.capOff, "\"version\" must be a string")
 		}
 	}
 }
@@ -368,6 +579,12 @@ func (s *streamState) stringEnd(buf []byte, end int) {
 // closed is called after a container closes; end is the index after the
 // bracket and depth the depth now.
 func (s *streamState) closed(buf []byte, end, depth int) {
+	if s.skipTo >= 0 {
+		if depth == s.skipTo {
+			s.skipTo = -1
+		}
+		return
+	}
 	if s.skipping && depth == 5 {
 		if s.off+int64(end)-s.skipFrom <= 2 { // [] or {}: empty, say so
 			s.capBuf[len(s.capBuf)-1] = '0'
@@ -387,6 +604,9 @@ func (s *streamState) closed(buf []byte, end, depth int) {
 			}
 			s.run.result(j)
 			s.resIdx++
+			if s.fl.nresults > s.lim.MaxResults {
+				s.fail(buf, s.off+int64(end), "more than %d results (limits.max-results)", s.lim.MaxResults)
+			}
 		case 2:
 			s.run.meta(s.key3, data, s.capOff, s.capLine, s.capCol)
 		}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/findings/policy"
 	"github.com/secui/secui/findings/query"
+	"github.com/secui/secui/findings/repofs"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/findingtable"
 	"github.com/secui/secui/tui/safe"
@@ -106,42 +109,6 @@ func permFor(fs []*findings.Finding, key query.SortKey) []int32 {
 	return perm
 }
 
-// Lane keys of the suppressed view.
-const (
-	laneHere     = "suppressed-here"
-	laneAccepted = "sarif-accepted"
-	laneReview   = "sarif-under-review"
-	laneRejected = "sarif-rejected"
-)
-
-// hiddenByDefault reports whether f is kept out of the default view.
-func hiddenByDefault(t findings.Triage, f *findings.Finding) bool {
-	return findings.StateOf(t, f) == findings.StateSuppressed || f.InputSup.Hidden()
-}
-
-func lane(t findings.Triage, f *findings.Finding) string {
-	switch {
-	case findings.StateOf(t, f) == findings.StateSuppressed:
-		return laneHere
-	case f.InputSup == findings.InAccepted:
-		return laneAccepted
-	case f.InputSup == findings.InUnderReview:
-		return laneReview
-	case f.InputSup == findings.InRejected:
-		return laneRejected
-	}
-	return ""
-}
-
-var laneLabels = map[string]string{
-	laneHere:     "Suppressed here (ledger)",
-	laneAccepted: "Suppressed in the SARIF input: accepted",
-	laneReview:   "Suppressed in the SARIF input: under review",
-	laneRejected: "SARIF suppression rejected (shown as open)",
-}
-
-var laneOrder = []string{laneHere, laneAccepted, laneReview, laneRejected}
-
 // runFilter filters, sorts and groups job.fs. It runs in a Cmd goroutine.
 func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 	start := time.Now()
@@ -151,13 +118,13 @@ func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 	}
 	out := filterDoneMsg{gen: job.gen, fs: job.fs, keep: job.keep, tri: job.tri}
 	for _, f := range job.fs { // one pass for the ribbon and the counts
-		hidden := hiddenByDefault(tri, f)
+		hidden := policy.HiddenByDefault(tri, f)
 		if hidden {
 			out.hidden++
-		} else if findings.StateOf(tri, f) == findings.StateOpen {
+		} else if policy.CountsOpen(tri, f) {
 			out.ribbon[min(f.Stage, findings.StageMonitor)][min(f.Severity, findings.SevCritical)]++
 		}
-		if job.suppressed && lane(tri, f) != "" || !job.suppressed && !hidden {
+		if job.suppressed && policy.LaneOf(tri, f) != policy.LaneNone || !job.suppressed && !hidden {
 			out.total++
 		}
 	}
@@ -171,9 +138,9 @@ func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 		f := job.fs[i]
 		var keep bool
 		if job.suppressed {
-			keep = lane(tri, f) != ""
+			keep = policy.LaneOf(tri, f) != policy.LaneNone
 		} else {
-			keep = !hiddenByDefault(tri, f)
+			keep = !policy.HiddenByDefault(tri, f)
 		}
 		if keep {
 			idx[n] = i
@@ -223,20 +190,20 @@ func groupLabel(by query.GroupBy, label string) string {
 	return by.String() + ": " + label
 }
 
-func laneGroups(t findings.Triage, fs []*findings.Finding, idx []int32) []findingtable.Group {
-	by := map[string]*findingtable.Group{}
+func laneGroups(tri findings.Triage, fs []*findings.Finding, idx []int32) []findingtable.Group {
+	by := map[policy.Lane]*findingtable.Group{}
 	for _, i := range idx {
-		k := lane(t, fs[i])
+		k := policy.LaneOf(tri, fs[i])
 		g := by[k]
 		if g == nil {
-			g = &findingtable.Group{Key: k, Label: laneLabels[k]}
+			g = &findingtable.Group{Key: string(k), Label: k.Label()}
 			by[k] = g
 		}
 		g.Idx = append(g.Idx, i)
 		g.Counts[min(fs[i].Severity, findings.SevCritical)]++
 	}
 	groups := []findingtable.Group{}
-	for _, k := range laneOrder {
+	for _, k := range policy.Lanes {
 		if g := by[k]; g != nil {
 			groups = append(groups, *g)
 		}
@@ -314,12 +281,23 @@ func editorCmd(root string, loc findings.Location) (tea.Cmd, error) {
 	if !loc.InRepo || loc.Path == "" {
 		return nil, fmt.Errorf("%s is not a file in this repository", safe.Line(loc.Path))
 	}
-	rel := filepath.FromSlash(loc.Path)
-	if filepath.IsAbs(rel) || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil, fmt.Errorf("%s is outside the repository", safe.Line(loc.Path))
+	// The same confinement as every read: inside the repository, symlinks
+	// resolved, never .git.
+	rfs, err := repofs.Open(root)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open %s: file not found (%v)", safe.Line(loc.Path), err)
 	}
-	path := filepath.Join(root, rel)
-	if _, err := os.Stat(path); err != nil {
+	defer rfs.Close()
+	real, err := rfs.Resolve(loc.Path)
+	if err != nil {
+		var re *repofs.Error
+		if errors.As(err, &re) {
+			return nil, fmt.Errorf("cannot open %s: refused: %s", safe.Line(loc.Path), re.Reason)
+		}
+		return nil, fmt.Errorf("cannot open %s: %v", safe.Line(loc.Path), err)
+	}
+	path := filepath.Join(rfs.Dir(), filepath.FromSlash(real))
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("cannot open %s: file not found", safe.Line(loc.Path))
 	}
 	editor := os.Getenv("VISUAL")

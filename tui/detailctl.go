@@ -7,6 +7,7 @@ import (
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/tui/detail"
+	"github.com/secui/secui/tui/safe"
 	"github.com/secui/secui/tui/status"
 )
 
@@ -174,5 +175,8 @@ func (m *Model) copySelected(id bool) tea.Cmd {
 		loc, _ := m.currentLocation()
 		text = loc.String()
 	}
+	// The clipboard is pasted into shells: a URI holding a newline must not
+	// run a command when pasted (pastejacking). One line, no controls.
+	text = safe.Line(text)
 	return tea.Batch(tea.SetClipboard(text), m.status.Flash(status.Info, "copied "+text, 3*time.Second))
 }

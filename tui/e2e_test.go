@@ -157,7 +157,8 @@ func TestEndToEnd(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {200, 50}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			x := &tmux{t: t, session: fmt.Sprintf("secui-e2e-%d-%d", os.Getpid(), size[0])}
-			env := fmt.Sprintf("env -u NO_COLOR HOME=%s XDG_CONFIG_HOME=%s/.config TERM=xterm-256color VISUAL= EDITOR=%s", home, home, editor)
+			// A decision needs an author with an e-mail (HOME is empty: no git identity).
+			env := fmt.Sprintf("env -u NO_COLOR HOME=%s XDG_CONFIG_HOME=%s/.config TERM=xterm-256color VISUAL= EDITOR=%s GIT_AUTHOR_NAME=E2E GIT_AUTHOR_EMAIL=e2e@example.com", home, home, editor)
 			x.run("new-session", "-d", "-s", x.session, "-x", fmt.Sprint(size[0]), "-y", fmt.Sprint(size[1]),
 				fmt.Sprintf("cd %s && %s %s 2>%s/stderr.log", repo, env, bin, home))
 			t.Cleanup(func() { _ = x.cmd("kill-server").Run() })
@@ -241,10 +242,10 @@ func TestEndToEnd(t *testing.T) {
 				x.typ("Only reachable from the admin VPN")
 				x.keys("C-s")
 				x.waitText("suppressed 1 finding(s)")
-				x.waitText("0 of 41")
+				x.waitText("0 of 42")
 				x.keys("u")
 				x.waitText("undid the last decision")
-				x.waitText("1 of 42")
+				x.waitText("1 of 43")
 				x.keys("Enter")
 				x.waitText("Details · ")
 			}

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -24,6 +23,7 @@ type decidedMsg struct {
 	err    error
 	ov     *ledger.Overlay
 	seq    uint64
+	warn   string // e.g. GIT_AUTHOR_* overrode the git identity
 }
 
 // undoneMsg reports an undo of the last decision batch.
@@ -122,7 +122,11 @@ func (m Model) handleFormMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.formOpen = false
 		return m, nil
 	case triageform.SubmitMsg:
-		return m, m.decideCmd(m.formTargets, msg.Req)
+		req := msg.Req
+		if m.opts.Config != nil {
+			req.MaxTerm = m.opts.Config.Check.MaxExpiry
+		}
+		return m, m.decideCmd(m.formTargets, req)
 	}
 	var cmd tea.Cmd
 	m.form, cmd = m.form.Update(msg)
@@ -137,8 +141,9 @@ func (m *Model) decideCmd(fs []*findings.Finding, req ledger.Request) tea.Cmd {
 	l, repo, all, ov, work := m.opts.Ledger, m.opts.Repo, m.fs, m.ov, m.workTree
 	now := m.now()
 	return func() tea.Msg {
+		warn := ""
 		if req.Author == "" {
-			req.Author = author(repo)
+			req.Author, warn = author(repo)
 		}
 		opt := work()
 		if w := opt.Match.Work; w != nil {
@@ -146,7 +151,7 @@ func (m *Model) decideCmd(fs []*findings.Finding, req ledger.Request) tea.Cmd {
 		}
 		req.Overlay = ov
 		err := l.Decide(fs, req)
-		msg := decidedMsg{action: req.Action, n: len(fs), err: err}
+		msg := decidedMsg{action: req.Action, n: len(fs), err: err, warn: warn}
 		if err == nil {
 			msg.ov, msg.seq = buildOverlay(l, all, now, opt)
 		}
@@ -158,7 +163,8 @@ func (m *Model) undoCmd() tea.Cmd {
 	l, repo, all, work := m.opts.Ledger, m.opts.Repo, m.fs, m.workTree
 	now := m.now()
 	return func() tea.Msg {
-		ids, err := l.Undo(author(repo), now)
+		who, _ := author(repo)
+		ids, err := l.Undo(who, now)
 		msg := undoneMsg{ids: ids, err: err}
 		if err == nil {
 			msg.ov, msg.seq = buildOverlay(l, all, now, work())
@@ -167,31 +173,10 @@ func (m *Model) undoCmd() tea.Cmd {
 	}
 }
 
-// author is "Name <email>" from git configuration (then the environment).
-func author(repo *gitrepo.Repo) string {
-	var name, email string
-	if repo != nil {
-		name, email = repo.Author()
-	}
-	if name == "" {
-		name = os.Getenv("GIT_AUTHOR_NAME")
-	}
-	if email == "" {
-		email = os.Getenv("GIT_AUTHOR_EMAIL")
-	}
-	switch {
-	case name != "" && email != "":
-		return name + " <" + email + ">"
-	case name != "":
-		return name
-	case email != "":
-		return "<" + email + ">"
-	}
-	if u := os.Getenv("USER"); u != "" {
-		return u
-	}
-	return "unknown"
-}
+// author is the decision author (gitrepo.DecisionAuthor: the configured git
+// identity, both recorded when GIT_AUTHOR_* overrides it) and the warning to
+// show in that case.
+func author(repo *gitrepo.Repo) (string, string) { return repo.DecisionAuthor() }
 
 var pastTense = map[string]string{
 	ledger.ActSuppress: "suppressed", ledger.ActAccept: "accepted", ledger.ActReopen: "reopened",
@@ -212,6 +197,9 @@ func (m Model) onDecided(msg decidedMsg) (tea.Model, tea.Cmd) {
 	text := fmt.Sprintf("%s %d finding(s) — u undoes", pastTense[msg.action], msg.n)
 	if msg.action == ledger.ActSuppress && !m.showSupp {
 		text += ", H shows suppressed"
+	}
+	if msg.warn != "" {
+		return m, tea.Batch(m.refilterKeep(true), m.status.Flash(status.Warn, text+" — warning: "+msg.warn, 10*time.Second))
 	}
 	return m, tea.Batch(m.refilterKeep(true), m.status.Flash(status.Info, text, 5*time.Second))
 }

@@ -21,6 +21,13 @@ var ctrlS = tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
 
 func triageModel(t *testing.T, n int) (Model, []*findings.Finding, string) {
 	t.Helper()
+	// No git identity configured (the machine's own must not leak in): the
+	// author comes from the environment.
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", home)
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	t.Setenv("EMAIL", "")
 	t.Setenv("GIT_AUTHOR_NAME", "Tess Ter")
 	t.Setenv("GIT_AUTHOR_EMAIL", "tess@example.com")
 	root := t.TempDir()
@@ -160,7 +167,7 @@ func TestLedgerAppliedOnLoad(t *testing.T) {
 	root := t.TempDir()
 	fs := fixture.Findings(10)
 	l, _ := ledger.Open(root, "")
-	if err := l.Decide(fs[:2], ledger.Request{Action: ledger.ActSuppress, Reason: ledger.FalsePositive, Justification: "the sink is a constant string", Author: "A <a@b>", Now: time.Now()}); err != nil {
+	if err := l.Decide(fs[:2], ledger.Request{Action: ledger.ActSuppress, Reason: ledger.FalsePositive, Justification: "the sink is a constant string", Author: "A <a@b>", Now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	l2, _ := ledger.Open(root, "")

@@ -361,15 +361,17 @@ func TestNavigationAndPanes(t *testing.T) {
 
 func TestSortGroupAndLanes(t *testing.T) {
 	fs := fixture.Findings(200)
-	fs[4].InputSup = findings.InAccepted
-	fs[5].InputSup = findings.InUnderReview
-	fs[6].InputSup = findings.InRejected
+	// fs[3] is suppressed in the ledger (the policy reads the triage state
+	// from the ledger, not from the finding).
 	root := t.TempDir()
 	l, _ := ledger.Open(root, "")
 	if err := l.Decide(fs[3:4], ledger.Request{Action: ledger.ActSuppress, Reason: ledger.FalsePositive,
-		Justification: "the sink is a constant string", Author: "A <a@b>", Now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}); err != nil {
+		Justification: "the sink is a constant string", Author: "A <a@example.com>", Now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
+	fs[4].InputSup = findings.InAccepted
+	fs[5].InputSup = findings.InUnderReview
+	fs[6].InputSup = findings.InRejected
 	m := newModel(t, fs, 120, 30, func(o *Options) { o.Root = root; o.Ledger = l })
 	if m.table.Len() != 197 || !strings.Contains(screen(m), "3 suppressed hidden") {
 		t.Fatalf("suppressed not hidden: %d\n%s", m.table.Len(), screen(m))

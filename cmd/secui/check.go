@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -10,35 +11,45 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/findings/policy"
 	"github.com/secui/secui/findings/query"
 )
 
 func init() { registerCommand(newCheckCmd) }
 
-const checkLong = `CI gate. Exits 1 when:
+const checkLong = `CI gate. Fails (exit 1) when:
   - open findings at or above the threshold exist (default high; --fail-on,
     or check.fail-on in .secui.yaml; per stage with --stage code=critical or
-    check.stages; "off" disables a threshold),
-  - a suppression has expired (the finding is open again),
-  - a suppression has no reason or no real justification (hand edits),
+    check.stages; "off" disables a threshold). Open includes expired
+    suppressions, decisions that need review, and findings marked fixed
+    that the scan still reports;
+  - a suppression has expired, or an acceptance is past its due date;
+  - a decision is unjustified: no author (with e-mail), a time in the
+    future, a suppression without a reason or a real justification, an
+    acceptance without a real note, an expiry or due date more than
+    check.max-expiry (default 1y) after the decision — hand edits included;
+  - a record needs review (both branches of a merge changed it differently);
   - a suppression is orphaned (it matches no current finding: remove it, or
-    the scan that produced the finding is missing).
+    the scan that produced the finding is missing);
+  - with --strict (or check.strict): a decision the matcher could not place
+    with confidence needs review.
 Findings suppressed in the SARIF input itself (accepted / under review)
 do not count as open.
 
 Exit codes: 0 passed, 1 failed, 2 usage or configuration error (including an
-invalid ledger), 3 no SARIF input could be loaded.`
+invalid ledger), 3 no SARIF input at all (none found, an empty directory, or
+every file bad), 4 some SARIF input could not be read (listed under "errors"
+in --json; the rest is still checked, but the gate cannot vouch for it).`
 
 func newCheckCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
-		Short: "CI gate: fail on open findings over a threshold and on bad suppressions",
+		Short: "CI gate: fail on open findings over a threshold and on bad decisions",
 		Long:  checkLong,
 		Example: `  secui check
   secui check --fail-on medium --stage build=critical --stage test=off
-  secui check --json results/ > check.json`,
+  secui check --strict --json results/ > check.json`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := newEnv(cmd, args)
@@ -53,108 +64,93 @@ func newCheckCmd() *cobra.Command {
 	f.StringP("query", "q", "", "only check findings matching QUERY (e.g. 'stage:code,build -path:test/**')")
 	f.String("fail-on", "", "lowest severity of an open finding that fails: critical, high, medium, low, info, off (default high)")
 	f.StringArray("stage", nil, "per-stage threshold STAGE=SEVERITY (repeatable), e.g. code=critical, test=off")
+	f.Bool("strict", false, "also fail on decisions that need review (uncertain matches)")
 	f.Bool("json", false, "print the report as JSON")
 	return cmd
 }
 
-// threshold is the lowest failing severity; off disables.
-type threshold struct {
-	sev findings.Severity
-	off bool
-}
-
-func parseThreshold(s string) (threshold, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "off", "none", "never":
-		return threshold{off: true}, nil
-	}
-	sev, err := findings.ParseSeverity(s)
-	if err != nil {
-		return threshold{}, err
-	}
-	return threshold{sev: sev}, nil
-}
-
-func (t threshold) String() string {
-	if t.off {
-		return "off"
-	}
-	return t.sev.String()
-}
-
-type checkProblem struct {
-	Kind     string `json:"kind"` // open, expired, unjustified, orphaned
-	ID       string `json:"id"`
-	Severity string `json:"severity,omitempty"`
-	Stage    string `json:"stage,omitempty"`
-	Rule     string `json:"rule,omitempty"`
-	Location string `json:"location,omitempty"`
-	Message  string `json:"message"`
-}
-
 type checkReport struct {
-	Schema     string            `json:"schema"`
-	Passed     bool              `json:"passed"`
-	FailOn     string            `json:"fail_on"`
-	Stages     map[string]string `json:"stages,omitempty"`
-	Ledger     string            `json:"ledger"`
-	Findings   int               `json:"findings"`
-	Open       int               `json:"open"`
-	OverThresh int               `json:"open_over_threshold"`
-	Expired    int               `json:"expired"`
-	Unjustfied int               `json:"unjustified"`
-	Orphaned   int               `json:"orphaned"`
-	Problems   []checkProblem    `json:"problems"`
+	Schema     string              `json:"schema"`
+	Passed     bool                `json:"passed"`
+	FailOn     string              `json:"fail_on"`
+	Stages     map[string]string   `json:"stages,omitempty"`
+	Strict     bool                `json:"strict"`
+	MaxExpiry  string              `json:"max_expiry"`
+	Ledger     string              `json:"ledger"`
+	Findings   int                 `json:"findings"`
+	Open       int                 `json:"open"`
+	OverThresh int                 `json:"open_over_threshold"`
+	Expired    int                 `json:"expired"`
+	Overdue    int                 `json:"overdue"`
+	Unjustfied int                 `json:"unjustified"`
+	Orphaned   int                 `json:"orphaned"`
+	Review     int                 `json:"review"`
+	Ambiguous  int                 `json:"ambiguous"`
+	Problems   []policy.Problem    `json:"problems"`
+	Warnings   []policy.Problem    `json:"warnings"`
+	Errors     []policy.InputError `json:"errors"`
 }
 
-func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
+// checkGate builds the gate from configuration and flags.
+func checkGate(cmd *cobra.Command, e *env) (*policy.Gate, error) {
 	failOn := flagString(cmd, "fail-on")
+	origin := "--fail-on"
 	if failOn == "" {
-		failOn = e.Config.Check.FailOn
+		failOn, origin = e.Config.Check.FailOn, "check.fail-on"
 	}
-	if failOn == "" {
-		failOn = "high"
-	}
-	def, err := parseThreshold(failOn)
+	g, err := policy.NewGate(failOn)
 	if err != nil {
-		return usageErr("--fail-on: %v", err)
+		return nil, usageErr("%s: %v", origin, err)
 	}
-	var stageTh [8]threshold
-	for i := range stageTh {
-		stageTh[i] = def
+	names := make([]string, 0, len(e.Config.Check.Stages))
+	for name := range e.Config.Check.Stages {
+		names = append(names, name)
 	}
-	stagesOut := map[string]string{}
-	setStage := func(name, val, origin string) error {
-		st, err := findings.ParseStage(name)
-		if err != nil {
-			return usageErr("%s: %v", origin, err)
-		}
-		th, err := parseThreshold(val)
-		if err != nil {
-			return usageErr("%s %s: %v", origin, name, err)
-		}
-		stageTh[st] = th
-		stagesOut[st.String()] = th.String()
-		return nil
-	}
-	for name, val := range e.Config.Check.Stages {
-		if err := setStage(name, val, "check.stages"); err != nil {
-			return err
+	sort.Strings(names)
+	for _, name := range names {
+		if err := g.SetStage(name, e.Config.Check.Stages[name]); err != nil {
+			return nil, usageErr("check.stages: %v", err)
 		}
 	}
 	stageFlags, _ := cmd.Flags().GetStringArray("stage")
 	for _, s := range stageFlags {
 		name, val, ok := strings.Cut(s, "=")
 		if !ok {
-			return usageErr("--stage %q: want STAGE=SEVERITY, e.g. code=critical", s)
+			return nil, usageErr("--stage %q: want STAGE=SEVERITY, e.g. code=critical", s)
 		}
-		if err := setStage(name, val, "--stage"); err != nil {
-			return err
+		if err := g.SetStage(name, val); err != nil {
+			return nil, usageErr("--stage: %v", err)
 		}
 	}
+	g.Rules = ledger.Rules{MaxTerm: e.Config.Check.MaxExpiry}
+	g.Strict = flagBool(cmd, "strict") || e.Config.Check.Strict
+	return g, nil
+}
 
+func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
+	g, err := checkGate(cmd, e)
+	if err != nil {
+		return err
+	}
 	set, err := e.load(ctx)
 	if err != nil {
+		var ee *exitError
+		if e.JSON && errors.As(err, &ee) && ee.code == exitNoInput {
+			// Still one document for CI: nothing passed, and why.
+			rep := checkReport{Schema: "secui.check/v1", FailOn: g.FailOn.String(), Strict: g.Strict, MaxExpiry: g.Rules.MaxTerm,
+				Problems: []policy.Problem{}, Warnings: []policy.Problem{}, Errors: []policy.InputError{}}
+			if set != nil {
+				for _, le := range set.Errors {
+					rep.Errors = append(rep.Errors, policy.InputError{File: le.File, Line: le.Line, Col: le.Col, Message: le.Msg})
+				}
+			}
+			if len(rep.Errors) == 0 {
+				rep.Errors = append(rep.Errors, policy.InputError{Message: ee.Error()})
+			}
+			enc := json.NewEncoder(e.Out)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(rep)
+		}
 		return err
 	}
 	l, ov, err := applyLedger(e, set)
@@ -168,50 +164,23 @@ func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
 	if err != nil {
 		return err
 	}
-	now := nowFunc()
-	rep := checkReport{Schema: "secui.check/v1", FailOn: def.String(), Stages: stagesOut, Ledger: l.RelPath(), Findings: len(idx), Problems: []checkProblem{}}
+	now := ov.Now()
+	in := policy.Input{Overlay: ov, Decisions: ov.Decisions(), Ledger: l.RelPath(), Errors: set.Errors, Now: now}
 	for _, i := range idx {
-		f := set.Findings[i]
-		if ov.State(f) != findings.StateOpen || f.InputSup.Hidden() {
-			continue
-		}
-		rep.Open++
-		th := stageTh[f.Stage]
-		if th.off || f.Severity < th.sev {
-			continue
-		}
-		rep.OverThresh++
-		msg := f.Message
-		if m, ok := ov.Match(f); ok && m.Expired {
-			msg = "suppression expired " + m.Decision.Expires.Format("2006-01-02") + ": " + msg
-		}
-		rep.Problems = append(rep.Problems, checkProblem{Kind: "open", ID: f.ID, Severity: f.Severity.String(), Stage: f.Stage.String(),
-			Rule: f.RuleID(), Location: f.Loc.String(), Message: msg})
+		in.Findings = append(in.Findings, set.Findings[i])
 	}
-	orphan := map[*ledger.Decision]bool{}
-	for _, d := range ov.Orphans() {
-		orphan[d] = true
+	r := g.Evaluate(in)
+	rep := checkReport{Schema: "secui.check/v1", Passed: r.Passed, FailOn: g.FailOn.String(), Stages: g.StageThresholds(),
+		Strict: g.Strict, MaxExpiry: g.Rules.MaxTerm, Ledger: l.RelPath(), Findings: r.Findings, Open: r.Open, OverThresh: r.OverThreshold,
+		Expired: r.Counts[policy.KindExpired], Overdue: r.Counts[policy.KindOverdue], Unjustfied: r.Counts[policy.KindUnjustified],
+		Orphaned: r.Counts[policy.KindOrphaned], Review: r.Counts[policy.KindReview], Ambiguous: r.Counts[policy.KindAmbiguous] + len(r.Warnings),
+		Problems: r.Problems, Warnings: r.Warnings, Errors: r.Errors}
+	if rep.MaxExpiry == "" {
+		rep.MaxExpiry = ledger.DefaultMaxTerm
 	}
-	for _, d := range l.Decisions() {
-		loc := fmt.Sprintf("%s:%d", l.RelPath(), d.Line)
-		if d.Expired(now) {
-			rep.Expired++
-			rep.Problems = append(rep.Problems, checkProblem{Kind: "expired", ID: d.ID, Rule: d.Rule, Location: loc,
-				Message: fmt.Sprintf("suppression expired on %s (%s, by %s)", d.Expires.Format("2006-01-02"), d.Reason, d.Author)})
-		}
-		if err := d.Unjustified(); err != nil {
-			rep.Unjustfied++
-			rep.Problems = append(rep.Problems, checkProblem{Kind: "unjustified", ID: d.ID, Rule: d.Rule, Location: loc, Message: err.Error()})
-		}
-		if orphan[d] && d.State == findings.StateSuppressed {
-			rep.Orphaned++
-			rep.Problems = append(rep.Problems, checkProblem{Kind: "orphaned", ID: d.ID, Rule: d.Rule, Location: loc,
-				Message: fmt.Sprintf("suppression matches no current finding (was %s in %s)", d.Rule, d.Path)})
-		}
+	if len(rep.Stages) == 0 {
+		rep.Stages = nil
 	}
-	order := map[string]int{"expired": 0, "unjustified": 1, "orphaned": 2, "open": 3}
-	sort.SliceStable(rep.Problems, func(i, j int) bool { return order[rep.Problems[i].Kind] < order[rep.Problems[j].Kind] })
-	rep.Passed = len(rep.Problems) == 0
 	if e.JSON {
 		enc := json.NewEncoder(e.Out)
 		enc.SetIndent("", "  ")
@@ -221,7 +190,10 @@ func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
 	} else {
 		writeCheck(e.Out, &rep)
 	}
-	if !rep.Passed {
+	switch {
+	case len(rep.Errors) > 0:
+		return &exitError{code: exitInputErrors}
+	case !rep.Passed:
 		return &exitError{code: exitFailed}
 	}
 	return nil
@@ -237,20 +209,51 @@ func writeCheck(w io.Writer, r *checkReport) {
 		sort.Strings(s)
 		th += " (" + strings.Join(s, ", ") + ")"
 	}
+	for _, er := range r.Errors {
+		loc := er.File
+		if er.Line > 0 {
+			loc = fmt.Sprintf("%s:%d:%d", er.File, er.Line, er.Col)
+		}
+		fmt.Fprintf(w, "INPUT ERROR %s: %s\n", sanitize(loc), sanitize(er.Message))
+	}
 	for _, p := range r.Problems {
 		switch p.Kind {
-		case "open":
+		case policy.KindOpen:
 			fmt.Fprintf(w, "OPEN        %s  %-8s %-7s %s  %s  %s\n", p.ID, p.Severity, p.Stage, sanitize(p.Rule), sanitize(p.Location), sanitize(truncate(p.Message, 80)))
 		default:
-			fmt.Fprintf(w, "%-11s %s  %s: %s\n", strings.ToUpper(p.Kind), p.ID, p.Location, sanitize(p.Message))
+			fmt.Fprintf(w, "%-11s %s  %s: %s\n", strings.ToUpper(p.Kind), p.ID, sanitize(p.Location), sanitize(p.Message))
 		}
+	}
+	for _, p := range r.Warnings {
+		fmt.Fprintf(w, "warning     %s  %s: %s (fails with --strict)\n", p.ID, sanitize(p.Location), sanitize(p.Message))
 	}
 	if r.Passed {
 		fmt.Fprintf(w, "secui check: passed — %d findings, %d open, none at or above the threshold (%s); ledger %s OK\n", r.Findings, r.Open, th, r.Ledger)
 		return
 	}
-	fmt.Fprintf(w, "secui check: FAILED — %d open finding(s) at or above the threshold (%s), %d expired, %d unjustified, %d orphaned suppression(s)\n",
-		r.OverThresh, th, r.Expired, r.Unjustfied, r.Orphaned)
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{
+		{len(r.Errors), "input error(s)"}, {r.Review, "need(s) review"}, {r.Expired, "expired"}, {r.Overdue, "overdue"},
+		{r.Unjustfied, "unjustified"}, {r.Orphaned, "orphaned"},
+	} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	if r.Strict && r.Ambiguous > 0 {
+		parts = append(parts, fmt.Sprintf("%d ambiguous", r.Ambiguous))
+	}
+	extra := ""
+	if len(parts) > 0 {
+		extra = "; " + strings.Join(parts, ", ")
+	}
+	fmt.Fprintf(w, "secui check: FAILED — %d open finding(s) at or above the threshold (%s)%s\n", r.OverThresh, th, extra)
+	if len(r.Errors) > 0 {
+		fmt.Fprintln(w, "secui check: some SARIF input could not be read; the gate cannot vouch for it (exit 4)")
+	}
 }
 
 func truncate(s string, n int) string {

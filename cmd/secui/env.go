@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/branch"
 	"github.com/secui/secui/findings/config"
 	"github.com/secui/secui/findings/evidence"
 	"github.com/secui/secui/findings/gitrepo"
@@ -19,6 +20,7 @@ import (
 	"github.com/secui/secui/findings/match"
 	"github.com/secui/secui/findings/query"
 	"github.com/secui/secui/findings/repofs"
+	"github.com/secui/secui/runner"
 )
 
 // env is the context shared by every subcommand: repository, configuration,
@@ -35,6 +37,10 @@ type env struct {
 	JSON, JSONL bool // --json / --jsonl, when the command defines them
 	NoColor     bool // --no-color or NO_COLOR set
 	Out, Err    io.Writer
+
+	// Branch holds the new:branch facts after load when the query uses
+	// new:branch (Query is then bound to them); nil otherwise.
+	Branch *branch.Facts
 
 	tree     *repofs.Root // the working tree, for evidence (opened on first use)
 	noLedger bool         // load without matching the ledger (the console does it itself)
@@ -290,7 +296,7 @@ func newEnv(cmd *cobra.Command, args []string) (*env, error) {
 
 // loadOptions are the findings.Options for this environment.
 func (e *env) loadOptions(onFile func(string, []*findings.Finding, error)) findings.Options {
-	o := findings.Options{Overrides: e.Config.Overrides(), OnFile: onFile}
+	o := findings.Options{Overrides: e.Config.Overrides(), OnFile: onFile, Limits: e.Config.Limits}
 	if e.Repo != nil {
 		o.Root = e.Repo.Root
 	}
@@ -306,9 +312,13 @@ func (e *env) inputs() ([]string, error) {
 	if e.Repo == nil {
 		return nil, errNotRepo
 	}
-	paths, err := findings.Discover(e.Repo.Root, e.Config.Discover.Include, e.Config.Discover.Exclude)
+	// Discovery plus the configured scanners' stored results (secui scan).
+	paths, skipped, err := e.Config.InputsAll(e.Repo.Root)
 	if err != nil {
 		return nil, inputErr("discovering SARIF in %s: %v", e.Repo.Root, err)
+	}
+	for _, s := range skipped { // never silently: a symlink out of the repo, a FIFO, ...
+		fmt.Fprintln(e.Err, sanitize(s.Error()))
 	}
 	return paths, nil
 }
@@ -343,14 +353,34 @@ func (e *env) loadWith(ctx context.Context, onFile func(string, []*findings.Find
 		}
 		return nil, inputErr("%v", err)
 	}
+	for _, le := range set.Skipped {
+		fmt.Fprintln(e.Err, sanitize(le.Error()))
+	}
 	for _, le := range set.Errors {
 		fmt.Fprintln(e.Err, sanitize(le.Error()))
 	}
+	if len(set.Files) == 0 && len(set.Findings) == 0 {
+		// Only directories were given, and they hold no SARIF file: no
+		// input, not a clean scan.
+		return set, inputErr("no SARIF input: no SARIF files found in %s (looked for %s)", strings.Join(displayPaths(e, paths), ", "), strings.Join(findings.DefaultInclude, " "))
+	}
 	if !anyLoaded(set) {
-		return set, inputErr("no SARIF input could be loaded (%d file(s) tried)", len(paths))
+		return set, inputErr("no SARIF input could be loaded (%d file(s) tried)", len(set.Files))
+	}
+	if e.Repo != nil && len(e.Paths) == 0 && len(e.Config.Scanners) > 0 {
+		// Findings a re-scan proved fixed are gone from the results; the
+		// scan records keep them so they are still counted and listed.
+		if l, lerr := openLedger(e); l != nil && lerr == nil {
+			set.Findings = append(set.Findings, runner.GoneFixed(e.Repo.Root, e.Config, l, set.Findings, nowFunc())...)
+		}
 	}
 	for _, h := range loadHooks {
 		if err := h(ctx, e, set); err != nil {
+			return set, err
+		}
+	}
+	if e.Query.UsesBranch() {
+		if err := e.bindBranch(ctx, set); err != nil {
 			return set, err
 		}
 	}
@@ -364,8 +394,7 @@ func anyLoaded(set *findings.Set) bool {
 		return true
 	}
 	if len(set.Files) == 0 {
-		// Engines that do not fill Files: trust the absence of errors.
-		return len(set.Errors) == 0
+		return false // nothing was read (e.g. empty directories)
 	}
 	errs := map[string]int{}
 	for _, le := range set.Errors {
@@ -377,6 +406,18 @@ func anyLoaded(set *findings.Set) bool {
 		}
 	}
 	return false
+}
+
+// displayPaths names inputs relative to the repository root when inside it.
+func displayPaths(e *env, paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = p
+		if rel, err := filepath.Rel(e.Root, p); err == nil && !strings.HasPrefix(rel, "..") {
+			out[i] = rel
+		}
+	}
+	return out
 }
 
 // sanitize makes SARIF text safe for one line of terminal output.

@@ -2,16 +2,19 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/findings/query"
+	"github.com/secui/secui/findings/repofs"
 )
 
 func init() { registerCommand(newExportCmd) }
@@ -70,9 +73,9 @@ func runExport(ctx context.Context, cmd *cobra.Command, e *env) error {
 	if err != nil {
 		return err
 	}
-	opts := ledger.ExportOptions{Root: e.Root, Now: nowFunc()}
+	opts := ledger.ExportOptions{Root: e.Root, Now: nowFunc(), Limits: e.Config.Limits}
 	if e.Repo != nil {
-		opts.Author = authorString(e.Repo.Author())
+		opts.Author, _ = e.Repo.DecisionAuthor()
 	}
 	if e.Query != nil && !e.Query.IsEmpty() {
 		idx, err := query.Filter(ctx, set.Findings, e.Query, ov)
@@ -103,29 +106,53 @@ func runExport(ctx context.Context, cmd *cobra.Command, e *env) error {
 	if err != nil {
 		return usageErr("-o: %v", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".tmp*")
-	if err != nil {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	if err := write(bw); err != nil {
-		tmp.Close()
-		return &exitError{code: exitFailed, err: err}
+	// Inside the repository the one confinement applies (never .git, no
+	// symlink leading out); a path outside it is the user's explicit choice.
+	// Either way the write is atomic: the old file or the new one.
+	if rel, ok := insideRoot(e.Root, abs); ok {
+		rfs, err := repofs.Open(e.Root)
+		if err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+		defer rfs.Close()
+		if err := rfs.WriteFileAtomic(rel, buf.Bytes(), 0o644); err != nil {
+			return &exitError{code: exitFailed, err: fmt.Errorf("-o %s: %w", out, err)}
+		}
+		return nil
 	}
-	if err := bw.Flush(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), abs); err != nil {
-		return &exitError{code: exitFailed, err: err}
+	if err := repofs.WriteAtomic(abs, buf.Bytes(), 0o644); err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("-o %s: %w", out, err)}
 	}
 	return nil
+}
+
+// insideRoot returns abs relative to root when it lies inside root (by its
+// real location: a symlinked folder on the way counts where it leads).
+func insideRoot(root, abs string) (string, bool) {
+	if root == "" {
+		return "", false
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", false
+	}
+	if rel, ok := relUnder(root, abs); ok {
+		return rel, true
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return relUnder(realRoot, filepath.Join(dir, filepath.Base(abs)))
+	}
+	return relUnder(realRoot, abs)
+}
+
+func relUnder(base, p string) (string, bool) {
+	rel, err := filepath.Rel(base, p)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return filepath.ToSlash(rel), true
 }

@@ -19,7 +19,7 @@ type listedPkg struct {
 }
 
 // TestLayering enforces the package layering: findings (engine) <- trackers
-// <- tui <- cmd. The engine imports no UI, tracker or command code; only tui
+// and runner (scanner execution) <- tui <- cmd. The engine imports no UI, tracker or command code; only tui
 // imports Bubble Tea (v2), and no package imports Charm v1 modules.
 func TestLayering(t *testing.T) {
 	if testing.Short() {
@@ -68,13 +68,20 @@ func TestLayering(t *testing.T) {
 func layeringViolations(pkgs []listedPkg, engineDeps []string) []string {
 	var out []string
 	for _, d := range engineDeps {
-		if under(d, modPath+"/tui") || under(d, modPath+"/trackers") || under(d, modPath+"/cmd") ||
+		if under(d, modPath+"/tui") || under(d, modPath+"/trackers") || under(d, modPath+"/cmd") || under(d, modPath+"/runner") ||
 			strings.Contains(d, "bubbletea") || strings.Contains(d, "charm.land/bubbles") {
-			out = append(out, "findings/... depends on "+d+" (the engine must stay UI- and tracker-free)")
+			out = append(out, "findings/... depends on "+d+" (the engine must stay UI-, tracker- and runner-free)")
 		}
 	}
 	for _, p := range pkgs {
 		inTUI := under(p.ImportPath, modPath+"/tui")
+		if under(p.ImportPath, modPath+"/findings/fix") {
+			for _, imp := range p.Imports { // tests may set up files as they like
+				if imp == "os" || imp == "os/exec" {
+					out = append(out, p.ImportPath+" imports "+imp+": findings/fix reads and writes files only through findings/repofs (git through go-git)")
+				}
+			}
+		}
 		all := append(append(append([]string(nil), p.Imports...), p.TestImports...), p.XTestImports...)
 		for _, imp := range all {
 			switch {
@@ -89,8 +96,25 @@ func layeringViolations(pkgs []listedPkg, engineDeps []string) []string {
 			if under(p.ImportPath, modPath+"/trackers") && (under(imp, modPath+"/tui") || under(imp, modPath+"/cmd")) {
 				out = append(out, p.ImportPath+" imports "+imp+": trackers must not depend on tui or cmd")
 			}
+			// Query terms are lookups in precomputed facts (new:branch):
+			// evaluating a query never runs git.
+			if under(p.ImportPath, modPath+"/findings/query") && (under(imp, modPath+"/findings/gitrepo") || under(imp, modPath+"/findings/branch")) {
+				out = append(out, p.ImportPath+" imports "+imp+": queries look up precomputed facts, they never run git")
+			}
+			if under(p.ImportPath, modPath+"/runner") && (under(imp, modPath+"/tui") || under(imp, modPath+"/cmd") || under(imp, modPath+"/trackers")) {
+				out = append(out, p.ImportPath+" imports "+imp+": the scanner runner sits below tui and cmd, beside trackers")
+			}
 			if inTUI && under(imp, modPath+"/cmd") {
 				out = append(out, p.ImportPath+" imports "+imp+": tui must not depend on cmd")
+			}
+		}
+		// The matcher and the evidence are pure: git and the ledger reach
+		// them through interfaces and values (their tests may use both).
+		for _, imp := range p.Imports {
+			pure := under(p.ImportPath, modPath+"/findings/match") || under(p.ImportPath, modPath+"/findings/evidence")
+			if pure && (under(imp, modPath+"/findings/gitrepo") || under(imp, modPath+"/findings/ledger") ||
+				(under(p.ImportPath, modPath+"/findings/evidence") && under(imp, modPath+"/findings/match"))) {
+				out = append(out, p.ImportPath+" imports "+imp+": the matcher and evidence take git and the ledger as inputs (match.Tracker)")
 			}
 		}
 	}
@@ -103,6 +127,10 @@ func TestLayeringRules(t *testing.T) {
 		{ImportPath: modPath + "/tui", Imports: []string{"charm.land/bubbletea/v2", modPath + "/findings"}},
 		{ImportPath: modPath + "/cmd/secui", Imports: []string{modPath + "/tui", "charm.land/lipgloss/v2"}},
 		{ImportPath: modPath + "/trackers", Imports: []string{modPath + "/findings"}},
+		{ImportPath: modPath + "/runner", Imports: []string{modPath + "/findings/ledger"}},
+		{ImportPath: modPath + "/tui", Imports: []string{modPath + "/runner"}},
+		{ImportPath: modPath + "/findings/match", Imports: []string{modPath + "/findings/evidence"}, XTestImports: []string{modPath + "/findings/gitrepo"}},
+		{ImportPath: modPath + "/findings/gitrepo", Imports: []string{modPath + "/findings/evidence"}},
 	}
 	if v := layeringViolations(ok, []string{"fmt", modPath + "/findings/query"}); len(v) != 0 {
 		t.Errorf("allowed layering flagged: %v", v)
@@ -117,6 +145,12 @@ func TestLayeringRules(t *testing.T) {
 		{[]listedPkg{{ImportPath: modPath + "/tui", TestImports: []string{"github.com/charmbracelet/bubbletea"}}}, nil},
 		{[]listedPkg{{ImportPath: modPath + "/trackers/jira", Imports: []string{modPath + "/tui"}}}, nil},
 		{[]listedPkg{{ImportPath: modPath + "/tui/detail", Imports: []string{modPath + "/cmd/secui"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/findings/query", Imports: []string{modPath + "/findings/gitrepo"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/findings/fix", Imports: []string{"os"}}}, nil},
+		{nil, []string{modPath + "/runner"}},
+		{[]listedPkg{{ImportPath: modPath + "/runner", Imports: []string{modPath + "/tui/keys"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/findings/match", Imports: []string{modPath + "/findings/gitrepo"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/findings/evidence", Imports: []string{modPath + "/findings/ledger"}}}, nil},
 	}
 	for i, b := range bad {
 		if v := layeringViolations(b.pkgs, b.deps); len(v) != 1 {

@@ -177,7 +177,10 @@ func TestSuppressFollowsMovedLines(t *testing.T) {
 }
 
 // Two branches each suppress a different finding; git merge with the
-// driver configured keeps both.
+// driver configured keeps both. Both branches also re-decide G304
+// differently (a reopens it, b accepts it): whatever the clocks say, that is
+// a true conflict — both histories kept, the record marked needs review,
+// the finding open, and check failing on it.
 func TestMergeDriverKeepsBothBranches(t *testing.T) {
 	dir := newTriageRepo(t)
 	os.WriteFile(filepath.Join(dir, ".gitattributes"), []byte(".secui/ledger.yaml merge=secui\n"), 0o644)
@@ -185,9 +188,7 @@ func TestMergeDriverKeepsBothBranches(t *testing.T) {
 	git(t, dir, "add", ".")
 	git(t, dir, "commit", "-q", "-m", "ledger base")
 
-	// Each branch suppresses a different finding and both re-decide G304
-	// (a at 10:00, b at 11:00): the later decision wins, histories merge.
-	atA, atB := []string{"SECUI_NOW=2026-11-28T10:00:00Z"}, []string{"SECUI_NOW=2026-11-28T11:00:00Z"}
+	atA, atB := []string{"SECUI_NOW=2026-11-29T10:00:00Z"}, []string{"SECUI_NOW=2026-11-29T11:00:00Z"}
 	git(t, dir, "checkout", "-q", "-b", "a")
 	mustOK(t, runEnv(t, dir, atA, "suppress", "--rule", "G101", "--reason", "used-in-tests", "-j", "fixture for the login tests"), "suppress a")
 	mustOK(t, runEnv(t, dir, atA, "reopen", "--rule", "G304", "--note", "not fixed after all"), "reopen a")
@@ -206,9 +207,12 @@ func TestMergeDriverKeepsBothBranches(t *testing.T) {
 	}
 	git(t, dir, "merge", "--abort")
 	git(t, dir, "config", "merge.secui.driver", secuiBin+" merge-driver %O %A %B")
-	git(t, dir, "merge", "-q", "--no-edit", "b")
+	out := gitOut(t, dir, "merge", "--no-edit", "b")
+	if !strings.Contains(out, "needs review") {
+		t.Errorf("the driver did not say a record needs review:\n%s", out)
+	}
 
-	for rule, want := range map[string]string{"G101": "suppressed", "G201": "suppressed", "G304": "accepted"} {
+	for rule, want := range map[string]string{"G101": "suppressed", "G201": "suppressed", "G304": "open"} {
 		if s := stateOf(t, dir, rule); len(s) != 1 || s[0].State != want {
 			t.Errorf("%s after merge: %+v, want %s", rule, s, want)
 		}
@@ -218,9 +222,33 @@ func TestMergeDriverKeepsBothBranches(t *testing.T) {
 		t.Fatalf("conflict markers:\n%s", data)
 	}
 	if !bytes.Contains(data, []byte("note: fix in sprint 12")) || !bytes.Contains(data, []byte("note: not fixed after all")) ||
-		bytes.Count(data, []byte("action: accept")) != 2 {
-		t.Fatalf("G304 histories not merged:\n%s", data)
+		bytes.Count(data, []byte("action: accept")) != 2 || !bytes.Contains(data, []byte("review: ")) {
+		t.Fatalf("G304 histories not merged or not marked for review:\n%s", data)
 	}
+	// The gate fails on the record, even with every finding's threshold off.
+	after := []string{"SECUI_NOW=2026-11-30T09:00:00Z"}
+	r := runEnv(t, dir, after, "check", "--fail-on", "off")
+	if r.code != 1 || !strings.Contains(r.stdout, "REVIEW") || !strings.Contains(r.stdout, "merge conflict") || strings.Contains(r.stdout, "UNJUSTIFIED") {
+		t.Fatalf("check on a record needing review: exit %d\n%s", r.code, r.stdout)
+	}
+	// Deciding again resolves it.
+	mustOK(t, runEnv(t, dir, after, "accept", "--rule", "G304", "--note", "fix in sprint 12, agreed with the team"), "re-decide")
+	if r := runEnv(t, dir, after, "check", "--fail-on", "off"); r.code != 0 {
+		t.Fatalf("check after re-deciding: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// gitOut runs git and returns its combined output (failing the test on error).
+func gitOut(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = isolatedEnv(t)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return string(out)
 }
 
 func TestExpiredSuppressionReopens(t *testing.T) {

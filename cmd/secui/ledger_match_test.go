@@ -282,50 +282,52 @@ func TestV1LedgerUpgradeCLI(t *testing.T) {
 	}
 }
 
-// A decision that could belong to a finding but cannot be placed with
-// confidence applies to nothing and is listed by --review with its
-// candidate; list shows the finding open and flags it; deciding on the
-// candidate confirms it.
+// A record marked for review (as the merge driver marks a true conflict)
+// does not count: --review lists it, list shows its finding open and
+// flagged, and deciding on the finding again clears it. (Decisions the
+// matcher cannot place are covered in findings/ledger and findings/match.)
 func TestLedgerReviewCLI(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
 	dir := t.TempDir()
 	testutil.CopyDir(t, filepath.Join(moduleRoot(t), "cmd", "secui", "testdata", "v1repo"), dir)
-	// A v1 record whose id no finding has any more, sharing only a weak
-	// content key with the G304 finding.
-	p := filepath.Join(dir, ".secui", "ledger.yaml")
-	data, _ := os.ReadFile(p)
-	os.WriteFile(p, bytes.Replace(data, []byte("- id: 761e9cd6a79dd2f9\n"), []byte("- id: 761e9cd6a79dd2f0\n"), 1), 0o644)
 	git(t, dir, "init", "-q", "-b", "main")
 	git(t, dir, "add", ".")
 	git(t, dir, "commit", "-q", "-m", "v1 triage")
 	at := []string{"SECUI_NOW=2026-12-01T09:00:00Z"}
+	mustOK(t, runEnv(t, dir, at, "ledger", "--upgrade"), "upgrade")
+	p := filepath.Join(dir, ".secui", "ledger.yaml")
+	data, _ := os.ReadFile(p)
+	marked := bytes.Replace(data, []byte("  rule: G304\n  path: main.go\n"), []byte("  rule: G304\n  path: main.go\n  review: \"merge conflict: one branch suppressed, the other reopened\"\n"), 1)
+	if bytes.Equal(marked, data) {
+		t.Fatalf("setup:\n%s", data)
+	}
+	os.WriteFile(p, marked, 0o644)
 
 	l := ledgerOut(t, dir, at, "--review")
-	if len(l.Decisions) != 1 || l.Decisions[0].ID != "761e9cd6a79dd2f0" || l.Decisions[0].Match.Kind != "review" ||
-		len(l.Decisions[0].Match.Candidates) != 1 || l.Decisions[0].Match.Candidates[0].Finding != "761e9cd6a79dd2f9" ||
-		l.Decisions[0].Match.Why == "" || l.Counts.Review != 1 || l.Counts.Placed != 3 {
+	if len(l.Decisions) != 1 || l.Decisions[0].ID != "761e9cd6a79dd2f9" || !strings.HasPrefix(l.Decisions[0].Review, "merge conflict") ||
+		l.Decisions[0].Match.Finding != "761e9cd6a79dd2f9" || l.Counts.Review != 1 || l.Counts.Placed != 4 {
 		t.Fatalf("--review: %+v counts %+v", l.Decisions, l.Counts)
 	}
 	r := runEnv(t, dir, at, "ledger", "--review")
 	mustOK(t, r, "ledger --review")
-	if !strings.Contains(r.stdout, "needs review: 1 candidate(s)") || !strings.Contains(r.stdout, "candidate 761e9cd6a79dd2f9  G304  main.go:18") {
+	if !strings.Contains(r.stdout, "REVIEW") || !strings.Contains(r.stdout, "Needs review") || !strings.Contains(r.stdout, "merge conflict: one branch suppressed") {
 		t.Fatalf("ledger --review table:\n%s", r.stdout)
 	}
 	g304 := find(listJSON(t, dir, "--all"), "gosec", "G304")
-	if len(g304) != 1 || g304[0].State != "open" || g304[0].Match != nil || !strings.Contains(g304[0].Review, "761e9cd6a79dd2f0") {
+	if len(g304) != 1 || g304[0].State != "open" || g304[0].Match == nil || !strings.HasPrefix(g304[0].Review, "merge conflict") {
 		t.Fatalf("G304 in list: %+v", g304)
 	}
 	if r := runEnv(t, dir, at, "list"); !strings.Contains(r.stdout, "open (review)") {
 		t.Fatalf("list table:\n%s", r.stdout)
 	}
-	mustOK(t, runEnv(t, dir, at, "suppress", "761e9cd6a79dd2f9", "--reason", "false-positive", "-j", "the name comes from a fixed list, never from users"), "confirm")
+	mustOK(t, runEnv(t, dir, at, "suppress", "761e9cd6a79dd2f9", "--reason", "false-positive", "-j", "the name comes from a fixed list, never from users"), "decide again")
 	l = ledgerOut(t, dir, at)
 	if l.Counts.Review != 0 || l.Counts.Total != 4 || l.Counts.Placed != 4 {
-		t.Fatalf("after deciding on the candidate: %+v", l.Counts)
+		t.Fatalf("after deciding again: %+v", l.Counts)
 	}
-	if s := find(listJSON(t, dir, "--all"), "gosec", "G304"); s[0].State != "suppressed" || s[0].Match == nil || s[0].Match.Decision != "761e9cd6a79dd2f9" {
+	if s := find(listJSON(t, dir, "--all"), "gosec", "G304"); s[0].State != "suppressed" || s[0].Review != "" {
 		t.Fatalf("G304 after: %+v", s)
 	}
 }

@@ -44,6 +44,10 @@ at the place it was decided; --review every decision that needs a human.
 
 Without SARIF results every decision is listed as orphaned.
 
+Exit codes: 0 listed, 2 the ledger is invalid (its problems are printed on
+stderr as file:line:col: field: message, git conflict markers with how to
+resolve them; the valid records are still listed).
+
 --upgrade rewrites a schema v1 ledger as v2 (any decision does as well) and
 records evidence for the v1 decisions that are on a finding with their own id
 (or a shared fingerprint), so later edits can be followed. Until then a v1
@@ -211,9 +215,21 @@ func runLedger(ctx context.Context, cmd *cobra.Command, e *env) error {
 	if e.JSON {
 		enc := json.NewEncoder(e.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
+		if err := enc.Encode(doc); err != nil {
+			return err
+		}
+		return ledgerInvalid(l)
 	}
 	writeLedgerTable(e, &doc, len(rows))
+	return ledgerInvalid(l)
+}
+
+// ledgerInvalid is the exit of `secui ledger` on an invalid ledger: 2, after
+// listing the valid records (the problems were printed on stderr).
+func ledgerInvalid(l *ledger.Ledger) error {
+	if l.Err() != nil {
+		return &exitError{code: exitUsage}
+	}
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/findings/policy"
 	"github.com/secui/secui/findings/query"
 )
 
@@ -61,7 +62,7 @@ func newListCmd() *cobra.Command {
 	f.Bool("jsonl", false, "print one JSON record per line")
 	f.String("sort", "severity", "sort by severity, file, rule, tool or stage")
 	f.Int("limit", 0, "print at most N findings (0 = all)")
-	f.Bool("all", false, "include suppressed and fixed findings")
+	f.Bool("all", false, "include suppressed findings (here or in the SARIF input)")
 	_ = cmd.RegisterFlagCompletionFunc("sort", fixedCompletion([]string{"severity", "file", "rule", "tool", "stage"}))
 	return cmd
 }
@@ -71,7 +72,7 @@ type selection struct {
 	set    *findings.Set
 	ov     *ledger.Overlay // triage states (nil: all open)
 	idx    []int32         // visible findings, sorted
-	hidden int             // matched the filter but hidden by default (suppressed/fixed)
+	hidden int             // matched the filter but hidden by default (policy.HiddenByDefault)
 	all    []int32         // every finding matching the filter (visible + hidden)
 }
 
@@ -109,7 +110,7 @@ func selectFindings(ctx context.Context, cmd *cobra.Command, e *env, sortBy stri
 	} else {
 		sel.idx = make([]int32, 0, len(idx))
 		for _, i := range idx {
-			if hiddenByDefault(ov, set.Findings[i]) {
+			if policy.HiddenByDefault(ov, set.Findings[i]) {
 				sel.hidden++
 				continue
 			}
@@ -120,12 +121,6 @@ func selectFindings(ctx context.Context, cmd *cobra.Command, e *env, sortBy stri
 		query.Sort(set.Findings, sel.idx, key)
 	}
 	return sel, nil
-}
-
-// hiddenByDefault: suppressed or fixed here, or suppressed in the SARIF input.
-func hiddenByDefault(t findings.Triage, f *findings.Finding) bool {
-	st := findings.StateOf(t, f)
-	return st == findings.StateSuppressed || st == findings.StateFixed || f.InputSup.Hidden()
 }
 
 func runList(ctx context.Context, cmd *cobra.Command, e *env) error {
@@ -149,13 +144,20 @@ func runList(ctx context.Context, cmd *cobra.Command, e *env) error {
 	defer w.Flush()
 	switch {
 	case e.JSON:
-		err = writeJSON(w, sel.set, idx, sel.ov)
+		err = writeJSONBranch(w, sel.set, idx, toJSONBranch(e.Branch), sel.ov)
 	case e.JSONL:
 		err = writeJSONL(w, sel.set, idx, sel.ov)
 	default:
 		width, color := termInfo(e)
 		writeTable(w, sel.set.Findings, idx, sel.ov, width, color)
 		writeFooter(w, len(idx), sel, color)
+		if e.Branch != nil {
+			msg := sanitize(e.Branch.Summary())
+			if color {
+				msg = "\x1b[2m" + msg + sgrReset
+			}
+			fmt.Fprintln(w, msg)
+		}
 	}
 	if err != nil {
 		return err
@@ -189,6 +191,7 @@ type jsonFinding struct {
 	EndColumn        int          `json:"end_column"`
 	Message          string       `json:"message"`
 	State            string       `json:"state"`
+	FixPending       bool         `json:"fix_pending,omitempty"` // fixed, waiting for the re-scan that proves it
 	Expired          bool         `json:"expired"`
 	CWE              []string     `json:"cwe"`
 	Vuln             string       `json:"vuln"`
@@ -202,6 +205,10 @@ type jsonFinding struct {
 	// decision); Review says why its state needs a human look ("" none).
 	Match  *jsonMatch `json:"match"`
 	Review string     `json:"review,omitempty"`
+	// Ticket is the finding's tracker ticket (secui sync), null when none;
+	// Tickets lists every one (GitHub and Jira).
+	Ticket  *jsonTicket  `json:"ticket"`
+	Tickets []jsonTicket `json:"tickets"`
 }
 
 // jsonMatch is the decision placed on a finding and how it matched.
@@ -214,6 +221,17 @@ type jsonMatch struct {
 	Moved    int     `json:"moved"`
 	Score    float64 `json:"score,omitempty"`
 	Git      bool    `json:"git"`
+}
+
+// withTickets adds the finding's tickets (sync.go) to its record.
+func withTickets(j jsonFinding, set *findings.Set, f *findings.Finding) jsonFinding {
+	j.Tickets = findingTickets(set, f)
+	if len(j.Tickets) > 0 {
+		j.Ticket = &j.Tickets[0]
+	} else {
+		j.Tickets = []jsonTicket{}
+	}
+	return j
 }
 
 type jsonSource struct {
@@ -243,7 +261,7 @@ func toJSON(f *findings.Finding, ov *ledger.Overlay) jsonFinding {
 		Category: f.Category.String(), Stage: f.Stage.String(), StageReason: f.StageReason,
 		Path: f.Loc.Path, URI: f.Loc.URI, InRepo: f.Loc.InRepo,
 		Line: f.Loc.Line, Column: f.Loc.Col, EndLine: f.Loc.EndLine, EndColumn: f.Loc.EndCol,
-		Message: f.Message, State: ov.State(f).String(), Expired: ov.Expired(f), CWE: f.CWEs, Vuln: f.VulnID, Package: f.Package,
+		Message: f.Message, State: ov.State(f).String(), FixPending: isPending(ov, f), Expired: ov.Expired(f), CWE: f.CWEs, Vuln: f.VulnID, Package: f.Package,
 		InputSuppression: f.InputSup.String(), InputSupReason: f.InputSupReason,
 		BaselineState: f.BaselineState, Keys: f.Keys,
 	}
@@ -265,6 +283,7 @@ func toJSON(f *findings.Finding, ov *ledger.Overlay) jsonFinding {
 	if j.Keys == nil {
 		j.Keys = []string{}
 	}
+	j.Tickets = []jsonTicket{} // withTickets fills them in
 	j.Sources = make([]jsonSource, len(f.Sources))
 	for i, s := range f.Sources {
 		j.Sources[i] = jsonSource{File: s.File, Run: s.Run, Result: s.Result}
@@ -286,6 +305,12 @@ func jsonErrors(set *findings.Set) []jsonError {
 // writeJSON streams the secui.findings/v1 document one record at a time,
 // indented like json.MarshalIndent with two spaces.
 func writeJSON(w io.Writer, set *findings.Set, idx []int32, ov *ledger.Overlay) error {
+	return writeJSONBranch(w, set, idx, nil, ov)
+}
+
+// writeJSONBranch is writeJSON with the "branch" member (when new:branch
+// was computed; omitted when br is nil).
+func writeJSONBranch(w io.Writer, set *findings.Set, idx []int32, br *jsonBranch, ov *ledger.Overlay) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	fmt.Fprintf(bw, "{\n  \"schema\": %q,\n  \"findings\": [", listSchema)
 	var raw, buf bytes.Buffer
@@ -297,7 +322,7 @@ func writeJSON(w io.Writer, set *findings.Set, idx []int32, ov *ledger.Overlay) 
 		}
 		bw.WriteString("\n    ")
 		raw.Reset()
-		if err := enc.Encode(toJSON(set.Findings[i], ov)); err != nil {
+		if err := enc.Encode(withTickets(toJSON(set.Findings[i], ov), set, set.Findings[i])); err != nil {
 			return err
 		}
 		buf.Reset()
@@ -315,6 +340,14 @@ func writeJSON(w io.Writer, set *findings.Set, idx []int32, ov *ledger.Overlay) 
 	}
 	bw.WriteString("],\n  \"errors\": ")
 	bw.Write(errs)
+	if br != nil {
+		b, err := json.MarshalIndent(br, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		bw.WriteString(",\n  \"branch\": ")
+		bw.Write(b)
+	}
 	bw.WriteString("\n}\n")
 	return bw.Flush()
 }
@@ -323,7 +356,7 @@ func writeJSONL(w io.Writer, set *findings.Set, idx []int32, ov *ledger.Overlay)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, i := range idx {
-		if err := enc.Encode(toJSON(set.Findings[i], ov)); err != nil {
+		if err := enc.Encode(withTickets(toJSON(set.Findings[i], ov), set, set.Findings[i])); err != nil {
 			return err
 		}
 	}
@@ -374,7 +407,7 @@ var tableColumns = []column{
 	{"RULE", 8, 28, func(f *findings.Finding, _ *ledger.Overlay) string { return f.RuleID() }, false},
 	{"LOCATION", 14, 40, locationCell, true},
 	{"MESSAGE", 10, 0, func(f *findings.Finding, _ *ledger.Overlay) string { return f.Message }, false},
-	{"STATE", 8, 17, stateCell, false},
+	{"STATE", 8, 20, stateCell, false},
 }
 
 // toolCell is the tool name, "+N" when other tools reported the same finding.
@@ -415,6 +448,8 @@ func stateCell(f *findings.Finding, ov *ledger.Overlay) string {
 		return "open (expired)"
 	case ov.NeedsReview(f) != "":
 		return st.String() + " (review)"
+	case isPending(ov, f):
+		return pendingState
 	case st == findings.StateOpen && f.InputSup != findings.InNone:
 		return "sarif:" + f.InputSup.String()
 	}

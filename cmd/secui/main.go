@@ -27,11 +27,14 @@ var (
 
 // Exit codes (documented in README and in `secui --help`).
 const (
-	exitOK       = 0 // success
-	exitFailed   = 1 // check failed (findings over threshold) or an operation failed
-	exitUsage    = 2 // usage or configuration error
-	exitNoInput  = 3 // input error: no SARIF could be loaded
-	exitInternal = exitFailed
+	exitOK      = 0 // success
+	exitFailed  = 1 // check failed (findings over threshold) or an operation failed
+	exitUsage   = 2 // usage or configuration error
+	exitNoInput = 3 // input error: no SARIF could be loaded
+	// exitInputErrors: secui check read some SARIF but not all of it (a file
+	// failed to load, or loaded only in part).
+	exitInputErrors = 4
+	exitInternal    = exitFailed
 )
 
 func main() {
@@ -147,7 +150,9 @@ Exit codes:
   0  success
   1  check failed (open findings over the threshold) or an operation failed
   2  usage or configuration error (also: not inside a git repository and no paths)
-  3  input error: no SARIF input could be loaded`
+  3  input error: no SARIF input could be loaded (none found, an empty
+     directory, or every file bad)
+  4  secui check: some SARIF input could not be read (the rest was checked)`
 
 // newRootCmd builds the command tree: the console at the root plus every
 // registered subcommand.

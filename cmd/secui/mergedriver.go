@@ -4,20 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/findings/repofs"
 )
 
 func init() { registerCommand(newMergeDriverCmd) }
 
 const mergeDriverLong = `Git merge driver for the triage ledger: merges two branches' ledgers record by
-record and writes the result to OURS (git's %A). Exit 0 when the merge is
-clean, 1 when some record could not be reconciled (ours is kept for it and the
-conflict is listed on stderr; git then marks the file as conflicted), 2 when
-a file is not a valid ledger (OURS is left unchanged).
+record and writes the result to OURS (git's %A).
 
 Set it up once per clone (the attribute line is committed):
 
@@ -25,8 +22,17 @@ Set it up once per clone (the attribute line is committed):
   git config merge.secui.name "secui triage ledger"
   git config merge.secui.driver "secui merge-driver %O %A %B"
 
-Records added or changed on one side are taken; when both sides changed the
-same finding, the later decision wins and both histories are kept.`
+It never trusts a clock: what each branch did is read from its record and
+history compared with the common ancestor, not from the times written in them.
+Records added, changed or removed on one side are taken (a removal against a
+change keeps the change). When both branches changed the same finding's
+decision differently, both histories are kept, the record is marked "needs
+review" (its decision does not apply: the finding counts as open and
+` + "`secui check`" + ` fails) and it is listed on stderr; decide again with
+` + "`secui suppress|accept|reopen ID`" + ` to resolve it.
+
+Exit codes: 0 merged (also with records marked needs review), 2 a file is not
+a valid ledger (OURS is left unchanged; git marks the file conflicted).`
 
 func newMergeDriverCmd() *cobra.Command {
 	return &cobra.Command{
@@ -54,40 +60,22 @@ func newMergeDriverCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{code: exitUsage, err: fmt.Errorf("secui merge-driver: %w", err)}
 			}
-			if err := writeFileAtomic(args[1], out); err != nil {
+			mode := os.FileMode(0o644)
+			if st, err := os.Stat(args[1]); err == nil {
+				mode = st.Mode().Perm()
+			}
+			// The path comes from git (%A, a temporary file it chose), not
+			// from untrusted input: no confinement, but the same atomic write.
+			if err := repofs.WriteAtomic(args[1], out, mode); err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
+			for _, c := range conflicts {
+				fmt.Fprintf(cmd.ErrOrStderr(), "secui merge-driver: needs review: %s\n", sanitize(c))
+			}
 			if len(conflicts) > 0 {
-				for _, c := range conflicts {
-					fmt.Fprintf(cmd.ErrOrStderr(), "secui merge-driver: conflict: %s\n", c)
-				}
-				return &exitError{code: exitFailed}
+				fmt.Fprintf(cmd.ErrOrStderr(), "secui merge-driver: %d record(s) need review: `secui check` fails until each is decided again (secui ledger lists them)\n", len(conflicts))
 			}
 			return nil
 		},
 	}
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if st, err := os.Stat(path); err == nil {
-		_ = tmp.Chmod(st.Mode().Perm())
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

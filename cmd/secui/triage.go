@@ -31,16 +31,6 @@ func init() {
 	})
 }
 
-// nowFunc is the clock (tests may replace it through SECUI_NOW=RFC3339).
-func nowFunc() time.Time {
-	if s := os.Getenv("SECUI_NOW"); s != "" {
-		if t, err := time.Parse(time.RFC3339, s); err == nil {
-			return t
-		}
-	}
-	return time.Now()
-}
-
 type matchedLedger struct {
 	l  *ledger.Ledger
 	ov *ledger.Overlay
@@ -101,10 +91,13 @@ var triageHelp = map[string][2]string{
 A suppression needs --reason (false-positive, accepted-risk, used-in-tests,
 mitigated, wont-fix) and --justification (a real sentence: empty, one-word and
 placeholder texts such as "fp", "n/a" or "todo" are refused). --expires sets a
-date (YYYY-MM-DD or 90d, 12w, 6mo, 1y) after which the finding is open again
-and ` + "`secui check`" + ` fails.`},
-	ledger.ActAccept: {"Accept findings as real problems to fix (optional note and due date)", `Accept findings: they are real and tracked (--note, --due YYYY-MM-DD or 30d).
-Accepted findings stay visible and do not fail ` + "`secui check`" + `.`},
+date (YYYY-MM-DD or 90d, 12w, 6mo, 1y; at most check.max-expiry, default 1y,
+ahead) after which the finding is open again and ` + "`secui check`" + ` fails.`},
+	ledger.ActAccept: {"Accept findings as real problems to fix (a note is required; optional due date)", `Accept findings: they are real and tracked. --note is required and must say
+what happens next (a real sentence: placeholders such as "x", "todo" or
+"N/A N/A" are refused); --due YYYY-MM-DD or 30d sets a due date, at most
+check.max-expiry (default 1y) ahead. Accepted findings stay visible and do not
+fail ` + "`secui check`" + ` until the due date passes (then it fails: overdue).`},
 	ledger.ActReopen: {"Reopen findings (undo a suppression or acceptance)", `Reopen findings: their state goes back to open; the history is kept.`},
 }
 
@@ -169,7 +162,7 @@ type triageResult struct {
 
 func runTriage(ctx context.Context, cmd *cobra.Command, e *env, action string, ids []string) error {
 	now := nowFunc()
-	req := ledger.Request{Action: action, Now: now, Note: flagString(cmd, "note")}
+	req := ledger.Request{Action: action, Now: now, Note: flagString(cmd, "note"), MaxTerm: e.Config.Check.MaxExpiry}
 	if action == ledger.ActSuppress {
 		if r := flagString(cmd, "reason"); r != "" {
 			reason, err := ledger.ParseReason(r)
@@ -206,16 +199,11 @@ func runTriage(ctx context.Context, cmd *cobra.Command, e *env, action string, i
 	if len(ids) == 0 && !hasFilter && !flagBool(cmd, "all") {
 		return usageErr("give finding IDs or filters (--rule, --path, -q ...); use --all to %s every finding", action)
 	}
-	if e.Repo != nil {
-		name, email := e.Repo.Author()
-		req.Author = authorString(name, email)
+	author, err := decisionAuthor(e, flagBool(cmd, "dry-run"))
+	if err != nil {
+		return err
 	}
-	if req.Author == "" {
-		req.Author = authorString(os.Getenv("GIT_AUTHOR_NAME"), os.Getenv("GIT_AUTHOR_EMAIL"))
-	}
-	if req.Author == "" {
-		return usageErr("no author: set git config user.name and user.email (or GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL)")
-	}
+	req.Author = author
 
 	set, err := e.load(ctx)
 	if err != nil {
@@ -294,16 +282,6 @@ func sameDecision(d *ledger.Decision, r *ledger.Request) bool {
 		d.Note == strings.TrimSpace(r.Note) && eq(d.Expires, r.Expires) && eq(d.Due, r.Due)
 }
 
-func authorString(name, email string) string {
-	switch {
-	case name != "" && email != "":
-		return name + " <" + email + ">"
-	case email != "":
-		return "<" + email + ">"
-	}
-	return name
-}
-
 // selectForTriage resolves IDs (unique prefixes) and the filter into findings.
 // IDs and filter are AND-ed when both are given.
 func selectForTriage(ctx context.Context, set *findings.Set, q *query.Query, t findings.Triage, ids []string) ([]*findings.Finding, error) {
@@ -343,4 +321,18 @@ func selectForTriage(ctx context.Context, set *findings.Set, q *query.Query, t f
 		}
 	}
 	return out, nil
+}
+
+// decisionAuthor is the author every ledger write records (triage, fix,
+// scan): the git identity, with a warning on stderr when GIT_AUTHOR_*
+// overrides it (unless quiet), and a usage error when there is none.
+func decisionAuthor(e *env, quiet bool) (string, error) {
+	author, warning := e.Repo.DecisionAuthor() // nil Repo: global configuration and environment
+	if err := ledger.ValidateAuthor(author); err != nil {
+		return "", usageErr("%v (or GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL)", err)
+	}
+	if warning != "" && !quiet {
+		fmt.Fprintln(e.Err, "secui: warning: "+sanitize(warning))
+	}
+	return author, nil
 }

@@ -9,3 +9,6 @@ AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 AWS_REGION = "eu-west-1"
 
 REPORT_BUCKET = "acme-payments-reports"
+
+# Reporting partner API (a fake key for the demo)
+REPORTS_API_KEY = "acme_live_7Hq2Lm9Xv4Tz8Rb1Nc6Wd3Kf5Pg0Ys"

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Regenerates the SARIF files in this directory from the demo sources.
+"""Regenerates the hand-made SARIF files in this directory from the demo sources.
 
-The files are shaped like the output of the real tools (gosec, Semgrep,
-gitleaks, CodeQL, Trivy, Grype, Checkov, Dockle, ESLint): same drivers, rule
+These are for tools that cannot run here (no network, no container runtime,
+not Go-installable: Semgrep, CodeQL, Trivy, Grype, Checkov, Dockle, ESLint).
+The files are shaped like the output of the real tools: same drivers, rule
 layouts, property bags, URI styles (relative, %SRCROOT%, ROOTPATH with an
 absolute CI path, file:// URIs). Regions are computed from the demo sources
 so they point at the real lines; rerun after editing a source file:
 
     python3 demo/scans/generate.py
+
+gosec.sarif, gitleaks.sarif and staticcheck.sarif are real scan results:
+demo/scans/generate-real.sh produces them with `secui scan` and the pinned
+scanners.
 """
 import json
 import os
@@ -126,105 +131,6 @@ def region(path, needle, nth=1, snippet=False, whole_line=False):
     return r
 
 
-# --------------------------------------------------------------------- gosec
-CWE_TEXT = {
-    "89": ("Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')",
-           "The software constructs all or part of an SQL command using externally-influenced input from an upstream component, but it does not neutralize or incorrectly neutralizes special elements that could modify the intended SQL command when it is sent to a downstream component."),
-    "78": ("Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')",
-           "The software constructs all or part of an OS command using externally-influenced input from an upstream component, but it does not neutralize or incorrectly neutralizes special elements that could modify the intended OS command when it is sent to a downstream component."),
-    "328": ("Use of Weak Hash", "The product uses an algorithm that produces a digest (output value) that does not meet security expectations for a hash function that allows an adversary to reasonably determine the original input (preimage attack), find another input that can produce the same hash (2nd preimage attack), or find multiple inputs that evaluate to the same hash (birthday attack)."),
-    "798": ("Use of Hard-coded Credentials", "The software contains hard-coded credentials, such as a password or cryptographic key, which it uses for its own inbound authentication, outbound communication to external components, or encryption of internal data."),
-    "400": ("Uncontrolled Resource Consumption", "The software does not properly control the allocation and maintenance of a limited resource thereby enabling an actor to influence the amount of resources consumed, eventually leading to the exhaustion of available resources."),
-    "703": ("Improper Check or Handling of Exceptional Conditions", "The software does not properly anticipate or handle exceptional conditions that rarely occur during normal operation of the software."),
-}
-
-
-def gosec():
-    rules_def = {
-        "G201": ("SQL query construction using format string", "89", "HIGH", "error"),
-        "G204": ("Audit use of command execution", "78", "MEDIUM", "warning"),
-        "G401": ("Detect the usage of DES, RC4, MD5 or SHA1", "328", "MEDIUM", "warning"),
-        "G501": ("Import blocklist: crypto/md5", "328", "MEDIUM", "warning"),
-        "G101": ("Look for hard coded credentials", "798", "HIGH", "error"),
-        "G114": ("Use of net/http serve function that has no support for setting timeouts", "400", "MEDIUM", "warning"),
-        "G104": ("Audit errors not checked", "703", "LOW", "note"),
-    }
-    cwe_guid = guid("cwe")
-    results = [
-        ("G201", "SQL string formatting", "internal/store/users.go",
-         'fmt.Sprintf("SELECT id, email, name FROM users WHERE email = \'%s\'", email)', "HIGH", "HIGH"),
-        ("G204", "Subprocess launched with a potential tainted input or cmd arguments", "internal/handlers/handlers.go",
-         'exec.Command("sh", "-c", "report-tool --name "+name)', "MEDIUM", "HIGH"),
-        ("G401", "Use of weak cryptographic primitive", "internal/store/users.go", "md5.Sum([]byte(password))", "MEDIUM", "HIGH"),
-        ("G501", "Blocklisted import crypto/md5: weak cryptographic primitive", "internal/store/users.go", '"crypto/md5"', "MEDIUM", "HIGH"),
-        ("G101", "Potential hardcoded credentials", "internal/handlers/handlers.go",
-         'signingKey = "s3cr3t-signing-key-do-not-share"', "HIGH", "LOW"),
-        ("G114", "Use of net/http serve function that has no support for setting timeouts", "cmd/server/main.go",
-         'http.ListenAndServe(":8080", mux)', "MEDIUM", "HIGH"),
-        ("G104", "Errors unhandled", "internal/handlers/handlers.go", "w.Write(out)", "LOW", "HIGH"),
-        ("G104", "Errors unhandled", "internal/handlers/handlers.go", "w.Write([]byte(s))", "LOW", "HIGH"),
-    ]
-    used = []
-    for r in results:
-        if r[0] not in used:
-            used.append(r[0])
-    rules = []
-    for rid in used:
-        name, cwe, sev, level = rules_def[rid]
-        rules.append({
-            "id": rid,
-            "name": name,
-            "shortDescription": {"text": name},
-            "fullDescription": {"text": name},
-            "help": {"text": name + "\nSeverity: " + sev + "\nConfidence: HIGH\n"},
-            "defaultConfiguration": {"level": level},
-            "properties": {"tags": ["security", sev], "precision": "high"},
-            "relationships": [{
-                "target": {"id": cwe, "guid": guid("cwe-" + cwe), "toolComponent": {"name": "CWE", "guid": cwe_guid}},
-                "kinds": ["superset"],
-            }],
-        })
-    res = []
-    for rid, msg, path, needle, sev, conf in results:
-        reg = region(path, needle)
-        reg["snippet"] = {"text": "%d: %s\n" % (reg["startLine"], line_text(path, reg["startLine"]))}
-        reg["sourceLanguage"] = "go"
-        level = {"HIGH": "error", "MEDIUM": "warning", "LOW": "note"}[sev]
-        res.append({
-            "ruleId": rid,
-            "level": level,
-            "message": {"text": msg},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": path}, "region": reg}}],
-            "suppressions": [],
-        })
-    taxa = []
-    for cwe in sorted({rules_def[r][1] for r in used}, key=int):
-        short, full = CWE_TEXT[cwe]
-        taxa.append({
-            "id": cwe, "guid": guid("cwe-" + cwe),
-            "helpUri": "https://cwe.mitre.org/data/definitions/%s.html" % cwe,
-            "shortDescription": {"text": short}, "fullDescription": {"text": full},
-        })
-    run = {
-        "results": res,
-        "taxonomies": [{
-            "name": "CWE", "version": "4.4", "releaseDateUtc": "2021-03-15",
-            "guid": cwe_guid, "informationUri": "https://cwe.mitre.org/data/published/cwe_v4.4.pdf/",
-            "downloadUri": "https://cwe.mitre.org/data/xml/cwec_v4.4.xml.zip",
-            "organization": "MITRE", "shortDescription": {"text": "The MITRE Common Weakness Enumeration"},
-            "isComprehensive": True, "language": "en",
-            "minimumRequiredLocalizedDataSemanticVersion": "4.4", "taxa": taxa,
-        }],
-        "tool": {"driver": {
-            "name": "gosec", "version": "2.21.4", "semanticVersion": "2.21.4",
-            "guid": guid("gosec"), "informationUri": "https://github.com/securego/gosec/",
-            "rules": rules,
-            "supportedTaxonomies": [{"name": "CWE", "guid": cwe_guid}],
-        }},
-    }
-    write("gosec.sarif", sarif(run))
-
-
 # ------------------------------------------------------------------- semgrep
 def semgrep():
     P = "app/views.py"
@@ -324,38 +230,6 @@ def semgrep():
         "tool": {"driver": {"name": "Semgrep OSS", "semanticVersion": "1.95.0", "rules": out_rules}},
     }
     write("semgrep.sarif", sarif(run))
-
-
-# ------------------------------------------------------------------ gitleaks
-def gitleaks():
-    S = "config/settings.py"
-    found = [
-        ("aws-access-token", S, "AKIAIOSFODNN7EXAMPLE"),
-        ("generic-api-key", S, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-    ]
-    rules = [
-        {"id": "aws-access-token", "shortDescription": {"text": "Identified a pattern that may indicate AWS credentials, risking unauthorized cloud resource access and data breaches on AWS platforms."}},
-        {"id": "generic-api-key", "shortDescription": {"text": "Detected a Generic API Key, potentially exposing access to various services and sensitive operations."}},
-        {"id": "private-key", "shortDescription": {"text": "Identified a Private Key, which may compromise cryptographic security and sensitive data encryption."}},
-    ]
-    res = []
-    for rid, path, secret in found:
-        ln, sc, ec = find(path, secret)
-        res.append({
-            "message": {"text": "%s has detected secret for file %s." % (rid, path)},
-            "ruleId": rid,
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": path},
-                "region": {"startLine": ln, "startColumn": sc, "endLine": ln, "endColumn": ec,
-                           "snippet": {"text": secret}}}}],
-            "partialFingerprints": {"commitSha": "", "email": "", "author": "", "date": "", "commitMessage": ""},
-        })
-    run = {
-        "tool": {"driver": {"name": "gitleaks", "semanticVersion": "v8.21.2",
-                            "informationUri": "https://github.com/gitleaks/gitleaks", "rules": rules}},
-        "results": res,
-    }
-    write("gitleaks.sarif", sarif(run))
 
 
 # -------------------------------------------------------------------- CodeQL
@@ -747,9 +621,7 @@ def eslint():
 
 
 if __name__ == "__main__":
-    gosec()
     semgrep()
-    gitleaks()
     codeql()
     trivy_fs()
     trivy_image()

@@ -34,7 +34,14 @@ type Config struct {
 	Stages   []StageRule `yaml:"stages"` // stage/category overrides, first match wins
 	Ledger   string      `yaml:"ledger"` // repository-relative, slash-separated; default ".secui/ledger.yaml"
 	Check    Check       `yaml:"check"`
+	Git      Git         `yaml:"git"`
 	UI       UI          `yaml:"ui"`
+	Trackers Trackers    `yaml:"trackers"` // secui sync (trackers.go)
+	// Limits bound what one SARIF input may cost (limits.max-input,
+	// max-token, max-depth, max-results); always filled.
+	Limits findings.Limits `yaml:"limits"`
+	// Scanners are the scanners `secui scan` runs (none by default).
+	Scanners []Scanner `yaml:"scanners"`
 	// Sources are the files that were read, in order, for display
 	// ("~/.config/secui/config.yaml", ".secui.yaml").
 	Sources []string `yaml:"-"`
@@ -54,6 +61,20 @@ type Check struct {
 	FailOn string `yaml:"fail-on"`
 	// Stages overrides FailOn per stage: stage name -> severity or "off".
 	Stages map[string]string `yaml:"stages"`
+	// MaxExpiry is the longest --expires / --due after a decision ("90d",
+	// "12w", "6mo", "1y"; default "1y"): longer ones are refused when written
+	// and fail the check when hand-written.
+	MaxExpiry string `yaml:"max-expiry"`
+	// Strict makes the check fail on decisions that need review (as --strict).
+	Strict bool `yaml:"strict"`
+}
+
+// Git configures the git context (new:branch).
+type Git struct {
+	// Base is the branch new:branch compares with, e.g. "origin/main" (any
+	// revision git understands). "" picks the default branch: origin/HEAD,
+	// else origin/main, origin/master, main, master.
+	Base string `yaml:"base"`
 }
 
 // UI holds personal presentation settings. In Load, ui.* from the personal
@@ -92,9 +113,11 @@ func Default() *Config {
 			Include: append([]string(nil), findings.DefaultInclude...),
 			Exclude: append([]string(nil), findings.DefaultExclude...),
 		},
-		Ledger: DefaultLedger,
-		Check:  Check{FailOn: "high", Stages: map[string]string{}},
-		UI:     UI{Theme: "auto", Keys: map[string][]string{}, Group: "none", Sort: "severity"},
+		Ledger:   DefaultLedger,
+		Check:    Check{FailOn: "high", Stages: map[string]string{}, MaxExpiry: "1y"},
+		UI:       UI{Theme: "auto", Keys: map[string][]string{}, Group: "none", Sort: "severity"},
+		Trackers: defaultTrackers(),
+		Limits:   findings.DefaultLimits(),
 	}
 }
 

@@ -85,6 +85,8 @@ stages:
     stage: deploy
     set-category: compliance
 ledger: ./audit//ledger.yaml
+git:
+  base: origin/develop
 check:
   fail-on: Error
   stages:
@@ -112,6 +114,9 @@ ui:
 	}
 	if !reflect.DeepEqual(c.Stages, wantRules) {
 		t.Errorf("Stages = %+v\nwant %+v", c.Stages, wantRules)
+	}
+	if c.Git.Base != "origin/develop" {
+		t.Errorf("Git.Base = %q", c.Git.Base)
 	}
 	if c.Ledger != "audit/ledger.yaml" {
 		t.Errorf("Ledger = %q", c.Ledger)
@@ -183,7 +188,10 @@ func TestLoadFileErrors(t *testing.T) {
 		{"ledger folder", "ledger: .secui/\n", []string{`1:9: ledger: ledger path ".secui/" names a folder, want a file`}},
 		{"ledger type", "ledger:\n  path: x\n", []string{`2:3: ledger: want a string, got a mapping`}},
 		{"duplicate key", "ui:\n  theme: dark\n  theme: light\n", []string{`3:3: ui.theme: duplicate key "theme"`}},
-		{"top not mapping", "- a\n- b\n", []string{`1:1: want a mapping of discover, stages, ledger, check, ui, got a list`}},
+		{"git base option", "git:\n  base: --upload-pack=x\n", []string{`2:9: git.base: "--upload-pack=x" is not a branch or revision name`}},
+		{"git base blank", "git:\n  base: origin main\n", []string{`2:9: git.base: "origin main" is not a branch or revision name`}},
+		{"git unknown key", "git:\n  branch: main\n", []string{`2:3: git.branch: unknown key "branch" (known keys: base)`}},
+		{"top not mapping", "- a\n- b\n", []string{`1:1: want a mapping of discover, stages, ledger, check, git, ui, trackers, limits, scanners, got a list`}},
 		{"syntax", "ui:\n  theme: dark\n   sort: file\n", []string{`3:1: invalid YAML: mapping values are not allowed in this context`}},
 		{"two docs", "ui:\n  theme: dark\n---\nui: {}\n", []string{`3:1: more than one YAML document (remove the extra ---)`}},
 		{"several errors", "ui:\n  theme: x\n  sort: y\nledger: /abs\n", []string{
@@ -375,8 +383,18 @@ func TestExampleRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(c.Check.Stages, map[string]string{"deploy": "medium", "monitor": "off"}) {
 		t.Errorf("Example check.stages = %v", c.Check.Stages)
 	}
+	if len(c.Scanners) != 2 || c.Scanners[0].Name != "gosec" || c.Scanners[1].Output == "" {
+		t.Errorf("Example scanners = %+v", c.Scanners)
+	}
+	for _, k := range scannerKeys {
+		if !strings.Contains(ex, k+":") {
+			t.Errorf("Example lacks scanners' %s", k)
+		}
+	}
 	// Every top-level key and every key the schema knows is documented.
-	for _, k := range []string{"discover:", "include:", "exclude:", "stages:", "tool:", "rule:", "path:", "category:", "set-category:", "stage:", "ledger:", "check:", "fail-on:", "ui:", "theme:", "sort:", "group:", "keys:"} {
+	for _, k := range []string{"discover:", "include:", "exclude:", "stages:", "tool:", "rule:", "path:", "category:", "set-category:", "stage:", "ledger:", "check:", "fail-on:", "ui:", "theme:", "sort:", "group:", "keys:",
+		"trackers:", "github:", "repo:", "grouping:", "labels:", "create-labels:", "assignees:", "jira:", "project:", "issue-type:",
+		"deployment:", "api:", "components:", "priorities:", "transitions:", "fields:", "search-lag:"} {
 		if !strings.Contains(ex, k) {
 			t.Errorf("Example lacks %s", k)
 		}

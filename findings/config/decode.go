@@ -264,7 +264,7 @@ func (d *decoder) strList(n *yaml.Node, field string, check func(n *yaml.Node, f
 
 // sections limits which top-level keys are applied (nil = all).
 func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
-	known := []string{"discover", "stages", "ledger", "check", "ui"}
+	known := []string{"discover", "stages", "ledger", "check", "git", "ui", "trackers", "limits", "scanners"}
 	d.mapping(doc, "", known, func(key string, k, v *yaml.Node) {
 		if sections != nil && !sections[key] {
 			return
@@ -284,10 +284,77 @@ func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
 			}
 		case "check":
 			d.check(v, &c.Check)
+		case "git":
+			d.git(v, &c.Git)
 		case "ui":
 			d.ui(v, &c.UI)
+		case "trackers":
+			d.trackers(v, &c.Trackers)
+		case "limits":
+			d.limits(v, &c.Limits)
+		case "scanners":
+			d.scanners(v, c)
 		}
 	})
+}
+
+// limits reads the limits section: sizes as bytes or with a unit (KiB, MiB,
+// GiB binary; KB, MB, GB decimal), counts as plain numbers.
+func (d *decoder) limits(n *yaml.Node, out *findings.Limits) {
+	d.mapping(n, "limits", []string{"max-input", "max-token", "max-depth", "max-results"}, func(key string, k, v *yaml.Node) {
+		f := "limits." + key
+		s, ok := d.str(v, f)
+		if !ok {
+			return
+		}
+		switch key {
+		case "max-input", "max-token":
+			b, err := ParseSize(s)
+			if err != nil {
+				d.errorf(resolve(v), f, "%v", err)
+				return
+			}
+			if key == "max-input" {
+				out.MaxInput = b
+			} else {
+				out.MaxToken = b
+			}
+		default:
+			c, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(s), "_", ""))
+			if err != nil || c <= 0 {
+				d.errorf(resolve(v), f, "want a positive whole number, got %q", s)
+				return
+			}
+			if key == "max-depth" {
+				out.MaxDepth = c
+			} else {
+				out.MaxResults = c
+			}
+		}
+	})
+}
+
+// ParseSize reads a byte size: "1048576", "16MiB", "2 GiB", "500MB".
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '_') {
+		i++
+	}
+	num, unit := strings.ReplaceAll(t[:i], "_", ""), strings.TrimSpace(t[i:])
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a positive size such as 16MiB or 2GiB, got %q", s)
+	}
+	mult := map[string]int64{"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+		"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12}[strings.ToLower(unit)]
+	if mult == 0 {
+		return 0, fmt.Errorf("unknown size unit %q in %q (want KiB, MiB, GiB, KB, MB or GB)", unit, s)
+	}
+	if n > (1<<62)/mult {
+		return 0, fmt.Errorf("size %q is too large", s)
+	}
+	return n * mult, nil
 }
 
 func (d *decoder) glob(n *yaml.Node, field, v string) (string, bool) {
@@ -435,9 +502,28 @@ func (d *decoder) severity(n *yaml.Node, field string) (string, bool) {
 	return sev.String(), true
 }
 
+// termRE is a maximum term: a positive number of days, weeks, months or years.
+var termRE = regexp.MustCompile(`^[1-9][0-9]{0,4}(d|w|mo|y)$`)
+
 func (d *decoder) check(n *yaml.Node, out *Check) {
-	d.mapping(n, "check", []string{"fail-on", "stages"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, "check", []string{"fail-on", "stages", "max-expiry", "strict"}, func(key string, k, v *yaml.Node) {
 		switch key {
+		case "max-expiry":
+			if s, ok := d.str(v, "check.max-expiry"); ok {
+				t := strings.ToLower(strings.TrimSpace(s))
+				if !termRE.MatchString(t) {
+					d.errorf(resolve(v), "check.max-expiry", "bad duration %q (want a number and d, w, mo or y, e.g. 90d, 6mo, 1y)", s)
+					return
+				}
+				out.MaxExpiry = t
+			}
+		case "strict":
+			switch t := strings.ToLower(strings.TrimSpace(resolve(v).Value)); {
+			case resolve(v).Kind == yaml.ScalarNode && (t == "true" || t == "false"):
+				out.Strict = t == "true"
+			default:
+				d.errorf(resolve(v), "check.strict", "want true or false")
+			}
 		case "fail-on":
 			if s, ok := d.severity(v, "check.fail-on"); ok {
 				out.FailOn = s
@@ -458,6 +544,21 @@ func (d *decoder) check(n *yaml.Node, out *Check) {
 				}
 			})
 		}
+	})
+}
+
+func (d *decoder) git(n *yaml.Node, out *Git) {
+	d.mapping(n, "git", []string{"base"}, func(key string, k, v *yaml.Node) {
+		s, ok := d.str(v, "git.base")
+		if !ok {
+			return
+		}
+		s = strings.TrimSpace(s)
+		if strings.HasPrefix(s, "-") || strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+			d.errorf(v, "git.base", "%q is not a branch or revision name", s)
+			return
+		}
+		out.Base = s
 	})
 }
 

@@ -325,6 +325,20 @@ func intersect(a, b []uint32) int {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
 	}
+	if len(b) <= 64 { // context windows and most lines: no map
+		var used uint64
+		inter := 0
+		for _, x := range a {
+			for j, y := range b {
+				if y == x && used&(1<<j) == 0 {
+					used |= 1 << j
+					inter++
+					break
+				}
+			}
+		}
+		return inter
+	}
 	m := make(map[uint32]int, len(a))
 	for _, x := range a {
 		m[x]++

@@ -198,3 +198,20 @@ func TestDiffFollow(t *testing.T) {
 		}
 	})
 }
+
+func TestIntersectMultiset(t *testing.T) {
+	small := []uint32{1, 1, 2, 3}
+	if got := intersect(small, []uint32{1, 2, 2, 4}); got != 2 {
+		t.Errorf("small: %d, want 2", got)
+	}
+	big := make([]uint32, 100)
+	for i := range big {
+		big[i] = uint32(i % 10)
+	}
+	if got := intersect([]uint32{1, 1, 1, 99}, big); got != 3 {
+		t.Errorf("big: %d, want 3", got)
+	}
+	if got := intersect(big[:64], big[:64]); got != 64 {
+		t.Errorf("64: %d", got)
+	}
+}

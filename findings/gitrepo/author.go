@@ -1,6 +1,7 @@
 package gitrepo
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,17 +13,11 @@ import (
 // maxIncludeDepth bounds [include] chains (git uses 10 as well).
 const maxIncludeDepth = 10
 
-// Author returns the identity to record in the ledger, the way git picks a
-// commit author: GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL first, then author.* or
-// user.* from the repository's config, then the global config
-// ($GIT_CONFIG_GLOBAL, or ~/.gitconfig then $XDG_CONFIG_HOME/git/config —
-// ~/.config/git/config when XDG_CONFIG_HOME is unset), then the system config
-// (/etc/gitconfig unless GIT_CONFIG_NOSYSTEM is set), and finally $EMAIL for
-// the e-mail. Name and e-mail are looked up independently; either may be "".
-//
-// `[include] path = ...` and `[includeIf "gitdir:..."]` (also gitdir/i:) are
-// followed; an included file takes precedence over the file including it
-// (git applies it where the directive appears, usually at the end).
+// Author returns the identity git would put on a commit: GIT_AUTHOR_NAME /
+// GIT_AUTHOR_EMAIL first, then the configured identity (ConfiguredAuthor).
+// Name and e-mail are looked up independently; either may be "". secui
+// records decisions with DecisionAuthor, which does not let the environment
+// replace the configured identity silently.
 // Author works on a nil *Repo (global and system config only).
 func (r *Repo) Author() (name, email string) {
 	name = os.Getenv("GIT_AUTHOR_NAME")
@@ -30,6 +25,27 @@ func (r *Repo) Author() (name, email string) {
 	if name != "" && email != "" {
 		return name, email
 	}
+	cn, ce := r.ConfiguredAuthor()
+	if name == "" {
+		name = cn
+	}
+	if email == "" {
+		email = ce
+	}
+	return name, email
+}
+
+// ConfiguredAuthor returns the identity from git configuration only, the way
+// git looks it up after the environment: author.* or user.* from the
+// repository's config, then the global config ($GIT_CONFIG_GLOBAL, or
+// ~/.gitconfig then $XDG_CONFIG_HOME/git/config — ~/.config/git/config when
+// XDG_CONFIG_HOME is unset), then the system config (/etc/gitconfig unless
+// GIT_CONFIG_NOSYSTEM is set), and finally $EMAIL for the e-mail.
+//
+// `[include] path = ...` and `[includeIf "gitdir:..."]` (also gitdir/i:) are
+// followed; an included file takes precedence over the file including it
+// (git applies it where the directive appears, usually at the end).
+func (r *Repo) ConfiguredAuthor() (name, email string) {
 	var files []string
 	gitDir := ""
 	if r != nil && r.commonDir != "" {
@@ -53,6 +69,41 @@ func (r *Repo) Author() (name, email string) {
 		email = os.Getenv("EMAIL")
 	}
 	return name, email
+}
+
+// DecisionAuthor is the author secui records for a triage decision, and a
+// warning to show when the environment overrides the configured identity.
+//
+// A security engineer reading the ledger expects the author to be the
+// person whose git identity made the decision, and expects to learn when it
+// was not. So: the configured git identity (ConfiguredAuthor) is recorded.
+// When GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL are set and differ from it, both
+// are recorded — "Jane Dev <jane@example.com> (GIT_AUTHOR_*: Bob
+// <bob@example.com>)" — and warning says so (print it on stderr). When no
+// complete identity is configured (a CI runner, say), the environment fills
+// the gaps field by field, as git does, without a warning: there is nothing
+// it overrides. author is "" when there is no identity at all.
+func (r *Repo) DecisionAuthor() (author, warning string) {
+	cn, ce := r.ConfiguredAuthor()
+	en, ee := r.Author() // environment over configuration, field by field
+	if cn == "" || ce == "" || (en == cn && ee == ce) {
+		return formatAuthor(en, ee), ""
+	}
+	conf, env := formatAuthor(cn, ce), formatAuthor(en, ee)
+	author = conf + " (GIT_AUTHOR_*: " + env + ")"
+	warning = fmt.Sprintf("GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL (%s) differ from your git identity (%s); recording both: %s", env, conf, author)
+	return author, warning
+}
+
+// formatAuthor is "Name <email>", "<email>" or "Name".
+func formatAuthor(name, email string) string {
+	switch {
+	case name != "" && email != "":
+		return name + " <" + email + ">"
+	case email != "":
+		return "<" + email + ">"
+	}
+	return name
 }
 
 // identityFrom reads author/user name and email from one config file and the

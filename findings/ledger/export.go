@@ -1,15 +1,16 @@
 package ledger
 
 import (
+	"bufio"
 	"bytes"
-	"compress/gzip"
+	"context"
 	"crypto/sha1"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -31,6 +32,8 @@ type ExportOptions struct {
 	Now time.Time
 	// Author is the document author (OpenVEX).
 	Author string
+	// Limits bound the inputs read again (as findings.Load bounds them).
+	Limits findings.Limits
 }
 
 // suppressionGUID derives a stable version-5-style GUID from a decision id.
@@ -56,7 +59,11 @@ func suppressionGUID(id string) string {
 // Within a run, results without suppressions / workItemUris get empty arrays
 // when others have them (SARIF requires all-or-none per run). Inputs read
 // from stdin cannot be re-read and are reported as an error.
+//
+// The output goes through findings.SafeJSON: C1 controls, bidi overrides and
+// the like in the inputs are written as \uXXXX escapes, never raw.
 func ExportSARIF(w io.Writer, set *findings.Set, ov *Overlay, l *Ledger, opts ExportOptions) error {
+	w = findings.SafeJSON(w)
 	type key struct {
 		file        string
 		run, result int
@@ -89,7 +96,7 @@ func ExportSARIF(w io.Writer, set *findings.Set, ov *Overlay, l *Ledger, opts Ex
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(opts.Root, filepath.FromSlash(p))
 		}
-		log, err := readSARIF(p)
+		log, err := readSARIF(p, opts.Limits)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -151,9 +158,15 @@ func ExportSARIF(w io.Writer, set *findings.Set, ov *Overlay, l *Ledger, opts Ex
 					old, _ := r["suppressions"].([]any)
 					r["suppressions"] = append(old, sup)
 				}
-				if len(d.Tickets) > 0 {
+				uris := d.Tickets
+				for _, t := range l.TicketsFor(d.ID) { // tickets of secui sync
+					if t.URL != "" && !slices.Contains(uris, t.URL) {
+						uris = append(slices.Clone(uris), t.URL)
+					}
+				}
+				if len(uris) > 0 {
 					old, _ := r["workItemUris"].([]any)
-					for _, t := range d.Tickets {
+					for _, t := range uris {
 						dup := false
 						for _, o := range old {
 							if o == t {
@@ -211,22 +224,18 @@ func ExportSARIF(w io.Writer, set *findings.Set, ov *Overlay, l *Ledger, opts Ex
 	return enc.Encode(doc)
 }
 
-func readSARIF(p string) (map[string]any, error) {
-	data, err := os.ReadFile(p)
+func readSARIF(p string, lim findings.Limits) (map[string]any, error) {
+	// Through the loader's opener: gzip by content, the same size limit.
+	rc, err := findings.OpenInput(context.Background(), p, lim)
 	if err != nil {
 		return nil, err
 	}
-	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, err
-		}
-		if data, err = io.ReadAll(zr); err != nil {
-			return nil, err
-		}
+	defer rc.Close()
+	br := bufio.NewReader(rc)
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(br)
 	dec.UseNumber()
 	var log map[string]any
 	if err := dec.Decode(&log); err != nil {
@@ -309,6 +318,7 @@ func purl(pkg, tool string) string {
 // (vulnerability, package) of the SCA and container findings with a VulnID,
 // mapped by VEXStatus.
 func ExportOpenVEX(w io.Writer, set *findings.Set, ov *Overlay, opts ExportOptions) error {
+	w = findings.SafeJSON(w)
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()

@@ -109,7 +109,7 @@ func TestExportSARIFValidAndRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	exp := t0.AddDate(0, 0, -1) // already expired at t0
-	if err := l.Decide(set.Findings[2:3], Request{Action: ActSuppress, Reason: Mitigated, Justification: "covered by the WAF until the upgrade", Expires: &exp, Author: "b", Now: t0.AddDate(0, 0, -30), Evidence: work.ForFinding}); err != nil {
+	if err := l.Decide(set.Findings[2:3], Request{Action: ActSuppress, Reason: Mitigated, Justification: "covered by the WAF until the upgrade", Expires: &exp, Author: "B <b@example.com>", Now: t0.AddDate(0, 0, -30), Evidence: work.ForFinding}); err != nil {
 		t.Fatal(err)
 	}
 	ov := l.Overlay(set.Findings, t0, OverlayOptions{Match: match.Options{Work: work}})
@@ -215,10 +215,10 @@ func TestExportOpenVEX(t *testing.T) {
 		t.Fatalf("only %d SCA findings with a vulnerability id", len(sca))
 	}
 	l, _ := Open(dir, "")
-	if err := l.Decide(sca[:1], Request{Action: ActSuppress, Reason: UsedInTests, Justification: "only in the test image, never shipped", Author: "a", Now: t0}); err != nil {
+	if err := l.Decide(sca[:1], Request{Action: ActSuppress, Reason: UsedInTests, Justification: "only in the test image, never shipped", Author: "A <a@example.com>", Now: t0}); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Decide(sca[1:2], Request{Action: ActAccept, Note: "upgrade openssl", Author: "a", Now: t0}); err != nil {
+	if err := l.Decide(sca[1:2], Request{Action: ActAccept, Note: "upgrade openssl in the next base image", Author: "A <a@example.com>", Now: t0}); err != nil {
 		t.Fatal(err)
 	}
 	ov := l.Overlay(set.Findings, t0)

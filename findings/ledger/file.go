@@ -69,6 +69,7 @@ func Parse(name string, data []byte) ([]*Decision, error) {
 // errors) goes through the YAML parser and the validator, which produce the
 // same records and report problems with their positions.
 func ParseDoc(name string, data []byte) (Doc, error) {
+	data, _ = cutTickets(data) // the tickets: section is read by parseTickets
 	if len(bytes.TrimSpace(data)) == 0 {
 		return Doc{}, nil
 	}
@@ -81,6 +82,9 @@ func ParseDoc(name string, data []byte) (Doc, error) {
 // parseText is ParseDoc on the file's text (read straight into a string, so
 // the canonical layout is decoded without copying the file).
 func parseText(name, text string) (Doc, error) {
+	if hasTickets(text) {
+		return ParseDoc(name, []byte(text))
+	}
 	if strings.TrimSpace(text) == "" {
 		return Doc{}, nil
 	}
@@ -92,6 +96,9 @@ func parseText(name, text string) (Doc, error) {
 
 // parseSlow reads a file through the YAML tree and the validator.
 func parseSlow(name string, data []byte) (Doc, error) {
+	if is := conflictMarkers(name, data); is != nil {
+		return Doc{}, &ValidationError{Issues: []Issue{*is}}
+	}
 	doc, ok := fastParseV1(data)
 	if !ok {
 		doc = new(yaml.Node)
@@ -317,18 +324,14 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 			d.Keys = nilIfEmpty(v.strs(val, f))
 		case "tickets":
 			d.Tickets = nilIfEmpty(v.strs(val, f))
+		// review, pending and fix-source were written in version 1 files by
+		// secui releases between the gate and ledger v2: accepted in both.
 		case "review":
-			if v.v2only(k, f) {
-				d.Review, _ = v.str(val, f)
-			}
+			d.Review, _ = v.str(val, f)
 		case "pending":
-			if v.v2only(k, f) {
-				d.Pending, _ = conv(v, val, f, parseBool)
-			}
+			d.Pending, _ = conv(v, val, f, parseBool)
 		case "fix-source":
-			if v.v2only(k, f) {
-				d.FixSource, _ = conv(v, val, f, parseFixSource)
-			}
+			d.FixSource, _ = conv(v, val, f, parseFixSource)
 		case "scan":
 			if v.v2only(k, f) {
 				d.Scan = v.scan(val, f)

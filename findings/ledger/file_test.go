@@ -306,8 +306,8 @@ func TestV1LedgerUpgrade(t *testing.T) {
 	if len(v2) >= len(v1) {
 		t.Errorf("v2 (%d bytes) is not more compact than v1 (%d bytes)", len(v2), len(v1))
 	}
-	bad := bytes.Replace(v1, []byte("  tool: gosec\n  rule: G304\n"), []byte("  tool: gosec\n  rule: G304\n  review: merged\n"), 1)
-	if _, err := Parse("ledger.yaml", bad); err == nil || !strings.Contains(err.Error(), `ledger.yaml:37:3: decisions[1].review: field "review" needs version 2`) {
+	bad := bytes.Replace(v1, []byte("  tool: gosec\n  rule: G304\n"), []byte("  tool: gosec\n  rule: G304\n  evidence:\n    line: 18\n"), 1)
+	if _, err := Parse("ledger.yaml", bad); err == nil || !strings.Contains(err.Error(), `ledger.yaml:37:3: decisions[1].evidence: field "evidence" needs version 2`) {
 		t.Fatalf("v2 field in a v1 file: %v", err)
 	}
 }

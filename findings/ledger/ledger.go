@@ -17,12 +17,10 @@
 package ledger
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/evidence"
@@ -165,18 +163,6 @@ func (d *Decision) Overdue(now time.Time) bool {
 	return d.State == findings.StateAccepted && d.Due != nil && !now.Before(*d.Due)
 }
 
-// Unjustified returns why a suppression's justification is not acceptable
-// (nil when it is, or when d is not a suppression).
-func (d *Decision) Unjustified() error {
-	if d.State != findings.StateSuppressed {
-		return nil
-	}
-	if d.Reason == "" {
-		return errors.New("suppression without a reason")
-	}
-	return ValidateJustification(d.Justification)
-}
-
 // latest returns the time of the most recent event (or Time).
 func (d *Decision) latest() time.Time {
 	t := d.Time
@@ -196,50 +182,6 @@ func (d *Decision) clone() *Decision {
 	return &c
 }
 
-var placeholders = map[string]bool{
-	"fp": true, "n/a": true, "na": true, "todo": true, "tbd": true, "test": true, "tests": true,
-	"false positive": true, "falsepositive": true, "not an issue": true, "no issue": true,
-	"wip": true, "fixme": true, "xxx": true, "none": true, "ok": true, "okay": true, "ignore": true,
-	"ignored": true, "whatever": true, "asdf": true, "nothing": true, "later": true, "fix later": true,
-	"accepted risk": true, "accepted": true, "wont fix": true, "won't fix": true, "mitigated": true,
-	"used in tests": true, "safe": true, "not applicable": true, "no": true, "yes": true, "lorem ipsum": true,
-	"see above": true, "see ticket": true, "trust me": true, "it is fine": true, "its fine": true, "it's fine": true,
-	"this is fine": true, "not a bug": true,
-}
-
-// MinJustification is the minimum length (in letters and digits) of a
-// suppression justification.
-const MinJustification = 10
-
-// ValidateJustification rejects empty, short (< MinJustification letters),
-// single-word and placeholder ("fp", "n/a", "todo", "false positive" ...)
-// justifications.
-func ValidateJustification(s string) error {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return errors.New("justification is required for a suppression")
-	}
-	norm := strings.Join(strings.FieldsFunc(strings.ToLower(t), func(r rune) bool {
-		return unicode.IsSpace(r) || r == '.' || r == '!' || r == '-' || r == '_' || r == ',' || r == ';' || r == ':'
-	}), " ")
-	if placeholders[norm] {
-		return fmt.Errorf("justification %q is a placeholder: say why the finding does not need a fix", t)
-	}
-	n := 0
-	for _, r := range t {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			n++
-		}
-	}
-	if n < MinJustification {
-		return fmt.Errorf("justification %q is too short (at least %d letters): say why the finding does not need a fix", t, MinJustification)
-	}
-	if len(strings.Fields(t)) < 2 {
-		return fmt.Errorf("justification %q is a single word: say why the finding does not need a fix", t)
-	}
-	return nil
-}
-
 // ParseExpiry reads an expiry or due date: "YYYY-MM-DD" or a duration from
 // now such as "90d", "12w", "6mo", "1y". The result is a UTC midnight.
 func ParseExpiry(s string, now time.Time) (time.Time, error) {
@@ -249,7 +191,7 @@ func ParseExpiry(s string, now time.Time) (time.Time, error) {
 	}
 	var n int
 	var unit string
-	if _, err := fmt.Sscanf(s, "%d%s", &n, &unit); err != nil || n <= 0 {
+	if _, err := fmt.Sscanf(s, "%d%s", &n, &unit); err != nil || n <= 0 || n > 100000 {
 		return time.Time{}, fmt.Errorf("bad date %q (want YYYY-MM-DD or a duration like 90d, 12w, 6mo, 1y)", s)
 	}
 	d := now.UTC()

@@ -5,18 +5,36 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/secui/secui/findings"
 )
 
 // Merge is a three-way, record-by-record merge of ledger files (the git
-// merge driver). Records added or changed on one side only are taken; a
-// record removed on one side and unchanged on the other is removed; a record
-// removed on one side and changed on the other is kept (nothing decided is
-// lost). When both sides changed a record, the side whose latest event is
-// later wins and the histories are merged (union, in time order); keys and
-// tickets are united. Only the same record changed on both sides at the same
-// instant to different states is a conflict: ours is kept and the conflict
-// is reported. A file that does not parse is an error.
-func Merge(base, ours, theirs []byte) ([]byte, []string, error) {
+// merge driver). It never trusts a clock: what each side did is read from
+// its record and history compared with the common ancestor (base), not from
+// the times written in them, so a record hand-edited to "time: 2099-01-01"
+// wins nothing.
+//
+// For each finding id:
+//   - added or changed on one side only: that side's record is taken;
+//   - removed on one side and unchanged on the other: removed; removed on
+//     one side and changed on the other: kept (nothing decided is lost);
+//   - changed on both sides: a side "decided" when its decision (state,
+//     reason, justification, note, expiry, due date, fix status) differs
+//     from base or it added a decision event (suppress, accept, reopen,
+//     fixed) to the history. If only one side decided, its decision is
+//     taken; if both decided the same, ours is taken; if both decided
+//     differently, it is a true conflict: the record keeps both histories,
+//     takes the more visible state (open before accepted before fixed
+//     before suppressed) and gets Review set ("needs review"), so the
+//     decision does not apply and `secui check` fails until someone decides
+//     again. Tickets and identity keys are united; histories are united
+//     (base events first, then each side's new events).
+//
+// conflicts lists the records that need review (sorted). A file that does
+// not parse is an error.
+func Merge(base, ours, theirs []byte) (merged []byte, conflicts []string, err error) {
 	b, err := parseMap("base", base)
 	if err != nil {
 		return nil, nil, err
@@ -36,7 +54,6 @@ func Merge(base, ours, theirs []byte) ([]byte, []string, error) {
 		}
 	}
 	var out []*Decision
-	var conflicts []string
 	for id := range ids {
 		bd, od, td := b[id], o[id], t[id]
 		switch {
@@ -49,13 +66,13 @@ func Merge(base, ours, theirs []byte) ([]byte, []string, error) {
 			case bd != nil && same(bd, td):
 				out = append(out, od)
 			default:
-				d, c := mergeRecord(od, td)
+				d, c := mergeRecord(bd, od, td)
 				if c != "" {
 					conflicts = append(conflicts, c)
 				}
 				out = append(out, d)
 			}
-		case od != nil: // theirs removed or never had it
+		case od != nil: // theirs removed it, or never had it
 			if bd == nil || !same(bd, od) {
 				out = append(out, od)
 			}
@@ -65,8 +82,10 @@ func Merge(base, ours, theirs []byte) ([]byte, []string, error) {
 			}
 		}
 	}
+	tix, tconf := mergeTickets(base, ours, theirs)
+	conflicts = append(conflicts, tconf...)
 	slices.Sort(conflicts)
-	return Marshal(out), conflicts, nil
+	return appendTickets(Marshal(out), tix), conflicts, nil
 }
 
 func parseMap(name string, data []byte) (map[string]*Decision, error) {
@@ -85,47 +104,151 @@ func same(a, b *Decision) bool {
 	return bytes.Equal(appendRecord(nil, a), appendRecord(nil, b))
 }
 
-func mergeRecord(o, t *Decision) (*Decision, string) {
-	win, lose := o, t
+// decisionKey is what a decision says, without who or when.
+func decisionKey(d *Decision) string {
+	date := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.DateOnly)
+	}
+	return strings.Join([]string{d.State.String(), string(d.Reason), d.Justification, d.Note,
+		date(d.Expires), date(d.Due), fmt.Sprint(d.Pending), d.FixSource}, "\x00")
+}
+
+// eventKey identifies an event (every field, the time as written);
+// timelessKey is the same without the time.
+func eventKey(e Event) string {
+	return e.Time.UTC().Format(time.RFC3339Nano) + "\x00" + timelessKey(e)
+}
+
+func timelessKey(e Event) string {
+	date := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.DateOnly)
+	}
+	return strings.Join([]string{e.Author, e.Action, e.State.String(),
+		string(e.Reason), e.Justification, e.Note, date(e.Expires), date(e.Due)}, "\x00")
+}
+
+// newEvents are the events of d that base does not have (all of them when
+// base is nil), in d's order. A copy of a base event with only its time
+// changed is not new (a re-dated event is not a decision) and is dropped.
+func newEvents(base, d *Decision) []Event {
+	have := map[string]int{}
+	redated := map[string]bool{}
+	if base != nil {
+		for _, e := range base.History {
+			have[eventKey(e)]++
+			redated[timelessKey(e)] = true
+		}
+	}
+	var out []Event
+	for _, e := range d.History {
+		k := eventKey(e)
+		if have[k] > 0 {
+			have[k]--
+			continue
+		}
+		if redated[timelessKey(e)] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// decided reports whether a side made a decision since base: its decision
+// differs from base's, or it added a decision event (not a link).
+func decided(base, d *Decision, added []Event) bool {
+	if base == nil || decisionKey(base) != decisionKey(d) {
+		return true
+	}
+	for _, e := range added {
+		if e.Action != ActLink {
+			return true
+		}
+	}
+	return false
+}
+
+// visibility orders states for a conflict: the state that shows the finding
+// most wins (open, then accepted, fixed, suppressed).
+var visibility = map[findings.State]int{findings.StateOpen: 0, findings.StateAccepted: 1, findings.StateFixed: 2, findings.StateSuppressed: 3}
+
+func mergeRecord(bd, od, td *Decision) (*Decision, string) {
+	oNew, tNew := newEvents(bd, od), newEvents(bd, td)
+	oDec, tDec := decided(bd, od, oNew), decided(bd, td, tNew)
+	var d *Decision
+	other, takenDecided := td, oDec
 	conflict := ""
-	switch lo, lt := o.latest(), t.latest(); {
-	case lt.After(lo):
-		win, lose = t, o
-	case lt.Equal(lo) && (o.State != t.State || o.Reason != t.Reason || o.Justification != t.Justification):
-		conflict = fmt.Sprintf("%s: both branches decided at %s (ours: %s, theirs: %s); kept ours",
-			o.ID, lo.Format("2006-01-02T15:04:05Z"), o.State, t.State)
+	switch {
+	case tDec && !oDec:
+		other, takenDecided = od, tDec
+		d = td.clone()
+	case oDec && tDec && decisionKey(od) != decisionKey(td):
+		win := od
+		if visibility[td.State] < visibility[od.State] {
+			win = td
+		}
+		d = win.clone()
+		d.Review = fmt.Sprintf("merge conflict: one branch %s, the other %s; decide again (secui suppress|accept|reopen %s)",
+			describe(od), describe(td), od.ID)
+		conflict = fmt.Sprintf("%s: both branches changed the decision (ours: %s; theirs: %s); kept both histories, marked needs review",
+			od.ID, describe(od), describe(td))
+	default: // ours decided (alone, or the same as theirs), or neither did
+		d = od.clone()
 	}
-	d := win.clone()
 	if evidenceZero(d.Evidence) { // e.g. a v1 side: keep the evidence the other side recorded
-		d.Evidence = lose.Evidence
+		d.Evidence = other.Evidence
 	}
-	for _, k := range lose.Keys {
-		if !slices.Contains(d.Keys, k) {
-			d.Keys = append(d.Keys, k)
+	// A review mark the other side raised since base stays unless the taken
+	// side decided (which resolves it).
+	if conflict == "" && d.Review == "" && other.Review != "" && (bd == nil || bd.Review != other.Review) && !takenDecided {
+		d.Review = other.Review
+	}
+	for _, x := range []*Decision{od, td} {
+		for _, k := range x.Keys {
+			if !slices.Contains(d.Keys, k) {
+				d.Keys = append(d.Keys, k)
+			}
+		}
+		for _, k := range x.Tickets {
+			if !slices.Contains(d.Tickets, k) {
+				d.Tickets = append(d.Tickets, k)
+			}
 		}
 	}
-	for _, k := range lose.Tickets {
-		if !slices.Contains(d.Tickets, k) {
-			d.Tickets = append(d.Tickets, k)
-		}
-	}
-	key := func(e Event) string {
-		return e.Time.UTC().Format("20060102150405") + "\x00" + e.Author + "\x00" + e.Action + "\x00" + e.State.String() + "\x00" + string(e.Reason) + "\x00" + e.Justification + "\x00" + e.Note
-	}
-	seen := map[string]bool{}
 	var hist []Event
-	for _, e := range append(slices.Clone(win.History), lose.History...) {
-		if k := key(e); !seen[k] {
+	if bd != nil {
+		hist = slices.Clone(bd.History)
+	}
+	// Each side's new events, interleaved by their recorded times for
+	// reading; the order decides nothing.
+	added := append(slices.Clone(oNew), tNew...)
+	seen := map[string]bool{}
+	uniq := added[:0]
+	for _, e := range added {
+		if k := eventKey(e); !seen[k] {
 			seen[k] = true
-			hist = append(hist, e)
+			uniq = append(uniq, e)
 		}
 	}
-	slices.SortStableFunc(hist, func(a, b Event) int {
-		if c := a.Time.Compare(b.Time); c != 0 {
-			return c
-		}
-		return strings.Compare(key(a), key(b))
-	})
-	d.History = hist
+	slices.SortStableFunc(uniq, func(a, b Event) int { return a.Time.Compare(b.Time) })
+	d.History = append(hist, uniq...)
 	return d, conflict
+}
+
+func describe(d *Decision) string {
+	s := d.State.String()
+	switch d.State {
+	case findings.StateSuppressed:
+		s += " (" + string(d.Reason) + ")"
+	}
+	if d.Author != "" {
+		s += " by " + d.Author
+	}
+	return s
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/evidence"
 	"github.com/secui/secui/findings/match"
 )
 
@@ -54,9 +55,10 @@ type Match struct {
 	Git   bool    // placed by following the line through git history
 	// Exact is set for a match by the finding's own (strong) id.
 	Exact bool
-	// Legacy is set for a version 1 record (no evidence) placed on the one
-	// finding that has its id, as secui placed it before schema v2: the
-	// matcher alone would ask for a review, having no code to compare. The
+	// Legacy is set for a record without evidence (version 1) placed on the
+	// one finding with its id or sharing a key with it, as secui placed it
+	// before schema v2: the matcher alone would ask for a review, having no
+	// code to compare. The
 	// next write records the finding's evidence in it (see Decide, Upgrade).
 	Legacy bool
 	// Expired is set when the decision is a suppression past its expiry
@@ -78,6 +80,9 @@ func (m Match) Describe() string {
 		}
 	case match.ByKey:
 		s = "exact key (" + m.Layer + ")"
+		if m.Legacy {
+			s = "shared key (" + m.Layer + "; v1 record, no evidence yet)"
+		}
 	case match.ByRename:
 		s = "rename from " + m.From
 	case match.ByMove:
@@ -125,6 +130,10 @@ type OverlayOptions struct {
 	// and follows lines through git. Zero: strong keys and the findings'
 	// recorded locations only.
 	Match match.Options
+	// Evidence, when set, gives the evidence of a finding known without
+	// reading the working tree (e.g. stored with the scan that reported it);
+	// a zero result leaves it to Match.Work.
+	Evidence func(*findings.Finding) evidence.Evidence
 }
 
 // Overlay matches the ledger's decisions to fs at time now.
@@ -143,19 +152,7 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 		ds = slices.Clone(ds)
 		slices.SortFunc(ds, byID)
 	}
-	md := make([]match.Decision, len(ds))
-	for i, d := range ds {
-		ev := d.Evidence
-		if ev.Path == "" {
-			ev.Path = d.Path // a v1 record: the path it was decided on, nothing else
-		}
-		md[i] = match.Decision{ID: d.ID, Tool: d.Tool, Rule: d.Rule, Keys: d.Keys, Evidence: ev}
-	}
-	mf := make([]match.Finding, len(fs))
-	for i, f := range fs {
-		mf[i] = match.Finding{F: f}
-	}
-	res := match.Assign(md, mf, opt.Match)
+	res := assign(ds, fs, opt)
 	legacy := keepV1(ds, fs, &res)
 
 	o := &Overlay{now: now, ds: ds,
@@ -215,12 +212,79 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 	return o
 }
 
+// assign runs the matcher on ds and fs. A finding without sources that has
+// the id of a fixed record stands for it (runner.GoneFixed: a finding a
+// re-scan proved fixed, kept so it is still listed) and is placed on that
+// record directly; the matcher sees the others.
+func assign(ds []*Decision, fs []*findings.Finding, opt OverlayOptions) match.Result {
+	dsel := make([]int, 0, len(ds))
+	fsel := make([]int, 0, len(fs))
+	var stand []match.Link
+	var used map[int]bool
+	for fi, f := range fs {
+		if len(f.Sources) == 0 {
+			if di, ok := slices.BinarySearchFunc(ds, f.ID, func(d *Decision, id string) int { return strings.Compare(d.ID, id) }); ok &&
+				ds[di].State == findings.StateFixed && !used[di] {
+				if used == nil {
+					used = map[int]bool{}
+				}
+				used[di] = true
+				stand = append(stand, match.Link{Decision: di, Finding: fi, How: match.ByID, Key: f.ID, Layer: "record"})
+				continue
+			}
+		}
+		fsel = append(fsel, fi)
+	}
+	for di := range ds {
+		if !used[di] {
+			dsel = append(dsel, di)
+		}
+	}
+	md := make([]match.Decision, len(dsel))
+	for i, di := range dsel {
+		d := ds[di]
+		ev := d.Evidence
+		if ev.Path == "" {
+			ev.Path = d.Path // a v1 record: the path it was decided on, nothing else
+		}
+		md[i] = match.Decision{ID: d.ID, Tool: d.Tool, Rule: d.Rule, Keys: d.Keys, Evidence: ev}
+	}
+	mf := make([]match.Finding, len(fsel))
+	for i, fi := range fsel {
+		mf[i] = match.Finding{F: fs[fi]}
+		if opt.Evidence != nil {
+			mf[i].Evidence = opt.Evidence(fs[fi])
+		}
+	}
+	res := match.Assign(md, mf, opt.Match)
+	if len(stand) == 0 {
+		return res // the indices are the caller's
+	}
+	for i := range res.Links {
+		res.Links[i].Decision, res.Links[i].Finding = dsel[res.Links[i].Decision], fsel[res.Links[i].Finding]
+	}
+	for i := range res.Review {
+		r := &res.Review[i]
+		r.Decision = dsel[r.Decision]
+		for j, c := range r.Candidates {
+			r.Candidates[j] = fsel[c]
+		}
+	}
+	for i, di := range res.Orphans {
+		res.Orphans[i] = dsel[di]
+	}
+	res.Links = append(res.Links, stand...)
+	slices.SortFunc(res.Links, func(a, b match.Link) int { return a.Decision - b.Decision })
+	return res
+}
+
 // keepV1 keeps version 1 ledgers working: a v1 record (no evidence) that
-// the matcher could only send to review, with one candidate whose id is the
-// record's own (the same content hash at the same path, nothing else
-// claiming it), is placed there, as secui did before schema v2. Records
+// the matcher could only send to review, with one candidate (its own id, or
+// the one finding that shares a key with it, nothing else claiming it), is
+// placed there, as secui did before schema v2. Records
 // with evidence, several candidates, or a candidate with another id stay in
-// review. It returns the decisions so placed.
+// review. A record naming only its id (hand-written) is placed on the finding
+// with that id. It returns the decisions so placed.
 func keepV1(ds []*Decision, fs []*findings.Finding, res *match.Result) map[int]bool {
 	var placed map[int]bool
 	taken := make(map[int]bool, len(res.Links))
@@ -230,24 +294,71 @@ func keepV1(ds []*Decision, fs []*findings.Finding, res *match.Result) map[int]b
 	keep := res.Review[:0]
 	for _, r := range res.Review {
 		d := ds[r.Decision]
-		if len(r.Candidates) == 1 && !taken[r.Candidates[0]] && fs[r.Candidates[0]].ID == d.ID && evidenceZero(d.Evidence) {
+		if len(r.Candidates) == 1 && !taken[r.Candidates[0]] && evidenceZero(d.Evidence) {
 			fi := r.Candidates[0]
+			f := fs[fi]
 			taken[fi] = true
 			if placed == nil {
 				placed = map[int]bool{}
 			}
 			placed[r.Decision] = true
-			res.Links = append(res.Links, match.Link{Decision: r.Decision, Finding: fi, How: match.ByID, Key: d.ID,
-				Layer: fs[fi].IDLayer.String()})
+			l := match.Link{Decision: r.Decision, Finding: fi, How: match.ByID, Key: d.ID, Layer: f.IDLayer.String()}
+			if f.ID != d.ID { // the one finding sharing a key with it
+				l.How, l.Key, l.Layer = match.ByKey, sharedKey(d, f), ""
+				if ly, ok := findings.KeyLayer(l.Key); ok {
+					l.Layer = ly.String()
+				}
+			}
+			res.Links = append(res.Links, l)
 			continue
 		}
 		keep = append(keep, r)
 	}
 	res.Review = keep
+	// A record that names nothing but its id (hand-written: no tool, rule,
+	// keys or evidence) gives the matcher nothing to compare; it means the
+	// finding with that id.
+	if len(res.Orphans) > 0 {
+		byID := make(map[string]int, len(fs))
+		for fi, f := range fs {
+			if _, dup := byID[f.ID]; dup {
+				byID[f.ID] = -1
+			} else {
+				byID[f.ID] = fi
+			}
+		}
+		orph, why := res.Orphans[:0], res.OrphanWhy[:0]
+		for i, di := range res.Orphans {
+			d := ds[di]
+			if fi, ok := byID[d.ID]; ok && fi >= 0 && !taken[fi] && d.Tool == "" && d.Rule == "" && len(d.Keys) == 0 && evidenceZero(d.Evidence) {
+				taken[fi] = true
+				if placed == nil {
+					placed = map[int]bool{}
+				}
+				placed[di] = true
+				res.Links = append(res.Links, match.Link{Decision: di, Finding: fi, How: match.ByID, Key: d.ID, Layer: fs[fi].IDLayer.String()})
+				continue
+			}
+			orph = append(orph, di)
+			if i < len(res.OrphanWhy) {
+				why = append(why, res.OrphanWhy[i])
+			}
+		}
+		res.Orphans, res.OrphanWhy = orph, why
+	}
 	if placed != nil {
 		slices.SortFunc(res.Links, func(a, b match.Link) int { return a.Decision - b.Decision })
 	}
 	return placed
+}
+
+func sharedKey(d *Decision, f *findings.Finding) string {
+	for _, k := range f.Keys {
+		if slices.Contains(d.Keys, k) {
+			return k
+		}
+	}
+	return ""
 }
 
 // State implements findings.Triage: the state of the decision placed on f;

@@ -15,7 +15,7 @@ import (
 func TestDecideUpdatesThePlacedRecordAndRekeysIt(t *testing.T) {
 	dir := t.TempDir()
 	l, _ := Open(dir, "")
-	if err := l.Decide([]*findings.Finding{mk(1), mk(2)}, suppress("a")); err != nil {
+	if err := l.Decide([]*findings.Finding{mk(1), mk(2)}, suppress("A <a@example.com>")); err != nil {
 		t.Fatal(err)
 	}
 	f1 := mk(1)
@@ -25,7 +25,7 @@ func TestDecideUpdatesThePlacedRecordAndRekeysIt(t *testing.T) {
 	if m, ok := ov.Match(f1); !ok || m.Decision.ID != fid(1) {
 		t.Fatalf("setup: %+v", m)
 	}
-	req := Request{Action: ActAccept, Note: "tracked in SEC-7", Author: "b", Now: t0.Add(time.Hour), Overlay: ov}
+	req := Request{Action: ActAccept, Note: "tracked in SEC-7", Author: "B <b@example.com>", Now: t0.Add(time.Hour), Overlay: ov}
 	if err := l.Decide([]*findings.Finding{f1}, req); err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestDecideUpdatesThePlacedRecordAndRekeysIt(t *testing.T) {
 	if m, _ := ov.Match(f1); m.How.String() != "id" || ov.State(f1) != findings.StateAccepted {
 		t.Fatalf("after: %+v", m)
 	}
-	ids, err := l.Undo("b", t0)
+	ids, err := l.Undo("B <b@example.com>", t0)
 	if err != nil || len(ids) != 2 {
 		t.Fatalf("undo: %v %v", ids, err)
 	}
@@ -62,7 +62,7 @@ func TestDecideNeverOverwritesAnotherFindingsRecord(t *testing.T) {
 	// finding that now has its (weak) id is other code.
 	x := mk(7)
 	x.IDLayer, x.Keys = findings.LayerContent, []string{"content:" + fid(7)}
-	xr := suppress("a")
+	xr := suppress("A <a@example.com>")
 	xr.Evidence = func(*findings.Finding) evidence.Evidence {
 		return evidence.Evidence{Path: "internal/removed.go", Line: 5, LineHash: 0x1111, Context: []uint32{0x2222, 0x3333}}
 	}
@@ -75,7 +75,7 @@ func TestDecideNeverOverwritesAnotherFindingsRecord(t *testing.T) {
 	if _, ok := ov.Match(f); ok || len(ov.Orphans()) != 1 {
 		t.Fatalf("setup: the old record is not an orphan (%s)", ov)
 	}
-	req := Request{Action: ActAccept, Note: "real issue, SEC-9", Author: "b", Now: t0.Add(time.Hour), Overlay: ov,
+	req := Request{Action: ActAccept, Note: "real issue, SEC-9", Author: "B <b@example.com>", Now: t0.Add(time.Hour), Overlay: ov,
 		Evidence: func(*findings.Finding) evidence.Evidence {
 			return evidence.Evidence{Path: f.Loc.Path, Line: 40, LineHash: 0x4444, Context: []uint32{0x5555}}
 		}}
@@ -106,7 +106,7 @@ func TestDecideNeverOverwritesAnotherFindingsRecord(t *testing.T) {
 	if err != nil || len(l2.Decisions()) != 2 {
 		t.Fatalf("reopen: %v", err)
 	}
-	if _, err := l.Undo("b", t0); err != nil {
+	if _, err := l.Undo("B <b@example.com>", t0); err != nil {
 		t.Fatal(err)
 	}
 	if d := l.Get(fid(7)); d == nil || d.State != findings.StateSuppressed || len(l.Decisions()) != 1 {
@@ -119,14 +119,14 @@ func TestDecideNeverOverwritesAnotherFindingsRecord(t *testing.T) {
 func TestUndoIsAllOrNothing(t *testing.T) {
 	dir := t.TempDir()
 	l, _ := Open(dir, "")
-	if err := l.Decide([]*findings.Finding{mk(1), mk(2)}, suppress("a")); err != nil {
+	if err := l.Decide([]*findings.Finding{mk(1), mk(2)}, suppress("A <a@example.com>")); err != nil {
 		t.Fatal(err)
 	}
 	other, _ := Open(dir, "")
-	if err := other.Decide([]*findings.Finding{mk(2)}, Request{Action: ActAccept, Note: "tracked in SEC-3", Author: "c", Now: t0.Add(time.Minute)}); err != nil {
+	if err := other.Decide([]*findings.Finding{mk(2)}, Request{Action: ActAccept, Note: "tracked in SEC-3", Author: "C <c@example.com>", Now: t0.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Undo("a", t0); err == nil || !strings.Contains(err.Error(), fid(2)) {
+	if _, err := l.Undo("A <a@example.com>", t0); err == nil || !strings.Contains(err.Error(), fid(2)) {
 		t.Fatalf("undo over someone else's decision: %v", err)
 	}
 	if l.Get(fid(1)) == nil || l.Get(fid(2)).State != findings.StateAccepted {
@@ -141,7 +141,7 @@ func TestDecideOnTheCandidateConfirmsAReview(t *testing.T) {
 	l, _ := Open(dir, "")
 	x := mk(7)
 	x.IDLayer, x.Keys = findings.LayerContent, []string{"content:" + fid(7)}
-	xr := suppress("a")
+	xr := suppress("A <a@example.com>")
 	xr.Evidence = func(*findings.Finding) evidence.Evidence {
 		return evidence.Evidence{Path: x.Loc.Path, Line: 5, LineHash: 0x1111, Context: []uint32{0x2222, 0x3333}}
 	}
@@ -155,7 +155,7 @@ func TestDecideOnTheCandidateConfirmsAReview(t *testing.T) {
 	if !ok || len(it.Candidates) != 1 || it.Candidates[0] != f || ov.State(f) != findings.StateOpen || ov.NeedsReview(f) == "" {
 		t.Fatalf("setup: %s", ov)
 	}
-	if err := l.Decide([]*findings.Finding{f}, Request{Action: ActAccept, Note: "yes it is this one, SEC-9", Author: "b", Now: t0.Add(time.Hour), Overlay: ov}); err != nil {
+	if err := l.Decide([]*findings.Finding{f}, Request{Action: ActAccept, Note: "yes it is this one, SEC-9", Author: "B <b@example.com>", Now: t0.Add(time.Hour), Overlay: ov}); err != nil {
 		t.Fatal(err)
 	}
 	if ds := l.Decisions(); len(ds) != 1 || ds[0].ID != fid(7) || ds[0].State != findings.StateAccepted || len(ds[0].History) != 2 {

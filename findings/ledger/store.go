@@ -14,11 +14,10 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/gofrs/flock"
-
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/evidence"
 	"github.com/secui/secui/findings/match"
+	"github.com/secui/secui/findings/repofs"
 )
 
 // Ledger is an open ledger file. It is safe for concurrent use.
@@ -29,6 +28,8 @@ type Ledger struct {
 	recs    map[string]*Decision
 	list    []*Decision // recs sorted by id (nil: build on demand)
 	version int         // schema version of the file as last read (0: no file)
+	// tickets are the records of the tickets: section (tickets.go), by RecordKey.
+	tickets map[string]*Ticket
 	// stat of the file as last read or written, to skip re-parsing an unchanged file.
 	stat os.FileInfo
 	// readOnly is set when the file failed validation: writing would lose records.
@@ -60,7 +61,7 @@ func Open(repoRoot, relPath string) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Ledger{root: root, rel: rel, path: filepath.Join(root, filepath.FromSlash(rel)), recs: map[string]*Decision{}}
+	l := &Ledger{root: root, rel: rel, path: filepath.Join(root, filepath.FromSlash(rel)), recs: map[string]*Decision{}, tickets: map[string]*Ticket{}}
 	if err := l.reload(); err != nil {
 		return l, err
 	}
@@ -88,22 +89,29 @@ func (l *Ledger) Reload() error {
 }
 
 func (l *Ledger) reload() error {
-	st, err := os.Stat(l.path)
-	if errors.Is(err, os.ErrNotExist) {
+	last := l.stat
+	if l.readErr != nil {
+		last = nil
+	}
+	st, data, changed, err := l.readLedger(last)
+	if err != nil {
+		if repofs.IsRefused(err) { // e.g. .secui is a symlink out of the repository
+			l.recs, l.stat, l.readErr, l.version, l.list = map[string]*Decision{}, nil, err, 0, nil
+		}
+		return err
+	}
+	if !changed {
+		return nil
+	}
+	if st == nil { // no file: an empty ledger
 		l.recs, l.stat, l.readErr, l.version, l.list = map[string]*Decision{}, nil, nil, 0, nil
+		l.tickets = map[string]*Ticket{}
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	if l.stat != nil && os.SameFile(st, l.stat) && st.Size() == l.stat.Size() && st.ModTime().Equal(l.stat.ModTime()) && l.readErr == nil {
-		return nil
-	}
-	text, err := readText(l.path)
-	if err != nil {
-		return err
-	}
-	doc, verr := parseText(l.rel, text)
+	doc, verr := parseText(l.rel, sharedText(data))
+	tix, tissues := loadTickets(l.rel, data)
+	verr = withTicketIssues(verr, tissues)
+	l.tickets = tix
 	l.recs = make(map[string]*Decision, len(doc.Decisions))
 	for _, d := range doc.Decisions {
 		l.recs[d.ID] = d
@@ -159,15 +167,14 @@ func (l *Ledger) undoBatch() []undoEntry {
 	return l.undo
 }
 
-// readText reads a file into a string without a second copy: the bytes
-// os.ReadFile returns are never written again and no one else holds them,
-// so the string may share them.
-func readText(path string) (string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil || len(data) == 0 {
-		return "", err
+// sharedText is the file's bytes as a string without a copy: readLedger
+// returns a fresh buffer that is never written again, so the decoded
+// strings may share it.
+func sharedText(data []byte) string {
+	if len(data) == 0 {
+		return ""
 	}
-	return unsafe.String(&data[0], len(data)), nil
+	return unsafe.String(&data[0], len(data))
 }
 
 // Get returns the decision recorded for a finding ID (nil when none). The
@@ -206,11 +213,14 @@ type Request struct {
 	Action        string // suppress | accept | reopen | fixed | link
 	Reason        Reason // suppress: required
 	Justification string // suppress: required, validated by ValidateJustification
-	Note          string // accept / reopen / fixed: optional
-	Expires, Due  *time.Time
-	Author        string // "Name <email>"
-	Now           time.Time
-	Tickets       []string // link (and optionally any action): tracker URLs to add
+	Note          string // accept: required (ValidateText); reopen: optional; fixed: required without Scan/FixSource
+	// MaxTerm is the longest --expires / --due after Now ("1y" style;
+	// "" = DefaultMaxTerm; config check.max-expiry).
+	MaxTerm      string
+	Expires, Due *time.Time
+	Author       string // "Name <email>"
+	Now          time.Time
+	Tickets      []string // link (and optionally any action): tracker URLs to add
 
 	// Evidence, when set, returns the evidence of a finding as it is now in
 	// the working tree (evidence.Capturer.ForFinding); Decide records it.
@@ -230,8 +240,23 @@ type Request struct {
 	Scan      *ScanEvidence
 }
 
-// Validate checks a request without writing anything.
+// Validate checks a request without writing anything, with the validity
+// rules of validity.go (the author is checked by Decide: a form validates
+// before it knows who decides).
 func (r *Request) Validate() error {
+	now := r.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	term := func(what string, t *time.Time) error {
+		if t == nil {
+			return nil
+		}
+		if !t.After(now) {
+			return fmt.Errorf("%s %s is not in the future", what, t.Format(time.DateOnly))
+		}
+		return ValidateTerm(what, *t, now, r.MaxTerm)
+	}
 	switch r.Action {
 	case ActSuppress:
 		if r.Reason == "" {
@@ -246,13 +271,27 @@ func (r *Request) Validate() error {
 		if r.Due != nil {
 			return errors.New("--due applies to accept, not suppress")
 		}
+		if err := term("--expires", r.Expires); err != nil {
+			return err
+		}
 	case ActAccept:
 		if r.Expires != nil {
 			return errors.New("--expires applies to suppress, not accept (use --due)")
 		}
+		if err := ValidateText("note", r.Note); err != nil {
+			return fmt.Errorf("accepting needs --note: %w", err)
+		}
+		if err := term("--due", r.Due); err != nil {
+			return err
+		}
 	case ActReopen, ActFixed:
 		if r.Expires != nil || r.Due != nil {
 			return fmt.Errorf("%s takes no --expires or --due", r.Action)
+		}
+		if r.Action == ActFixed && r.Scan == nil && r.FixSource == "" {
+			if err := ValidateText("note", r.Note); err != nil {
+				return fmt.Errorf("marking fixed without scan evidence or fix source needs a note: %w", err)
+			}
 		}
 	case ActLink:
 		if len(r.Tickets) == 0 {
@@ -271,13 +310,16 @@ func (r *Request) Validate() error {
 // at once (see the package doc). It validates the request first; nothing is
 // written on error. It starts a new undo batch.
 func (l *Ledger) Decide(fs []*findings.Finding, req Request) error {
-	if err := req.Validate(); err != nil {
-		return err
-	}
 	if req.Now.IsZero() {
 		req.Now = time.Now()
 	}
 	req.Now = req.Now.UTC().Truncate(time.Second)
+	if err := req.Validate(); err != nil {
+		return err
+	}
+	if err := ValidateAuthor(req.Author); err != nil {
+		return err
+	}
 	if req.Reason != "" {
 		req.Reason, _ = ParseReason(string(req.Reason))
 	}
@@ -566,18 +608,23 @@ func (l *Ledger) CanUndo() bool {
 // update runs change under the file lock on a freshly read copy of the
 // records and writes the result atomically.
 func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) error {
+	return l.updateWith(change, nil, false)
+}
+
+// updateWith is update that may also change the ticket records (tickets.go);
+// ticketsOnly keeps the undo batch.
+func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, error), changeTickets func(map[string]*Ticket) error, ticketsOnly bool) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
+	unlock, err := l.lockLedger()
+	if err != nil {
 		return err
 	}
-	l.ensureGitignore()
-	lk := flock.New(l.path + ".lock")
-	if err := lk.Lock(); err != nil {
-		return fmt.Errorf("locking %s: %w", l.rel, err)
-	}
-	defer lk.Unlock()
+	defer unlock()
 	if err := l.reload(); err != nil {
+		if repofs.IsRefused(err) {
+			return err
+		}
 		return fmt.Errorf("%s is not valid, refusing to overwrite it:\n%w", l.rel, err)
 	}
 	recs := make(map[string]*Decision, len(l.recs)+1)
@@ -587,6 +634,15 @@ func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) 
 	undo, err := change(recs)
 	if err != nil {
 		return err
+	}
+	tix := make(map[string]*Ticket, len(l.tickets)+1)
+	for k, v := range l.tickets {
+		tix[k] = v
+	}
+	if changeTickets != nil {
+		if err := changeTickets(tix); err != nil {
+			return err
+		}
 	}
 	ds := make([]*Decision, 0, len(recs))
 	for _, d := range recs {
@@ -603,74 +659,19 @@ func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) 
 			sorted[i] = &c
 		}
 	}
-	if err := writeAtomic(l.path, data); err != nil {
-		return err
-	}
-	st, err := os.Stat(l.path)
+	data = appendTickets(data, tix)
+	st, err := l.writeLedger(data, time.Now())
 	if err != nil {
 		return err
 	}
-	l.recs, l.stat, l.readErr, l.version, l.list = recs, st, nil, SchemaVersion, sorted
+	l.recs, l.stat, l.readErr, l.version, l.list, l.tickets = recs, st, nil, SchemaVersion, sorted, tix
+	if ticketsOnly {
+		return nil
+	}
 	if undo != nil {
 		l.undo = undo
 	} else {
 		l.undo = nil
-	}
-	return nil
-}
-
-// ensureGitignore keeps the lock and temporary files out of git status.
-func (l *Ledger) ensureGitignore() {
-	gi := filepath.Join(filepath.Dir(l.path), ".gitignore")
-	if _, err := os.Lstat(gi); err == nil {
-		return
-	}
-	base := filepath.Base(l.path)
-	_ = os.WriteFile(gi, []byte("# secui: lock and temporary files of the triage ledger\n"+base+".lock\n."+base+".tmp*\n"), 0o644)
-}
-
-// writeAtomic writes data to path via a synced temporary file in the same
-// directory, renamed over path, then syncs the directory.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		return err
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/secui/secui/findings"
 )
 
@@ -132,9 +134,9 @@ func isHexLower(s string) bool {
 	return true
 }
 
-// parseCommit reads a commit id: 4 to 64 lower-case hex digits.
+// parseCommit reads a commit id: up to 64 lower-case hex digits.
 func parseCommit(s string) (string, error) {
-	if len(s) < 4 || len(s) > 64 || !isHexLower(s) {
+	if len(s) < 1 || len(s) > 64 || !isHexLower(s) {
 		return "", fmt.Errorf("bad commit %q (want hex digits)", s)
 	}
 	return s, nil
@@ -194,3 +196,8 @@ func checkRecord(d *Decision) []recordProblem {
 	return out
 }
 
+// Helpers for other sections of the file (tickets.go).
+
+func (v *validator) timestamp(n *yaml.Node, field string) (time.Time, bool) {
+	return conv(v, n, field, parseTimestamp)
+}

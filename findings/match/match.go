@@ -167,6 +167,8 @@ type matcher struct {
 	taken  []bool // finding already placed
 	done   []bool // decision placed, reviewed or orphaned
 	groups map[groupKey][]int
+	win    map[int][]uint32       // window tokens by finding
+	buf    []int                  // cands' result
 	paths  map[[2]string][]string // (tool, rule) → paths with findings
 
 	res Result
@@ -253,7 +255,7 @@ func (m *matcher) strong() {
 		hit = hit[:0]
 		how, key := ByKey, ""
 		weakID := len(d.Keys) > 0 && !findings.StrongKey(d.Keys[0])
-		if fi, ok := byID[d.ID]; ok && !weakID {
+		if fi, ok := byID[d.ID]; ok && !weakID && (fi == ambiguous || m.sameRule(d, fi)) {
 			if fi == ambiguous {
 				hit = append(hit, ambiguous)
 			} else {
@@ -266,6 +268,11 @@ func (m *matcher) strong() {
 				continue
 			}
 			if fi, ok := byKey[k]; ok {
+				if fi != ambiguous && !m.sameRule(d, fi) {
+					if l, _ := findings.KeyLayer(k); l != findings.LayerVuln {
+						continue // never across tools or rules, but a CVE is one finding whichever tool reports it
+					}
+				}
 				if !slices.Contains(hit, fi) {
 					hit = append(hit, fi)
 				}
@@ -291,6 +298,12 @@ func (m *matcher) strong() {
 		}
 	}
 	m.resolve(props, func(a, b proposal) bool { return a.link.How == ByID && b.link.How != ByID })
+}
+
+// sameRule: f is of d's tool and rule (unknown on the decision: any).
+func (m *matcher) sameRule(d Decision, fi int) bool {
+	f := m.fs[fi].F
+	return (d.Tool == "" || d.Tool == f.ToolName()) && (d.Rule == "" || d.Rule == f.RuleID())
 }
 
 // resolve applies proposals, one decision per finding: a finding wanted by
@@ -386,9 +399,10 @@ func (m *matcher) evOf(fi int) evidence.Evidence {
 
 // cands are the untaken findings of d's tool and rule in path (any path
 // when path is ""), without those the tool itself tells apart from d: both
-// have strong keys and share none.
+// have strong keys and share none. The slice is reused: valid until the
+// next call.
 func (m *matcher) cands(d Decision, path string) []int {
-	var out []int
+	out := m.buf[:0]
 	add := func(fis []int) {
 		for _, fi := range fis {
 			if !m.taken[fi] && !m.strongConflict(d, fi) {
@@ -398,11 +412,12 @@ func (m *matcher) cands(d Decision, path string) []int {
 	}
 	if path != "" {
 		add(m.groups[groupKey{d.Tool, d.Rule, path}])
-		return out
+	} else {
+		for _, p := range m.paths[[2]string{d.Tool, d.Rule}] {
+			add(m.groups[groupKey{d.Tool, d.Rule, p}])
+		}
 	}
-	for _, p := range m.paths[[2]string{d.Tool, d.Rule}] {
-		add(m.groups[groupKey{d.Tool, d.Rule, p}])
-	}
+	m.buf = out
 	return out
 }
 
@@ -562,11 +577,15 @@ func (m *matcher) tracked(di int) *proposal {
 	}
 	// Deleted, or modified with nothing similar left: has the code moved
 	// into lines added since?
+	// The context may differ (sorted imports, a statement moved within
+	// its function) when, in a Go file, the line is the only one of its
+	// kind in both versions and stays in the same declaration.
+	unique := strings.HasSuffix(lm.Path, ".go") && lm.Old.Count(e.LineHash) == 1 && lm.New.Count(e.LineHash) == 1
 	var moved []int
 	for _, fi := range cands {
 		f := m.fs[fi].F
 		if ce := m.evOf(fi); lm.Origin(f.Loc.Line) == 0 && lm.New.Hash(f.Loc.Line) == e.LineHash &&
-			!symbolConflict(e, ce) && evidence.ContextSimilarity(e, ce) >= minContext {
+			!symbolConflict(e, ce) && (evidence.ContextSimilarity(e, ce) >= minContext || (unique && e.Symbol == ce.Symbol)) {
 			moved = append(moved, fi)
 		}
 	}
@@ -705,9 +724,11 @@ func (m *matcher) byEvidence(di int) *proposal {
 		score     float64
 		confident bool
 	}
-	var scored []sc
+	var scored []sc // the best maxScored, best first
 	var unknown []int
-	for _, fi := range m.cands(d, e.Path) {
+	cands := m.cands(d, e.Path)
+	crowded := len(cands) > crowdedGroup
+	for _, fi := range cands {
 		ce := m.evOf(fi)
 		if ce.Empty() {
 			unknown = append(unknown, fi)
@@ -715,11 +736,14 @@ func (m *matcher) byEvidence(di int) *proposal {
 		}
 		line := m.fs[fi].F.Loc.Line
 		exact := ce.LineHash == e.LineHash
+		if crowded && !exact && absInt(line-e.Line) > crowdedGroup {
+			continue // bounded cost: in a crowded file, edited lines are looked for nearby only
+		}
 		tok := 1.0
 		if !exact {
 			tok = evidence.Jaccard(e.Tokens, ce.Tokens)
 			if len(e.Tokens) >= 3 && file != nil {
-				tok = max(tok, evidence.Containment(e.Tokens, file.WindowTokens(line, 3)))
+				tok = max(tok, evidence.Containment(e.Tokens, m.window(fi, file)))
 			}
 			if len(ce.Tokens) >= 3 {
 				tok = max(tok, evidence.Containment(ce.Tokens, e.Tokens))
@@ -738,7 +762,13 @@ func (m *matcher) byEvidence(di int) *proposal {
 			s += 0.1
 		}
 		s -= math.Min(float64(absInt(line-e.Line)), 1000) / 1e6 // closest position breaks exact ties only
-		scored = append(scored, sc{fi, s, confident})
+		i, _ := slices.BinarySearchFunc(scored, s, func(x sc, s float64) int { return cmp.Compare(s, x.score) })
+		if i < maxScored {
+			scored = slices.Insert(scored, i, sc{fi, s, confident})
+			if len(scored) > maxScored {
+				scored = scored[:maxScored]
+			}
+		}
 	}
 	if len(scored) == 0 {
 		if len(unknown) > 0 {
@@ -748,8 +778,7 @@ func (m *matcher) byEvidence(di int) *proposal {
 		m.orphan(di, fmt.Sprintf("no finding of %s in %s has this code (fixed or gone)", d.Rule, e.Path))
 		return nil
 	}
-	slices.SortStableFunc(scored, func(a, b sc) int { return cmp.Compare(b.score, a.score) })
-	cands := make([]int, len(scored))
+	cands = make([]int, len(scored))
 	for i, s := range scored {
 		cands[i] = s.fi
 	}
@@ -772,6 +801,25 @@ func (m *matcher) byEvidence(di int) *proposal {
 	}
 	m.review(di, cands, why)
 	return nil
+}
+
+// Bounds of evidence matching.
+const (
+	maxScored    = 8   // candidates kept (and shown in a review) per decision
+	crowdedGroup = 500 // findings of one rule in one file beyond which edited lines are looked for within this many lines
+)
+
+// window is the tokens of finding fi's line and the next two (cached).
+func (m *matcher) window(fi int, file *evidence.File) []uint32 {
+	if m.win == nil {
+		m.win = map[int][]uint32{}
+	}
+	w, ok := m.win[fi]
+	if !ok {
+		w = file.WindowTokens(m.fs[fi].F.Loc.Line, 3)
+		m.win[fi] = w
+	}
+	return w
 }
 
 // legacy handles decisions without code evidence (ledger v1, or findings

@@ -223,3 +223,77 @@ func BenchmarkAssignStrong(b *testing.B) {
 		})
 	}
 }
+
+// A strong key never carries a decision to another rule or tool, except a
+// vulnerability (one CVE in one package, whichever tool reports it).
+func TestStrongKeyNeverAcrossRules(t *testing.T) {
+	f := synth("00000000000000aa", findings.LayerFingerprint, "fingerprint:00000000000000aa")
+	other := match.Decision{ID: "00000000000000aa", Tool: "t", Rule: "OTHER", Keys: []string{"fingerprint:00000000000000aa"}}
+	res := match.Assign([]match.Decision{other}, []match.Finding{{F: f}}, match.Options{})
+	if len(res.Links) != 0 {
+		t.Errorf("a fingerprint carried a decision across rules: %+v", res.Links)
+	}
+	v := synth("00000000000000bb", findings.LayerVuln, "vulnerability:00000000000000bb")
+	v.Tool = &findings.Tool{Name: "grype"}
+	fromTrivy := match.Decision{ID: "00000000000000bb", Tool: "trivy", Rule: "R", Keys: []string{"vulnerability:00000000000000bb"}}
+	res = match.Assign([]match.Decision{fromTrivy}, []match.Finding{{F: v}}, match.Options{})
+	if len(res.Links) != 1 || res.Links[0].How != match.ByKey {
+		t.Errorf("the same CVE from another tool: %+v", res)
+	}
+}
+
+// A decision whose commit is unknown (a shallow clone, a rewritten
+// history) is placed by evidence alone.
+func TestUnknownCommitFallsBackToEvidence(t *testing.T) {
+	r := fixtureRepo(t)
+	before := r.scan()
+	ds := r.decide(before)
+	for i := range ds {
+		ds[i].Evidence.Commit = strings.Repeat("0", 39) + "1"
+	}
+	r.edit("app/db.go", "var db *sql.DB\n", "var db *sql.DB\n\n// Ping checks the database.\nfunc Ping() error {\n\treturn db.Ping()\n}\n")
+	r.commit("ping")
+	after := r.scan()
+	res := r.assign(ds, after, true)
+	expect(t, res, before, after, map[string]string{
+		"G701 app/db.go:14": "G701 app/db.go:19",
+		"G202 app/db.go:14": "G202 app/db.go:19",
+		"G201 app/db.go:26": "G201 app/db.go:31",
+		"G701 app/db.go:27": "G701 app/db.go:32",
+	})
+	for _, l := range res.Links {
+		if l.Git {
+			t.Errorf("decision %d placed by git with an unknown commit", l.Decision)
+		}
+	}
+}
+
+// BenchmarkAssignEvidence: n decisions without history on n findings of
+// one rule in one file, every line moved (the worst case: each decision
+// compares every candidate).
+func BenchmarkAssignEvidence(b *testing.B) {
+	for _, n := range []int{200, 2000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			tool := &findings.Tool{Name: "t"}
+			rule := &findings.Rule{ID: "R"}
+			fs := make([]match.Finding, n)
+			ds := make([]match.Decision, n)
+			for i := range fs {
+				ev := evidence.Evidence{Path: "a.go", Line: 10 + 5*i, LineHash: uint32(1000 + i),
+					Tokens:  []uint32{1, 2, uint32(3 + i)},
+					Context: []uint32{uint32(5000 + i), uint32(6000 + i), 7, 8, uint32(9000 + i), 10}}
+				moved := ev
+				moved.Line += 3
+				fs[i] = match.Finding{F: &findings.Finding{ID: fmt.Sprintf("%016x", i), IDLayer: findings.LayerContent,
+					Tool: tool, Rule: rule, Loc: findings.Location{Path: "a.go", InRepo: true, Line: moved.Line}}, Evidence: moved}
+				ds[i] = match.Decision{ID: fmt.Sprintf("%016x", n+i), Tool: "t", Rule: "R", Evidence: ev}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if res := match.Assign(ds, fs, match.Options{}); len(res.Links) != n {
+					b.Fatalf("%d links, %d review", len(res.Links), len(res.Review))
+				}
+			}
+		})
+	}
+}

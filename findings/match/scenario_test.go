@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/secui/secui/findings"
@@ -210,4 +211,41 @@ func TestVariableRenameOnTheLine(t *testing.T) {
 		r.edit("app/db.go", "+ id + \"'\")", "+ profileID + \"'\")")
 		r.commit("rename")
 	}, nil)
+}
+
+// A rename committed together with edits: go-git's rename detection (by
+// similarity) still pairs the files, and the lines are followed inside.
+func TestRenameWithEditsCommitted(t *testing.T) {
+	scenario(t, nil, func(r *gitRepo) {
+		r.git("mv", "app/hash.go", "app/sums.go")
+		r.edit("app/sums.go", "// Checksum hashes", "// Version is the format version.\nconst Version = 2\n\n// Checksum hashes")
+		r.edit("app/sums.go", "func Signature(sid string) []byte {\n\th := md5.New()\n\th.Write([]byte(sid))", "func Signature(sessionID string) []byte {\n\th := md5.New()\n\th.Write([]byte(sessionID))")
+		r.commit("rename and edit")
+	}, map[string]string{
+		"G501 app/hash.go:4":  "G501 app/sums.go:4",
+		"G505 app/hash.go:5":  "G505 app/sums.go:5",
+		"G401 app/hash.go:10": "G401 app/sums.go:13",
+		"G401 app/hash.go:17": "G401 app/sums.go:20",
+		"G401 app/hash.go:24": "G401 app/sums.go:27",
+	})
+}
+
+// gofmt sorting imports moves an import line away from its neighbours: the
+// same import (unique in the file) keeps its decision.
+func TestSortedImports(t *testing.T) {
+	scenario(t, func(r *gitRepo) {
+		r.edit("app/hash.go", "import (\n\t\"crypto/md5\"\n\t\"crypto/sha1\"\n)", "import (\n\t\"crypto/sha1\"\n\t\"errors\"\n\t\"fmt\"\n\t\"os\"\n\t\"strings\"\n\t\"crypto/md5\"\n)\n\nvar _, _, _, _ = os.Args, fmt.Sprint, strings.ToLower, errors.New")
+	}, func(r *gitRepo) {
+		gofmt := filepath.Join(runtime.GOROOT(), "bin", "gofmt")
+		if out, err := exec.Command(gofmt, "-w", filepath.Join(r.dir, "app/hash.go")).CombinedOutput(); err != nil {
+			t.Fatalf("gofmt: %v\n%s", err, out)
+		}
+		if !strings.Contains(r.read("app/hash.go"), "import (\n\t\"crypto/md5\"\n\t\"crypto/sha1\"\n\t\"errors\"") {
+			t.Fatalf("gofmt did not sort:\n%s", r.read("app/hash.go"))
+		}
+		r.commit("gofmt")
+	}, map[string]string{
+		"G501 app/hash.go:9": "G501 app/hash.go:4",
+		"G505 app/hash.go:4": "G505 app/hash.go:5",
+	})
 }

@@ -30,6 +30,10 @@
 //	                         updated, absent)
 //	is:suppressed-in-sarif   suppressed by the SARIF input itself
 //	has:cwe has:vuln has:pkg the finding has a CWE / vulnerability id / package
+//	new:branch               introduced on this branch: by identity against a
+//	                         scan of the merge base when one exists, else by
+//	                         its line being changed since the merge base
+//	                         (findings/branch; the caller binds it)
 //	-term -field:value       negation: the finding must NOT match the term
 //
 // Field aliases: severity = sev, file = path, category = cat, cve = vuln,

@@ -32,6 +32,9 @@ func Filter(ctx context.Context, fs []*findings.Finding, q *Query, t findings.Tr
 	if q == nil {
 		q = newQuery(nil)
 	}
+	if q.unbound() {
+		return nil, ErrBranchUnbound
+	}
 	workers := runtime.GOMAXPROCS(0)
 	if len(fs) < parallelMin || workers < 2 {
 		return filterRange(ctx, fs, q, t, 0, len(fs), make([]int32, 0, 16))

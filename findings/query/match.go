@@ -92,6 +92,8 @@ func (t *term) match(f *findings.Finding, tri findings.Triage, m *memo) bool {
 			}
 		}
 		return false
+	case fNew:
+		return t.branch != nil && t.branch.NewOnBranch(f)
 	case fIs, fHas:
 		for _, p := range t.preds {
 			if pred(f, p) {
@@ -295,7 +297,7 @@ func (t *term) cost() int {
 	switch t.field {
 	case fSev, fStage, fState, fCat, fIs, fHas:
 		return 0
-	case fID, fCWE:
+	case fID, fCWE, fNew:
 		return 1
 	case fTool, fRule, fVuln, fPkg:
 		return 2

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -38,10 +39,11 @@ const (
 	fPkg
 	fIs
 	fHas
+	fNew
 )
 
 // fieldNames are the canonical names, indexed by field.
-var fieldNames = [...]string{"", "sev", "stage", "tool", "rule", "path", "cwe", "state", "cat", "id", "vuln", "pkg", "is", "has"}
+var fieldNames = [...]string{"", "sev", "stage", "tool", "rule", "path", "cwe", "state", "cat", "id", "vuln", "pkg", "is", "has", "new"}
 
 var fieldAliases = map[string]field{
 	"sev": fSev, "severity": fSev,
@@ -57,6 +59,7 @@ var fieldAliases = map[string]field{
 	"pkg": fPkg, "package": fPkg,
 	"is":  fIs,
 	"has": fHas,
+	"new": fNew,
 }
 
 // is: and has: predicates.
@@ -69,6 +72,7 @@ const (
 	hasCWE
 	hasVuln
 	hasPkg
+	newBranch
 )
 
 var isNames = map[string]uint8{
@@ -79,6 +83,7 @@ var isNames = map[string]uint8{
 var isCanon = map[uint8]string{
 	isNew: "new", isUnchanged: "unchanged", isUpdated: "updated", isAbsent: "absent",
 	isSarifSuppressed: "suppressed-in-sarif", hasCWE: "cwe", hasVuln: "vuln", hasPkg: "pkg",
+	newBranch: "branch",
 }
 
 var hasNames = map[string]uint8{
@@ -161,7 +166,9 @@ type term struct {
 	pats  []pattern // tool, rule, path, vuln, pkg
 	cwes  []string  // "CWE-79"
 	ids   []string  // lower-case prefixes
-	preds []uint8   // is:, has:
+	preds []uint8   // is:, has:, new:
+
+	branch BranchFacts // new:branch, bound by WithBranch (nil: unbound)
 }
 
 // Query is a parsed query. It is immutable and safe for concurrent use.
@@ -467,6 +474,12 @@ func (t *term) addItem(v string) error {
 		}
 		t.preds = append(t.preds, p)
 		t.items = append(t.items, isCanon[p])
+	case fNew:
+		if lv != "branch" {
+			return fmt.Errorf("unknown new:%s (want new:branch)", v)
+		}
+		t.preds = append(t.preds, newBranch)
+		t.items = append(t.items, isCanon[newBranch])
 	case fTool, fRule, fPath, fVuln, fPkg:
 		p, err := compilePattern(t.field, lv)
 		if err != nil {
@@ -542,6 +555,56 @@ func (q *Query) And(o *Query) *Query {
 		terms = append(terms, o.terms...)
 	}
 	return newQuery(terms)
+}
+
+// BranchFacts says which findings are new on the current branch. The term
+// new:branch is a lookup in it; findings/branch computes it (against a scan
+// of the merge base, else from the lines changed since the merge base).
+type BranchFacts interface {
+	NewOnBranch(f *findings.Finding) bool
+}
+
+// ErrBranchUnbound is returned by Filter for a query with new:branch that
+// was not given its facts with WithBranch.
+var ErrBranchUnbound = errors.New("new:branch needs the branch's git context (computed from the merge base)")
+
+// UsesBranch reports whether q has a new:branch term (the caller then
+// computes the facts and binds them with WithBranch).
+func (q *Query) UsesBranch() bool {
+	if q == nil {
+		return false
+	}
+	for i := range q.terms {
+		if q.terms[i].field == fNew {
+			return true
+		}
+	}
+	return false
+}
+
+// WithBranch returns q with its new:branch terms bound to b. q itself is
+// not changed (queries are immutable).
+func (q *Query) WithBranch(b BranchFacts) *Query {
+	if !q.UsesBranch() {
+		return q
+	}
+	terms := append([]term(nil), q.terms...)
+	for i := range terms {
+		if terms[i].field == fNew {
+			terms[i].branch = b
+		}
+	}
+	return &Query{terms: terms, order: q.order}
+}
+
+// unbound reports whether q has a new:branch term without facts.
+func (q *Query) unbound() bool {
+	for i := range q.terms {
+		if q.terms[i].field == fNew && q.terms[i].branch == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // IsEmpty reports whether q has no terms (it matches everything).

@@ -26,6 +26,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // Error is a refused path: Path as given, Reason in words.
@@ -44,6 +45,7 @@ const (
 	ReasonGit      = "path is inside .git"
 	ReasonSymlink  = "symlink leads out of the repository"
 	ReasonNUL      = "path contains a NUL byte"
+	ReasonControl  = "path contains control or bidi characters"
 	ReasonNotFile  = "not a regular file"
 	ReasonTooLarge = "file is too large"
 )
@@ -93,6 +95,9 @@ func Clean(rel string) (string, error) {
 	if strings.IndexByte(rel, 0) >= 0 {
 		return "", &Error{rel, ReasonNUL}
 	}
+	if strings.IndexFunc(rel, isControl) >= 0 {
+		return "", &Error{rel, ReasonControl}
+	}
 	s := strings.ReplaceAll(rel, `\`, "/")
 	if strings.HasPrefix(s, "/") || filepath.IsAbs(rel) || (len(s) >= 2 && s[1] == ':') {
 		return "", &Error{rel, ReasonAbsolute}
@@ -108,6 +113,21 @@ func Clean(rel string) (string, error) {
 		return "", &Error{rel, ReasonGit}
 	}
 	return c, nil
+}
+
+// isControl reports C0/C1 controls, DEL, bidi controls and line/paragraph
+// separators: no real file name needs them, and they make a path lie on
+// screen.
+func isControl(r rune) bool {
+	switch {
+	case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true
+	case r == 0x2028 || r == 0x2029:
+		return true
+	}
+	return false
 }
 
 func hasGit(slashPath string) bool {
@@ -188,10 +208,31 @@ func (r *Root) Stat(rel string) (fs.FileInfo, error) {
 	return r.root.Stat(filepath.FromSlash(real))
 }
 
+// IsFile reports whether rel names a regular file that Open would allow. It
+// is cheap for paths that do not exist (no symlink resolution for them).
+func (r *Root) IsFile(rel string) bool {
+	c, err := Clean(rel)
+	if err != nil {
+		return false
+	}
+	st, err := r.root.Stat(filepath.FromSlash(c)) // os.Root: no escape through symlinks
+	if err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	_, err = r.Resolve(c)
+	return err == nil
+}
+
 // ReadFile reads the regular file rel, refusing files larger than max bytes
 // (max <= 0: no limit).
 func (r *Root) ReadFile(rel string, max int64) ([]byte, error) {
-	f, err := r.Open(rel)
+	real, err := r.Resolve(rel)
+	if err != nil {
+		return nil, err
+	}
+	// O_NONBLOCK: opening a FIFO a SARIF log names must not wait for a
+	// writer (it is refused below as not a regular file).
+	f, err := r.root.OpenFile(filepath.FromSlash(real), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}

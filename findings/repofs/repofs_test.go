@@ -49,6 +49,9 @@ func TestRefusals(t *testing.T) {
 		"gc":              ReasonGit,
 		"etc/new-file":    ReasonSymlink,
 		"a\x00b":          ReasonNUL,
+		"src/\x1b[31m.go": ReasonControl,
+		"a\nb":            ReasonControl,
+		"x\u202egp.go":    ReasonControl,
 		"src/./../.git/x": ReasonGit,
 	}
 	for p, want := range cases {

@@ -93,6 +93,16 @@ func (t *Tree) BlockEnd(path string, at int) int {
 	panic(fmt.Sprintf("experiment: %s:%d: no closing brace", path, at))
 }
 
+// Paths lists the files, sorted.
+func (t *Tree) Paths() []string {
+	var out []string
+	for p := range t.files {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Text returns line n of path.
 func (t *Tree) Text(path string, n int) string { return t.get(path)[n-1].text }
 
@@ -168,28 +178,98 @@ func (t *Tree) Move(from, to string) {
 	t.dirty[to] = true
 }
 
-// Gofmt formats path with go/format. It refuses (error, nothing changed) a
-// result that is not the same lines up to white space, since the script
-// could then not say where each line went.
+// Gofmt formats path with go/format. Every line must be accounted for:
+// gofmt may change white space, drop blank lines and sort imports; each
+// non-blank line is mapped to its formatted line in order, or, for a line
+// gofmt moved (sorted imports), by its unique content. Anything else is
+// refused (error, nothing changed): the script could not say where the
+// lines went.
 func (t *Tree) Gofmt(path string) error {
 	ls := t.get(path)
-	src := t.content(path)
-	out, err := format.Source([]byte(src))
+	out, err := format.Source([]byte(t.content(path)))
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
 	got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
-	if len(got) != len(ls) {
-		return fmt.Errorf("%s: gofmt changes the number of lines (%d → %d)", path, len(ls), len(got))
+	ids := make([]int, len(got))
+	// In order, skipping blank lines on both sides; an import block is
+	// mapped by content (gofmt sorts it; its lines are unique).
+	inImports := func(texts []string, at int) (end int, ok bool) {
+		for k := at; k >= 0; k-- {
+			switch squash(texts[k]) {
+			case "import(":
+				for e := at; e < len(texts); e++ {
+					if squash(texts[e]) == ")" {
+						return e, true
+					}
+				}
+				return 0, false
+			case ")", "":
+				if k != at {
+					continue
+				}
+			}
+			for _, stop := range []string{"func", "type", "const", "var"} {
+				if strings.HasPrefix(squash(texts[k]), stop) {
+					return 0, false
+				}
+			}
+		}
+		return 0, false
 	}
-	for i := range got {
-		if squash(got[i]) != squash(ls[i].text) {
-			return fmt.Errorf("%s:%d: gofmt changes more than white space", path, i+1)
+	old := make([]string, len(ls))
+	for k, l := range ls {
+		old[k] = l.text
+	}
+	i, j := 0, 0
+	for i < len(ls) || j < len(got) {
+		switch {
+		case i < len(ls) && squash(ls[i].text) == "":
+			i++
+		case j < len(got) && squash(got[j]) == "":
+			j++
+		case i < len(ls) && j < len(got) && squash(ls[i].text) == squash(got[j]):
+			ids[j] = ls[i].id
+			i, j = i+1, j+1
+		case i < len(ls) && j+1 < len(got) && squash(ls[i].text) == squash(got[j])+squash(got[j+1]):
+			ids[j], ids[j+1] = ls[i].id, ls[i].id // gofmt split the line
+			i, j = i+1, j+2
+		default:
+			oe, ok1 := inImports(old, min(i, len(old)-1))
+			ne, ok2 := inImports(got, min(j, len(got)-1))
+			if !ok1 || !ok2 {
+				return fmt.Errorf("%s:%d: gofmt changes more than white space, blank lines and import order", path, j+1)
+			}
+			byText := map[string]int{}
+			for k := i; k <= oe; k++ {
+				if q := squash(ls[k].text); q != "" {
+					if _, dup := byText[q]; dup {
+						return fmt.Errorf("%s:%d: a repeated import line", path, k+1)
+					}
+					byText[q] = ls[k].id
+				}
+			}
+			for k := j; k <= ne; k++ {
+				if q := squash(got[k]); q != "" {
+					id, ok := byText[q]
+					if !ok {
+						return fmt.Errorf("%s:%d: gofmt changes an import line", path, k+1)
+					}
+					ids[k] = id
+					delete(byText, q)
+				}
+			}
+			if len(byText) != 0 {
+				return fmt.Errorf("%s: gofmt drops import lines", path)
+			}
+			i, j = oe+1, ne+1
 		}
 	}
-	for i := range got {
-		ls[i].text = got[i]
+	nl := make([]line, len(got))
+	for j := range got {
+		nl[j] = line{got[j], ids[j]}
 	}
+	t.files[path] = nl
 	t.dirty[path] = true
 	return nil
 }

@@ -117,7 +117,9 @@ var govwaSteps = []Step{
 		p = "vulnerability/xss/xss.go"
 		l = t.Find(p, "data[\"inlineJS\"] = template.HTML(inlineJS)", 1, 0)
 		t.Replace(p, l, "\tdata[\"inlineJS\"] = template.HTML(", "\t\tinlineJS) //this will render the javascript on client browser")
-		for _, p := range []string{"user/account/user.go", "util/cookies.go", "util/template.go", "vulnerability/idor/idor.go", "vulnerability/sqli/function.go", "util/middleware/middleware.go"} {
+		// gofmt every Go file (the script refuses, and logs, any file where
+		// it could not say where each line went).
+		for _, p := range t.Paths() {
 			if err := t.Gofmt(p); err != nil {
 				x.t.Logf("gofmt: %v (left as it is)", err)
 			}

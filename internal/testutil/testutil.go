@@ -4,6 +4,7 @@ package testutil
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -48,6 +49,17 @@ func CorpusDir(t testing.TB) string {
 	return c
 }
 
+// OptionalCorpusDir is the public SARIF corpus and whether it is present
+// (for seeds that are welcome but not required: never skips).
+func OptionalCorpusDir(t testing.TB) (string, bool) {
+	t.Helper()
+	c := filepath.Join(SharedDir(t), "sarif-corpus", "public")
+	if _, err := os.Stat(c); err != nil {
+		return "", false
+	}
+	return c, true
+}
+
 // CorpusFile is a file of the public SARIF corpus ("owner-repo/file.sarif");
 // the test is skipped when it is absent.
 func CorpusFile(t testing.TB, rel string) string {
@@ -83,4 +95,25 @@ func CopyDir(t testing.TB, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Gosec returns the gosec executable (PATH, else ~/go/bin). Without it the
+// test is skipped, except under CI (CI=true), where .ci/run installs the
+// pinned gosec and a missing one is a failure.
+func Gosec(t testing.TB) string {
+	t.Helper()
+	if p, err := exec.LookPath("gosec"); err == nil {
+		return p
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		p := filepath.Join(h, "go", "bin", "gosec")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("gosec is not installed (make scanners)")
+	}
+	t.Skip("gosec is not installed (make scanners)")
+	return ""
 }

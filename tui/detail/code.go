@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/repofs"
 	"github.com/secui/secui/tui/safe"
 )
 
@@ -54,9 +54,13 @@ func ReadCode(root string, loc findings.Location, ctx int, chromaStyle string) *
 	}
 	data, err := readInside(root, loc.Path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		var re *repofs.Error
+		switch {
+		case errors.As(err, &re):
+			c.Note = "refused: " + re.Reason
+		case errors.Is(err, os.ErrNotExist):
 			c.Note = "file not found in the working tree (deleted or moved since the scan?)"
-		} else {
+		default:
 			c.Note = safe.Line(err.Error())
 		}
 		c.Err = err
@@ -107,39 +111,16 @@ func ReadCode(root string, loc findings.Location, ctx int, chromaStyle string) *
 	return c
 }
 
-// readInside reads rel under root, refusing paths (or symlinks) that leave root.
+// readInside reads rel under root through repofs: inside the repository
+// (symlinks resolved), never inside .git, a regular text file of at most
+// MaxFileSize bytes. A refusal says why ("refused: path is inside .git").
 func readInside(root, rel string) ([]byte, error) {
-	if filepath.IsAbs(rel) || strings.HasPrefix(filepath.ToSlash(filepath.Clean(rel)), "../") || filepath.Clean(rel) == ".." {
-		return nil, fmt.Errorf("%s: outside the repository", rel)
-	}
-	rootReal, err := filepath.EvalSymlinks(root)
+	r, err := repofs.Open(root)
 	if err != nil {
 		return nil, err
 	}
-	p := filepath.Join(rootReal, filepath.FromSlash(rel))
-	real, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		return nil, err
-	}
-	if r, err := filepath.Rel(rootReal, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return nil, fmt.Errorf("%s: links outside the repository", rel)
-	}
-	f, err := os.Open(real)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", rel)
-	}
-	if st.Size() > MaxFileSize {
-		return nil, fmt.Errorf("%s: too large to show (%d bytes)", rel, st.Size())
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize))
+	defer r.Close()
+	data, err := r.ReadFile(rel, MaxFileSize)
 	if err != nil {
 		return nil, err
 	}

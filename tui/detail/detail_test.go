@@ -83,6 +83,35 @@ func TestReadCode(t *testing.T) {
 	if c := ReadCode(root, loc, 2, ""); c.Err == nil || len(c.Plain) != 0 {
 		t.Fatalf("followed a symlink out of the repo: %+v", c)
 	}
+	// Through the one confinement (repofs): never .git, with the reason shown.
+	if err := os.MkdirAll(filepath.Join(root, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.WriteFile(filepath.Join(root, ".git", "config"), []byte("[remote \"origin\"]\n\turl = https://user:token@example.com/x\n"), 0o644)
+	if err := os.Symlink(outside, filepath.Join(root, "etc")); err != nil {
+		t.Fatal(err)
+	}
+	for path, note := range map[string]string{
+		".git/config":        "refused: path is inside .git",
+		`.git\config`:        "refused: path is inside .git",
+		"src/../.git/config": "refused: path is inside .git",
+		"etc/secret":         "refused: symlink leads out of the repository",
+		"link.go":            "refused: symlink leads out of the repository",
+		"/etc/passwd":        "refused: absolute path",
+	} {
+		loc.Path = path
+		c := ReadCode(root, loc, 2, "")
+		if !strings.HasPrefix(c.Note, note) || len(c.Plain) != 0 {
+			t.Errorf("%s: note %q, %d lines shown; want %q", path, c.Note, len(c.Plain), note)
+		}
+	}
+	fifo := filepath.Join(root, "pipe.go")
+	if mkfifo(fifo) == nil { // a FIFO must not block the pane
+		loc.Path = "pipe.go"
+		if c := ReadCode(root, loc, 2, ""); !strings.Contains(c.Note, "not a regular file") {
+			t.Errorf("fifo: note %q", c.Note)
+		}
+	}
 	if c := ReadCode(root, f.Loc, 2, "monokai"); len(c.Colored) != len(c.Plain) || !strings.Contains(c.Colored[0], "\x1b[") {
 		t.Fatalf("no syntax colour: %q", c.Colored)
 	}

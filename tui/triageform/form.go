@@ -1,6 +1,6 @@
 // Package triageform is the triage form: suppress (reason picker,
-// justification text area, optional expiry) or accept (note, optional due
-// date) for one or many findings. It validates with the ledger's own rules and
+// justification text area, optional expiry) or accept (required note,
+// optional due date) for one or many findings. It validates with the ledger's own rules and
 // shows problems inline; the root model writes the ledger in a Cmd.
 package triageform
 
@@ -66,10 +66,10 @@ func New(st *theme.Styles, action string, count int, title string, now func() ti
 	ti := textinput.New()
 	ti.CharLimit = 20
 	if action == ledger.ActSuppress {
-		ta.Placeholder = "why does this not need a fix? (at least two words)"
+		ta.Placeholder = "why does this not need a fix? (a real sentence)"
 		ti.Placeholder = "YYYY-MM-DD or 90d (optional)"
 	} else {
-		ta.Placeholder = "note (optional)"
+		ta.Placeholder = "what happens next: ticket, plan, owner (required)"
 		ti.Placeholder = "due date: YYYY-MM-DD or 30d (optional)"
 	}
 	m := Model{st: st, action: action, count: count, title: safe.Line(title), text: ta, date: ti, now: now}
@@ -149,6 +149,11 @@ func (m Model) Validate() (ledger.Request, error) {
 			return req, err
 		}
 		req.Reason, req.Justification, req.Expires = m.Reason(), text, date
+	case ledger.ActAccept:
+		if err := ledger.ValidateText("note", text); err != nil {
+			return req, err
+		}
+		req.Note, req.Due = text, date
 	default:
 		req.Note, req.Due = text, date
 	}

@@ -95,12 +95,24 @@ func TestSuppressForm(t *testing.T) {
 func TestAcceptForm(t *testing.T) {
 	m := New(theme.New(theme.DefaultPalette(), true, true), ledger.ActAccept, 3, "", now)
 	m.SetWidth(80)
-	m, msg := do(m, "ctrl+s") // note and due date are optional
+	m, msg := do(m, "ctrl+s") // a note is required (the ledger's rule)
+	if _, ok := msg.(SubmitMsg); ok || !strings.Contains(m.Error(), "note") {
+		t.Fatalf("accept without a note: %#v %q", msg, m.Error())
+	}
+	m = New(theme.New(theme.DefaultPalette(), true, true), ledger.ActAccept, 3, "", now)
+	m.SetText("x x x x x x x x")
+	if m, msg = do(m, "ctrl+s"); msg != nil {
+		t.Fatalf("placeholder note accepted: %#v %q", msg, m.Error())
+	}
+	m = New(theme.New(theme.DefaultPalette(), true, true), ledger.ActAccept, 3, "", now)
+	m.SetText("tracked in SEC-123, fix in the next sprint")
+	m, msg = do(m, "ctrl+s") // the due date is optional
 	sub, ok := msg.(SubmitMsg)
 	if !ok || sub.Req.Action != ledger.ActAccept || sub.Req.Due != nil {
 		t.Fatalf("accept: %#v %q", msg, m.Error())
 	}
 	m = New(theme.New(theme.DefaultPalette(), true, true), ledger.ActAccept, 3, "", now)
+	m.SetText("tracked in SEC-123, fix in the next sprint")
 	m.SetDate("30d")
 	_, msg = do(m, "ctrl+s")
 	if sub := msg.(SubmitMsg); sub.Req.Due == nil || sub.Req.Due.Format(time.DateOnly) != "2026-12-28" {
