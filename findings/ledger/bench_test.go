@@ -109,7 +109,7 @@ func BenchmarkDecideOne(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				i++
-				if err := l.Decide(fs[i%n:i%n+1], Request{Action: ActAccept, Note: "tracked in SEC-1", Author: "b", Now: t0.Add(time.Duration(i) * time.Second)}); err != nil {
+				if err := l.Decide(fs[i%n:i%n+1], Request{Action: ActAccept, Note: "tracked in SEC-1", Author: "B <b@example.com>", Now: t0.Add(time.Duration(i) * time.Second)}); err != nil {
 					b.Fatal(err)
 				}
 			}
