@@ -51,7 +51,11 @@ type Options struct {
 	Workers int
 	// OnFile, if set, is called after each input file is loaded, with the
 	// findings it produced (already classified and identified, not yet merged
-	// across files). It may be called from another goroutine.
+	// across files). It may be called from another goroutine. Load never
+	// changes these findings afterwards (a finding that absorbs a duplicate
+	// from another file is replaced by a copy in Set.Findings), so they can be
+	// kept and read from other goroutines at once; only their SearchText is
+	// built lazily (call it before sharing them).
 	OnFile func(file string, fs []*Finding, err error)
 	// Limits bound what one input may cost (zero fields: DefaultLimits).
 	Limits Limits

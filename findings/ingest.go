@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -721,9 +722,11 @@ func mergeDuplicates(fs []*Finding) []*Finding {
 			}
 		}
 		if split != nil {
-			for _, f := range fs {
+			for i, f := range fs {
 				if split[f.ID] {
-					dropIDKey(f)
+					c := *f // f was handed out (Options.OnFile): change a copy
+					dropIDKey(&c)
+					fs[i] = &c
 				}
 			}
 			continue
@@ -747,31 +750,49 @@ func dropIDKey(f *Finding) {
 	f.ID = k0[i+1:]
 }
 
+// mergeSeen merges findings with the same ID into the first one. The
+// findings were already handed out (Options.OnFile) and may be read by
+// another goroutine, so a finding that absorbs others is replaced by a copy;
+// no finding is changed after OnFile returned.
 func mergeSeen(fs []*Finding, n int) []*Finding {
-	seen := make(map[string]*Finding, n)
+	seen := make(map[string]int, n) // id → index in out
+	var copied map[int]bool
 	out := fs[:0]
 	for _, f := range fs {
-		if g, ok := seen[f.ID]; ok {
-			g.Sources = append(g.Sources, f.Sources...)
-			if f.Severity > g.Severity {
-				g.Severity, g.SevFrom = f.Severity, f.SevFrom
-			}
-			for _, k := range f.Keys {
-				if !containsStr(g.Keys, k) {
-					g.Keys = append(g.Keys, k)
-				}
-			}
-			if g.CWEs == nil {
-				g.CWEs = f.CWEs
-			}
+		i, ok := seen[f.ID]
+		if !ok {
+			seen[f.ID] = len(out)
+			out = append(out, f)
 			continue
 		}
-		seen[f.ID] = f
-		out = append(out, f)
+		if !copied[i] {
+			if copied == nil {
+				copied = map[int]bool{}
+			}
+			copied[i] = true
+			c := *out[i]
+			c.Sources = slices.Clone(c.Sources)
+			c.Keys = slices.Clone(c.Keys)
+			c.search = "" // CWEs may change
+			out[i] = &c
+		}
+		g := out[i]
+		g.Sources = append(g.Sources, f.Sources...)
+		if f.Severity > g.Severity {
+			g.Severity, g.SevFrom = f.Severity, f.SevFrom
+		}
+		for _, k := range f.Keys {
+			if !containsStr(g.Keys, k) {
+				g.Keys = append(g.Keys, k)
+			}
+		}
+		if g.CWEs == nil {
+			g.CWEs = f.CWEs
+		}
 	}
-	for _, f := range out {
-		if len(f.Sources) > 1 {
-			sort.SliceStable(f.Sources, func(i, j int) bool { return f.Sources[i].File < f.Sources[j].File })
+	for i := range copied {
+		if g := out[i]; len(g.Sources) > 1 {
+			sort.SliceStable(g.Sources, func(i, j int) bool { return g.Sources[i].File < g.Sources[j].File })
 		}
 	}
 	return out

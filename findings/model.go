@@ -315,11 +315,9 @@ type Finding struct {
 
 	Sources []Source
 
-	// State is the triage state (from the ledger; StateOpen until applied).
-	State State
-	// Expired is set (with State open) when the finding's suppression in the
-	// ledger has expired: it is open again and flagged.
-	Expired bool
+	// The triage state is not a field: findings are shared read-only values
+	// (the console reads them while the ledger changes). Ask a Triage
+	// (ledger.Overlay) for it.
 
 	search    string // lower-cased search blob, built once
 	fps       fpMap  // result.fingerprints (identity input)

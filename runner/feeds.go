@@ -11,8 +11,12 @@ import (
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/config"
+	"github.com/secui/secui/findings/evidence"
+	"github.com/secui/secui/findings/gitrepo"
 	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/findings/match"
 	"github.com/secui/secui/findings/pipeline"
+	"github.com/secui/secui/findings/repofs"
 	"github.com/secui/secui/findings/sarifmeta"
 )
 
@@ -139,11 +143,31 @@ func readMetaAny(p string) (*sarifmeta.Log, error) {
 	return sarifmeta.Read(r)
 }
 
+// workTree is the matcher's view of the working tree at root: evidence
+// through repofs and git line tracking (what the CLI's overlay uses).
+func workTree(root string) (ledger.OverlayOptions, func()) {
+	rf, err := repofs.Open(root)
+	if err != nil {
+		return ledger.OverlayOptions{}, func() {}
+	}
+	head := ""
+	repo, gerr := gitrepo.Open(root)
+	if gerr == nil {
+		head = repo.Head
+	}
+	work := evidence.NewCapturer(rf, head)
+	opt := match.Options{Work: work}
+	if gerr == nil {
+		opt.Tracker = repo.Tracker(work)
+	}
+	return ledger.OverlayOptions{Match: opt}, func() { rf.Close() }
+}
+
 // GoneFixed returns the findings the configured scanners proved fixed
 // that no finding in fs stands for any more (they are gone from the
 // results: that is what proved them fixed) and whose ledger records still
-// say fixed, from the scan records. They are finding values with State
-// fixed, the record's id, tool, rule, severity, stage, category and last
+// say fixed, from the scan records. They are finding values with the
+// record's id (the ledger overlay places the fixed record on them), tool, rule, severity, stage, category and last
 // location, the ledger record's keys, and no Sources (no details, nothing
 // to export). Loading appends them to the findings so that `secui list
 // --state fixed`, the summaries and the console count and show them.
@@ -164,7 +188,9 @@ func GoneFixed(root string, cfg *config.Config, l *ledger.Ledger, fs []*findings
 	if len(cands) == 0 {
 		return nil
 	}
-	ov := l.Overlay(fs, now)
+	opt, done := workTree(root)
+	defer done()
+	ov := l.Overlay(fs, now, opt)
 	var out []*findings.Finding
 	seen := map[string]bool{}
 	for _, e := range cands {

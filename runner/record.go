@@ -95,10 +95,11 @@ type FixedEntry struct {
 }
 
 // Finding returns a finding value describing the entry (for counting and
-// listing fixed findings no scan reports any more). It has no sources.
+// listing fixed findings no scan reports any more). It has no sources; the
+// ledger overlay places its fixed record on it by id (ledger.BuildOverlay).
 func (e *FixedEntry) Finding() *findings.Finding {
 	f := &findings.Finding{ID: e.ID, Tool: &findings.Tool{Name: e.Tool}, Rule: &findings.Rule{ID: e.Rule},
-		Loc: findings.Location{Path: e.Path, Line: e.Line, InRepo: e.Path != ""}, State: findings.StateFixed}
+		Loc: findings.Location{Path: e.Path, Line: e.Line, InRepo: e.Path != ""}}
 	f.Severity, _ = findings.ParseSeverity(e.Severity)
 	f.Stage, _ = findings.ParseStage(e.Stage)
 	f.Category, _ = findings.ParseCategory(e.Category)

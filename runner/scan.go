@@ -185,7 +185,9 @@ func scanOne(ctx context.Context, o *ScanOptions, s *config.Scanner, before *fin
 			r.Err = err
 			return r
 		}
-		ov = o.Ledger.Overlay(before.Findings, now)
+		// The earlier findings are matched on the evidence stored with
+		// their scan (the working tree has changed since).
+		ov = o.Ledger.Overlay(before.Findings, now, ledger.OverlayOptions{Evidence: storedEvidence(s, prev)})
 	}
 	r.Before = earlier(before, s, tools, prev, ov)
 	mo := match.Options{Work: capt}
@@ -251,6 +253,30 @@ func readMeta(p string) (*sarifmeta.Log, error) {
 // stored results and those of the same tool from any other file, with the
 // identity they had when scanned (the previous record's snapshot) where it
 // is known.
+// storedEvidence returns the evidence the scan record kept for each earlier
+// finding of s (zero when there is none).
+func storedEvidence(s *config.Scanner, prev *Record) func(*findings.Finding) evidence.Evidence {
+	if prev == nil {
+		return nil
+	}
+	stored := s.ResultsPath()
+	snap := map[[2]int]*Ident{}
+	for i := range prev.Identity {
+		id := &prev.Identity[i]
+		snap[[2]int{id.Run, id.Result}] = id
+	}
+	return func(f *findings.Finding) evidence.Evidence {
+		for _, src := range f.Sources {
+			if filepath.ToSlash(src.File) == stored {
+				if id := snap[[2]int{src.Run, src.Result}]; id != nil {
+					return id.Evidence(prev.Commit)
+				}
+			}
+		}
+		return evidence.Evidence{}
+	}
+}
+
 func earlier(set *findings.Set, s *config.Scanner, tools []string, prev *Record, ov *ledger.Overlay) []rescan.Before {
 	stored := s.ResultsPath()
 	snap := map[[2]int]*Ident{}

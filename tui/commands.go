@@ -8,7 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -27,9 +27,22 @@ import (
 // LoadFunc loads findings, calling onFile after each input file (see Options.Load).
 type LoadFunc func(ctx context.Context, onFile func(file string, fs []*findings.Finding, err error)) (*findings.Set, error)
 
+// overlaySeq orders overlays by when they were built: a later one saw every
+// ledger write an earlier one saw (the console keeps the latest).
+var overlaySeq atomic.Uint64
+
+// buildOverlay matches the ledger to fs (I/O: it may read the working tree
+// and git, so it runs in a Cmd).
+func buildOverlay(l *ledger.Ledger, fs []*findings.Finding, now time.Time, opt ledger.OverlayOptions) (*ledger.Overlay, uint64) {
+	seq := overlaySeq.Add(1)
+	return l.Overlay(fs, now, opt), seq
+}
+
 // startLoadCmd runs load in a goroutine that feeds ch: one loadBatchMsg per
-// file, then a loadDoneMsg; the UI re-arms waitCmd after each message.
-func startLoadCmd(ctx context.Context, load LoadFunc, l *ledger.Ledger, now time.Time, ch chan tea.Msg) tea.Cmd {
+// file, then a loadDoneMsg with the ledger matched to the merged set; the UI
+// re-arms waitCmd after each message. The engine does not change findings
+// after handing them to onFile, so batches are shown as they are.
+func startLoadCmd(ctx context.Context, load LoadFunc, l *ledger.Ledger, now time.Time, work func() ledger.OverlayOptions, ch chan tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		go func() {
 			defer close(ch)
@@ -40,27 +53,21 @@ func startLoadCmd(ctx context.Context, load LoadFunc, l *ledger.Ledger, now time
 				}
 			}
 			set, err := load(ctx, func(file string, fs []*findings.Finding, err error) {
-				// Copy while the engine is still waiting on us: it merges and
-				// updates its own findings after the callback returns, and the
-				// copies are what the UI reads until the final set arrives.
-				cp := make([]*findings.Finding, len(fs))
-				for i, f := range fs {
-					f.SearchText()
-					c := *f
-					cp[i] = &c
-				}
-				send(loadBatchMsg{file: file, fs: cp, err: err})
-			})
-			var applied *ledger.Applied
-			if set != nil {
-				for _, f := range set.Findings {
+				for _, f := range fs {
 					f.SearchText() // built here, so concurrent filters only read it
 				}
+				send(loadBatchMsg{file: file, fs: fs, err: err})
+			})
+			done := loadDoneMsg{set: set, err: err}
+			if set != nil {
+				for _, f := range set.Findings {
+					f.SearchText() // merged findings are new copies
+				}
 				if l != nil { // before the UI sees the set: states and matches
-					applied = l.Apply(set.Findings, now)
+					done.ov, done.seq = buildOverlay(l, set.Findings, now, work())
 				}
 			}
-			send(loadDoneMsg{set: set, err: err, applied: applied})
+			send(done)
 		}()
 		return waitCmd(ch)()
 	}
@@ -88,11 +95,8 @@ type filterJob struct {
 	keep       bool // keep the cursor on the selected finding
 	// perm is every index of fs in sort order, cached across runs (nil = compute).
 	perm []int32
-	// tri is the triage state the visibility policy reads (nil: all open).
-	tri findings.Triage
-	// mu is held while the job reads the findings, so triage state updates
-	// (Model.reapply) never overlap a running filter.
-	mu *sync.Mutex
+	// tri is the ledger overlay the states come from (immutable, shared).
+	tri *ledger.Overlay
 }
 
 // permFor returns the indices of all of fs in key order.
@@ -107,24 +111,24 @@ func permFor(fs []*findings.Finding, key query.SortKey) []int32 {
 
 // runFilter filters, sorts and groups job.fs. It runs in a Cmd goroutine.
 func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
-	if job.mu != nil {
-		job.mu.Lock()
-		defer job.mu.Unlock()
-	}
 	start := time.Now()
-	out := filterDoneMsg{gen: job.gen, fs: job.fs, keep: job.keep}
+	var tri findings.Triage
+	if job.tri != nil {
+		tri = job.tri
+	}
+	out := filterDoneMsg{gen: job.gen, fs: job.fs, keep: job.keep, tri: job.tri}
 	for _, f := range job.fs { // one pass for the ribbon and the counts
-		hidden := policy.HiddenByDefault(job.tri, f)
+		hidden := policy.HiddenByDefault(tri, f)
 		if hidden {
 			out.hidden++
-		} else if policy.CountsOpen(job.tri, f) {
+		} else if policy.CountsOpen(tri, f) {
 			out.ribbon[min(f.Stage, findings.StageMonitor)][min(f.Severity, findings.SevCritical)]++
 		}
-		if job.suppressed && policy.LaneOf(job.tri, f) != policy.LaneNone || !job.suppressed && !hidden {
+		if job.suppressed && policy.LaneOf(tri, f) != policy.LaneNone || !job.suppressed && !hidden {
 			out.total++
 		}
 	}
-	idx, err := query.Filter(ctx, job.fs, job.q)
+	idx, err := query.Filter(ctx, job.fs, job.q, tri)
 	if err != nil {
 		out.err = err
 		return out
@@ -134,9 +138,9 @@ func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 		f := job.fs[i]
 		var keep bool
 		if job.suppressed {
-			keep = policy.LaneOf(job.tri, f) != policy.LaneNone
+			keep = policy.LaneOf(tri, f) != policy.LaneNone
 		} else {
-			keep = !policy.HiddenByDefault(job.tri, f)
+			keep = !policy.HiddenByDefault(tri, f)
 		}
 		if keep {
 			idx[n] = i
@@ -172,7 +176,7 @@ func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 	out.idx = idx
 	switch {
 	case job.suppressed:
-		out.groups = laneGroups(job.tri, job.fs, idx)
+		out.groups = laneGroups(tri, job.fs, idx)
 	case job.group != query.GroupNone:
 		for _, g := range query.GroupFindings(job.fs, idx, job.group) {
 			out.groups = append(out.groups, findingtable.Group{Key: g.Key, Label: groupLabel(job.group, g.Label), Idx: g.Idx, Counts: g.Counts})

@@ -27,7 +27,7 @@ func (m *Model) selectionChanged(force bool) tea.Cmd {
 			d.NoDetails = "Code flows, related locations and fixes show when loading has finished."
 		}
 		d.Help = m.cachedHelp(f.Rule)
-		d.Decision, d.History = m.decisionInfo(f)
+		m.fillDecision(&d)
 	}
 	m.det.SetData(d)
 	if f == nil {

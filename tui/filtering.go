@@ -110,7 +110,7 @@ func (m *Model) refilterKeep(keep bool) tea.Cmd {
 	job := filterJob{
 		gen: m.filterGen, fs: m.fs, q: m.textQ.And(m.facetQuery()),
 		suppressed: m.showSupp, sort: m.sortKey, group: m.groupBy, keep: keep,
-		mu: m.dataMu, tri: m.applied.Triage(),
+		tri: m.ov,
 	}
 	if m.permOK(m.fs) {
 		job.perm = m.perm
@@ -135,6 +135,11 @@ func (m Model) onFiltered(msg filterDoneMsg) (tea.Model, tea.Cmd) {
 		return m, m.status.Flash(status.Error, "filter: "+msg.err.Error(), 6*time.Second)
 	}
 	m.table.SetData(msg.fs, msg.idx, msg.groups)
+	if msg.tri != nil {
+		m.table.SetTriage(msg.tri)
+	} else {
+		m.table.SetTriage(nil)
+	}
 	m.perm, m.permKey, m.permFs = msg.perm, m.sortKey, msg.fs
 	if !msg.keep {
 		m.table.GoTop()

@@ -19,9 +19,10 @@ type loadBatchMsg struct {
 
 // loadDoneMsg ends loading with the merged set.
 type loadDoneMsg struct {
-	set     *findings.Set
-	err     error
-	applied *ledger.Applied
+	set *findings.Set
+	err error
+	ov  *ledger.Overlay // the ledger matched to set (nil: no ledger)
+	seq uint64          // overlaySeq of ov
 }
 
 // filterDoneMsg is the result of a background filter run (generation gen).
@@ -36,7 +37,8 @@ type filterDoneMsg struct {
 	err     error
 	elapsed time.Duration
 	keep    bool
-	perm    []int32 // all findings in sort order (cache for the next run)
+	perm    []int32         // all findings in sort order (cache for the next run)
+	tri     *ledger.Overlay // the states the run used (the table shows the same)
 }
 
 // detailTickMsg fires when the selection has settled (debounce).

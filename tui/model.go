@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -47,6 +46,9 @@ type Options struct {
 	Ledger *ledger.Ledger
 	// Now is the clock (nil = time.Now).
 	Now func() time.Time
+	// WorkTree returns the matcher's view of the working tree (evidence,
+	// git line tracking) for one overlay or decision; nil: locations only.
+	WorkTree func() ledger.OverlayOptions
 }
 
 type focus int
@@ -108,8 +110,7 @@ type Model struct {
 	hidden     int
 	ribbon     [8][5]int
 	lastFilter time.Duration
-	dataMu     *sync.Mutex // held by filter runs; taken to update triage states
-	perm       []int32     // cached sort permutation of permFs by permKey
+	perm       []int32 // cached sort permutation of permFs by permKey
 	permKey    query.SortKey
 	permFs     []*findings.Finding
 
@@ -119,8 +120,9 @@ type Model struct {
 	helpCache map[string]string
 	helpReq   map[string]bool
 
-	// triage
-	applied     *ledger.Applied
+	// triage: the ledger matched to fs (immutable; replaced, never changed)
+	ov          *ledger.Overlay
+	ovSeq       uint64
 	form        triageform.Model
 	formOpen    bool
 	formTargets []*findings.Finding
@@ -150,7 +152,6 @@ func New(ctx context.Context, opts Options) (Model, error) {
 		helpCache: map[string]string{},
 		helpReq:   map[string]bool{},
 		loading:   opts.Load != nil,
-		dataMu:    &sync.Mutex{},
 	}
 	if cfg.UI.Sort != "" {
 		if k, err := query.ParseSortKey(cfg.UI.Sort); err == nil {
@@ -189,9 +190,17 @@ func New(ctx context.Context, opts Options) (Model, error) {
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor}
 	if m.opts.Load != nil {
-		cmds = append(cmds, startLoadCmd(m.ctx, m.opts.Load, m.opts.Ledger, m.now(), m.loadCh))
+		cmds = append(cmds, startLoadCmd(m.ctx, m.opts.Load, m.opts.Ledger, m.now(), m.workTree, m.loadCh))
 	}
 	return tea.Batch(cmds...)
+}
+
+// workTree is Options.WorkTree, or nothing (locations only).
+func (m *Model) workTree() ledger.OverlayOptions {
+	if m.opts.WorkTree == nil {
+		return ledger.OverlayOptions{}
+	}
+	return m.opts.WorkTree()
 }
 
 // prepare finishes New for a program run: the load channel.

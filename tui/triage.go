@@ -11,15 +11,18 @@ import (
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/gitrepo"
 	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/status"
 	"github.com/secui/secui/tui/triageform"
 )
 
-// decidedMsg reports a ledger write (Decide).
+// decidedMsg reports a ledger write (Decide) and the ledger matched again.
 type decidedMsg struct {
 	action string
 	n      int
 	err    error
+	ov     *ledger.Overlay
+	seq    uint64
 	warn   string // e.g. GIT_AUTHOR_* overrode the git identity
 }
 
@@ -27,6 +30,8 @@ type decidedMsg struct {
 type undoneMsg struct {
 	ids []string
 	err error
+	ov  *ledger.Overlay
+	seq uint64
 }
 
 func (m *Model) now() time.Time {
@@ -68,7 +73,7 @@ func (m *Model) handleTriageKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		if !m.opts.Ledger.CanUndo() {
 			return m.status.Flash(status.Info, "nothing to undo", 3*time.Second), true
 		}
-		return undoCmd(m.opts.Ledger, m.opts.Repo, m.now()), true
+		return m.undoCmd(), true
 	default:
 		return nil, false
 	}
@@ -78,13 +83,18 @@ func (m *Model) handleTriageKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	if err := m.opts.Ledger.Err(); err != nil {
 		return m.status.Flash(status.Error, "the ledger is invalid, fix it first: "+firstLine(err.Error()), 8*time.Second), true
 	}
+	if m.ov == nil {
+		// Until the ledger is matched, a finding's state is unknown: acting
+		// on it could record a second decision for it.
+		return m.status.Flash(status.Info, "the triage decisions are still loading", 3*time.Second), true
+	}
 	fs := m.targets()
 	if len(fs) == 0 {
 		return m.status.Flash(status.Info, "no finding selected", 3*time.Second), true
 	}
 	if action == ledger.ActReopen {
 		req := ledger.Request{Action: ledger.ActReopen, Now: m.now()}
-		return decideCmd(m.opts.Ledger, fs, req, m.opts.Repo), true
+		return m.decideCmd(fs, req), true
 	}
 	title := fs[0].RuleID() + " at " + fs[0].Loc.String()
 	m.form = triageform.New(m.st, action, len(fs), title, m.now)
@@ -116,31 +126,50 @@ func (m Model) handleFormMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.opts.Config != nil {
 			req.MaxTerm = m.opts.Config.Check.MaxExpiry
 		}
-		return m, decideCmd(m.opts.Ledger, m.formTargets, req, m.opts.Repo)
+		return m, m.decideCmd(m.formTargets, req)
 	}
 	var cmd tea.Cmd
 	m.form, cmd = m.form.Update(msg)
 	return m, cmd
 }
 
-// decideCmd writes one decision for fs to the ledger.
-func decideCmd(l *ledger.Ledger, fs []*findings.Finding, req ledger.Request, repo *gitrepo.Repo) tea.Cmd {
+// decideCmd writes one decision for fs to the ledger — on the records the
+// overlay placed on them, with the evidence of the findings as they are now
+// in the working tree — and matches the ledger again.
+func (m *Model) decideCmd(fs []*findings.Finding, req ledger.Request) tea.Cmd {
 	fs = append([]*findings.Finding(nil), fs...)
+	l, repo, all, ov, work := m.opts.Ledger, m.opts.Repo, m.fs, m.ov, m.workTree
+	now := m.now()
 	return func() tea.Msg {
 		warn := ""
 		if req.Author == "" {
 			req.Author, warn = author(repo)
 		}
+		opt := work()
+		if w := opt.Match.Work; w != nil {
+			req.Evidence = w.ForFinding
+		}
+		req.Overlay = ov
 		err := l.Decide(fs, req)
-		return decidedMsg{action: req.Action, n: len(fs), err: err, warn: warn}
+		msg := decidedMsg{action: req.Action, n: len(fs), err: err, warn: warn}
+		if err == nil {
+			msg.ov, msg.seq = buildOverlay(l, all, now, opt)
+		}
+		return msg
 	}
 }
 
-func undoCmd(l *ledger.Ledger, repo *gitrepo.Repo, now time.Time) tea.Cmd {
+func (m *Model) undoCmd() tea.Cmd {
+	l, repo, all, work := m.opts.Ledger, m.opts.Repo, m.fs, m.workTree
+	now := m.now()
 	return func() tea.Msg {
 		who, _ := author(repo)
 		ids, err := l.Undo(who, now)
-		return undoneMsg{ids: ids, err: err}
+		msg := undoneMsg{ids: ids, err: err}
+		if err == nil {
+			msg.ov, msg.seq = buildOverlay(l, all, now, work())
+		}
+		return msg
 	}
 }
 
@@ -164,7 +193,7 @@ func (m Model) onDecided(msg decidedMsg) (tea.Model, tea.Cmd) {
 	m.formOpen = false
 	m.formTargets = nil
 	m.table.ClearMarks()
-	m.reapply()
+	m.setOverlay(msg.ov, msg.seq)
 	text := fmt.Sprintf("%s %d finding(s) — u undoes", pastTense[msg.action], msg.n)
 	if msg.action == ledger.ActSuppress && !m.showSupp {
 		text += ", H shows suppressed"
@@ -179,35 +208,46 @@ func (m Model) onUndone(msg undoneMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
 		return m, m.status.Flash(status.Error, "undo: "+msg.err.Error(), 8*time.Second)
 	}
-	m.reapply()
+	m.setOverlay(msg.ov, msg.seq)
 	return m, tea.Batch(m.refilterKeep(true), m.status.Flash(status.Info, fmt.Sprintf("undid the last decision (%d finding(s))", len(msg.ids)), 5*time.Second))
 }
 
-// reapply matches the ledger to the findings again after a change. It only
-// touches memory (the ledger was written by the Cmd).
-func (m *Model) reapply() {
-	if m.opts.Ledger == nil {
+// setOverlay takes a newer overlay (built by a Cmd after a ledger write) and
+// refreshes the detail pane; the caller refilters. Filters still running
+// keep reading the overlay they started with: overlays are never changed.
+func (m *Model) setOverlay(ov *ledger.Overlay, seq uint64) {
+	if ov == nil || seq <= m.ovSeq {
 		return
 	}
-	if m.filterStop != nil {
-		m.filterStop() // cancelled: it returns at its next check
-	}
-	m.dataMu.Lock() // no filter reads the states while they change
-	m.applied = m.opts.Ledger.Apply(m.fs, m.now())
-	m.dataMu.Unlock()
+	m.ov, m.ovSeq = ov, seq
 	d := m.det.Data()
 	if d.F != nil {
-		d.Decision, d.History = m.decisionInfo(d.F)
+		m.fillDecision(&d)
 		m.det.SetData(d)
+	}
+}
+
+// fillDecision sets the triage part of the detail pane's data for d.F.
+func (m *Model) fillDecision(d *detail.Data) {
+	f := d.F
+	d.State, d.Match, d.Review = findings.StateOpen, "", ""
+	d.Decision, d.History = m.decisionInfo(f)
+	if m.ov == nil || f == nil {
+		return
+	}
+	d.State = m.ov.State(f)
+	d.Review = m.ov.NeedsReview(f)
+	if mt, ok := m.ov.Match(f); ok {
+		d.Match = mt.Describe()
+		if mt.Decision.ID != f.ID {
+			d.Match += " (decided as " + mt.Decision.ID + ")"
+		}
 	}
 }
 
 // decisionInfo describes the ledger decision about f and its history.
 func (m *Model) decisionInfo(f *findings.Finding) (string, []string) {
-	if m.applied == nil {
-		return "", nil
-	}
-	mt, ok := m.applied.ByFinding[f]
+	mt, ok := m.ov.Match(f)
 	if !ok || mt.Decision == nil {
 		return "", nil
 	}
@@ -237,9 +277,6 @@ func (m *Model) decisionInfo(f *findings.Finding) (string, []string) {
 	}
 	if mt.Expired {
 		b.WriteString("; EXPIRED, open again")
-	}
-	if !mt.Exact {
-		b.WriteString("; matched by " + mt.Layer + " (the finding's ID changed)")
 	}
 	var hist []string
 	for _, e := range d.History {

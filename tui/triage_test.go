@@ -74,8 +74,8 @@ func TestSuppressWithForm(t *testing.T) {
 	if m.formOpen {
 		t.Fatalf("form still open: %q", m.form.Error())
 	}
-	if target.State != findings.StateSuppressed || m.table.Len() != 19 {
-		t.Fatalf("state %v, shown %d", target.State, m.table.Len())
+	if m.ov.State(target) != findings.StateSuppressed || m.table.Len() != 19 {
+		t.Fatalf("state %v, shown %d", m.ov.State(target), m.table.Len())
 	}
 	if !strings.Contains(m.status.Text(), "suppressed 1 finding(s)") {
 		t.Fatalf("status %q", m.status.Text())
@@ -99,8 +99,8 @@ func TestSuppressWithForm(t *testing.T) {
 	}
 	// undo brings it back
 	m = press(t, m, "u")
-	if target.State != findings.StateOpen || !strings.Contains(m.status.Text(), "undid") {
-		t.Fatalf("undo: state %v status %q", target.State, m.status.Text())
+	if m.ov.State(target) != findings.StateOpen || !strings.Contains(m.status.Text(), "undid") {
+		t.Fatalf("undo: state %v status %q", m.ov.State(target), m.status.Text())
 	}
 	m = press(t, m, "H")
 	if m.table.Len() != 20 {
@@ -128,15 +128,15 @@ func TestBulkAcceptAndReopen(t *testing.T) {
 	if m.formOpen {
 		t.Fatal("esc did not cancel")
 	}
-	if marked[0].State != findings.StateOpen {
+	if m.ov.State(marked[0]) != findings.StateOpen {
 		t.Fatal("cancel wrote a decision")
 	}
 	m = press(t, m, "a")
 	m = typeText(t, m, "tracked in JIRA-12")
 	m, _ = send(t, m, ctrlS)
 	for _, f := range marked {
-		if f.State != findings.StateAccepted {
-			t.Fatalf("%s: %v", f.ID, f.State)
+		if m.ov.State(f) != findings.StateAccepted {
+			t.Fatalf("%s: %v", f.ID, m.ov.State(f))
 		}
 	}
 	if m.table.NumMarked() != 0 || m.table.Len() != 20 {
@@ -145,8 +145,8 @@ func TestBulkAcceptAndReopen(t *testing.T) {
 	// select all in the view, reopen in bulk
 	m = press(t, m, "V", "r")
 	for _, f := range marked {
-		if f.State != findings.StateOpen {
-			t.Fatalf("reopen: %s %v", f.ID, f.State)
+		if m.ov.State(f) != findings.StateOpen {
+			t.Fatalf("reopen: %s %v", f.ID, m.ov.State(f))
 		}
 	}
 	if !strings.Contains(m.status.Text(), "reopened 20 finding(s)") {
@@ -200,5 +200,56 @@ func TestInvalidLedger(t *testing.T) {
 	m = press(t, m, "s")
 	if m.formOpen || !strings.Contains(m.status.Text(), "the ledger is invalid") {
 		t.Fatalf("triage on an invalid ledger: form %v, %q", m.formOpen, m.status.Text())
+	}
+}
+
+// The console shows how each decision matched (detail pane) and flags the
+// findings whose decision needs review (state column "review", a warning
+// in the detail pane); their state counts as open.
+func TestConsoleShowsMatchAndReview(t *testing.T) {
+	root := t.TempDir()
+	fs := fixture.Findings(10)
+	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	moved := &ledger.Decision{ID: "00000000000000aa", State: findings.StateAccepted, Note: "tracked in SEC-4", Author: "A <a@b>", Time: at,
+		Tool: fs[0].ToolName(), Rule: fs[0].RuleID(), Path: fs[0].Loc.Path, Keys: fs[0].Keys} // decided under an older id
+	review := &ledger.Decision{ID: fs[1].ID, State: findings.StateSuppressed, Reason: ledger.Mitigated, Justification: "behind the WAF rule 942100",
+		Author: "A <a@b>", Time: at, Keys: fs[1].Keys, Review: "both branches changed this record differently"}
+	os.MkdirAll(filepath.Join(root, ".secui"), 0o755)
+	if err := os.WriteFile(filepath.Join(root, ledger.DefaultPath), ledger.Marshal([]*ledger.Decision{moved, review}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ledger.Open(root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(t, fs, 200, 40, func(o *Options) { o.Root = root; o.Ledger = l })
+	if m.ov.State(fs[1]) != findings.StateOpen || m.table.Len() != 10 {
+		t.Fatalf("a record in review hides its finding: %v, %d shown", m.ov.State(fs[1]), m.table.Len())
+	}
+	row := func(f *findings.Finding) string {
+		for _, line := range strings.Split(screen(m), "\n") {
+			if strings.Contains(line, f.Loc.String()+" ") {
+				return line
+			}
+		}
+		return ""
+	}
+	if r := row(fs[1]); !strings.Contains(r, " rev? ") { // "review" when the column is wider
+		t.Errorf("state column of the finding in review: %q\n%s", r, screen(m))
+	}
+	if r := row(fs[0]); !strings.Contains(r, " acc ") {
+		t.Errorf("state column of the accepted finding: %q", r)
+	}
+	detailOf := func(f *findings.Finding) string {
+		m.table.SetCursor(m.table.IndexOf(f))
+		m.selectionChanged(true)
+		content, _ := detail.Render(m.det.Data(), 200, m.st)
+		return ansi.Strip(content)
+	}
+	if d := detailOf(fs[0]); !strings.Contains(d, "matched exact key (fingerprint) (decided as 00000000000000aa)") || !strings.Contains(d, "accepted") {
+		t.Errorf("detail of the moved decision:\n%s", d)
+	}
+	if d := detailOf(fs[1]); !strings.Contains(d, "NEEDS REVIEW both branches changed this record differently") {
+		t.Errorf("detail of the finding in review:\n%s", d)
 	}
 }

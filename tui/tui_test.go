@@ -254,7 +254,7 @@ func TestQueryBar(t *testing.T) {
 	q, _ := query.Parse("tool:gosec -sev:info")
 	want := 0
 	for _, f := range fs {
-		if q.Match(f) {
+		if q.Match(f, nil) {
 			want++
 		}
 	}
@@ -658,7 +658,7 @@ func TestFilterUsesSortedPermutation(t *testing.T) {
 	q, _ := query.Parse("sev:medium+ -tool:trivy")
 	for _, key := range []query.SortKey{query.BySeverity, query.ByFile, query.ByRule, query.ByTool, query.ByStage} {
 		got := runFilter(context.Background(), filterJob{fs: fs, q: q, sort: key, perm: permFor(fs, key)})
-		want, _ := query.Filter(context.Background(), fs, q)
+		want, _ := query.Filter(context.Background(), fs, q, nil)
 		query.Sort(fs, want, key)
 		if fmt.Sprint(got.idx) != fmt.Sprint(want) {
 			t.Fatalf("%v: order differs from query.Sort", key)

@@ -328,7 +328,9 @@ func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
 func (m Model) onLoaded(msg loadDoneMsg) (tea.Model, tea.Cmd) {
 	m.loading = false
 	m.status.SetProgress("")
-	m.applied = msg.applied
+	if msg.seq > m.ovSeq {
+		m.ov, m.ovSeq = msg.ov, msg.seq
+	}
 	if msg.set != nil {
 		m.set = msg.set
 		m.fs = msg.set.Findings

@@ -53,20 +53,20 @@ func benchOutput(b *testing.B, n int, write func(*findings.Set, []int32)) {
 }
 
 func BenchmarkListTable10k(b *testing.B) {
-	benchOutput(b, 10_000, func(s *findings.Set, idx []int32) { writeTable(io.Discard, s.Findings, idx, 160, false) })
+	benchOutput(b, 10_000, func(s *findings.Set, idx []int32) { writeTable(io.Discard, s.Findings, idx, nil, 160, false) })
 }
 
 func BenchmarkListJSON10k(b *testing.B) {
-	benchOutput(b, 10_000, func(s *findings.Set, idx []int32) { _ = writeJSON(io.Discard, s, idx) })
+	benchOutput(b, 10_000, func(s *findings.Set, idx []int32) { _ = writeJSON(io.Discard, s, idx, nil) })
 }
 
 func BenchmarkListJSONL10k(b *testing.B) {
-	benchOutput(b, 10_000, func(s *findings.Set, idx []int32) { _ = writeJSONL(io.Discard, s, idx) })
+	benchOutput(b, 10_000, func(s *findings.Set, idx []int32) { _ = writeJSONL(io.Discard, s, idx, nil) })
 }
 
 func BenchmarkSummary100k(b *testing.B) {
 	benchOutput(b, 100_000, func(s *findings.Set, idx []int32) {
-		sum := query.Summarize(s.Findings, idx)
+		sum := query.Summarize(s.Findings, idx, nil)
 		sel := &selection{set: s, idx: idx, all: idx}
 		writeSummary(io.Discard, sel, sum, sum, false)
 	})
@@ -80,7 +80,7 @@ func TestFitWidths(t *testing.T) {
 		for k, f := range set.Findings {
 			row := make([]string, len(tableColumns))
 			for c, col := range tableColumns {
-				row[c] = col.cell(f)
+				row[c] = col.cell(f, nil)
 			}
 			cells[k] = row
 		}
@@ -107,12 +107,12 @@ func TestWriteJSONMatchesIndent(t *testing.T) {
 	set.Errors = []*findings.LoadError{{File: "bad.sarif", Line: 3, Col: 9, Msg: "invalid JSON"}}
 	for _, idx := range [][]int32{allIdx(7), {3}, {}} {
 		var got bytes.Buffer
-		if err := writeJSON(&got, set, idx); err != nil {
+		if err := writeJSON(&got, set, idx, nil); err != nil {
 			t.Fatal(err)
 		}
 		doc := jsonDoc{Schema: listSchema, Findings: []jsonFinding{}, Errors: jsonErrors(set)}
 		for _, i := range idx {
-			doc.Findings = append(doc.Findings, toJSON(set.Findings[i]))
+			doc.Findings = append(doc.Findings, toJSON(set.Findings[i], nil))
 		}
 		var want bytes.Buffer
 		enc := json.NewEncoder(&want)

@@ -166,7 +166,11 @@ func runBlame(ctx context.Context, e *env, ids []string, timeout time.Duration) 
 	if err != nil {
 		return err
 	}
-	fs, err := selectForTriage(ctx, set, e.Query, ids)
+	_, ov, err := applyLedger(e, set)
+	if err != nil {
+		return err
+	}
+	fs, err := selectForTriage(ctx, set, e.Query, ov, ids)
 	if err != nil {
 		return err
 	}

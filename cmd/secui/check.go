@@ -153,19 +153,19 @@ func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
 		}
 		return err
 	}
-	l, _, err := applyLedger(e, set)
+	l, ov, err := applyLedger(e, set)
 	if err != nil {
 		return err
 	}
 	if lerr := l.Err(); lerr != nil {
 		return configErr(fmt.Errorf("ledger %s is invalid:\n%w", l.RelPath(), lerr))
 	}
-	idx, err := query.Filter(ctx, set.Findings, e.Query)
+	idx, err := query.Filter(ctx, set.Findings, e.Query, ov)
 	if err != nil {
 		return err
 	}
-	now := nowFunc()
-	in := policy.Input{Overlay: l.Overlay(set.Findings, now), Decisions: l.Decisions(), Ledger: l.RelPath(), Errors: set.Errors, Now: now}
+	now := ov.Now()
+	in := policy.Input{Overlay: ov, Decisions: ov.Decisions(), Ledger: l.RelPath(), Errors: set.Errors, Now: now}
 	for _, i := range idx {
 		in.Findings = append(in.Findings, set.Findings[i])
 	}

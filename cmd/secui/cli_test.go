@@ -164,7 +164,13 @@ type record struct {
 		Run    int    `json:"run"`
 		Result int    `json:"result"`
 	} `json:"sources"`
-	Keys []string `json:"keys"`
+	Keys  []string `json:"keys"`
+	Match *struct {
+		Decision, How, Text, Layer, From string
+		Moved                            int
+		Git                              bool
+	} `json:"match"`
+	Review string `json:"review"`
 }
 
 type listDoc struct {

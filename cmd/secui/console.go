@@ -26,6 +26,7 @@ func runConsole(cmd *cobra.Command, e *env) error {
 	}
 	quiet := *e
 	quiet.Err = io.Discard // the console shows load errors itself
+	quiet.noLedger = true  // the console matches the ledger itself (once)
 	load := func(ctx context.Context, onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
 		set, err := quiet.loadWith(ctx, onFile)
 		var xe *exitError
@@ -42,14 +43,15 @@ func runConsole(cmd *cobra.Command, e *env) error {
 		ctx = context.Background()
 	}
 	return tui.Run(ctx, tui.Options{
-		Root:    e.Root,
-		Repo:    e.Repo,
-		Config:  e.Config,
-		Paths:   e.Paths,
-		Load:    load,
-		Query:   e.QueryText,
-		NoColor: e.NoColor,
-		Ledger:  l,
-		Now:     nowFunc,
+		Root:     e.Root,
+		Repo:     e.Repo,
+		Config:   e.Config,
+		Paths:    e.Paths,
+		Load:     load,
+		Query:    e.QueryText,
+		NoColor:  e.NoColor,
+		Ledger:   l,
+		Now:      nowFunc,
+		WorkTree: e.overlayOptions,
 	})
 }

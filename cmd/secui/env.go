@@ -14,8 +14,12 @@ import (
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/branch"
 	"github.com/secui/secui/findings/config"
+	"github.com/secui/secui/findings/evidence"
 	"github.com/secui/secui/findings/gitrepo"
+	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/findings/match"
 	"github.com/secui/secui/findings/query"
+	"github.com/secui/secui/findings/repofs"
 	"github.com/secui/secui/runner"
 )
 
@@ -33,9 +37,46 @@ type env struct {
 	JSON, JSONL bool // --json / --jsonl, when the command defines them
 	NoColor     bool // --no-color or NO_COLOR set
 	Out, Err    io.Writer
+
 	// Branch holds the new:branch facts after load when the query uses
 	// new:branch (Query is then bound to them); nil otherwise.
 	Branch *branch.Facts
+
+	tree     *repofs.Root // the working tree, for evidence (opened on first use)
+	noLedger bool         // load without matching the ledger (the console does it itself)
+}
+
+// workTree is the confined view of the working tree (nil when it cannot be
+// opened: evidence is then location-only).
+func (e *env) workTree() *repofs.Root {
+	if e.tree == nil {
+		if r, err := repofs.Open(e.Root); err == nil {
+			e.tree = r
+		}
+	}
+	return e.tree
+}
+
+// capturer reads the evidence of findings from the working tree as it is
+// now, recording HEAD as the commit ("" outside git). Each call has its own
+// file cache.
+func (e *env) capturer() *evidence.Capturer {
+	head := ""
+	if e.Repo != nil {
+		head = e.Repo.Head
+	}
+	return evidence.NewCapturer(e.workTree(), head)
+}
+
+// overlayOptions are the matcher's inputs for this environment: lazy
+// evidence from the working tree and git line tracking (in a repository).
+func (e *env) overlayOptions() ledger.OverlayOptions {
+	work := e.capturer()
+	opt := match.Options{Work: work}
+	if e.Repo != nil {
+		opt.Tracker = e.Repo.Tracker(work)
+	}
+	return ledger.OverlayOptions{Match: opt}
 }
 
 // exitError carries a process exit code. A nil err exits silently with code.
@@ -76,8 +117,8 @@ var commandFactories []func() *cobra.Command
 // in the file that defines the subcommand.
 func registerCommand(f func() *cobra.Command) { commandFactories = append(commandFactories, f) }
 
-// LoadHook runs after findings are loaded by env.load (e.g. to apply the
-// triage ledger, which sets Finding.State). Register with registerLoadHook.
+// LoadHook runs after findings are loaded by env.load (e.g. to match the
+// triage ledger). Register with registerLoadHook.
 type LoadHook func(ctx context.Context, e *env, set *findings.Set) error
 
 var loadHooks []LoadHook

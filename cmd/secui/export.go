@@ -69,7 +69,7 @@ func runExport(ctx context.Context, cmd *cobra.Command, e *env) error {
 	if err != nil {
 		return err
 	}
-	l, a, err := applyLedger(e, set)
+	l, ov, err := applyLedger(e, set)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func runExport(ctx context.Context, cmd *cobra.Command, e *env) error {
 		opts.Author, _ = e.Repo.DecisionAuthor()
 	}
 	if e.Query != nil && !e.Query.IsEmpty() {
-		idx, err := query.Filter(ctx, set.Findings, e.Query)
+		idx, err := query.Filter(ctx, set.Findings, e.Query, ov)
 		if err != nil {
 			return err
 		}
@@ -90,9 +90,9 @@ func runExport(ctx context.Context, cmd *cobra.Command, e *env) error {
 	}
 	write := func(w io.Writer) error {
 		if format == "openvex" {
-			return ledger.ExportOpenVEX(w, set, a, opts)
+			return ledger.ExportOpenVEX(w, set, ov, opts)
 		}
-		return ledger.ExportSARIF(w, set, a, l, opts)
+		return ledger.ExportSARIF(w, set, ov, l, opts)
 	}
 	out := flagString(cmd, "output")
 	if out == "" || out == "-" {

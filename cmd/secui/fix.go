@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -112,7 +111,7 @@ func runFix(ctx context.Context, cmd *cobra.Command, e *env, id string) error {
 	if err != nil {
 		return err
 	}
-	sel, err := selectForTriage(ctx, set, nil, []string{id})
+	sel, err := selectForTriage(ctx, set, nil, nil, []string{id})
 	if err != nil {
 		return err
 	}
@@ -124,9 +123,10 @@ func runFix(ctx context.Context, cmd *cobra.Command, e *env, id string) error {
 	defer root.Close()
 
 	var l *ledger.Ledger
+	var ov *ledger.Overlay
 	author := ""
 	if apply || flagBool(cmd, "edit") {
-		if l, _, err = applyLedger(e, set); err != nil {
+		if l, ov, err = applyLedger(e, set); err != nil {
 			return err
 		}
 		if lerr := l.Err(); lerr != nil {
@@ -137,7 +137,7 @@ func runFix(ctx context.Context, cmd *cobra.Command, e *env, id string) error {
 		}
 	}
 	if flagBool(cmd, "edit") {
-		return runEdit(cmd, e, root, l, f, author)
+		return runEdit(cmd, e, root, l, ov, f, author)
 	}
 
 	d, err := set.Details(f)
@@ -185,7 +185,7 @@ func runFix(ctx context.Context, cmd *cobra.Command, e *env, id string) error {
 			}
 		}
 		if p.OK() {
-			if err := applyPlan(e, root, g, l, f, p, commit, author, &doc); err != nil {
+			if err := applyPlan(e, root, g, l, ov, f, p, commit, author, &doc); err != nil {
 				return err
 			}
 		}
@@ -216,7 +216,7 @@ func runFix(ctx context.Context, cmd *cobra.Command, e *env, id string) error {
 
 // applyPlan writes the plan, commits it when asked and records the finding
 // as fixed (pending scan).
-func applyPlan(e *env, root *repofs.Root, g *fix.Git, l *ledger.Ledger, f *findings.Finding, p *fix.Plan, commit bool, author string, doc *fixDoc) error {
+func applyPlan(e *env, root *repofs.Root, g *fix.Git, l *ledger.Ledger, ov *ledger.Overlay, f *findings.Finding, p *fix.Plan, commit bool, author string, doc *fixDoc) error {
 	if err := p.Apply(root); err != nil {
 		var r *fix.Refusal
 		if errors.As(err, &r) {
@@ -238,7 +238,7 @@ func applyPlan(e *env, root *repofs.Root, g *fix.Git, l *ledger.Ledger, f *findi
 		}
 		doc.Commit = h
 	}
-	if err := l.Decide([]*findings.Finding{f}, p.Request(author, now, doc.Commit)); err != nil {
+	if err := l.Decide([]*findings.Finding{f}, onPlaced(e, ov, p.Request(author, now, doc.Commit))); err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("the fix was written but recording it in %s failed: %w", l.RelPath(), err)}
 	}
 	doc.Ledger, doc.State = l.RelPath(), pendingState
@@ -298,7 +298,7 @@ func printFixPlans(e *env, f *findings.Finding, doc fixDoc, apply bool) {
 
 // runEdit opens the editor at the finding and records a hand edit when the
 // file changed.
-func runEdit(cmd *cobra.Command, e *env, root *repofs.Root, l *ledger.Ledger, f *findings.Finding, author string) error {
+func runEdit(cmd *cobra.Command, e *env, root *repofs.Root, l *ledger.Ledger, ov *ledger.Overlay, f *findings.Finding, author string) error {
 	if !f.Loc.InRepo || f.Loc.Path == "" {
 		return &exitError{code: exitFailed, err: fmt.Errorf("finding %s has no file in the repository to edit (%s)", f.ID, sanitize(f.Loc.String()))}
 	}
@@ -330,31 +330,31 @@ func runEdit(cmd *cobra.Command, e *env, root *repofs.Root, l *ledger.Ledger, f 
 		return &exitError{code: exitFailed, err: fmt.Errorf("reading %s after the edit: %w", real, err)}
 	}
 	if bytes.Equal(before, after) {
-		fmt.Fprintf(e.Out, "%s unchanged; finding %s stays %s\n", sanitize(real), f.ID, stateCell(f))
+		fmt.Fprintf(e.Out, "%s unchanged; finding %s stays %s\n", sanitize(real), f.ID, stateCell(f, ov))
 		return nil
 	}
-	if err := l.Decide([]*findings.Finding{f}, fix.HandEditRequest(real, author, nowFunc())); err != nil {
+	if err := l.Decide([]*findings.Finding{f}, onPlaced(e, ov, fix.HandEditRequest(real, author, nowFunc()))); err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("recording the edit in %s: %w", l.RelPath(), err)}
 	}
 	fmt.Fprintf(e.Out, "%s changed; finding %s is %s (recorded in %s); re-scan to prove it\n", sanitize(real), f.ID, pendingState, l.RelPath())
 	return nil
 }
 
-// ---- "fixed (pending scan)" in list
-
-var pendingFixes sync.Map // *findings.Finding -> true: fixed, waiting for a re-scan
-
-// notePending remembers which findings of an applied ledger are fixed and
-// waiting for the re-scan that proves it (for the state column).
-func notePending(a *ledger.Applied) {
-	for f, m := range a.ByFinding {
-		if m.Decision.State == findings.StateFixed && m.Decision.Pending && !m.Expired {
-			pendingFixes.Store(f, true)
-		}
+// onPlaced makes req land on the record ov placed on the finding, with the
+// finding's evidence as it is now.
+func onPlaced(e *env, ov *ledger.Overlay, req ledger.Request) ledger.Request {
+	req.Overlay = ov
+	if req.Evidence == nil {
+		req.Evidence = e.capturer().ForFinding
 	}
+	return req
 }
 
-func isPending(f *findings.Finding) bool {
-	_, ok := pendingFixes.Load(f)
-	return ok && f.State == findings.StateFixed
+// ---- "fixed (pending scan)" in list
+
+// isPending reports whether f is fixed, waiting for the re-scan that proves
+// it (the decision placed on it in ov).
+func isPending(ov *ledger.Overlay, f *findings.Finding) bool {
+	m, ok := ov.Match(f)
+	return ok && ov.State(f) == findings.StateFixed && m.Decision.Pending
 }

@@ -352,7 +352,7 @@ func TestMergeForgedTimeWinsNothingCLI(t *testing.T) {
 	p := filepath.Join(dir, ".secui", "ledger.yaml")
 	git(t, dir, "checkout", "-q", "-b", "forger")
 	data, _ := os.ReadFile(p)
-	forged := regexp.MustCompile(`time: \S+`).ReplaceAll(data, []byte("time: 2099-01-01T00:00:00Z"))
+	forged := regexp.MustCompile(`time: [0-9TZ:.-]+`).ReplaceAll(data, []byte("time: 2099-01-01T00:00:00Z")) // every time, in records and in the one-line history events
 	os.WriteFile(p, forged, 0o644)
 	git(t, dir, "commit", "-q", "-am", "forged time")
 	git(t, dir, "checkout", "-q", "main")

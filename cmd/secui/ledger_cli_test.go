@@ -105,10 +105,25 @@ func stateOf(t *testing.T, dir, rule string) []record {
 }
 
 type ledgerJSON struct {
+	Schema    string `json:"schema"`
+	Version   int    `json:"version"`
 	Decisions []struct {
-		ID, State, Match, Finding string
-		Expired                   bool
+		ID, State string
+		Expired   bool
+		Moved     bool
+		Review    string
+		Evidence  *struct {
+			Path, Commit, Symbol string
+			Line                 int
+			Hashes               bool
+		}
+		Match struct {
+			Kind, Text, Layer, From, Finding, Location, Why string
+			Moved                                           int
+			Candidates                                      []struct{ Finding, Location string }
+		}
 	} `json:"decisions"`
+	Counts struct{ Total, Placed, Moved, Review, Orphans, Expired int }
 }
 
 func ledgerOut(t *testing.T, dir string, extra []string, args ...string) ledgerJSON {
@@ -146,13 +161,14 @@ func TestSuppressFollowsMovedLines(t *testing.T) {
 		t.Fatalf("after re-scan: %+v", s)
 	}
 	l := ledgerOut(t, dir, nil)
-	if len(l.Decisions) != 1 || l.Decisions[0].Match == "orphan" || l.Decisions[0].Match == "id" {
-		t.Fatalf("want a weaker-layer match, got %+v", l.Decisions)
+	if len(l.Decisions) != 1 || l.Decisions[0].Match.Kind == "orphan" || l.Decisions[0].Match.Kind == "id" || !l.Decisions[0].Moved {
+		t.Fatalf("want a match that moved, got %+v", l.Decisions)
 	}
-	if l.Decisions[0].Finding == oldID || l.Decisions[0].Finding != s[0].ID {
-		t.Fatalf("matched finding %s, new id %s, old %s", l.Decisions[0].Finding, s[0].ID, oldID)
+	if l.Decisions[0].Match.Finding == oldID || l.Decisions[0].Match.Finding != s[0].ID || l.Decisions[0].Match.Moved != 3 ||
+		!strings.Contains(l.Decisions[0].Match.Text, "+3 lines") {
+		t.Fatalf("matched finding %s, new id %s, old %s: %+v", l.Decisions[0].Match.Finding, s[0].ID, oldID, l.Decisions[0].Match)
 	}
-	t.Logf("matched by layer %q", l.Decisions[0].Match)
+	t.Logf("matched: %s", l.Decisions[0].Match.Text)
 	// Other findings stay open; check fails on them (high), not on the suppression.
 	r := runIn(t, dir, nil, "check")
 	if r.code != 1 || strings.Contains(r.stdout, "G101") || !strings.Contains(r.stdout, "G201") {
@@ -168,7 +184,7 @@ func TestSuppressFollowsMovedLines(t *testing.T) {
 func TestMergeDriverKeepsBothBranches(t *testing.T) {
 	dir := newTriageRepo(t)
 	os.WriteFile(filepath.Join(dir, ".gitattributes"), []byte(".secui/ledger.yaml merge=secui\n"), 0o644)
-	mustOK(t, runIn(t, dir, nil, "accept", "--rule", "G304", "--note", "fix with filepath.Clean"), "accept")
+	mustOK(t, runEnv(t, dir, []string{"SECUI_NOW=2026-11-28T09:00:00Z"}, "accept", "--rule", "G304", "--note", "fix with filepath.Clean"), "accept")
 	git(t, dir, "add", ".")
 	git(t, dir, "commit", "-q", "-m", "ledger base")
 
@@ -314,7 +330,7 @@ func TestOrphansAndCheckExitCodes(t *testing.T) {
 	// The G201 result disappears from the scan: its suppression is orphaned.
 	writeSARIF(t, filepath.Join(dir, "scan.sarif"), []gen{{rule: "G101", path: "src/app.go", line: 5, fp: "aaaa:1"}, {rule: "G304", path: "src/app.go", line: 10, fp: "cccc:1"}})
 	l := ledgerOut(t, dir, nil, "--orphans")
-	if len(l.Decisions) != 1 || l.Decisions[0].Match != "orphan" {
+	if len(l.Decisions) != 1 || l.Decisions[0].Match.Kind != "orphan" {
 		t.Fatalf("orphans: %+v", l)
 	}
 	r = runIn(t, dir, nil, "check")

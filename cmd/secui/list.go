@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/findings/policy"
 	"github.com/secui/secui/findings/query"
 )
@@ -69,9 +70,10 @@ func newListCmd() *cobra.Command {
 // selection is the filtered, sorted view a command prints.
 type selection struct {
 	set    *findings.Set
-	idx    []int32 // visible findings, sorted
-	hidden int     // matched the filter but hidden by default (policy.HiddenByDefault)
-	all    []int32 // every finding matching the filter (visible + hidden)
+	ov     *ledger.Overlay // triage states (nil: all open)
+	idx    []int32         // visible findings, sorted
+	hidden int             // matched the filter but hidden by default (policy.HiddenByDefault)
+	all    []int32         // every finding matching the filter (visible + hidden)
 }
 
 // selectFindings loads, filters (query + default hiding) and sorts (not
@@ -93,22 +95,22 @@ func selectFindings(ctx context.Context, cmd *cobra.Command, e *env, sortBy stri
 		}
 		return nil, err
 	}
-	idx, err := query.Filter(ctx, set.Findings, e.Query)
+	_, ov, err := applyLedger(e, set)
 	if err != nil {
 		return nil, err
 	}
-	sel := &selection{set: set, all: idx}
+	idx, err := query.Filter(ctx, set.Findings, e.Query, ov)
+	if err != nil {
+		return nil, err
+	}
+	sel := &selection{set: set, ov: ov, all: idx}
 	showAll := flagBool(cmd, "all") || len(flagSlice(cmd, "state")) > 0 || strings.Contains(e.QueryText, "state:")
 	if showAll {
 		sel.idx = idx
 	} else {
-		var tri findings.Triage
-		if _, a, err := applyLedger(e, set); err == nil && a != nil {
-			tri = a.Triage()
-		}
 		sel.idx = make([]int32, 0, len(idx))
 		for _, i := range idx {
-			if policy.HiddenByDefault(tri, set.Findings[i]) {
+			if policy.HiddenByDefault(ov, set.Findings[i]) {
 				sel.hidden++
 				continue
 			}
@@ -130,7 +132,7 @@ func runList(ctx context.Context, cmd *cobra.Command, e *env) error {
 	if err != nil {
 		if sel != nil && e.JSON {
 			// No input loaded: still one valid document listing the errors.
-			_ = writeJSON(e.Out, sel.set, nil)
+			_ = writeJSON(e.Out, sel.set, nil, nil)
 		}
 		return err
 	}
@@ -142,12 +144,12 @@ func runList(ctx context.Context, cmd *cobra.Command, e *env) error {
 	defer w.Flush()
 	switch {
 	case e.JSON:
-		err = writeJSONBranch(w, sel.set, idx, toJSONBranch(e.Branch))
+		err = writeJSONBranch(w, sel.set, idx, toJSONBranch(e.Branch), sel.ov)
 	case e.JSONL:
-		err = writeJSONL(w, sel.set, idx)
+		err = writeJSONL(w, sel.set, idx, sel.ov)
 	default:
 		width, color := termInfo(e)
-		writeTable(w, sel.set.Findings, idx, width, color)
+		writeTable(w, sel.set.Findings, idx, sel.ov, width, color)
 		writeFooter(w, len(idx), sel, color)
 		if e.Branch != nil {
 			msg := sanitize(e.Branch.Summary())
@@ -199,10 +201,26 @@ type jsonFinding struct {
 	BaselineState    string       `json:"baseline_state"`
 	Sources          []jsonSource `json:"sources"`
 	Keys             []string     `json:"keys"`
+	// Match is how the ledger decision on this finding found it (null: no
+	// decision); Review says why its state needs a human look ("" none).
+	Match  *jsonMatch `json:"match"`
+	Review string     `json:"review,omitempty"`
 	// Ticket is the finding's tracker ticket (secui sync), null when none;
 	// Tickets lists every one (GitHub and Jira).
 	Ticket  *jsonTicket  `json:"ticket"`
 	Tickets []jsonTicket `json:"tickets"`
+}
+
+// jsonMatch is the decision placed on a finding and how it matched.
+type jsonMatch struct {
+	Decision string  `json:"decision"` // ledger record id
+	How      string  `json:"how"`      // id, key, same, moved, rename, similar, location
+	Text     string  `json:"text"`     // "moved +3 lines", "rename from a.go", "similar context 0.83" ...
+	Layer    string  `json:"layer,omitempty"`
+	From     string  `json:"from,omitempty"`
+	Moved    int     `json:"moved"`
+	Score    float64 `json:"score,omitempty"`
+	Git      bool    `json:"git"`
 }
 
 // withTickets adds the finding's tickets (sync.go) to its record.
@@ -236,14 +254,14 @@ type jsonDoc struct {
 	Errors   []jsonError   `json:"errors"`
 }
 
-func toJSON(f *findings.Finding) jsonFinding {
+func toJSON(f *findings.Finding, ov *ledger.Overlay) jsonFinding {
 	j := jsonFinding{
 		ID: f.ID, IDLayer: f.IDLayer.String(), Tool: f.ToolName(), Rule: f.RuleID(),
 		Severity: f.Severity.String(), SeveritySource: f.SevFrom, Level: f.Level,
 		Category: f.Category.String(), Stage: f.Stage.String(), StageReason: f.StageReason,
 		Path: f.Loc.Path, URI: f.Loc.URI, InRepo: f.Loc.InRepo,
 		Line: f.Loc.Line, Column: f.Loc.Col, EndLine: f.Loc.EndLine, EndColumn: f.Loc.EndCol,
-		Message: f.Message, State: f.State.String(), FixPending: isPending(f), Expired: f.Expired, CWE: f.CWEs, Vuln: f.VulnID, Package: f.Package,
+		Message: f.Message, State: ov.State(f).String(), FixPending: isPending(ov, f), Expired: ov.Expired(f), CWE: f.CWEs, Vuln: f.VulnID, Package: f.Package,
 		InputSuppression: f.InputSup.String(), InputSupReason: f.InputSupReason,
 		BaselineState: f.BaselineState, Keys: f.Keys,
 	}
@@ -254,6 +272,11 @@ func toJSON(f *findings.Finding) jsonFinding {
 		j.RuleName = f.Rule.Name
 		j.HelpURI = f.Rule.HelpURI
 	}
+	if m, ok := ov.Match(f); ok {
+		j.Match = &jsonMatch{Decision: m.Decision.ID, How: m.How.String(), Text: m.Describe(), Layer: m.Layer,
+			From: m.From, Moved: m.Moved, Score: m.Score, Git: m.Git}
+	}
+	j.Review = ov.NeedsReview(f)
 	if j.CWE == nil {
 		j.CWE = []string{}
 	}
@@ -281,13 +304,13 @@ func jsonErrors(set *findings.Set) []jsonError {
 
 // writeJSON streams the secui.findings/v1 document one record at a time,
 // indented like json.MarshalIndent with two spaces.
-func writeJSON(w io.Writer, set *findings.Set, idx []int32) error {
-	return writeJSONBranch(w, set, idx, nil)
+func writeJSON(w io.Writer, set *findings.Set, idx []int32, ov *ledger.Overlay) error {
+	return writeJSONBranch(w, set, idx, nil, ov)
 }
 
 // writeJSONBranch is writeJSON with the "branch" member (when new:branch
 // was computed; omitted when br is nil).
-func writeJSONBranch(w io.Writer, set *findings.Set, idx []int32, br *jsonBranch) error {
+func writeJSONBranch(w io.Writer, set *findings.Set, idx []int32, br *jsonBranch, ov *ledger.Overlay) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	fmt.Fprintf(bw, "{\n  \"schema\": %q,\n  \"findings\": [", listSchema)
 	var raw, buf bytes.Buffer
@@ -299,7 +322,7 @@ func writeJSONBranch(w io.Writer, set *findings.Set, idx []int32, br *jsonBranch
 		}
 		bw.WriteString("\n    ")
 		raw.Reset()
-		if err := enc.Encode(withTickets(toJSON(set.Findings[i]), set, set.Findings[i])); err != nil {
+		if err := enc.Encode(withTickets(toJSON(set.Findings[i], ov), set, set.Findings[i])); err != nil {
 			return err
 		}
 		buf.Reset()
@@ -329,11 +352,11 @@ func writeJSONBranch(w io.Writer, set *findings.Set, idx []int32, br *jsonBranch
 	return bw.Flush()
 }
 
-func writeJSONL(w io.Writer, set *findings.Set, idx []int32) error {
+func writeJSONL(w io.Writer, set *findings.Set, idx []int32, ov *ledger.Overlay) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, i := range idx {
-		if err := enc.Encode(withTickets(toJSON(set.Findings[i]), set, set.Findings[i])); err != nil {
+		if err := enc.Encode(withTickets(toJSON(set.Findings[i], ov), set, set.Findings[i])); err != nil {
 			return err
 		}
 	}
@@ -371,22 +394,24 @@ type column struct {
 	title string
 	min   int // minimum width
 	max   int // preferred maximum (0 = flexible, takes the rest)
-	cell  func(f *findings.Finding) string
+	cell  func(f *findings.Finding, t *ledger.Overlay) string
 	left  bool // truncate on the left (keep the end: file name and line)
 }
 
 var tableColumns = []column{
-	{"SEV", 10, 10, func(f *findings.Finding) string { return f.Severity.Letter() + " " + f.Severity.String() }, false},
-	{"STAGE", 7, 7, func(f *findings.Finding) string { return f.Stage.String() }, false},
+	{"SEV", 10, 10, func(f *findings.Finding, _ *ledger.Overlay) string {
+		return f.Severity.Letter() + " " + f.Severity.String()
+	}, false},
+	{"STAGE", 7, 7, func(f *findings.Finding, _ *ledger.Overlay) string { return f.Stage.String() }, false},
 	{"TOOL", 6, 16, toolCell, false},
-	{"RULE", 8, 28, func(f *findings.Finding) string { return f.RuleID() }, false},
+	{"RULE", 8, 28, func(f *findings.Finding, _ *ledger.Overlay) string { return f.RuleID() }, false},
 	{"LOCATION", 14, 40, locationCell, true},
-	{"MESSAGE", 10, 0, func(f *findings.Finding) string { return f.Message }, false},
+	{"MESSAGE", 10, 0, func(f *findings.Finding, _ *ledger.Overlay) string { return f.Message }, false},
 	{"STATE", 8, 20, stateCell, false},
 }
 
 // toolCell is the tool name, "+N" when other tools reported the same finding.
-func toolCell(f *findings.Finding) string {
+func toolCell(f *findings.Finding, _ *ledger.Overlay) string {
 	name := f.ToolName()
 	others := 0
 	seen := map[string]bool{strings.ToLower(name): true}
@@ -405,7 +430,7 @@ func toolCell(f *findings.Finding) string {
 // locationCell is path:line, or just the path when the region is the
 // placeholder 1:1-1:1 that SCA and image scanners write when they have no
 // line (a line number in a container image name means nothing).
-func locationCell(f *findings.Finding) string {
+func locationCell(f *findings.Finding, _ *ledger.Overlay) string {
 	l := f.Loc
 	if l.Line == 1 && l.Col <= 1 && l.EndLine <= 1 && l.EndCol <= 1 {
 		return l.Path
@@ -413,18 +438,22 @@ func locationCell(f *findings.Finding) string {
 	return l.String()
 }
 
-// stateCell is the triage state, with SARIF-input suppression shown apart.
-func stateCell(f *findings.Finding) string {
-	if f.Expired {
+// stateCell is the triage state, with SARIF-input suppression shown apart
+// and "(review)" when a decision may belong to the finding but could not be
+// placed with confidence (or the record placed on it needs review).
+func stateCell(f *findings.Finding, ov *ledger.Overlay) string {
+	st := ov.State(f)
+	switch {
+	case ov.Expired(f):
 		return "open (expired)"
-	}
-	if isPending(f) {
+	case ov.NeedsReview(f) != "":
+		return st.String() + " (review)"
+	case isPending(ov, f):
 		return pendingState
-	}
-	if f.State == findings.StateOpen && f.InputSup != findings.InNone {
+	case st == findings.StateOpen && f.InputSup != findings.InNone:
 		return "sarif:" + f.InputSup.String()
 	}
-	return f.State.String()
+	return st.String()
 }
 
 // msgPref is the message width kept before other columns are cut.
@@ -494,7 +523,7 @@ func fitWidths(cells [][]string, width int) []int {
 	return ws
 }
 
-func writeTable(w io.Writer, fs []*findings.Finding, idx []int32, width int, color bool) {
+func writeTable(w io.Writer, fs []*findings.Finding, idx []int32, ov *ledger.Overlay, width int, color bool) {
 	if len(idx) == 0 {
 		return
 	}
@@ -503,7 +532,7 @@ func writeTable(w io.Writer, fs []*findings.Finding, idx []int32, width int, col
 		f := fs[i]
 		row := make([]string, len(tableColumns))
 		for c, col := range tableColumns {
-			row[c] = sanitize(col.cell(f))
+			row[c] = sanitize(col.cell(f, ov))
 		}
 		cells[k] = row
 	}

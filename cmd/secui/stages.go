@@ -60,11 +60,10 @@ func runStages(cmd *cobra.Command, e *env) error {
 		}
 		set = &findings.Set{Root: e.Root} // no results yet, but scanners to show
 	}
-	l, lerr := openLedger(e)
-	if l == nil {
-		return configErr(lerr)
+	l, ov, err := applyLedger(e, set)
+	if err != nil {
+		return err
 	}
-	ov := l.Overlay(set.Findings, nowFunc())
 	feeds := runner.Feeds(e.Root, e.Config, set)
 	rows := pipeline.Compute(set.Findings, ov, pipeline.Options{
 		Pending: func(f *findings.Finding) bool {

@@ -43,8 +43,8 @@ finding matching the filter, hidden ones included.`,
 				return err
 			}
 			fs := sel.set.Findings
-			vis := query.Summarize(fs, sel.idx)
-			all := query.Summarize(fs, sel.all)
+			vis := query.Summarize(fs, sel.idx, sel.ov)
+			all := query.Summarize(fs, sel.all, sel.ov)
 			w := bufio.NewWriter(e.Out)
 			defer w.Flush()
 			if e.JSON {

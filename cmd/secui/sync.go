@@ -192,7 +192,7 @@ func runSync(ctx context.Context, cmd *cobra.Command, e *env, kind string) error
 		return configErr(fmt.Errorf("ledger %s is invalid; fix it first:\n%w", l.RelPath(), err))
 	}
 	now := nowFunc()
-	overlay := l.Overlay(set.Findings, now)
+	overlay := l.Overlay(set.Findings, now, e.overlayOptions())
 	rf, err := repofs.Open(e.Root)
 	if err != nil {
 		return err
@@ -495,9 +495,9 @@ func findingTickets(set *findings.Set, f *findings.Finding) []jsonTicket {
 	if !ok {
 		return nil
 	}
-	al := v.(appliedLedger)
+	al := v.(matchedLedger)
 	ids := []string{f.ID}
-	if m, ok := al.a.ByFinding[f]; ok && m.Decision.ID != f.ID {
+	if m, ok := al.ov.Match(f); ok && m.Decision.ID != f.ID {
 		ids = append([]string{m.Decision.ID}, ids...)
 	}
 	var out []jsonTicket

@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"regexp"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,17 +23,20 @@ func init() {
 	registerCommand(func() *cobra.Command { return newTriageCmd(ledger.ActReopen) })
 	registerCommand(newLedgerCmd)
 	registerLoadHook(func(ctx context.Context, e *env, set *findings.Set) error {
+		if e.noLedger {
+			return nil
+		}
 		_, _, err := applyLedger(e, set)
 		return err
 	})
 }
 
-type appliedLedger struct {
-	l *ledger.Ledger
-	a *ledger.Applied
+type matchedLedger struct {
+	l  *ledger.Ledger
+	ov *ledger.Overlay
 }
 
-var ledgerCache sync.Map // *findings.Set -> appliedLedger
+var ledgerCache sync.Map // *findings.Set -> matchedLedger
 
 // openLedger opens the ledger configured for e (config "ledger", default
 // .secui/ledger.yaml under the repository root). A ledger that fails
@@ -45,15 +46,15 @@ func openLedger(e *env) (*ledger.Ledger, error) {
 	return ledger.Open(e.Root, rel)
 }
 
-// applyLedger opens the ledger and applies it to set (setting every
-// Finding.State). The load hook registered in init calls it for every
-// e.load, so list/summary/console see ledger states; later calls for the
+// applyLedger opens the ledger and matches it to set: the overlay every
+// command reads triage states from (findings are not modified). The load
+// hook registered in init calls it for every e.load, so later calls for the
 // same set return the cached result. A ledger that fails validation is
-// reported on stderr and its valid records are still applied.
-func applyLedger(e *env, set *findings.Set) (*ledger.Ledger, *ledger.Applied, error) {
+// reported on stderr and its valid records are still matched.
+func applyLedger(e *env, set *findings.Set) (*ledger.Ledger, *ledger.Overlay, error) {
 	if v, ok := ledgerCache.Load(set); ok {
-		al := v.(appliedLedger)
-		return al.l, al.a, nil
+		ml := v.(matchedLedger)
+		return ml.l, ml.ov, nil
 	}
 	l, err := openLedger(e)
 	if l == nil {
@@ -62,10 +63,9 @@ func applyLedger(e *env, set *findings.Set) (*ledger.Ledger, *ledger.Applied, er
 	if err != nil {
 		fmt.Fprintf(e.Err, "secui: ledger %s is invalid (read-only until fixed):\n%v\n", l.RelPath(), err)
 	}
-	a := l.Apply(set.Findings, nowFunc())
-	notePending(a)
-	ledgerCache.Store(set, appliedLedger{l, a})
-	return l, a, nil
+	ov := l.Overlay(set.Findings, nowFunc(), e.overlayOptions())
+	ledgerCache.Store(set, matchedLedger{l, ov})
+	return l, ov, nil
 }
 
 var hexIDRE = regexp.MustCompile(`^[0-9a-fA-F]{4,16}$`)
@@ -209,14 +209,14 @@ func runTriage(ctx context.Context, cmd *cobra.Command, e *env, action string, i
 	if err != nil {
 		return err
 	}
-	l, _, err := applyLedger(e, set)
+	l, ov, err := applyLedger(e, set)
 	if err != nil {
 		return err
 	}
 	if lerr := l.Err(); lerr != nil {
 		return configErr(fmt.Errorf("ledger %s is invalid; fix it first:\n%w", l.RelPath(), lerr))
 	}
-	sel, err := selectForTriage(ctx, set, e.Query, ids)
+	sel, err := selectForTriage(ctx, set, e.Query, ov, ids)
 	if err != nil {
 		return err
 	}
@@ -225,16 +225,22 @@ func runTriage(ctx context.Context, cmd *cobra.Command, e *env, action string, i
 	var todo []*findings.Finding
 	skipped := 0
 	for _, f := range sel {
-		if d := l.Get(f.ID); action == ledger.ActReopen && d == nil && f.State == findings.StateOpen {
-			skipped++
+		m, placed := ov.Match(f)
+		if action == ledger.ActReopen && !placed && ov.NeedsReview(f) == "" {
+			skipped++ // no decision: open already
 			continue
 		}
-		if f.State == target && action != ledger.ActReopen && sameDecision(l.Get(f.ID), &req) {
+		if placed && m.Decision.Review == "" && ov.State(f) == target && action != ledger.ActReopen && sameDecision(m.Decision, &req) {
 			skipped++
 			continue
 		}
 		todo = append(todo, f)
 	}
+	// The decision is recorded with the evidence of the finding as it is
+	// now (hashes of its line and context, the enclosing symbol, HEAD), and
+	// lands on the record the matcher placed on the finding.
+	req.Evidence = e.capturer().ForFinding
+	req.Overlay = ov
 	res := triageResult{Action: action, Ledger: l.RelPath(), DryRun: flagBool(cmd, "dry-run"), Count: len(todo), Skipped: skipped, IDs: []string{}}
 	for _, f := range todo {
 		res.IDs = append(res.IDs, f.ID)
@@ -278,8 +284,8 @@ func sameDecision(d *ledger.Decision, r *ledger.Request) bool {
 
 // selectForTriage resolves IDs (unique prefixes) and the filter into findings.
 // IDs and filter are AND-ed when both are given.
-func selectForTriage(ctx context.Context, set *findings.Set, q *query.Query, ids []string) ([]*findings.Finding, error) {
-	idx, err := query.Filter(ctx, set.Findings, q)
+func selectForTriage(ctx context.Context, set *findings.Set, q *query.Query, t findings.Triage, ids []string) ([]*findings.Finding, error) {
+	idx, err := query.Filter(ctx, set.Findings, q, t)
 	if err != nil {
 		return nil, err
 	}
@@ -315,190 +321,6 @@ func selectForTriage(ctx context.Context, set *findings.Set, q *query.Query, ids
 		}
 	}
 	return out, nil
-}
-
-// ---- secui ledger
-
-func newLedgerCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "ledger [PATH...]",
-		Short: "List triage decisions and how they match the current scan (orphans, expired)",
-		Long: `List the decisions in the ledger (.secui/ledger.yaml by default) with how each
-matches the current findings: "id" (exact), a weaker identity layer such as
-"content" or "fallback" (the finding moved or its fingerprint changed), or
-"orphan" (it matches no current finding: stale, or the scan is missing).
-Expired suppressions (the finding is open again) and accepted findings past
-their due date are flagged.
-
-Without SARIF results (none found, or none loadable) every decision is listed
-as orphan.
-
-Exit codes: 0 listed, 2 the ledger is invalid (its problems are printed on
-stderr as file:line:col: field: message, git conflict markers with how to
-resolve them; the valid records are still listed).`,
-		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := newEnv(cmd, args)
-			if err != nil {
-				return err
-			}
-			return runLedger(cmd.Context(), cmd, e)
-		},
-	}
-	f := cmd.Flags()
-	f.Bool("orphans", false, "only decisions matching no current finding")
-	f.Bool("expired", false, "only expired suppressions")
-	f.Bool("json", false, "print JSON")
-	return cmd
-}
-
-type ledgerRow struct {
-	ID            string   `json:"id"`
-	State         string   `json:"state"`
-	Reason        string   `json:"reason,omitempty"`
-	Justification string   `json:"justification,omitempty"`
-	Note          string   `json:"note,omitempty"`
-	Author        string   `json:"author"`
-	Time          string   `json:"time"`
-	Expires       string   `json:"expires,omitempty"`
-	Due           string   `json:"due,omitempty"`
-	Tool          string   `json:"tool,omitempty"`
-	Rule          string   `json:"rule,omitempty"`
-	Path          string   `json:"path,omitempty"`
-	Match         string   `json:"match"`              // id, <layer>, orphan
-	FindingID     string   `json:"finding,omitempty"`  // current id of the matched finding
-	Location      string   `json:"location,omitempty"` // current location
-	Expired       bool     `json:"expired"`
-	Overdue       bool     `json:"overdue"`
-	Tickets       []string `json:"tickets,omitempty"`
-	Events        int      `json:"events"`
-	Line          int      `json:"line"`
-}
-
-func runLedger(ctx context.Context, cmd *cobra.Command, e *env) error {
-	now := nowFunc()
-	var l *ledger.Ledger
-	var a *ledger.Applied
-	set, err := e.load(ctx)
-	if err == nil {
-		l, a, err = applyLedger(e, set)
-		if err != nil {
-			return err
-		}
-	} else {
-		var ee *exitError
-		if !errors.As(err, &ee) || ee.code != exitNoInput {
-			return err
-		}
-		fmt.Fprintf(e.Err, "secui: %v; matching skipped\n", err)
-		l, err = openLedger(e)
-		if l == nil {
-			return configErr(err)
-		}
-		if err != nil {
-			fmt.Fprintf(e.Err, "secui: ledger %s is invalid:\n%v\n", l.RelPath(), err)
-		}
-		a = l.Apply(nil, now)
-	}
-	orphans := flagBool(cmd, "orphans")
-	expired := flagBool(cmd, "expired")
-	rows := ledgerRows(l, a, now)
-	var out []ledgerRow
-	for _, r := range rows {
-		if (orphans && r.Match != "orphan") || (expired && !r.Expired) {
-			continue
-		}
-		out = append(out, r)
-	}
-	if e.JSON {
-		if out == nil {
-			out = []ledgerRow{}
-		}
-		enc := json.NewEncoder(e.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"schema": "secui.ledger/v1", "ledger": l.RelPath(), "decisions": out}); err != nil {
-			return err
-		}
-		return ledgerInvalid(l)
-	}
-	if len(out) == 0 {
-		fmt.Fprintf(e.Out, "no decisions to show in %s (%d in total)\n", l.RelPath(), len(rows))
-		return ledgerInvalid(l)
-	}
-	tw := tabwriter.NewWriter(e.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tREASON\tMATCH\tRULE\tLOCATION\tAUTHOR\tDATE\tFLAGS")
-	for _, r := range out {
-		loc := r.Location
-		if loc == "" {
-			loc = r.Path
-		}
-		var flags []string
-		if r.Expired {
-			flags = append(flags, "EXPIRED "+r.Expires)
-		} else if r.Expires != "" {
-			flags = append(flags, "expires "+r.Expires)
-		}
-		if r.Overdue {
-			flags = append(flags, "OVERDUE "+r.Due)
-		} else if r.Due != "" {
-			flags = append(flags, "due "+r.Due)
-		}
-		match := r.Match
-		if r.FindingID != "" && r.FindingID != r.ID {
-			match += " -> " + r.FindingID
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.Reason, match,
-			sanitize(r.Rule), sanitize(loc), sanitize(r.Author), r.Time[:10], strings.Join(flags, ", "))
-	}
-	tw.Flush()
-	n := map[string]int{}
-	for _, r := range rows {
-		if r.Match == "orphan" {
-			n["orphan"]++
-		}
-		if r.Expired {
-			n["expired"]++
-		}
-	}
-	fmt.Fprintf(e.Out, "%d decision(s) in %s; %d orphaned, %d expired\n", len(rows), l.RelPath(), n["orphan"], n["expired"])
-	return ledgerInvalid(l)
-}
-
-// ledgerInvalid is the exit of `secui ledger` on an invalid ledger: 2, after
-// listing the valid records (the problems were printed on stderr).
-func ledgerInvalid(l *ledger.Ledger) error {
-	if l.Err() != nil {
-		return &exitError{code: exitUsage}
-	}
-	return nil
-}
-
-func ledgerRows(l *ledger.Ledger, a *ledger.Applied, now time.Time) []ledgerRow {
-	byDecision := map[*ledger.Decision]ledger.Match{}
-	found := map[*ledger.Decision]*findings.Finding{}
-	for f, m := range a.ByFinding {
-		byDecision[m.Decision] = m
-		found[m.Decision] = f
-	}
-	var rows []ledgerRow
-	for _, d := range l.Decisions() {
-		r := ledgerRow{ID: d.ID, State: d.State.String(), Reason: string(d.Reason), Justification: d.Justification,
-			Note: d.Note, Author: d.Author, Time: d.Time.UTC().Format(time.RFC3339), Tool: d.Tool, Rule: d.Rule, Path: d.Path,
-			Expired: d.Expired(now), Overdue: d.Overdue(now), Tickets: d.Tickets, Events: len(d.History), Line: d.Line, Match: "orphan"}
-		if d.Expires != nil {
-			r.Expires = d.Expires.Format(time.DateOnly)
-		}
-		if d.Due != nil {
-			r.Due = d.Due.Format(time.DateOnly)
-		}
-		if m, ok := byDecision[d]; ok {
-			r.Match = m.Layer
-			f := found[d]
-			r.FindingID, r.Location = f.ID, f.Loc.String()
-		}
-		rows = append(rows, r)
-	}
-	return rows
 }
 
 // decisionAuthor is the author every ledger write records (triage, fix,

@@ -52,7 +52,8 @@ func suppressionGUID(id string) string {
 //     accepted, justification "<reason>: <text>", guid, location: the ledger
 //     record (file + line)}, properties secui.reason/author/time/expires;
 //   - an expired suppression is written with status rejected (the finding is
-//     open again), so SARIF consumers show it;
+//     open again), so SARIF consumers show it; a record that needs review
+//     (Decision.Review) with status underReview;
 //   - tracker links of any decision go to workItemUris.
 //
 // Within a run, results without suppressions / workItemUris get empty arrays
@@ -61,7 +62,7 @@ func suppressionGUID(id string) string {
 //
 // The output goes through findings.SafeJSON: C1 controls, bidi overrides and
 // the like in the inputs are written as \uXXXX escapes, never raw.
-func ExportSARIF(w io.Writer, set *findings.Set, a *Applied, l *Ledger, opts ExportOptions) error {
+func ExportSARIF(w io.Writer, set *findings.Set, ov *Overlay, l *Ledger, opts ExportOptions) error {
 	w = findings.SafeJSON(w)
 	type key struct {
 		file        string
@@ -121,7 +122,7 @@ func ExportSARIF(w io.Writer, set *findings.Set, a *Applied, l *Ledger, opts Exp
 				if f == nil {
 					continue
 				}
-				m, ok := a.ByFinding[f]
+				m, ok := ov.Match(f)
 				if !ok {
 					continue
 				}
@@ -140,9 +141,14 @@ func ExportSARIF(w io.Writer, set *findings.Set, a *Applied, l *Ledger, opts Exp
 						},
 					}
 					props := map[string]any{"secui/reason": string(d.Reason), "secui/author": d.Author,
-						"secui/time": d.Time.UTC().Format(time.RFC3339), "secui/id": d.ID, "secui/match": m.Layer}
+						"secui/time": d.Time.UTC().Format(time.RFC3339), "secui/id": d.ID, "secui/match": m.Layer,
+						"secui/match-how": m.Describe()}
 					if d.Expires != nil {
 						props["secui/expires"] = d.Expires.Format(time.DateOnly)
+					}
+					if d.Review != "" {
+						sup["status"] = "underReview"
+						props["secui/review"] = d.Review
 					}
 					if m.Expired {
 						sup["status"] = "rejected"
@@ -311,7 +317,7 @@ func purl(pkg, tool string) string {
 // ExportOpenVEX writes an OpenVEX 0.2.0 document with one statement per
 // (vulnerability, package) of the SCA and container findings with a VulnID,
 // mapped by VEXStatus.
-func ExportOpenVEX(w io.Writer, set *findings.Set, a *Applied, opts ExportOptions) error {
+func ExportOpenVEX(w io.Writer, set *findings.Set, ov *Overlay, opts ExportOptions) error {
 	w = findings.SafeJSON(w)
 	now := opts.Now
 	if now.IsZero() {
@@ -337,8 +343,8 @@ func ExportOpenVEX(w io.Writer, set *findings.Set, a *Applied, opts ExportOption
 			continue
 		}
 		var d *Decision
-		if m, ok := a.ByFinding[f]; ok {
-			d = m.Decision
+		if m, ok := ov.Match(f); ok && m.Decision.Review == "" {
+			d = m.Decision // a record that needs review says nothing yet
 		}
 		prod := purl(f.Package, f.ToolName())
 		if f.Package == "" {

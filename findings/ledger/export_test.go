@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/evidence"
+	"github.com/secui/secui/findings/match"
+	"github.com/secui/secui/findings/repofs"
 	"github.com/secui/secui/internal/testutil"
 )
 
@@ -72,20 +77,44 @@ func TestExportSARIFValidAndRoundTrips(t *testing.T) {
 	if len(set.Findings) < 3 {
 		t.Fatalf("only %d findings loaded from %s", len(set.Findings), src)
 	}
+	// The scanned sources (the corpus has only the SARIF): distinct lines, so
+	// the decisions record real evidence and find their findings again.
+	for _, f := range set.Findings {
+		p := filepath.Join(dir, filepath.FromSlash(f.Loc.Path))
+		if _, err := os.Stat(p); err == nil || f.Loc.Path == "" {
+			continue
+		}
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		var b strings.Builder
+		for i := 1; i <= 200; i++ {
+			fmt.Fprintf(&b, "line_%d = handler(%q, %d)\n", i, f.Loc.Path, i)
+		}
+		os.WriteFile(p, []byte(b.String()), 0o644)
+	}
+	if set, err = findings.Load(ctx, []string{in}, findings.Options{Root: dir}); err != nil {
+		t.Fatal(err)
+	}
 	l, _ := Open(dir, "")
 	sup := set.Findings[:2]
 	req := suppress("Jane <j@x>")
 	req.Tickets = []string{"https://github.com/o/r/issues/7"}
+	root, err := repofs.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	work := evidence.NewCapturer(root, "")
+	req.Evidence = work.ForFinding // as the CLI records it
 	if err := l.Decide(sup, req); err != nil {
 		t.Fatal(err)
 	}
 	exp := t0.AddDate(0, 0, -1) // already expired at t0
-	if err := l.Decide(set.Findings[2:3], Request{Action: ActSuppress, Reason: Mitigated, Justification: "covered by the WAF until the upgrade", Expires: &exp, Author: "B <b@example.com>", Now: t0.AddDate(0, 0, -30)}); err != nil {
+	if err := l.Decide(set.Findings[2:3], Request{Action: ActSuppress, Reason: Mitigated, Justification: "covered by the WAF until the upgrade", Expires: &exp, Author: "B <b@example.com>", Now: t0.AddDate(0, 0, -30), Evidence: work.ForFinding}); err != nil {
 		t.Fatal(err)
 	}
-	a := l.Apply(set.Findings, t0)
+	ov := l.Overlay(set.Findings, t0, OverlayOptions{Match: match.Options{Work: work}})
 	var out bytes.Buffer
-	if err := ExportSARIF(&out, set, a, l, ExportOptions{Root: dir, Now: t0}); err != nil {
+	if err := ExportSARIF(&out, set, ov, l, ExportOptions{Root: dir, Now: t0}); err != nil {
 		t.Fatal(err)
 	}
 	validateSARIF(t, schema, out.Bytes())
@@ -163,9 +192,9 @@ func TestExportSARIFValidAndRoundTrips(t *testing.T) {
 		}
 	}
 	// The ledger still applies to the exported results.
-	a2 := l.Apply(set2.Findings, t0)
-	if byID[sup[0].ID].State != findings.StateSuppressed || len(a2.Orphans) != 0 {
-		t.Fatalf("ledger on exported results: state %v, orphans %d", byID[sup[0].ID].State, len(a2.Orphans))
+	ov2 := l.Overlay(set2.Findings, t0, OverlayOptions{Match: match.Options{Work: evidence.NewCapturer(root, "")}})
+	if ov2.State(byID[sup[0].ID]) != findings.StateSuppressed || len(ov2.Orphans()) != 0 {
+		t.Fatalf("ledger on exported results: state %v, orphans %d", ov2.State(byID[sup[0].ID]), len(ov2.Orphans()))
 	}
 }
 
@@ -192,9 +221,9 @@ func TestExportOpenVEX(t *testing.T) {
 	if err := l.Decide(sca[1:2], Request{Action: ActAccept, Note: "upgrade openssl in the next base image", Author: "A <a@example.com>", Now: t0}); err != nil {
 		t.Fatal(err)
 	}
-	a := l.Apply(set.Findings, t0)
+	ov := l.Overlay(set.Findings, t0)
 	var out bytes.Buffer
-	if err := ExportOpenVEX(&out, set, a, ExportOptions{Now: t0, Author: "Jane"}); err != nil {
+	if err := ExportOpenVEX(&out, set, ov, ExportOptions{Now: t0, Author: "Jane"}); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {

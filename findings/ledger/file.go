@@ -11,7 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/evidence"
 )
 
 // Issue is one problem found while validating a ledger file.
@@ -40,46 +40,106 @@ func (e *ValidationError) Error() string {
 
 var idRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
 
-const header = "# secui triage ledger, schema v1. One record per finding, sorted by id.\n" +
+// header is the comment block at the top of a ledger file.
+const header = "# secui triage ledger, schema v2. One record per finding, sorted by id.\n" +
 	"# Written by `secui suppress|accept|reopen`; merged by `secui merge-driver` (see README).\n"
+
+// Doc is a parsed ledger file.
+type Doc struct {
+	// Version is the schema version the file declares (1 or 2; 0 for an
+	// empty file). Every write produces SchemaVersion.
+	Version   int
+	Decisions []*Decision // sorted by id
+}
 
 // Parse reads and validates a ledger file's content. name is used in error
 // positions. An empty input is an empty ledger. On validation errors it
 // returns the records that were valid and a *ValidationError.
 func Parse(name string, data []byte) ([]*Decision, error) {
+	doc, err := ParseDoc(name, data)
+	return doc.Decisions, err
+}
+
+// ParseDoc is Parse that also returns the schema version of the file.
+// Version 1 files (no evidence, block lists) and version 2 files are read;
+// fields that only exist in version 2 are refused in a version 1 file.
+//
+// A file in the canonical version 2 layout (what Marshal writes) is decoded
+// directly; anything else (version 1, hand edits in another YAML style,
+// errors) goes through the YAML parser and the validator, which produce the
+// same records and report problems with their positions.
+func ParseDoc(name string, data []byte) (Doc, error) {
 	data, _ = cutTickets(data) // the tickets: section is read by parseTickets
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, nil
+		return Doc{}, nil
 	}
+	if ds, ok := fastDecode(data); ok {
+		return Doc{Version: SchemaVersion, Decisions: ds}, nil
+	}
+	return parseSlow(name, data)
+}
+
+// parseText is ParseDoc on the file's text (read straight into a string, so
+// the canonical layout is decoded without copying the file).
+func parseText(name, text string) (Doc, error) {
+	if hasTickets(text) {
+		return ParseDoc(name, []byte(text))
+	}
+	if strings.TrimSpace(text) == "" {
+		return Doc{}, nil
+	}
+	if ds, ok := fastDecodeString(text); ok {
+		return Doc{Version: SchemaVersion, Decisions: ds}, nil
+	}
+	return parseSlow(name, []byte(text))
+}
+
+// parseSlow reads a file through the YAML tree and the validator.
+func parseSlow(name string, data []byte) (Doc, error) {
 	if is := conflictMarkers(name, data); is != nil {
-		return nil, &ValidationError{Issues: []Issue{*is}}
+		return Doc{}, &ValidationError{Issues: []Issue{*is}}
 	}
-	doc, ok := fastParse(data)
+	doc, ok := fastParseV1(data)
 	if !ok {
 		doc = new(yaml.Node)
 		if err := yaml.Unmarshal(data, doc); err != nil {
-			return nil, &ValidationError{Issues: []Issue{yamlIssue(name, err)}}
+			return Doc{}, &ValidationError{Issues: []Issue{yamlIssue(name, err)}}
 		}
 	}
+	return validateDoc(name, doc)
+}
+
+func validateDoc(name string, doc *yaml.Node) (Doc, error) {
 	v := &validator{file: name}
 	if len(doc.Content) == 0 {
-		return nil, nil
+		return Doc{}, nil
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		v.add(root, "ledger", "want a mapping with version and decisions")
-		return nil, v.err()
+		return Doc{}, v.err()
 	}
-	var out []*Decision
+	out := Doc{}
 	seenVersion := false
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k, val := root.Content[i], root.Content[i+1]; k.Value == "version" {
+			seenVersion = true
+			n, err := strconv.Atoi(val.Value)
+			if val.Kind != yaml.ScalarNode || err != nil || n < 1 || n > SchemaVersion {
+				v.add(val, "version", fmt.Sprintf("unsupported schema version %q (this secui reads versions 1 and %d)", val.Value, SchemaVersion))
+			} else {
+				out.Version = n
+			}
+		}
+	}
+	v.version = out.Version
+	if v.version == 0 {
+		v.version = SchemaVersion // report the records against the newest schema
+	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, val := root.Content[i], root.Content[i+1]
 		switch k.Value {
 		case "version":
-			seenVersion = true
-			if val.Kind != yaml.ScalarNode || val.Value != strconv.Itoa(SchemaVersion) {
-				v.add(val, "version", fmt.Sprintf("unsupported schema version %q (this secui reads version %d)", val.Value, SchemaVersion))
-			}
 		case "decisions":
 			if val.Kind == yaml.ScalarNode && (val.Tag == "!!null" || val.Value == "") {
 				continue
@@ -99,7 +159,7 @@ func Parse(name string, data []byte) ([]*Decision, error) {
 					continue
 				}
 				seen[d.ID] = d.Line
-				out = append(out, d)
+				out.Decisions = append(out.Decisions, d)
 			}
 		default:
 			v.add(k, k.Value, "unknown field (want version, decisions)")
@@ -108,7 +168,7 @@ func Parse(name string, data []byte) ([]*Decision, error) {
 	if !seenVersion {
 		v.add(root, "version", "missing schema version")
 	}
-	slices.SortFunc(out, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out.Decisions, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) })
 	return out, v.err()
 }
 
@@ -125,8 +185,9 @@ func yamlIssue(name string, err error) Issue {
 }
 
 type validator struct {
-	file   string
-	issues []Issue
+	file    string
+	version int
+	issues  []Issue
 }
 
 func (v *validator) add(n *yaml.Node, field, msg string) {
@@ -148,6 +209,21 @@ func (v *validator) str(n *yaml.Node, field string) (string, bool) {
 	return n.Value, true
 }
 
+// conv reads a scalar and converts it, reporting a conversion error at n.
+func conv[T any](v *validator, n *yaml.Node, field string, f func(string) (T, error)) (T, bool) {
+	var zero T
+	s, ok := v.str(n, field)
+	if !ok {
+		return zero, false
+	}
+	x, err := f(s)
+	if err != nil {
+		v.add(n, field, err.Error())
+		return zero, false
+	}
+	return x, true
+}
+
 func (v *validator) strs(n *yaml.Node, field string) []string {
 	if n.Kind != yaml.SequenceNode {
 		v.add(n, field, "want a list of strings")
@@ -162,58 +238,33 @@ func (v *validator) strs(n *yaml.Node, field string) []string {
 	return out
 }
 
-func (v *validator) timestamp(n *yaml.Node, field string) (time.Time, bool) {
-	s, ok := v.str(n, field)
-	if !ok {
-		return time.Time{}, false
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		v.add(n, field, fmt.Sprintf("bad time %q (want RFC 3339, e.g. 2026-11-28T09:30:00Z)", s))
-		return time.Time{}, false
-	}
-	return t.UTC(), true
-}
-
-func (v *validator) date(n *yaml.Node, field string) *time.Time {
-	s, ok := v.str(n, field)
-	if !ok {
+func (v *validator) hashes(n *yaml.Node, field string) []uint32 {
+	if n.Kind != yaml.SequenceNode {
+		v.add(n, field, "want a list of hashes")
 		return nil
 	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		v.add(n, field, fmt.Sprintf("bad date %q (want YYYY-MM-DD)", s))
+	if len(n.Content) == 0 {
 		return nil
 	}
-	return &t
+	out := make([]uint32, 0, len(n.Content))
+	for i, c := range n.Content {
+		if h, ok := conv(v, c, fmt.Sprintf("%s[%d]", field, i), parseHash); ok {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
-func (v *validator) state(n *yaml.Node, field string) (findings.State, bool) {
-	s, ok := v.str(n, field)
-	if !ok {
-		return 0, false
+// v2only reports a version 2 field in a version 1 file.
+func (v *validator) v2only(k *yaml.Node, field string) bool {
+	if v.version >= 2 {
+		return true
 	}
-	st, err := findings.ParseState(s)
-	if err != nil || s != st.String() {
-		v.add(n, field, fmt.Sprintf("unknown state %q (want open, accepted, suppressed or fixed)", s))
-		return 0, false
-	}
-	return st, true
+	v.add(k, field, fmt.Sprintf("field %q needs version 2 (this file says version 1; `secui ledger --upgrade` rewrites it)", k.Value))
+	return false
 }
 
-func (v *validator) reason(n *yaml.Node, field string) (Reason, bool) {
-	s, ok := v.str(n, field)
-	if !ok {
-		return "", false
-	}
-	if !slices.Contains(Reasons, Reason(s)) {
-		v.add(n, field, fmt.Sprintf("unknown reason %q (want one of %s)", s, reasonList()))
-		return "", false
-	}
-	return Reason(s), true
-}
-
-var recordFields = "id, state, reason, justification, note, author, time, expires, due, tool, rule, path, pending, fix-source, review, keys, tickets, history"
+var recordFields = "id, state, reason, justification, note, author, time, expires, due, tool, rule, path, keys, tickets, review, pending, fix-source, scan, evidence, history"
 
 func (v *validator) record(n *yaml.Node, field string) *Decision {
 	if n.Kind != yaml.MappingNode {
@@ -223,24 +274,34 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 	before := len(v.issues)
 	d := &Decision{Line: n.Line}
 	var hasID, hasState, hasTime bool
-	var stateNode *yaml.Node = n
+	stateNode := n
+	fieldNode := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		f := field + "." + k.Value
+		fieldNode[k.Value] = k
+		if val.Kind == yaml.ScalarNode && val.Tag == "!!null" && val.Style == 0 {
+			switch k.Value {
+			case "evidence", "scan", "history", "keys", "tickets":
+				// "evidence:" with nothing under it: say so where it is
+				v.add(k, f, "empty (remove it, or give "+map[string]string{
+					"evidence": "path, line, col, commit, symbol, line-hash, tokens, context",
+					"scan":     "scanner, version, commit, time",
+					"history":  "a list of events",
+					"keys":     "a list of identity keys",
+					"tickets":  "a list of ticket URLs",
+				}[k.Value]+")")
+				continue
+			}
+		}
 		switch k.Value {
 		case "id":
-			if s, ok := v.str(val, f); ok {
-				if !idRE.MatchString(s) {
-					v.add(val, f, fmt.Sprintf("bad id %q (want 16 lower-case hex digits)", s))
-				} else {
-					d.ID, hasID = s, true
-				}
-			}
+			d.ID, hasID = conv(v, val, f, parseID)
 		case "state":
 			stateNode = val
-			d.State, hasState = v.state(val, f)
+			d.State, hasState = conv(v, val, f, parseStateName)
 		case "reason":
-			d.Reason, _ = v.reason(val, f)
+			d.Reason, _ = conv(v, val, f, parseReasonName)
 		case "justification":
 			d.Justification, _ = v.str(val, f)
 		case "note":
@@ -248,33 +309,37 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 		case "author":
 			d.Author, _ = v.str(val, f)
 		case "time":
-			d.Time, hasTime = v.timestamp(val, f)
+			d.Time, hasTime = conv(v, val, f, parseTimestamp)
 		case "expires":
-			d.Expires = v.date(val, f)
+			d.Expires, _ = conv(v, val, f, parseDate)
 		case "due":
-			d.Due = v.date(val, f)
+			d.Due, _ = conv(v, val, f, parseDate)
 		case "tool":
 			d.Tool, _ = v.str(val, f)
 		case "rule":
 			d.Rule, _ = v.str(val, f)
 		case "path":
 			d.Path, _ = v.str(val, f)
-		case "pending":
-			switch b, _ := v.str(val, f); b {
-			case "true":
-				d.Pending = true
-			case "false":
-			default:
-				v.add(val, f, "want true or false")
-			}
-		case "fix-source":
-			d.FixSource, _ = v.str(val, f)
-		case "review": // minimal serialisation (gate); ledger v2 owns the format
-			d.Review, _ = v.str(val, f)
 		case "keys":
-			d.Keys = v.strs(val, f)
+			d.Keys = nilIfEmpty(v.strs(val, f))
 		case "tickets":
-			d.Tickets = v.strs(val, f)
+			d.Tickets = nilIfEmpty(v.strs(val, f))
+		// review, pending and fix-source were written in version 1 files by
+		// secui releases between the gate and ledger v2: accepted in both.
+		case "review":
+			d.Review, _ = v.str(val, f)
+		case "pending":
+			d.Pending, _ = conv(v, val, f, parseBool)
+		case "fix-source":
+			d.FixSource, _ = conv(v, val, f, parseFixSource)
+		case "scan":
+			if v.v2only(k, f) {
+				d.Scan = v.scan(val, f)
+			}
+		case "evidence":
+			if v.v2only(k, f) {
+				d.Evidence = v.evidence(val, f)
+			}
 		case "history":
 			if val.Kind != yaml.SequenceNode {
 				v.add(val, f, "want a list of events")
@@ -289,29 +354,93 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 			v.add(k, f, fmt.Sprintf("unknown field %q (want one of %s)", k.Value, recordFields))
 		}
 	}
-	if !hasID {
+	if !hasID && fieldNode["id"] == nil {
 		v.add(n, field+".id", "missing id")
 	}
 	if !hasState && stateNode == n {
 		v.add(n, field+".state", "missing state")
 	}
-	if !hasTime {
-		if d.Time.IsZero() {
-			v.add(n, field+".time", "missing time")
-		}
+	if !hasTime && fieldNode["time"] == nil {
+		v.add(n, field+".time", "missing time")
 	}
-	if hasState && d.State == findings.StateSuppressed {
-		if d.Reason == "" {
-			v.add(stateNode, field+".reason", "a suppression needs a reason ("+reasonList()+")")
-		}
-		if strings.TrimSpace(d.Justification) == "" {
-			v.add(stateNode, field+".justification", "a suppression needs a justification")
+	if hasState {
+		for _, p := range checkRecord(d) {
+			at := stateNode
+			if k := fieldNode[p.field]; k != nil {
+				at = k
+			}
+			v.add(at, field+"."+p.field, p.msg)
 		}
 	}
 	if len(v.issues) > before {
 		return nil
 	}
 	return d
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+func (v *validator) evidence(n *yaml.Node, field string) evidence.Evidence {
+	var e evidence.Evidence
+	if n.Kind != yaml.MappingNode {
+		v.add(n, field, "want a mapping (path, line, col, commit, symbol, line-hash, tokens, context)")
+		return e
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		f := field + "." + k.Value
+		switch k.Value {
+		case "path":
+			e.Path, _ = v.str(val, f)
+		case "line":
+			e.Line, _ = conv(v, val, f, parseLine)
+		case "col":
+			e.Col, _ = conv(v, val, f, parseLine)
+		case "commit":
+			e.Commit, _ = conv(v, val, f, parseCommit)
+		case "symbol":
+			e.Symbol, _ = v.str(val, f)
+		case "line-hash":
+			e.LineHash, _ = conv(v, val, f, parseHash)
+		case "tokens":
+			e.Tokens = v.hashes(val, f)
+		case "context":
+			e.Context = v.hashes(val, f)
+		default:
+			v.add(k, f, fmt.Sprintf("unknown field %q (want path, line, col, commit, symbol, line-hash, tokens, context)", k.Value))
+		}
+	}
+	return e
+}
+
+func (v *validator) scan(n *yaml.Node, field string) *ScanEvidence {
+	if n.Kind != yaml.MappingNode {
+		v.add(n, field, "want a mapping (scanner, version, commit, time)")
+		return nil
+	}
+	s := &ScanEvidence{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		f := field + "." + k.Value
+		switch k.Value {
+		case "scanner":
+			s.Scanner, _ = v.str(val, f)
+		case "version":
+			s.Version, _ = v.str(val, f)
+		case "commit":
+			s.Commit, _ = conv(v, val, f, parseCommit)
+		case "time":
+			s.Time, _ = conv(v, val, f, parseTimestamp)
+		default:
+			v.add(k, f, fmt.Sprintf("unknown field %q (want scanner, version, commit, time)", k.Value))
+		}
+	}
+	return s
 }
 
 func (v *validator) event(n *yaml.Node, field string) (Event, bool) {
@@ -321,47 +450,42 @@ func (v *validator) event(n *yaml.Node, field string) (Event, bool) {
 		return e, false
 	}
 	before := len(v.issues)
+	hasTime := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		f := field + "." + k.Value
 		switch k.Value {
 		case "time":
-			e.Time, _ = v.timestamp(val, f)
+			e.Time, _ = conv(v, val, f, parseTimestamp)
+			hasTime = true
 		case "author":
 			e.Author, _ = v.str(val, f)
 		case "action":
-			if s, ok := v.str(val, f); ok {
-				switch s {
-				case ActSuppress, ActAccept, ActReopen, ActFixed, ActLink, "undo", "merge":
-					e.Action = s
-				default:
-					v.add(val, f, fmt.Sprintf("unknown action %q (want suppress, accept, reopen, fixed or link)", s))
-				}
-			}
+			e.Action, _ = conv(v, val, f, parseAction)
 		case "state":
-			e.State, _ = v.state(val, f)
+			e.State, _ = conv(v, val, f, parseStateName)
 		case "reason":
-			e.Reason, _ = v.reason(val, f)
+			e.Reason, _ = conv(v, val, f, parseReasonName)
 		case "justification":
 			e.Justification, _ = v.str(val, f)
 		case "note":
 			e.Note, _ = v.str(val, f)
 		case "expires":
-			e.Expires = v.date(val, f)
+			e.Expires, _ = conv(v, val, f, parseDate)
 		case "due":
-			e.Due = v.date(val, f)
+			e.Due, _ = conv(v, val, f, parseDate)
 		default:
 			v.add(k, f, fmt.Sprintf("unknown field %q (want time, author, action, state, reason, justification, note, expires, due)", k.Value))
 		}
 	}
-	if e.Time.IsZero() && len(v.issues) == before {
+	if !hasTime && len(v.issues) == before {
 		v.add(n, field+".time", "missing time")
 	}
 	return e, len(v.issues) == before
 }
 
-// Marshal renders decisions as a ledger file (sorted by id, stable field
-// order) and sets each decision's Line.
+// Marshal renders decisions as a ledger file of the current schema version
+// (sorted by id, stable field order) and sets each decision's Line.
 func Marshal(ds []*Decision) []byte {
 	data, sorted, lines := marshal(ds)
 	for i, d := range sorted {
@@ -375,56 +499,48 @@ func Marshal(ds []*Decision) []byte {
 func marshal(ds []*Decision) ([]byte, []*Decision, []int) {
 	ds = slices.Clone(ds)
 	slices.SortFunc(ds, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) })
-	var b bytes.Buffer
-	b.Grow(256 * (len(ds) + 1))
-	b.WriteString(header)
-	fmt.Fprintf(&b, "version: %d\n", SchemaVersion)
+	b := make([]byte, 0, 1024*(len(ds)+1))
+	b = append(b, header...)
+	b = append(b, "version: "...)
+	b = strconv.AppendInt(b, SchemaVersion, 10)
+	b = append(b, '\n')
 	if len(ds) == 0 {
-		b.WriteString("decisions: []\n")
-		return b.Bytes(), ds, nil
+		b = append(b, "decisions: []\n"...)
+		return b, ds, nil
 	}
-	b.WriteString("decisions:\n")
-	line := strings.Count(b.String(), "\n") + 1
+	b = append(b, "decisions:\n"...)
+	line := bytes.Count(b, []byte{'\n'}) + 1
 	lines := make([]int, len(ds))
 	for i, d := range ds {
 		lines[i] = line
-		start := b.Len()
-		writeRecord(&b, d)
-		line += bytes.Count(b.Bytes()[start:], []byte{'\n'})
+		start := len(b)
+		b = appendRecord(b, d)
+		line += bytes.Count(b[start:], []byte{'\n'})
 	}
-	return b.Bytes(), ds, lines
+	return b, ds, lines
 }
 
-// writeRecord writes one record as a YAML sequence item. Scalars are
-// encoded by quote(), which emits plain style when safe and JSON-compatible
-// double-quoted style otherwise, so the output is always valid YAML.
-func writeRecord(b *bytes.Buffer, d *Decision) {
+// appendRecord writes one record as a YAML sequence item in the canonical
+// layout (see the package documentation and README). Scalars are encoded by
+// quote (block context) or quoteFlow (inside [...] and {...}): plain style
+// when unambiguous, else JSON-compatible double quotes, so the output is
+// always valid YAML and the fast decoder reads it back.
+func appendRecord(b []byte, d *Decision) []byte {
 	first := true
 	kv := func(k, v string) {
 		if v == "" {
 			return
 		}
 		if first {
-			b.WriteString("- ")
+			b = append(b, "- "...)
 			first = false
 		} else {
-			b.WriteString("  ")
+			b = append(b, "  "...)
 		}
-		b.WriteString(k)
-		b.WriteString(": ")
-		b.WriteString(v)
-		b.WriteByte('\n')
-	}
-	list := func(k string, vs []string) {
-		if len(vs) == 0 {
-			return
-		}
-		b.WriteString("  " + k + ":\n")
-		for _, s := range vs {
-			b.WriteString("    - ")
-			b.WriteString(quote(s))
-			b.WriteByte('\n')
-		}
+		b = append(b, k...)
+		b = append(b, ": "...)
+		b = append(b, v...)
+		b = append(b, '\n')
 	}
 	kv("id", d.ID)
 	kv("state", d.State.String())
@@ -432,49 +548,140 @@ func writeRecord(b *bytes.Buffer, d *Decision) {
 	kv("justification", quoteOpt(d.Justification))
 	kv("note", quoteOpt(d.Note))
 	kv("author", quoteOpt(d.Author))
-	kv("time", d.Time.UTC().Format(time.RFC3339))
+	kv("time", formatTime(d.Time))
 	kv("expires", dateStr(d.Expires))
 	kv("due", dateStr(d.Due))
 	kv("tool", quoteOpt(d.Tool))
 	kv("rule", quoteOpt(d.Rule))
 	kv("path", quoteOpt(d.Path))
+	if len(d.Keys) > 0 {
+		b = append(b, "  keys: "...)
+		b = appendFlowList(b, d.Keys)
+		b = append(b, '\n')
+	}
+	if len(d.Tickets) > 0 {
+		b = append(b, "  tickets: "...)
+		b = appendFlowList(b, d.Tickets)
+		b = append(b, '\n')
+	}
+	kv("review", quoteOpt(d.Review))
 	if d.Pending {
 		kv("pending", "true")
 	}
 	kv("fix-source", quoteOpt(d.FixSource))
-	kv("review", quoteOpt(d.Review))
-	list("keys", d.Keys)
-	list("tickets", d.Tickets)
-	if len(d.History) > 0 {
-		b.WriteString("  history:\n")
-		for _, e := range d.History {
-			ef := true
-			ekv := func(k, v string) {
-				if v == "" {
-					return
-				}
-				if ef {
-					b.WriteString("    - ")
-					ef = false
-				} else {
-					b.WriteString("      ")
-				}
-				b.WriteString(k)
-				b.WriteString(": ")
-				b.WriteString(v)
-				b.WriteByte('\n')
+	if s := d.Scan; s != nil {
+		b = append(b, "  scan: {"...)
+		fm := flowMap{b: b}
+		fm.kv("scanner", quoteFlowOpt(s.Scanner))
+		fm.kv("version", quoteFlowOpt(s.Version))
+		fm.kv("commit", s.Commit)
+		fm.kv("time", formatTime(s.Time))
+		b = append(fm.b, "}\n"...)
+	}
+	if e := d.Evidence; !evidenceZero(e) {
+		b = append(b, "  evidence:\n"...)
+		ekv := func(k, v string) {
+			if v != "" {
+				b = append(b, "    "...)
+				b = append(b, k...)
+				b = append(b, ": "...)
+				b = append(b, v...)
+				b = append(b, '\n')
 			}
-			ekv("time", e.Time.UTC().Format(time.RFC3339))
-			ekv("author", quoteOpt(e.Author))
-			ekv("action", e.Action)
-			ekv("state", e.State.String())
-			ekv("reason", string(e.Reason))
-			ekv("justification", quoteOpt(e.Justification))
-			ekv("note", quoteOpt(e.Note))
-			ekv("expires", dateStr(e.Expires))
-			ekv("due", dateStr(e.Due))
+		}
+		ekv("path", quoteOpt(e.Path))
+		if e.Line > 0 {
+			ekv("line", strconv.Itoa(e.Line))
+		}
+		if e.Col > 0 {
+			ekv("col", strconv.Itoa(e.Col))
+		}
+		ekv("commit", e.Commit)
+		ekv("symbol", quoteOpt(e.Symbol))
+		if e.LineHash != 0 {
+			ekv("line-hash", string(hashHex(nil, e.LineHash)))
+		}
+		if len(e.Tokens) > 0 {
+			b = append(b, "    tokens: "...)
+			b = appendHashes(b, e.Tokens)
+			b = append(b, '\n')
+		}
+		if len(e.Context) > 0 {
+			b = append(b, "    context: "...)
+			b = appendHashes(b, e.Context)
+			b = append(b, '\n')
 		}
 	}
+	if len(d.History) > 0 {
+		b = append(b, "  history:\n"...)
+		for _, e := range d.History {
+			b = append(b, "    - {"...)
+			fm := flowMap{b: b}
+			fm.kv("time", formatTime(e.Time))
+			fm.kv("author", quoteFlowOpt(e.Author))
+			fm.kv("action", e.Action)
+			fm.kv("state", e.State.String())
+			fm.kv("reason", string(e.Reason))
+			fm.kv("justification", quoteFlowOpt(e.Justification))
+			fm.kv("note", quoteFlowOpt(e.Note))
+			fm.kv("expires", dateStr(e.Expires))
+			fm.kv("due", dateStr(e.Due))
+			b = append(fm.b, "}\n"...)
+		}
+	}
+	return b
+}
+
+// flowMap appends "k: v" members of a flow mapping, comma-separated.
+type flowMap struct {
+	b []byte
+	n int
+}
+
+func (m *flowMap) kv(k, v string) {
+	if v == "" {
+		return
+	}
+	if m.n > 0 {
+		m.b = append(m.b, ", "...)
+	}
+	m.n++
+	m.b = append(m.b, k...)
+	m.b = append(m.b, ": "...)
+	m.b = append(m.b, v...)
+}
+
+func appendFlowList(b []byte, vs []string) []byte {
+	b = append(b, '[')
+	for i, s := range vs {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, quoteFlow(s)...)
+	}
+	return append(b, ']')
+}
+
+func appendHashes(b []byte, hs []uint32) []byte {
+	b = append(b, '[')
+	for i, h := range hs {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = hashHex(b, h)
+	}
+	return append(b, ']')
+}
+
+func evidenceZero(e evidence.Evidence) bool {
+	return e.Path == "" && e.Line == 0 && e.Col == 0 && e.Commit == "" && e.Symbol == "" && e.LineHash == 0 && len(e.Tokens) == 0 && len(e.Context) == 0
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func dateStr(t *time.Time) string {
@@ -491,12 +698,18 @@ func quoteOpt(s string) string {
 	return quote(s)
 }
 
-var plainRE = regexp.MustCompile(`^[A-Za-z0-9_./()@<>+][A-Za-z0-9 _./()@<>+=,:'-]*$`)
+func quoteFlowOpt(s string) string {
+	if s == "" {
+		return ""
+	}
+	return quoteFlow(s)
+}
 
-// quote returns s as a YAML scalar: plain when it is unambiguous, otherwise
-// a double-quoted string using JSON escapes (valid YAML).
+// quote returns s as a YAML scalar in block context: plain when it is
+// unambiguous (isPlain), otherwise a double-quoted string using JSON escapes
+// (valid YAML).
 func quote(s string) string {
-	if plainRE.MatchString(s) && !strings.HasSuffix(s, " ") && !needsQuote(s) {
+	if isPlain(s, false) {
 		return s
 	}
 	// Go's escapes (\n \t \" \\ \uXXXX \UXXXXXXXX \xXX) are all valid YAML
@@ -504,16 +717,56 @@ func quote(s string) string {
 	return strconv.Quote(strings.ToValidUTF8(s, "\uFFFD"))
 }
 
+// quoteFlow is quote for a scalar inside a flow list or mapping.
+func quoteFlow(s string) string {
+	if isPlain(s, true) {
+		return s
+	}
+	return strconv.Quote(strings.ToValidUTF8(s, "\uFFFD"))
+}
+
+// isPlain reports whether s can be written as a plain scalar that every YAML
+// reader gives back as the same string: plainChars, and nothing YAML 1.1
+// would read as another type (true, null, 1.5, a date).
+func isPlain(s string, flow bool) bool { return plainChars(s, flow) && !needsQuote(s) }
+
+// plainChars reports whether YAML reads the plain scalar s as exactly s: a
+// conservative character set (letters, digits, _ . / ( ) < + and, after the
+// first character, space = : ' - @ > and, outside flow collections, ','), no
+// ": " or " #", no trailing ':' or space.
+func plainChars(s string, flow bool) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '_' || c == '.' || c == '/' || c == '(' || c == ')' || c == '<' || c == '+':
+		case i > 0 && (c == ' ' || c == '=' || c == ':' || c == '\'' || c == '-' || c == '@' || c == '>'):
+		case i > 0 && c == ',' && !flow:
+		default:
+			return false
+		}
+	}
+	return s[len(s)-1] != ' ' && s[len(s)-1] != ':' && !strings.Contains(s, ": ") && !strings.Contains(s, " #")
+}
+
 func needsQuote(s string) bool {
 	switch strings.ToLower(s) {
 	case "true", "false", "yes", "no", "on", "off", "null", "~", "y", "n":
 		return true
 	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
-		return true
+	if c := s[0]; (c >= '0' && c <= '9') || c == '.' || c == '+' {
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return true
+		}
+		if _, err := strconv.ParseInt(s, 0, 64); err == nil {
+			return true
+		}
+		if _, err := time.Parse(time.DateOnly, s); err == nil {
+			return true
+		}
 	}
-	if _, err := time.Parse(time.DateOnly, s); err == nil {
-		return true
-	}
-	return strings.Contains(s, " #") || strings.Contains(s, ": ") || strings.HasSuffix(s, ":")
+	return false
 }

@@ -9,9 +9,11 @@
 // the old or the new file; two secui processes never lose each other's
 // decisions.
 //
-// Apply matches decisions to the findings of a scan: by exact finding ID
-// first, then by any identity key the finding shares with the decision
-// (Finding.Keys, "<layer>:<hash>"), reporting the layer that matched.
+// Overlay matches decisions to the findings of a scan (findings/match: a
+// one-to-one assignment by strong keys, git line tracking and the evidence
+// each record keeps) and says how each decision matched. Findings are never
+// modified: everything that shows or counts triage states reads the
+// Overlay (a findings.Triage).
 package ledger
 
 import (
@@ -28,7 +30,8 @@ import (
 const DefaultPath = ".secui/ledger.yaml"
 
 // SchemaVersion is the ledger file schema version written in its header.
-const SchemaVersion = 1
+// Version 1 files are still read; every write produces this version.
+const SchemaVersion = 2
 
 // Reason is why a finding is suppressed.
 type Reason string
@@ -77,6 +80,10 @@ const (
 	ActReopen   = "reopen"
 	ActFixed    = "fixed"
 	ActLink     = "link" // add tracker links (Request.Tickets) without changing the state
+	// ActMove is recorded (never requested) when a record changes id: it was
+	// confirmed on a finding whose id changed, or made room for another
+	// finding's decision. The note says from which id to which.
+	ActMove = "move"
 )
 
 // Decision is the ledger record of one finding: its current state and the
@@ -173,110 +180,6 @@ func (d *Decision) clone() *Decision {
 	c.Tickets = slices.Clone(d.Tickets)
 	c.History = slices.Clone(d.History)
 	return &c
-}
-
-// Match says which decision applies to a finding and how it was found.
-type Match struct {
-	Decision *Decision
-	// Layer is "id" for an exact ID match, otherwise the identity layer of the
-	// shared key ("fingerprint", "partial-fingerprint", "content", "fallback", "vulnerability").
-	Layer string
-	Exact bool
-	// Expired is set when the decision is a suppression past its expiry (the
-	// finding is open again).
-	Expired bool
-}
-
-// Applied is the result of Apply.
-type Applied struct {
-	ByFinding map[*findings.Finding]Match
-	Orphans   []*Decision // decisions matching no finding (sorted by id)
-	Expired   []*Decision // suppressions past expiry (matched or not)
-	Overdue   []*Decision // accepted findings past their due date
-	// Matched maps a decision ID to the finding it matched.
-	Matched map[string]*findings.Finding
-}
-
-// keyLayer is the identity layer of a key ("content:ab12..." -> "content").
-func keyLayer(k string) string {
-	if i := strings.IndexByte(k, ':'); i > 0 {
-		return k[:i]
-	}
-	return "key"
-}
-
-// Apply matches the ledger's decisions to fs at time now and sets each
-// finding's State (StateOpen for findings without a decision, or whose
-// suppression expired). Exact ID matches come first; a decision then matches
-// at most one more finding through a shared key, strongest key first.
-func (l *Ledger) Apply(fs []*findings.Finding, now time.Time) *Applied {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return apply(l.sorted(), fs, now)
-}
-
-func apply(ds []*Decision, fs []*findings.Finding, now time.Time) *Applied {
-	a := &Applied{ByFinding: make(map[*findings.Finding]Match), Matched: make(map[string]*findings.Finding)}
-	byID := make(map[string]*Decision, len(ds))
-	byKey := make(map[string]*Decision, len(ds)*2)
-	for _, d := range ds {
-		byID[d.ID] = d
-		for _, k := range d.Keys {
-			if _, dup := byKey[k]; !dup {
-				byKey[k] = d
-			}
-		}
-	}
-	set := func(f *findings.Finding, d *Decision, layer string) {
-		m := Match{Decision: d, Layer: layer, Exact: layer == "id"}
-		f.State = d.State
-		if d.Review != "" { // needs review: the decision does not apply yet
-			f.State = findings.StateOpen
-		}
-		if d.Expired(now) {
-			m.Expired = true
-			f.State = findings.StateOpen
-			f.Expired = true
-		}
-		a.ByFinding[f] = m
-		a.Matched[d.ID] = f
-	}
-	var rest []*findings.Finding
-	for _, f := range fs {
-		f.State, f.Expired = findings.StateOpen, false
-		if d := byID[f.ID]; d != nil {
-			if _, used := a.Matched[d.ID]; !used {
-				set(f, d, "id")
-				continue
-			}
-		}
-		rest = append(rest, f)
-	}
-	for _, f := range rest {
-		for _, k := range f.Keys {
-			d := byKey[k]
-			if d == nil {
-				continue
-			}
-			if _, used := a.Matched[d.ID]; used {
-				continue
-			}
-			set(f, d, keyLayer(k))
-			break
-		}
-	}
-	for _, d := range ds {
-		if _, ok := a.Matched[d.ID]; !ok {
-			a.Orphans = append(a.Orphans, d)
-		}
-		if d.Expired(now) {
-			a.Expired = append(a.Expired, d)
-		}
-		if d.Overdue(now) {
-			a.Overdue = append(a.Overdue, d)
-		}
-	}
-	return a
 }
 
 // ParseExpiry reads an expiry or due date: "YYYY-MM-DD" or a duration from

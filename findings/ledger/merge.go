@@ -101,10 +101,7 @@ func parseMap(name string, data []byte) (map[string]*Decision, error) {
 }
 
 func same(a, b *Decision) bool {
-	var x, y bytes.Buffer
-	writeRecord(&x, a)
-	writeRecord(&y, b)
-	return bytes.Equal(x.Bytes(), y.Bytes())
+	return bytes.Equal(appendRecord(nil, a), appendRecord(nil, b))
 }
 
 // decisionKey is what a decision says, without who or when.
@@ -203,6 +200,9 @@ func mergeRecord(bd, od, td *Decision) (*Decision, string) {
 			od.ID, describe(od), describe(td))
 	default: // ours decided (alone, or the same as theirs), or neither did
 		d = od.clone()
+	}
+	if evidenceZero(d.Evidence) { // e.g. a v1 side: keep the evidence the other side recorded
+		d.Evidence = other.Evidence
 	}
 	// A review mark the other side raised since base stays unless the taken
 	// side decided (which resolves it).

@@ -1,17 +1,22 @@
 package ledger
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/evidence"
+	"github.com/secui/secui/findings/match"
 	"github.com/secui/secui/findings/repofs"
 )
 
@@ -19,8 +24,10 @@ import (
 type Ledger struct {
 	root, rel, path string
 
-	mu   sync.Mutex
-	recs map[string]*Decision
+	mu      sync.Mutex
+	recs    map[string]*Decision
+	list    []*Decision // recs sorted by id (nil: build on demand)
+	version int         // schema version of the file as last read (0: no file)
 	// tickets are the records of the tickets: section (tickets.go), by RecordKey.
 	tickets map[string]*Ticket
 	// stat of the file as last read or written, to skip re-parsing an unchanged file.
@@ -31,10 +38,11 @@ type Ledger struct {
 	undo []undoEntry // pre-images of the last Decide batch of this process
 }
 
+// undoEntry is one record id a Decide batch touched: what it was before
+// (nil: absent) and what the batch left (nil: removed, e.g. moved away).
 type undoEntry struct {
-	id    string
-	prev  *Decision // nil: the record did not exist
-	after time.Time // time of the event we added
+	id          string
+	prev, after *Decision
 }
 
 // Open opens the ledger at relPath (default DefaultPath) under repoRoot. A
@@ -88,7 +96,7 @@ func (l *Ledger) reload() error {
 	st, data, changed, err := l.readLedger(last)
 	if err != nil {
 		if repofs.IsRefused(err) { // e.g. .secui is a symlink out of the repository
-			l.recs, l.stat, l.readErr = map[string]*Decision{}, nil, err
+			l.recs, l.stat, l.readErr, l.version, l.list = map[string]*Decision{}, nil, err, 0, nil
 		}
 		return err
 	}
@@ -96,20 +104,77 @@ func (l *Ledger) reload() error {
 		return nil
 	}
 	if st == nil { // no file: an empty ledger
-		l.recs, l.stat, l.readErr = map[string]*Decision{}, nil, nil
+		l.recs, l.stat, l.readErr, l.version, l.list = map[string]*Decision{}, nil, nil, 0, nil
 		l.tickets = map[string]*Ticket{}
 		return nil
 	}
-	ds, verr := Parse(l.rel, data)
+	doc, verr := parseText(l.rel, sharedText(data))
 	tix, tissues := loadTickets(l.rel, data)
 	verr = withTicketIssues(verr, tissues)
 	l.tickets = tix
-	l.recs = make(map[string]*Decision, len(ds))
-	for _, d := range ds {
+	l.recs = make(map[string]*Decision, len(doc.Decisions))
+	for _, d := range doc.Decisions {
 		l.recs[d.ID] = d
 	}
+	l.list = doc.Decisions // sorted by id
+	l.version = doc.Version
 	l.stat, l.readErr = st, verr
 	return verr
+}
+
+// Version is the schema version of the file as last read: 1 or 2, 0 when
+// there is no file yet. Any write makes it SchemaVersion.
+func (l *Ledger) Version() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.version
+}
+
+// Upgrade rewrites the file in the current schema (a no-op rewrite for a
+// file already current). backfill, when set, may give evidence to records
+// that have none (version 1 records): it is called for each of them and
+// its result is kept when ok. It returns the number of records that got
+// evidence.
+func (l *Ledger) Upgrade(backfill func(*Decision) (evidence.Evidence, bool)) (int, error) {
+	n := 0
+	keep := l.undoBatch()
+	err := l.update(func(recs map[string]*Decision) ([]undoEntry, error) {
+		if backfill == nil {
+			return nil, nil
+		}
+		for id, d := range recs {
+			if !evidenceZero(d.Evidence) {
+				continue
+			}
+			if ev, ok := backfill(d); ok {
+				c := d.clone()
+				c.Evidence = ev
+				recs[id] = c
+				n++
+			}
+		}
+		return nil, nil
+	})
+	l.mu.Lock()
+	l.undo = keep // an upgrade is not a decision: undo still reverts the last one
+	l.mu.Unlock()
+	return n, err
+}
+
+func (l *Ledger) undoBatch() []undoEntry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.undo
+}
+
+// sharedText is the file's bytes as a string without a copy: readLedger
+// returns a fresh buffer that is never written again, so the decoded
+// strings may share it.
+func sharedText(data []byte) string {
+	if len(data) == 0 {
+		return ""
+	}
+	return unsafe.String(&data[0], len(data))
 }
 
 // Get returns the decision recorded for a finding ID (nil when none). The
@@ -128,6 +193,13 @@ func (l *Ledger) Decisions() []*Decision {
 }
 
 func (l *Ledger) sorted() []*Decision {
+	if l.list == nil || len(l.list) != len(l.recs) {
+		l.list = l.sortRecs()
+	}
+	return slices.Clone(l.list)
+}
+
+func (l *Ledger) sortRecs() []*Decision {
 	out := make([]*Decision, 0, len(l.recs))
 	for _, d := range l.recs {
 		out = append(out, d)
@@ -151,8 +223,16 @@ type Request struct {
 	Tickets      []string // link (and optionally any action): tracker URLs to add
 
 	// Evidence, when set, returns the evidence of a finding as it is now in
-	// the working tree (see findings/evidence); Decide records it.
+	// the working tree (evidence.Capturer.ForFinding); Decide records it.
+	// It is called before the ledger is locked.
 	Evidence func(*findings.Finding) evidence.Evidence
+	// Overlay, when set, is the overlay the findings were matched with
+	// (what the user saw). Decide then updates the decision placed on each
+	// finding — also when it matched by a move, a rename or similarity — and
+	// gives it the finding's current id; a record that has the finding's id
+	// but belongs to another finding (or to none) is moved to another id,
+	// never overwritten. Without it, records are found by finding id only.
+	Overlay *Overlay
 	// fixed only: Pending marks a fix awaiting a re-scan; FixSource is
 	// FixFromTool or FixByHand; Scan is the proving scan's evidence.
 	Pending   bool
@@ -250,27 +330,192 @@ func (l *Ledger) Decide(fs []*findings.Finding, req Request) error {
 			return fmt.Errorf("finding has a bad id %q", f.ID)
 		}
 	}
+	var evs map[*findings.Finding]evidence.Evidence
+	var backfill map[string]evidence.Evidence // v1 records → evidence of their finding
+	if req.Evidence != nil {
+		evs = make(map[*findings.Finding]evidence.Evidence, len(fs))
+		for _, f := range fs {
+			evs[f] = req.Evidence(f)
+		}
+		backfill = v1Evidence(req.Overlay, req.Evidence)
+	}
 	return l.update(func(recs map[string]*Decision) ([]undoEntry, error) {
-		undo := make([]undoEntry, 0, len(fs))
+		// The in-place upgrade: v1 records placed by their id or a strong key
+		// get the evidence of the finding they are on.
+		for id, ev := range backfill {
+			if d := recs[id]; d != nil && evidenceZero(d.Evidence) {
+				c := d.clone()
+				c.Evidence = ev
+				recs[id] = c
+			}
+		}
+		b := &batch{recs: recs, ov: req.Overlay, req: &req, pre: make(map[string]*Decision, len(fs)), renamed: map[string]string{}}
 		seen := make(map[string]bool, len(fs))
 		for _, f := range fs {
 			if seen[f.ID] {
 				continue
 			}
 			seen[f.ID] = true
-			prev := recs[f.ID]
-			var d *Decision
-			if prev != nil {
-				d = prev.clone()
-			} else {
+			d := b.recordFor(f)
+			if d == nil {
 				d = &Decision{ID: f.ID}
+			} else {
+				d = d.clone()
 			}
-			undo = append(undo, undoEntry{id: f.ID, prev: prev, after: req.Now})
+			if ev, ok := evs[f]; ok {
+				d.Evidence = ev
+			}
 			applyRequest(d, f, &req)
-			recs[f.ID] = d
+			b.put(d)
 		}
-		return undo, nil
+		return b.undo(), nil
 	})
+}
+
+// v1Evidence returns, for the version 1 records (no evidence) that ov
+// placed by their id or a strong key, the evidence of their finding now.
+func v1Evidence(ov *Overlay, capture func(*findings.Finding) evidence.Evidence) map[string]evidence.Evidence {
+	var out map[string]evidence.Evidence
+	for _, p := range ov.Placements() {
+		if p.Finding == nil || !evidenceZero(p.Decision.Evidence) || (p.Match.How != match.ByID && p.Match.How != match.ByKey) {
+			continue
+		}
+		ev := capture(p.Finding)
+		if ev.Empty() && ev.Path == "" {
+			continue
+		}
+		if out == nil {
+			out = map[string]evidence.Evidence{}
+		}
+		out[p.Decision.ID] = ev
+	}
+	return out
+}
+
+// batch is one Decide's change to the records, with the pre-images of every
+// id it touched (for Undo).
+type batch struct {
+	recs    map[string]*Decision
+	ov      *Overlay
+	req     *Request
+	pre     map[string]*Decision // id → record before the batch (nil: absent)
+	order   []string
+	renamed map[string]string // old id → new id, for records moved in this batch
+}
+
+func (b *batch) touch(id string) {
+	if _, ok := b.pre[id]; !ok {
+		b.pre[id] = b.recs[id]
+		b.order = append(b.order, id)
+	}
+}
+
+func (b *batch) put(d *Decision) {
+	b.touch(d.ID)
+	b.recs[d.ID] = d
+}
+
+func (b *batch) remove(id string) {
+	b.touch(id)
+	delete(b.recs, id)
+}
+
+func (b *batch) undo() []undoEntry {
+	out := make([]undoEntry, len(b.order))
+	for i, id := range b.order {
+		out[i] = undoEntry{id: id, prev: b.pre[id], after: b.recs[id]}
+	}
+	return out
+}
+
+// current follows the moves made earlier in this batch.
+func (b *batch) current(id string) string {
+	for n := 0; n < 64; n++ {
+		to, ok := b.renamed[id]
+		if !ok {
+			break
+		}
+		id = to
+	}
+	return id
+}
+
+// recordFor returns the record that holds f's decision (nil: none) and, with
+// an overlay, puts it under f's id, moving whatever record had that id out
+// of the way.
+func (b *batch) recordFor(f *findings.Finding) *Decision {
+	if b.ov == nil {
+		return b.recs[f.ID]
+	}
+	if m, ok := b.ov.Match(f); ok {
+		if d := b.take(m.Decision.ID, f, "the finding's id changed ("+m.Describe()+")"); d != nil {
+			return d
+		}
+	}
+	// A decision in review with f among its candidates (and f a candidate
+	// of no other): deciding on f says it is f's.
+	if items := b.ov.ReviewsFor(f); len(items) == 1 {
+		if d := b.take(items[0].Decision.ID, f, "confirmed on this finding (it needed review)"); d != nil {
+			return d
+		}
+	}
+	if b.recs[f.ID] != nil {
+		b.makeRoom(f.ID)
+	}
+	return nil
+}
+
+// take returns the record with id (following moves in this batch) under
+// f's id, moving whatever had f's id out of the way (nil: no such record).
+func (b *batch) take(id string, f *findings.Finding, why string) *Decision {
+	src := b.current(id)
+	d := b.recs[src]
+	if d == nil || src == f.ID {
+		return d
+	}
+	b.remove(src)
+	b.makeRoom(f.ID)
+	c := d.clone()
+	c.ID = f.ID
+	c.History = append(c.History, Event{Time: b.req.Now, Author: b.req.Author, Action: ActMove, State: c.State,
+		Note: fmt.Sprintf("id %s -> %s: %s", src, f.ID, why)})
+	b.renamed[src] = f.ID
+	b.put(c)
+	return c
+}
+
+// makeRoom moves the record with id (if any) to another id: the id of the
+// finding the overlay placed it on when that is free, else an id derived from
+// its own. Its history says so.
+func (b *batch) makeRoom(id string) {
+	x := b.recs[id]
+	if x == nil {
+		return
+	}
+	to := ""
+	if g := b.ov.FindingOf(x.ID); g != nil && g.ID != id && b.recs[g.ID] == nil {
+		to = g.ID
+	}
+	if to == "" {
+		to = derivedID(x.ID, func(c string) bool { return b.recs[c] != nil })
+	}
+	b.remove(id)
+	c := x.clone()
+	c.ID = to
+	c.History = append(c.History, Event{Time: b.req.Now, Author: b.req.Author, Action: ActMove, State: c.State,
+		Note: fmt.Sprintf("id %s -> %s: %s is now the id of another finding", id, to, id)})
+	b.renamed[id] = to
+	b.put(c)
+}
+
+// derivedID is a new record id derived from id, not taken.
+func derivedID(id string, taken func(string) bool) string {
+	for n := 1; ; n++ {
+		h := sha256.Sum256([]byte("secui/moved/" + id + "/" + strconv.Itoa(n)))
+		if c := hex.EncodeToString(h[:8]); !taken(c) {
+			return c
+		}
+	}
 }
 
 func applyRequest(d *Decision, f *findings.Finding, req *Request) {
@@ -303,9 +548,6 @@ func applyRequest(d *Decision, f *findings.Finding, req *Request) {
 			d.Pending, d.FixSource, d.Scan = false, "", nil
 		}
 		d.Review = "" // a new decision is the review
-		if req.Evidence != nil {
-			d.Evidence = req.Evidence(f)
-		}
 		ev.Reason, ev.Justification, ev.Note, ev.Expires, ev.Due = d.Reason, d.Justification, d.Note, d.Expires, d.Due
 	} else {
 		if d.Time.IsZero() {
@@ -317,9 +559,11 @@ func applyRequest(d *Decision, f *findings.Finding, req *Request) {
 	d.History = append(d.History, ev)
 }
 
-// Undo reverts the last Decide batch made through this Ledger: each record
-// goes back to what it was before (removed when it did not exist), unless
-// someone changed it since. It returns the IDs reverted.
+// Undo reverts the last Decide batch made through this Ledger: every record
+// it touched goes back to what it was before (removed when it did not exist,
+// back under its old id when it was moved). If any of them changed since
+// (someone else decided meanwhile), nothing is undone: their decision
+// stands. It returns the IDs reverted.
 func (l *Ledger) Undo(author string, now time.Time) ([]string, error) {
 	l.mu.Lock()
 	batch := l.undo
@@ -329,17 +573,22 @@ func (l *Ledger) Undo(author string, now time.Time) ([]string, error) {
 	}
 	var done []string
 	err := l.update(func(recs map[string]*Decision) ([]undoEntry, error) {
+		// All or nothing: if any record the batch touched changed since,
+		// someone else decided meanwhile; their decisions stand.
 		for _, u := range batch {
-			cur := recs[u.id]
-			if cur == nil || len(cur.History) == 0 || !cur.History[len(cur.History)-1].Time.Equal(u.after) {
-				continue // changed by someone else since (or already gone): keep theirs
+			if cur := recs[u.id]; (cur == nil) != (u.after == nil) || cur != nil && !same(cur, u.after) {
+				return nil, fmt.Errorf("cannot undo: %s changed since (someone else decided on it)", u.id)
 			}
+		}
+		for _, u := range batch {
 			if u.prev == nil {
 				delete(recs, u.id)
 			} else {
 				recs[u.id] = u.prev
 			}
-			done = append(done, u.id)
+			if u.after != nil || u.prev != nil {
+				done = append(done, u.id)
+			}
 		}
 		return nil, nil
 	})
@@ -407,6 +656,7 @@ func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, erro
 			c := *d
 			c.Line = lines[i]
 			recs[d.ID] = &c
+			sorted[i] = &c
 		}
 	}
 	data = appendTickets(data, tix)
@@ -414,7 +664,7 @@ func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, erro
 	if err != nil {
 		return err
 	}
-	l.recs, l.stat, l.readErr, l.tickets = recs, st, nil, tix
+	l.recs, l.stat, l.readErr, l.version, l.list, l.tickets = recs, st, nil, SchemaVersion, sorted, tix
 	if ticketsOnly {
 		return nil
 	}

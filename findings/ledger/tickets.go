@@ -131,6 +131,9 @@ var ticketsLineRE = regexp.MustCompile(`(?m)^tickets:[ \t]*(#.*)?$`)
 // are blank in rest, and everything else is blank in section, so line
 // numbers in errors stay true. rest is data itself when there is no section.
 func cutTickets(data []byte) (rest, section []byte) {
+	if !bytes.Contains(data, []byte("tickets:")) {
+		return data, nil // the common case, without a regexp over the whole file
+	}
 	loc := ticketsLineRE.FindIndex(data)
 	if loc == nil {
 		return data, nil
@@ -165,6 +168,12 @@ func cutTickets(data []byte) (rest, section []byte) {
 }
 
 var ticketFields = "tracker, target, group, key, id, url, state, closed, findings, fixed, hashes, owner, claimed, synced"
+
+// hasTickets reports whether a ledger file's text may have a tickets:
+// section (a cheap test; cutTickets decides).
+func hasTickets(text string) bool {
+	return strings.HasPrefix(text, "tickets:") || strings.Contains(text, "\ntickets:")
+}
 
 // parseTickets reads the `tickets:` section of a ledger file (nil when
 // there is none). Invalid records are reported as Issues and skipped.

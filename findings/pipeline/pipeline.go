@@ -70,7 +70,7 @@ func (r *Row) Progress() float64 {
 type Options struct {
 	// Pending reports whether a fixed finding waits for a scan (nil: never).
 	Pending func(*findings.Finding) bool
-	// Gone are fixed findings no scan reports any more (State fixed,
+	// Gone are fixed findings no scan reports any more (fixed in the ledger,
 	// Severity and Stage set); they count as fixed, not pending.
 	Gone []*findings.Finding
 	// Scanners are the configured scanners and the tools seen in SARIF.

@@ -28,7 +28,6 @@ func TestCompute(t *testing.T) {
 	trivy := mk("Trivy", findings.StageBuild, findings.SevCritical)
 	tr := triage{acc: findings.StateAccepted, sup: findings.StateSuppressed, pend: findings.StateFixed}
 	gone := mk("gosec", findings.StageCode, findings.SevHigh)
-	gone.State = findings.StateFixed
 	ran := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	gosec := &Scanner{Name: "gosec", Tools: []string{"GoSec"}, Stages: []findings.Stage{findings.StageCode}, Configured: true, LastRun: ran, From: "scan record"}
 	gitleaks := &Scanner{Name: "gitleaks", Tools: []string{"gitleaks"}, Stages: []findings.Stage{findings.StageCode}, Configured: true}

@@ -29,11 +29,11 @@ func TestNewBranchTerm(t *testing.T) {
 		t.Fatalf("UsesBranch %v, String %q", q.UsesBranch(), q.String())
 	}
 	// Unbound: Filter refuses rather than silently matching nothing.
-	if _, err := Filter(context.Background(), fs, q); !errors.Is(err, ErrBranchUnbound) {
+	if _, err := Filter(context.Background(), fs, q, nil); !errors.Is(err, ErrBranchUnbound) {
 		t.Fatalf("unbound Filter: %v", err)
 	}
 	bound := q.WithBranch(facts)
-	idx, err := Filter(context.Background(), fs, bound)
+	idx, err := Filter(context.Background(), fs, bound, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestNewBranchTerm(t *testing.T) {
 		}
 	}
 	// WithBranch does not change q (queries are immutable and shared).
-	if _, err := Filter(context.Background(), fs, q); !errors.Is(err, ErrBranchUnbound) {
+	if _, err := Filter(context.Background(), fs, q, nil); !errors.Is(err, ErrBranchUnbound) {
 		t.Errorf("q was changed by WithBranch: %v", err)
 	}
 	// Negation and conjunction.
@@ -54,7 +54,7 @@ func TestNewBranchTerm(t *testing.T) {
 	neg = neg.WithBranch(facts)
 	for _, f := range fs {
 		want := f.Severity == findings.SevHigh && !facts.NewOnBranch(f)
-		if neg.Match(f) != want {
+		if neg.Match(f, nil) != want {
 			t.Fatalf("-new:branch sev:high on %v: %v, want %v", f.Severity, !want, want)
 		}
 	}
@@ -62,7 +62,7 @@ func TestNewBranchTerm(t *testing.T) {
 	if !and.UsesBranch() {
 		t.Error("And lost the new:branch term")
 	}
-	if _, err := Filter(context.Background(), fs, and); err != nil {
+	if _, err := Filter(context.Background(), fs, and, nil); err != nil {
 		t.Errorf("And kept the binding: %v", err)
 	}
 	for _, bad := range []string{"new:main", "new:", "new:branch,main"} {
@@ -104,7 +104,7 @@ func BenchmarkFilterNewBranch100k(b *testing.B) {
 			c := startCPU()
 			for b.Loop() {
 				var err error
-				if benchSink, err = Filter(context.Background(), fs, q); err != nil {
+				if benchSink, err = Filter(context.Background(), fs, q, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

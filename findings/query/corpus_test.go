@@ -28,7 +28,7 @@ func filterStr(t *testing.T, fs []*findings.Finding, q string) []int32 {
 	if err != nil {
 		t.Fatalf("Parse(%q): %v", q, err)
 	}
-	idx, err := Filter(context.Background(), fs, pq)
+	idx, err := Filter(context.Background(), fs, pq, tri)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestCorpus(t *testing.T) {
 	if len(all) != n {
 		t.Fatalf("empty query kept %d of %d", len(all), n)
 	}
-	sum := Summarize(fs, all)
+	sum := Summarize(fs, all, tri)
 	if sum.Total != n {
 		t.Fatalf("Summarize total %d, want %d", sum.Total, n)
 	}

@@ -15,7 +15,8 @@ const checkEvery = 4096
 const parallelMin = 8192
 
 // Filter returns the indices (into fs) of the findings that match q, in the
-// order of fs. It matches chunks of fs in parallel (runtime.GOMAXPROCS
+// order of fs. Triage states (the state: term) come from t (nil: every
+// finding is open). It matches chunks of fs in parallel (runtime.GOMAXPROCS
 // goroutines) and returns ctx.Err() soon after ctx is cancelled. A nil or
 // empty query selects everything. Nil findings never match. The result is
 // never nil unless there is an error.
@@ -24,7 +25,7 @@ const parallelMin = 8192
 // free-text blobs (Finding.SearchText) are not built yet. Calls that run at
 // the same time on the same findings need the blobs built beforehand, which
 // findings.Load does.
-func Filter(ctx context.Context, fs []*findings.Finding, q *Query) ([]int32, error) {
+func Filter(ctx context.Context, fs []*findings.Finding, q *Query, t findings.Triage) ([]int32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -36,7 +37,7 @@ func Filter(ctx context.Context, fs []*findings.Finding, q *Query) ([]int32, err
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if len(fs) < parallelMin || workers < 2 {
-		return filterRange(ctx, fs, q, 0, len(fs), make([]int32, 0, 16))
+		return filterRange(ctx, fs, q, t, 0, len(fs), make([]int32, 0, 16))
 	}
 	if most := len(fs) / (parallelMin / 2); workers > most {
 		workers = most
@@ -50,7 +51,7 @@ func Filter(ctx context.Context, fs []*findings.Finding, q *Query) ([]int32, err
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[w], errs[w] = filterRange(ctx, fs, q, lo, hi, make([]int32, 0, (hi-lo)/4+16))
+			parts[w], errs[w] = filterRange(ctx, fs, q, t, lo, hi, make([]int32, 0, (hi-lo)/4+16))
 		}()
 	}
 	wg.Wait()
@@ -69,7 +70,7 @@ func Filter(ctx context.Context, fs []*findings.Finding, q *Query) ([]int32, err
 }
 
 // filterRange matches fs[lo:hi] on the calling goroutine.
-func filterRange(ctx context.Context, fs []*findings.Finding, q *Query, lo, hi int, out []int32) ([]int32, error) {
+func filterRange(ctx context.Context, fs []*findings.Finding, q *Query, tri findings.Triage, lo, hi int, out []int32) ([]int32, error) {
 	memos := make([]*memo, len(q.terms))
 	for i := range q.terms {
 		if q.terms[i].needsMemo() {
@@ -93,7 +94,7 @@ next:
 		}
 		for _, j := range order {
 			t := &terms[j]
-			if t.match(f, memos[j]) == t.neg {
+			if t.match(f, tri, memos[j]) == t.neg {
 				continue next
 			}
 		}

@@ -9,19 +9,19 @@ import (
 	"github.com/secui/secui/findings"
 )
 
-// Match reports whether f matches every term of q. A nil or empty query
-// matches everything.
+// Match reports whether f matches every term of q, with triage states from
+// t (nil: every finding is open). A nil or empty query matches everything.
 //
 // Free-text terms use f.SearchText(), which builds and caches a blob on first
 // use; call it once on every finding before matching from several goroutines
 // (findings.Load does; Filter does it for its own goroutines).
-func (q *Query) Match(f *findings.Finding) bool {
+func (q *Query) Match(f *findings.Finding, tri findings.Triage) bool {
 	if q == nil {
 		return true
 	}
 	for _, i := range q.order {
 		t := &q.terms[i]
-		if t.match(f, nil) == t.neg {
+		if t.match(f, tri, nil) == t.neg {
 			return false
 		}
 	}
@@ -47,7 +47,7 @@ type memo struct {
 func newMemo() *memo { return &memo{ptr: map[*byte]bool{}, m: map[string]bool{}} }
 
 // match evaluates t (ignoring negation). m, if non-nil, caches pattern results.
-func (t *term) match(f *findings.Finding, m *memo) bool {
+func (t *term) match(f *findings.Finding, tri findings.Triage, m *memo) bool {
 	switch t.field {
 	case fText:
 		return strings.Contains(f.SearchText(), t.text)
@@ -56,7 +56,7 @@ func (t *term) match(f *findings.Finding, m *memo) bool {
 	case fStage:
 		return t.mask&(1<<f.Stage) != 0
 	case fState:
-		return t.mask&(1<<f.State) != 0
+		return t.mask&(1<<findings.StateOf(tri, f)) != 0
 	case fCat:
 		return t.mask&(1<<f.Category) != 0
 	case fTool:

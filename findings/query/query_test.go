@@ -21,7 +21,7 @@ var (
 
 // fixture returns a small hand-built set of findings.
 func fixture() []*findings.Finding {
-	return []*findings.Finding{
+	fs := []*findings.Finding{
 		0: {ID: "aaaa000000000001", Tool: toolGosec, Rule: ruleG101, Severity: findings.SevHigh,
 			Stage: findings.StageCode, Category: findings.CatSecrets, Message: "Potential hardcoded credentials",
 			Loc: findings.Location{Path: "internal/auth/token.go", Line: 12}},
@@ -31,16 +31,18 @@ func fixture() []*findings.Finding {
 			BaselineState: "new"},
 		2: {ID: "bbbb000000000003", Tool: toolTrivy, Rule: ruleVuln, Severity: findings.SevMedium,
 			Stage: findings.StageBuild, Category: findings.CatSCA, Message: "log4j remote code execution",
-			Loc: findings.Location{Path: "go.sum"}, VulnID: "CVE-2021-44228", Package: "log4j-core@2.14.1",
-			State: findings.StateSuppressed},
+			Loc: findings.Location{Path: "go.sum"}, VulnID: "CVE-2021-44228", Package: "log4j-core@2.14.1"},
 		3: {ID: "bbbb000000000004", Tool: toolGosec, Rule: ruleG101, Severity: findings.SevLow,
 			Stage: findings.StageTest, Category: findings.CatSecrets, Message: "Potential hardcoded credentials in test",
-			Loc: findings.Location{Path: "internal/auth/token_test.go", Line: 7}, State: findings.StateAccepted,
+			Loc:      findings.Location{Path: "internal/auth/token_test.go", Line: 7},
 			InputSup: findings.InAccepted, BaselineState: "unchanged"},
 		4: {ID: "cccc000000000005", Tool: toolSemgrep, Rule: ruleSQL, Severity: findings.SevInfo,
 			Stage: findings.StageMonitor, Category: findings.CatDAST, Message: "note",
 			Loc: findings.Location{Path: "web/app.js", Line: 3}},
 	}
+	tri[fs[2]] = findings.StateSuppressed
+	tri[fs[3]] = findings.StateAccepted
+	return fs
 }
 
 func TestParseValid(t *testing.T) {
@@ -154,7 +156,7 @@ func matching(t *testing.T, q string) []int {
 	}
 	var out []int
 	for i, f := range fixture() {
-		if pq.Match(f) {
+		if pq.Match(f, tri) {
 			out = append(out, i)
 		}
 	}
@@ -244,11 +246,11 @@ func TestMatch(t *testing.T) {
 func TestMatchNilAndEmpty(t *testing.T) {
 	f := fixture()[0]
 	var q *Query
-	if !q.Match(f) || !q.IsEmpty() || q.String() != "" {
+	if !q.Match(f, tri) || !q.IsEmpty() || q.String() != "" {
 		t.Fatal("nil query should match everything and be empty")
 	}
 	e, _ := Parse("  ")
-	if !e.Match(f) || !e.IsEmpty() {
+	if !e.Match(f, tri) || !e.IsEmpty() {
 		t.Fatal("empty query should match everything")
 	}
 	n, _ := Parse("sev:low")
@@ -265,7 +267,7 @@ func TestAnd(t *testing.T) {
 		t.Fatalf("And = %q", c.String())
 	}
 	fs := fixture()
-	if !c.Match(fs[0]) || c.Match(fs[1]) || c.Match(fs[3]) {
+	if !c.Match(fs[0], tri) || c.Match(fs[1], tri) || c.Match(fs[3], tri) {
 		t.Fatal("And does not conjoin")
 	}
 	// The operands are unchanged.
@@ -300,7 +302,7 @@ func TestFromFlags(t *testing.T) {
 	}
 	var got []int
 	for i, f := range fixture() {
-		if q.Match(f) {
+		if q.Match(f, tri) {
 			got = append(got, i)
 		}
 	}
@@ -339,13 +341,13 @@ func TestFilterOrderAndResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Filter(context.Background(), fs, q)
+	got, err := Filter(context.Background(), fs, q, tri)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var want []int32
 	for i, f := range fs {
-		if q.Match(f) {
+		if q.Match(f, tri) {
 			want = append(want, int32(i))
 		}
 	}
@@ -357,7 +359,7 @@ func TestFilterOrderAndResult(t *testing.T) {
 	}
 	// Free text goes through the same path.
 	q2, _ := Parse("injection")
-	got2, _ := Filter(context.Background(), fs, q2)
+	got2, _ := Filter(context.Background(), fs, q2, tri)
 	for _, i := range got2 {
 		if !strings.Contains(strings.ToLower(fs[i].Message+fs[i].RuleID()), "injection") {
 			t.Fatalf("finding %d does not contain the text", i)
@@ -368,11 +370,11 @@ func TestFilterOrderAndResult(t *testing.T) {
 	}
 	// A nil query selects everything, in order, and skips nil findings.
 	fs[7] = nil
-	all, err := Filter(context.Background(), fs, nil)
+	all, err := Filter(context.Background(), fs, nil, tri)
 	if err != nil || len(all) != len(fs)-1 || all[6] != 6 || all[7] != 8 || !slices.IsSorted(all) {
 		t.Fatalf("nil query: %d indices, err %v", len(all), err)
 	}
-	small, _ := Filter(context.Background(), fixture(), q2)
+	small, _ := Filter(context.Background(), fixture(), q2, tri)
 	if !slices.Equal(small, []int32{1, 4}) {
 		t.Fatalf("fixture: %v", small)
 	}
@@ -383,11 +385,11 @@ func TestFilterCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	q, _ := Parse("sev:high")
-	if idx, err := Filter(ctx, fs, q); !errors.Is(err, context.Canceled) || idx != nil {
+	if idx, err := Filter(ctx, fs, q, tri); !errors.Is(err, context.Canceled) || idx != nil {
 		t.Fatalf("cancelled Filter = %d indices, %v", len(idx), err)
 	}
 	q, _ = Parse("text")
-	if _, err := Filter(ctx, fs, q); !errors.Is(err, context.Canceled) {
+	if _, err := Filter(ctx, fs, q, tri); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled text Filter: %v", err)
 	}
 }
@@ -403,7 +405,7 @@ func TestFilterCancelMidway(t *testing.T) {
 	go func() {
 		defer close(done)
 		for range 50 {
-			if _, err = Filter(ctx, fs, q); err != nil {
+			if _, err = Filter(ctx, fs, q, tri); err != nil {
 				return
 			}
 		}
@@ -540,7 +542,7 @@ func TestGroup(t *testing.T) {
 
 func TestSummarize(t *testing.T) {
 	fs := fixture()
-	s := Summarize(fs, nil)
+	s := Summarize(fs, nil, tri)
 	if s.Total != 5 {
 		t.Fatalf("Total = %d", s.Total)
 	}
@@ -556,11 +558,11 @@ func TestSummarize(t *testing.T) {
 	if s.ByState != [4]int{3, 1, 1, 0} {
 		t.Errorf("ByState = %v", s.ByState)
 	}
-	s = Summarize(fs, []int32{1, 2})
+	s = Summarize(fs, []int32{1, 2}, tri)
 	if s.Total != 2 || s.ByState != [4]int{1, 0, 1, 0} || s.ByStageSev[findings.StageBuild][findings.SevMedium] != 1 {
 		t.Errorf("subset summary = %+v", s)
 	}
-	if s := Summarize(fs, []int32{}); s.Total != 0 {
+	if s := Summarize(fs, []int32{}, tri); s.Total != 0 {
 		t.Errorf("empty idx total = %d", s.Total)
 	}
 }
@@ -634,7 +636,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("canonical form of %q is not stable: %q then %q", s, c, q2.String())
 		}
 		for _, fd := range fs {
-			if q.Match(fd) != q2.Match(fd) {
+			if q.Match(fd, tri) != q2.Match(fd, tri) {
 				t.Fatalf("%q and its canonical form %q match differently", s, c)
 			}
 		}

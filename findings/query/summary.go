@@ -13,8 +13,9 @@ type Summary struct {
 	ByState    [4]int
 }
 
-// Summarize counts the findings fs[idx]. A nil idx means all of fs.
-func Summarize(fs []*findings.Finding, idx []int32) Summary {
+// Summarize counts the findings fs[idx], with triage states from t (nil:
+// every finding is open). A nil idx means all of fs.
+func Summarize(fs []*findings.Finding, idx []int32, t findings.Triage) Summary {
 	s := Summary{ByTool: make(map[string][5]int)}
 	add := func(f *findings.Finding) {
 		if f == nil {
@@ -24,7 +25,7 @@ func Summarize(fs []*findings.Finding, idx []int32) Summary {
 		s.Total++
 		s.ByStageSev[min(f.Stage, findings.StageMonitor)][sev]++
 		s.ByCategory[min(f.Category, findings.CatLint)][sev]++
-		s.ByState[min(f.State, findings.StateFixed)]++
+		s.ByState[min(findings.StateOf(t, f), findings.StateFixed)]++
 		c := s.ByTool[f.ToolName()]
 		c[sev]++
 		s.ByTool[f.ToolName()] = c

@@ -18,6 +18,7 @@
 package repofs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -251,10 +252,13 @@ func (r *Root) ReadFile(rel string, max int64) ([]byte, error) {
 	if max > 0 {
 		lim = max + 1
 	}
-	data, err := io.ReadAll(io.LimitReader(f, lim))
-	if err != nil {
+	// Sized for the file as it is (one allocation, no doubling), still
+	// bounded by lim if it grows while being read.
+	buf := bytes.NewBuffer(make([]byte, 0, min(st.Size(), lim)+512))
+	if _, err := buf.ReadFrom(io.LimitReader(f, lim)); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	if max > 0 && int64(len(data)) > max {
 		return nil, &Error{rel, fmt.Sprintf("%s (limit %d bytes)", ReasonTooLarge, max)}
 	}

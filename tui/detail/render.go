@@ -27,6 +27,12 @@ type Data struct {
 	Help       string // rule help, rendered (glamour) or plain
 	History    []string
 	Decision   string // one-line current decision ("suppressed by …")
+	// State is the finding's triage state (from the ledger overlay);
+	// Match says how its decision found it ("moved +3 lines"); Review, when
+	// set, why its state needs a human look (shown as a warning).
+	State  findings.State
+	Match  string
+	Review string
 }
 
 // Anchors are line numbers of sections in rendered content, for scrolling.
@@ -101,7 +107,7 @@ func Render(d Data, width int, st *theme.Styles) (string, Anchors) {
 		stage += st.Muted.Render(" (" + safe.Line(f.StageReason) + ")")
 	}
 	w.wrap(stage+"  "+kv("category", f.Category.String()), "")
-	state := kv("state", st.State[f.State&3].Render(f.State.String()))
+	state := kv("state", st.State[d.State&3].Render(d.State.String()))
 	if f.InputSup != findings.InNone {
 		state += "  " + kv("SARIF suppression", f.InputSup.String())
 		if f.InputSupReason != "" {
@@ -114,6 +120,12 @@ func Render(d Data, width int, st *theme.Styles) (string, Anchors) {
 	w.wrap(state, "")
 	if d.Decision != "" {
 		w.wrap(st.Muted.Render(safe.Line(d.Decision)), "")
+	}
+	if d.Match != "" {
+		w.wrap(kv("matched", safe.Line(d.Match)), "")
+	}
+	if d.Review != "" {
+		w.wrap(st.StatusWarn.Render("NEEDS REVIEW")+" "+safe.Line(d.Review), "")
 	}
 	tool := safe.Line(f.ToolName())
 	if f.Tool != nil && f.Tool.Version != "" {

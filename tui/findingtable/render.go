@@ -109,10 +109,14 @@ func (m Model) rowLine(f *findings.Finding, cur bool) string {
 		case ColSev:
 			b.WriteString(m.sevCells[sev])
 		case ColState:
-			if f.State == findings.StateOpen && !f.InputSup.Hidden() {
-				b.WriteString(cell(stateLabel(f, w), w))
-			} else {
-				b.WriteString(m.st.State[f.State&3].Render(cell(stateLabel(f, w), w)))
+			st, label := m.state(f, w)
+			switch {
+			case label == reviewLabel(w):
+				b.WriteString(m.st.StatusWarn.Render(cell(label, w)))
+			case st == findings.StateOpen && !f.InputSup.Hidden():
+				b.WriteString(cell(label, w))
+			default:
+				b.WriteString(m.st.State[st&3].Render(cell(label, w)))
 			}
 		default:
 			b.WriteString(m.cellText(f, c, w))
@@ -157,7 +161,12 @@ func (m Model) cursorCells(f *findings.Finding, sev findings.Severity, rowSt lip
 		case ColSev:
 			b.WriteString(m.st.Sev[sev].Inherit(rowSt).Render(cell(theme.SevGlyph[sev]+" "+sev.Letter(), w)))
 		case ColState:
-			b.WriteString(m.st.State[f.State&3].Inherit(rowSt).Render(cell(stateLabel(f, w), w)))
+			st, label := m.state(f, w)
+			style := m.st.State[st&3]
+			if label == reviewLabel(w) {
+				style = m.st.StatusWarn
+			}
+			b.WriteString(style.Inherit(rowSt).Render(cell(label, w)))
 		default:
 			b.WriteString(rowSt.Render(m.cellText(f, c, w)))
 		}
@@ -180,23 +189,42 @@ func stageLabel(s findings.Stage, w int) string {
 	return s.String()
 }
 
-func stateLabel(f *findings.Finding, w int) string {
-	if f.Expired { // its suppression expired: open again, flagged
+// state is f's triage state and its label in a column w wide.
+func (m Model) state(f *findings.Finding, w int) (findings.State, string) {
+	if m.tri == nil {
+		return findings.StateOpen, stateLabel(findings.StateOpen, false, false, f, w)
+	}
+	st := m.tri.State(f)
+	return st, stateLabel(st, m.tri.Expired(f), m.tri.NeedsReview(f) != "", f, w)
+}
+
+func reviewLabel(w int) string {
+	if w < 7 {
+		return "rev?"
+	}
+	return "review"
+}
+
+func stateLabel(st findings.State, expired, review bool, f *findings.Finding, w int) string {
+	if review { // a decision may belong here but was not placed with confidence
+		return reviewLabel(w)
+	}
+	if expired { // its suppression expired: open again, flagged
 		if w < 7 {
 			return "exp!"
 		}
 		return "expired"
 	}
-	if f.State == findings.StateOpen && f.InputSup.Hidden() {
+	if st == findings.StateOpen && f.InputSup.Hidden() {
 		if w < 10 {
 			return "sarif"
 		}
 		return "sarif:" + f.InputSup.String()
 	}
-	if w < 10 && int(f.State) < len(stateShort) {
-		return stateShort[f.State]
+	if w < 10 && int(st) < len(stateShort) {
+		return stateShort[st]
 	}
-	return f.State.String()
+	return st.String()
 }
 
 func locString(l findings.Location) string {

@@ -38,6 +38,7 @@ type Model struct {
 	cols      Widths
 	focused   bool
 	marked    map[*findings.Finding]struct{}
+	tri       Triage // triage states of the rows (nil: all open)
 	empty     string
 	fill      string // padding after the last column
 	sevCells  [5]string
@@ -88,6 +89,17 @@ func (m Model) Focused() bool { return m.focused }
 
 // SetEmpty sets the text shown when there are no rows.
 func (m *Model) SetEmpty(s string) { m.empty = s }
+
+// Triage is what the table needs of the triage states: a findings.Triage
+// (ledger.Overlay) that also says when a finding needs review.
+type Triage interface {
+	findings.Triage
+	NeedsReview(*findings.Finding) string
+}
+
+// SetTriage sets the triage states the state column shows (nil: every
+// finding is open). The value is read-only and shared with the filter.
+func (m *Model) SetTriage(t Triage) { m.tri = t }
 
 // SetData replaces the rows: idx are indices into fs in display order and
 // groups (nil for no grouping) partition idx. The cursor stays on the same
@@ -222,6 +234,16 @@ func (m *Model) GoBottom() { m.cursor = len(m.rows) - 1; m.clamp() }
 
 // SetCursor moves the cursor to row i.
 func (m *Model) SetCursor(i int) { m.cursor = i; m.clamp() }
+
+// IndexOf is the row of f (-1 when it is not shown).
+func (m Model) IndexOf(f *findings.Finding) int {
+	for i, r := range m.rows {
+		if r >= 0 && m.fs[r] == f {
+			return i
+		}
+	}
+	return -1
+}
 
 // Scroll moves the viewport by n rows, dragging the cursor along when it would leave.
 func (m *Model) Scroll(n int) {

@@ -188,7 +188,7 @@ func TestView(t *testing.T) {
 	for _, sz := range [][2]int{{80, 12}, {140, 12}, {60, 8}} {
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 			m, fs := newTable(50, sz[0], sz[1])
-			fs[1].State = findings.StateSuppressed
+			m.SetTriage(triMap{st: map[*findings.Finding]findings.State{fs[1]: findings.StateSuppressed}})
 			fs[2].Message = "evil \x1b]52;c;ZXZpbA==\x07 message\nwith newline"
 			m = press(m, keyJ)
 			m = press(m, keySpace)
@@ -243,16 +243,43 @@ func BenchmarkCursorMove(b *testing.B) {
 	}
 }
 
-func TestStateLabelFlagsExpired(t *testing.T) {
-	f := &findings.Finding{State: findings.StateOpen, Expired: true}
-	if got := stateLabel(f, 12); got != "expired" {
+// triMap is a Triage for tests.
+type triMap struct {
+	st       map[*findings.Finding]findings.State
+	exp, rev map[*findings.Finding]bool
+}
+
+func (t triMap) State(f *findings.Finding) findings.State { return t.st[f] }
+func (t triMap) Expired(f *findings.Finding) bool         { return t.exp[f] }
+func (t triMap) NeedsReview(f *findings.Finding) string {
+	if t.rev[f] {
+		return "two candidates"
+	}
+	return ""
+}
+
+func TestStateLabelFlagsExpiredAndReview(t *testing.T) {
+	f := &findings.Finding{}
+	m := Model{}
+	if _, got := m.state(f, 12); got != "open" {
+		t.Errorf("no triage: %q", got)
+	}
+	m.SetTriage(triMap{exp: map[*findings.Finding]bool{f: true}})
+	if _, got := m.state(f, 12); got != "expired" {
 		t.Errorf("wide: %q", got)
 	}
-	if got := stateLabel(f, 5); got != "exp!" {
+	if _, got := m.state(f, 5); got != "exp!" {
 		t.Errorf("narrow: %q", got)
 	}
-	f.Expired = false
-	if got := stateLabel(f, 12); got != "open" {
-		t.Errorf("not expired: %q", got)
+	m.SetTriage(triMap{st: map[*findings.Finding]findings.State{f: findings.StateAccepted}})
+	if st, got := m.state(f, 12); got != "accepted" || st != findings.StateAccepted {
+		t.Errorf("accepted: %q", got)
+	}
+	m.SetTriage(triMap{rev: map[*findings.Finding]bool{f: true}})
+	if _, got := m.state(f, 12); got != "review" {
+		t.Errorf("review: %q", got)
+	}
+	if _, got := m.state(f, 5); got != "rev?" {
+		t.Errorf("narrow review: %q", got)
 	}
 }

@@ -8,13 +8,13 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// fastParse builds the YAML node tree of a ledger file written in the exact
-// layout Marshal produces (the common case), about 20x faster than the
+// fastParseV1 builds the YAML node tree of a ledger file written in the exact
+// layout secui wrote for schema version 1, about 20x faster than the
 // general YAML parser. It returns false for anything else (hand edits in
 // another YAML style, comments inside records, block scalars ...), and the
 // caller then falls back to the full YAML parser. Both paths feed the same
 // validator, so errors and results are identical.
-func fastParse(data []byte) (*yaml.Node, bool) {
+func fastParseV1(data []byte) (*yaml.Node, bool) {
 	sl := &nodeSlab{}
 	root := &yaml.Node{Kind: yaml.MappingNode, Line: 1, Column: 1}
 	var decisions *yaml.Node // sequence
@@ -62,6 +62,8 @@ func fastParse(data []byte) (*yaml.Node, bool) {
 				root.Content = append(root.Content, k, decisions)
 			case k.Value == "decisions" && v.Value == "[]" && v.Style == 0:
 				root.Content = append(root.Content, k, &yaml.Node{Kind: yaml.SequenceNode, Line: line, Column: v.Column})
+			case k.Value == "version" && (v == nil || v.Value != "1"):
+				return nil, false // only for version 1 files
 			case v != nil:
 				root.Content = append(root.Content, k, v)
 			default:
@@ -164,9 +166,9 @@ func (sl *nodeSlab) splitKV(s string, line, col int) (*yaml.Node, *yaml.Node, bo
 	return k, v, ok
 }
 
-// isPlain reports whether s is a plain scalar of the canonical layout:
+// isPlainV1 reports whether s is a plain scalar of the canonical layout:
 // ^[A-Za-z0-9_./()@<>+][A-Za-z0-9 _./()@<>+=,:'-]*$ or "[]".
-func isPlain(s string) bool {
+func isPlainV1(s string) bool {
 	if s == "[]" {
 		return true
 	}
@@ -196,7 +198,7 @@ func (sl *nodeSlab) scalar(s string, line, col int) (*yaml.Node, bool) {
 		n.Value, n.Style, n.Tag = u, yaml.DoubleQuotedStyle, "!!str"
 		return n, true
 	}
-	if !isPlain(s) || strings.HasSuffix(s, " ") || strings.Contains(s, " #") || strings.Contains(s, ": ") || strings.HasSuffix(s, ":") {
+	if !isPlainV1(s) || strings.HasSuffix(s, " ") || strings.Contains(s, " #") || strings.Contains(s, ": ") || strings.HasSuffix(s, ":") {
 		return nil, false
 	}
 	switch strings.ToLower(s) {

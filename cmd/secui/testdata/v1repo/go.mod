@@ -1,0 +1,3 @@
+module example.com/v1repo
+
+go 1.22

@@ -1,0 +1,656 @@
+package ledger
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/secui/secui/findings/evidence"
+)
+
+// fastDecode reads a version 2 ledger written in the canonical layout (what
+// Marshal writes) straight into Decisions, without building a YAML tree. It
+// returns false for anything else — another YAML style, comments inside the
+// records, a value it would read differently from YAML, or any invalid value
+// — and the caller then parses the file with the YAML parser and the
+// validator, which accept the same files and report what is wrong with the
+// others. Both paths share the value conversions (values.go); a test and a
+// fuzz target check that whatever this accepts, the slow path reads the same.
+func fastDecode(data []byte) ([]*Decision, bool) {
+	return fastDecodeString(string(data)) // one copy; decoded strings share it
+}
+
+// fastDecodeString is fastDecode on the file's text; the decoded strings
+// share its memory.
+func fastDecodeString(s string) ([]*Decision, bool) {
+	// Every byte outside comments goes through a check of its own (keys,
+	// plainChars, quoted, the exact header lines); comments are checked here.
+	fd := &fastDecoder{s: s}
+	return fd.run()
+}
+
+type fastDecoder struct {
+	s    string
+	pos  int
+	line int
+
+	decs   []Decision // slab
+	events []Event    // slab
+	hashes []uint32   // slab
+}
+
+func (fd *fastDecoder) next() (string, bool) {
+	if fd.pos >= len(fd.s) {
+		return "", false
+	}
+	fd.line++
+	rest := fd.s[fd.pos:]
+	if i := strings.IndexByte(rest, '\n'); i >= 0 {
+		fd.pos += i + 1
+		return rest[:i], true
+	}
+	fd.pos = len(fd.s)
+	return rest, true
+}
+
+// Fields seen in one record (duplicates are a YAML error: fall back).
+const (
+	fID = 1 << iota
+	fState
+	fReason
+	fJust
+	fNote
+	fAuthor
+	fTime
+	fExpires
+	fDue
+	fTool
+	fRule
+	fPath
+	fKeys
+	fTickets
+	fReview
+	fPending
+	fFixSource
+	fScan
+	fEvidence
+	fHistory
+)
+
+func fieldBit(k string) int {
+	switch k {
+	case "id":
+		return fID
+	case "state":
+		return fState
+	case "reason":
+		return fReason
+	case "justification":
+		return fJust
+	case "note":
+		return fNote
+	case "author":
+		return fAuthor
+	case "time":
+		return fTime
+	case "expires":
+		return fExpires
+	case "due":
+		return fDue
+	case "tool":
+		return fTool
+	case "rule":
+		return fRule
+	case "path":
+		return fPath
+	case "keys":
+		return fKeys
+	case "tickets":
+		return fTickets
+	case "review":
+		return fReview
+	case "pending":
+		return fPending
+	case "fix-source":
+		return fFixSource
+	case "scan":
+		return fScan
+	case "evidence":
+		return fEvidence
+	case "history":
+		return fHistory
+	}
+	return 0
+}
+
+func (fd *fastDecoder) newDecision() *Decision {
+	if len(fd.decs) == cap(fd.decs) {
+		fd.decs = make([]Decision, 0, min(4096, max(64, len(fd.s)/2048)))
+	}
+	fd.decs = append(fd.decs, Decision{})
+	return &fd.decs[len(fd.decs)-1]
+}
+
+func (fd *fastDecoder) run() ([]*Decision, bool) {
+	version, decisions := false, false
+	var out []*Decision
+	var d *Decision
+	var seen, evSeen, subItems int
+	sub := 0 // 0 none, 1 evidence mapping, 2 history list
+	// endSub: an "evidence:" or "history:" with nothing under it is a YAML
+	// null, which the validator refuses.
+	endSub := func() bool { return sub == 0 || subItems > 0 }
+	finish := func() bool {
+		if d == nil {
+			return true
+		}
+		if !endSub() {
+			return false
+		}
+		if seen&(fID|fState|fTime) != fID|fState|fTime || len(checkRecord(d)) > 0 {
+			return false
+		}
+		out = append(out, d)
+		d = nil
+		return true
+	}
+	for {
+		ln, ok := fd.next()
+		if !ok {
+			break
+		}
+		if ln == "" {
+			continue
+		}
+		switch {
+		case ln[0] == '#':
+			if decisions || !printable(ln) {
+				return nil, false
+			}
+		case ln[0] != ' ' && ln[0] != '-':
+			switch {
+			case ln == "version: 2" && !version && !decisions:
+				version = true
+			case (ln == "decisions:" || ln == "decisions: []") && version && !decisions:
+				decisions = true
+			default:
+				return nil, false
+			}
+		case strings.HasPrefix(ln, "- "):
+			if !decisions || !finish() {
+				return nil, false
+			}
+			d = fd.newDecision()
+			d.Line = fd.line
+			seen, evSeen, sub, subItems = 0, 0, 0, 0
+			k, v, ok := splitFastKV(ln[2:])
+			if !ok || !fd.field(d, &seen, &sub, k, v) {
+				return nil, false
+			}
+		case d == nil:
+			return nil, false
+		case strings.HasPrefix(ln, "    - "):
+			if sub != 2 || !fd.event(d, ln[6:]) {
+				return nil, false
+			}
+			subItems++
+		case len(ln) > 4 && strings.HasPrefix(ln, "    ") && ln[4] != ' ':
+			if sub != 1 || !fd.evidenceField(&d.Evidence, &evSeen, ln[4:]) {
+				return nil, false
+			}
+			subItems++
+		case len(ln) > 2 && strings.HasPrefix(ln, "  ") && ln[2] != ' ':
+			if !endSub() {
+				return nil, false
+			}
+			subItems = 0
+			k, v, ok := splitFastKV(ln[2:])
+			if !ok || !fd.field(d, &seen, &sub, k, v) {
+				return nil, false
+			}
+		default:
+			return nil, false
+		}
+	}
+	if !version || !decisions || !finish() {
+		return nil, false
+	}
+	if !slices.IsSortedFunc(out, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) }) {
+		slices.SortFunc(out, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) })
+	}
+	for i := 1; i < len(out); i++ {
+		if out[i].ID == out[i-1].ID {
+			return nil, false // duplicate: the validator reports it
+		}
+	}
+	return out, true
+}
+
+// splitFastKV splits "key: value" or "key:" (value "" and the bool says
+// whether there was a value).
+func splitFastKV(s string) (string, string, bool) {
+	i := strings.IndexByte(s, ':')
+	if i <= 0 || !isKey(s[:i]) {
+		return "", "", false
+	}
+	if i+1 == len(s) {
+		return s[:i], "", true
+	}
+	if s[i+1] != ' ' || i+2 == len(s) {
+		return "", "", false
+	}
+	return s[:i], s[i+2:], true
+}
+
+// scalar decodes a whole-line block scalar: plain or double-quoted.
+func scalar(s string) (string, bool) {
+	if s == "" {
+		return "", false
+	}
+	if s[0] == '"' {
+		v, n, ok := quoted(s)
+		return v, ok && n == len(s)
+	}
+	return s, plainChars(s, false)
+}
+
+// quoted decodes the double-quoted scalar at the start of s and returns its
+// value and length. Only what YAML and Go read alike is accepted: printable
+// runes, and escapes other than octal and \x80-\xff (Go reads \xff as a
+// byte, YAML as U+00FF).
+func quoted(s string) (string, int, bool) {
+	esc := false
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\':
+			if i+1 >= len(s) || (s[i+1] >= '0' && s[i+1] <= '7') || s[i+1] == '\'' || (s[i+1] == 'x' && (i+2 >= len(s) || s[i+2] > '7')) {
+				return "", 0, false
+			}
+			esc = true
+			i++
+		case c == '"':
+			if !esc {
+				return s[1:i], i + 1, true
+			}
+			v, err := strconv.Unquote(s[:i+1])
+			return v, i + 1, err == nil
+		case c < 0x20 || c == 0x7f:
+			return "", 0, false
+		case c >= 0x80:
+			r, w := utf8.DecodeRuneInString(s[i:])
+			if !printableRune(r, w) {
+				return "", 0, false
+			}
+			i += w - 1
+		}
+	}
+	return "", 0, false
+}
+
+// printable reports whether YAML takes s as it is: printable ASCII and
+// printable, valid UTF-8.
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == 0x7f:
+			return false
+		case c >= 0x80:
+			r, w := utf8.DecodeRuneInString(s[i:])
+			if !printableRune(r, w) {
+				return false
+			}
+			i += w - 1
+		}
+	}
+	return true
+}
+
+func printableRune(r rune, w int) bool {
+	return unicode.IsPrint(r) && !(r == utf8.RuneError && w == 1) && r != '\ufeff'
+}
+
+// flowItem decodes one scalar of a flow collection at the start of s,
+// ending at one of the bytes in end (plain scalars only).
+func flowItem(s, end string) (string, int, bool) {
+	if s == "" {
+		return "", 0, false
+	}
+	if s[0] == '"' {
+		return quoted(s)
+	}
+	i := strings.IndexAny(s, end)
+	if i <= 0 {
+		return "", 0, false
+	}
+	v := s[:i]
+	return v, i, plainChars(v, true)
+}
+
+// flowList decodes "[a, b, c]" (the whole of s).
+func flowList(s string, each func(string) bool) bool {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return false
+	}
+	s = s[1:]
+	if s == "]" {
+		return true
+	}
+	for {
+		v, n, ok := flowItem(s, ",]")
+		if !ok || !each(v) {
+			return false
+		}
+		s = s[n:]
+		switch {
+		case s == "]":
+			return true
+		case strings.HasPrefix(s, ", "):
+			s = s[2:]
+		default:
+			return false
+		}
+	}
+}
+
+// flowMap decodes "{k: v, k: v}" (the whole of s).
+func flowMapping(s string, each func(k, v string) bool) bool {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return false
+	}
+	s = s[1:]
+	if s == "}" {
+		return true
+	}
+	for {
+		i := strings.IndexByte(s, ':')
+		if i <= 0 || !isKey(s[:i]) || !strings.HasPrefix(s[i:], ": ") {
+			return false
+		}
+		k := s[:i]
+		v, n, ok := flowItem(s[i+2:], ",}")
+		if !ok || !each(k, v) {
+			return false
+		}
+		s = s[i+2+n:]
+		switch {
+		case s == "}":
+			return true
+		case strings.HasPrefix(s, ", "):
+			s = s[2:]
+		default:
+			return false
+		}
+	}
+}
+
+// hashList decodes "[1a2b3c4d, 00000007]" (8-hex hashes, ", " apart).
+func (fd *fastDecoder) hashList(s string) ([]uint32, bool) {
+	if s == "[]" {
+		return nil, true
+	}
+	if len(s) < 10 || s[0] != '[' || s[len(s)-1] != ']' || (len(s)-10)%10 != 0 {
+		return nil, false
+	}
+	n := (len(s)-10)/10 + 1
+	if cap(fd.hashes)-len(fd.hashes) < n {
+		fd.hashes = make([]uint32, 0, max(n, 8192))
+	}
+	start := len(fd.hashes)
+	for i := 1; i < len(s); i += 10 {
+		h, err := parseHash(s[i : i+8])
+		if err != nil {
+			return nil, false
+		}
+		fd.hashes = append(fd.hashes, h)
+		if sep := s[i+8:]; sep != "]" && (len(sep) < 2 || sep[0] != ',' || sep[1] != ' ') {
+			return nil, false
+		}
+	}
+	return fd.hashes[start:len(fd.hashes):len(fd.hashes)], true
+}
+
+func stringList(s string) ([]string, bool) {
+	out := make([]string, 0, strings.Count(s, ",")+1)
+	ok := flowList(s, func(v string) bool { out = append(out, v); return true })
+	return nilIfEmpty(out), ok
+}
+
+func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
+	bit := fieldBit(k)
+	if bit == 0 || *seen&bit != 0 {
+		return false
+	}
+	*seen |= bit
+	*sub = 0
+	var err error
+	switch k {
+	case "keys", "tickets":
+		if v == "" {
+			return false
+		}
+		var l []string
+		var ok bool
+		if l, ok = stringList(v); !ok {
+			return false
+		}
+		if k == "keys" {
+			d.Keys = l
+		} else {
+			d.Tickets = l
+		}
+		return true
+	case "scan":
+		if v == "" {
+			return false
+		}
+		sc := &ScanEvidence{}
+		d.Scan = sc
+		var got int
+		return flowMapping(v, func(k, v string) bool {
+			var err error
+			bit := 0
+			switch k {
+			case "scanner":
+				bit = 1
+			case "version":
+				bit = 2
+			case "commit":
+				bit = 4
+			case "time":
+				bit = 8
+			}
+			if bit == 0 || got&bit != 0 {
+				return false
+			}
+			got |= bit
+			switch k {
+			case "scanner":
+				sc.Scanner = v
+			case "version":
+				sc.Version = v
+			case "commit":
+				sc.Commit, err = parseCommit(v)
+			case "time":
+				sc.Time, err = parseTimestamp(v)
+			}
+			return err == nil
+		})
+	case "evidence":
+		*sub = 1
+		return v == ""
+	case "history":
+		*sub = 2
+		return v == ""
+	}
+	s, ok := scalar(v)
+	if !ok {
+		return false
+	}
+	switch k {
+	case "id":
+		d.ID, err = parseID(s)
+	case "state":
+		d.State, err = parseStateName(s)
+	case "reason":
+		d.Reason, err = parseReasonName(s)
+	case "justification":
+		d.Justification = s
+	case "note":
+		d.Note = s
+	case "author":
+		d.Author = s
+	case "time":
+		d.Time, err = parseTimestamp(s)
+	case "expires":
+		d.Expires, err = parseDate(s)
+	case "due":
+		d.Due, err = parseDate(s)
+	case "tool":
+		d.Tool = s
+	case "rule":
+		d.Rule = s
+	case "path":
+		d.Path = s
+	case "review":
+		d.Review = s
+	case "pending":
+		d.Pending, err = parseBool(s)
+	case "fix-source":
+		d.FixSource, err = parseFixSource(s)
+	}
+	return err == nil
+}
+
+func (fd *fastDecoder) evidenceField(e *evidence.Evidence, seen *int, ln string) bool {
+	k, v, ok := splitFastKV(ln)
+	if !ok || v == "" {
+		return false
+	}
+	bit := 0
+	switch k {
+	case "path":
+		bit = 1
+	case "line":
+		bit = 2
+	case "commit":
+		bit = 4
+	case "symbol":
+		bit = 8
+	case "line-hash":
+		bit = 16
+	case "tokens":
+		bit = 32
+	case "context":
+		bit = 64
+	case "col":
+		bit = 128
+	}
+	if bit == 0 || *seen&bit != 0 {
+		return false // unknown or repeated (a YAML error): the validator says so
+	}
+	*seen |= bit
+	if k == "tokens" || k == "context" {
+		hs, ok := fd.hashList(v)
+		if k == "tokens" {
+			e.Tokens = hs
+		} else {
+			e.Context = hs
+		}
+		return ok
+	}
+	s, ok := scalar(v)
+	if !ok {
+		return false
+	}
+	var err error
+	switch k {
+	case "path":
+		e.Path = s
+	case "line":
+		e.Line, err = parseLine(s)
+	case "col":
+		e.Col, err = parseLine(s)
+	case "commit":
+		e.Commit, err = parseCommit(s)
+	case "symbol":
+		e.Symbol = s
+	case "line-hash":
+		e.LineHash, err = parseHash(s)
+	}
+	return err == nil
+}
+
+func (fd *fastDecoder) event(d *Decision, s string) bool {
+	var e Event
+	var got int
+	ok := flowMapping(s, func(k, v string) bool {
+		var err error
+		bit := eventBit(k)
+		if bit == 0 || got&bit != 0 {
+			return false
+		}
+		got |= bit
+		switch k {
+		case "time":
+			e.Time, err = parseTimestamp(v)
+		case "author":
+			e.Author = v
+		case "action":
+			e.Action, err = parseAction(v)
+		case "state":
+			e.State, err = parseStateName(v)
+		case "reason":
+			e.Reason, err = parseReasonName(v)
+		case "justification":
+			e.Justification = v
+		case "note":
+			e.Note = v
+		case "expires":
+			e.Expires, err = parseDate(v)
+		case "due":
+			e.Due, err = parseDate(v)
+		}
+		return err == nil
+	})
+	if !ok || got&1 == 0 {
+		return false
+	}
+	if d.History == nil {
+		if len(fd.events) == cap(fd.events) {
+			fd.events = make([]Event, 0, 4096)
+		}
+		fd.events = append(fd.events, e)
+		n := len(fd.events)
+		d.History = fd.events[n-1 : n : n]
+		return true
+	}
+	d.History = append(d.History, e)
+	return true
+}
+
+func eventBit(k string) int {
+	switch k {
+	case "time":
+		return 1
+	case "author":
+		return 2
+	case "action":
+		return 4
+	case "state":
+		return 8
+	case "reason":
+		return 16
+	case "justification":
+		return 32
+	case "note":
+		return 64
+	case "expires":
+		return 128
+	case "due":
+		return 256
+	}
+	return 0
+}
