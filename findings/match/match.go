@@ -837,34 +837,19 @@ func (m *matcher) legacy(di int) *proposal {
 	var shared []int
 	var sharedKey []string
 	for _, fi := range m.cands(d, e.Path) {
-		// The fallback key, when shared, says "same place" (below); else
-		// any shared key makes the finding a candidate.
-		pick := ""
 		for _, k := range m.fs[fi].F.Keys {
-			if !keys[k] {
-				continue
-			}
-			if l, _ := findings.KeyLayer(k); l == findings.LayerFallback {
-				pick = k
+			if keys[k] {
+				shared = append(shared, fi)
+				sharedKey = append(sharedKey, k)
 				break
 			}
-			if pick == "" {
-				pick = k
-			}
-		}
-		if pick != "" {
-			shared = append(shared, fi)
-			sharedKey = append(sharedKey, pick)
 		}
 	}
-	// A place that has no code (a URL, an image, a package: not a file of
-	// the repository): same fallback key = same tool, rule, path, line,
-	// column, message and snippet. A repository file that cannot be read
-	// is not such a place: a copy pasted above the original would sit at
-	// the original's old line, so without its code nothing tells them
-	// apart, and the decision is reviewed.
+	// A place that has no code on either side (a URL, an image, a file
+	// not in the working tree): same fallback key = same tool, rule, path,
+	// line, column, message and snippet.
 	for i, fi := range shared {
-		if l, _ := findings.KeyLayer(sharedKey[i]); l == findings.LayerFallback && !m.fs[fi].F.Loc.InRepo && m.evOf(fi).Empty() && len(shared) == 1 {
+		if l, _ := findings.KeyLayer(sharedKey[i]); l == findings.LayerFallback && m.evOf(fi).Empty() && len(shared) == 1 {
 			return &proposal{link: Link{Decision: di, Finding: fi, How: ByLocation, Key: sharedKey[i], Layer: layer(sharedKey[i]), Score: 1}}
 		}
 	}
