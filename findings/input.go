@@ -303,11 +303,21 @@ func openFIFO(ctx context.Context, p string, wait time.Duration) (*os.File, erro
 	if w, werr := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); werr == nil {
 		w.Close()
 	}
-	go func() {
-		if r := <-ch; r.f != nil {
+	// Close the released reader before returning, so no stale reader of
+	// this FIFO outlives the call (a writer connecting to it would lose its
+	// data when it closes); give up waiting after a moment.
+	select {
+	case r := <-ch:
+		if r.f != nil {
 			r.f.Close()
 		}
-	}()
+	case <-time.After(time.Second):
+		go func() {
+			if r := <-ch; r.f != nil {
+				r.f.Close()
+			}
+		}()
+	}
 	return nil, err
 }
 
