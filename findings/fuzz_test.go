@@ -3,6 +3,7 @@ package findings
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,39 +57,50 @@ func FuzzLoad(f *testing.F) {
 	// needs a file; the in-memory path parses the bytes directly.
 	p := filepath.Join(f.TempDir(), "f.sarif")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		mem := loadBytes(t, "f.sarif", data)
-		str := loadWithThreshold(t, p, 1)
-		for _, s := range []*Set{mem, str} {
-			for i, fd := range s.Findings {
-				if i == 50 { // enough to cover every shape; keeps executions fast
-					break
-				}
-				if len(fd.ID) != 16 || len(fd.Keys) == 0 || fd.Tool == nil || fd.Rule == nil {
-					t.Fatalf("finding without identity: %+v", fd)
-				}
-				if _, err := s.Details(fd); err != nil {
-					// Only possible when streaming left a malformed member
-					// unread; the validating load must have refused it, and
-					// the error must say where.
-					var le *LoadError
-					if len(mem.Errors) == 0 || !errors.As(err, &le) || le.Line == 0 || !strings.Contains(err.Error(), "f.sarif") {
-						t.Fatalf("details: %v (in-memory errors: %v)", err, mem.Errors)
-					}
-				}
-			}
-			for _, e := range s.Errors {
-				if !strings.Contains(e.Error(), "f.sarif") {
-					t.Fatalf("error does not name the file: %v", e)
-				}
-			}
-		}
-		if len(mem.Errors) == 0 && len(str.Errors) == 0 && len(mem.Findings) != len(str.Findings) {
-			t.Fatalf("in-memory %d findings, streamed %d", len(mem.Findings), len(str.Findings))
-		}
+		checkLoadPaths(t, p, data)
 	})
+}
+
+// checkLoadPaths loads data in memory and streamed (from file p) and checks
+// what FuzzLoad promises: identities, errors that name the file, and the
+// same findings from both paths on valid input.
+func checkLoadPaths(t *testing.T, p string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mem := loadBytes(t, "f.sarif", data)
+	str := loadWithThreshold(t, p, 1)
+	for _, s := range []*Set{mem, str} {
+		for i, fd := range s.Findings {
+			if i == 50 { // enough to cover every shape; keeps executions fast
+				break
+			}
+			if len(fd.ID) != 16 || len(fd.Keys) == 0 || fd.Tool == nil || fd.Rule == nil {
+				t.Fatalf("finding without identity: %+v", fd)
+			}
+			if _, err := s.Details(fd); err != nil {
+				// Only possible when streaming left a malformed member
+				// unread; the validating load must have refused it, and
+				// the error must say where.
+				var le *LoadError
+				if len(mem.Errors) == 0 || !errors.As(err, &le) || le.Line == 0 || !strings.Contains(err.Error(), "f.sarif") {
+					t.Fatalf("details: %v (in-memory errors: %v)", err, mem.Errors)
+				}
+			}
+		}
+		for _, e := range s.Errors {
+			if !strings.Contains(e.Error(), "f.sarif") {
+				t.Fatalf("error does not name the file: %v", e)
+			}
+		}
+	}
+	if (len(mem.Errors) == 0) != (len(str.Errors) == 0) {
+		t.Fatalf("in-memory errors %v, streamed errors %v", mem.Errors, str.Errors)
+	}
+	if len(mem.Errors) == 0 && len(mem.Findings) != len(str.Findings) {
+		t.Fatalf("in-memory %d findings, streamed %d", len(mem.Findings), len(str.Findings))
+	}
 }
 
 // loadBytes parses data in memory, as Load does for stdin.
@@ -98,4 +110,28 @@ func loadBytes(t testing.TB, name string, data []byte) *Set {
 	s := &Set{Files: []FileInfo{info}, Errors: errs, src: map[string]*rawSource{name: src}}
 	s.Findings = mergeDuplicates(fs)
 	return s
+}
+
+// TestLoadPathsAgreeOnMutations is FuzzLoad's promise checked without the
+// fuzzer: every seed with one structural byte deleted, or one inserted at
+// each position, loads the same way in memory and streamed (CI once found a
+// missing ':' that only the in-memory parser refused).
+func TestLoadPathsAgreeOnMutations(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f.sarif")
+	for si, s := range fuzzSeeds {
+		b := []byte(s)
+		for i := 0; i < len(b); i++ {
+			switch b[i] {
+			case ':', ',', '"', '{', '}', '[', ']':
+				mut := append(append([]byte(nil), b[:i]...), b[i+1:]...)
+				t.Run(fmt.Sprintf("seed%d/del%d", si, i), func(t *testing.T) { checkLoadPaths(t, p, mut) })
+			}
+			if i%7 == 0 {
+				for _, c := range []byte{'"', ':', ',', '}', ']'} {
+					mut := append(append(append([]byte(nil), b[:i]...), c), b[i:]...)
+					t.Run(fmt.Sprintf("seed%d/ins%d%c", si, i, c), func(t *testing.T) { checkLoadPaths(t, p, mut) })
+				}
+			}
+		}
+	}
 }

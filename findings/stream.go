@@ -18,6 +18,20 @@ import (
 // the file is then parsed in memory by the validating scanner, which reports
 // precise positions.
 
+// What the JSON grammar allows next. The streamed scanner checks the
+// placement of keys, colons and commas as the validating in-memory parser
+// does, so a file both paths read gives the same findings, and a malformed
+// one is refused by both with a position.
+const (
+	gValue        byte = iota // a value (the top-level value; after ':' or an array's ',')
+	gValueOrClose             // after '[': a value or ']'
+	gKey                      // after an object's ',': a key
+	gKeyOrClose               // after '{': a key or '}'
+	gColon                    // after a key
+	gSep                      // after a value: ',' or the container's close
+	gEnd                      // the top-level value is complete
+)
+
 // streamThreshold is the file size from which files are streamed.
 var streamThreshold int64 = 8 << 20
 
@@ -37,6 +51,7 @@ type streamState struct {
 	inStr, esc bool
 	expectKey  bool
 	valPending bool // after ':' in an object: the next value belongs to the current key
+	want       byte // what the JSON grammar allows next (gValue, gKey, ...)
 
 	keyCap bool
 	key    []byte
@@ -171,6 +186,23 @@ func (s *streamState) fail(buf []byte, p int64, format string, a ...any) {
 	line, col := s.posOf(buf, p)
 	s.fl.errorLC(line, col, fmt.Sprintf(format, a...))
 	s.bad = true
+}
+
+// unexpected refuses the byte at buf[i], which the JSON grammar does not
+// allow here, in the words of the in-memory parser.
+func (s *streamState) unexpected(buf []byte, i int) {
+	what := fmt.Sprintf("character %q", rune(buf[i]))
+	if buf[i] == '"' {
+		what = "character '\"'"
+	}
+	switch s.want {
+	case gColon:
+		s.fail(buf, s.off+int64(i), "invalid JSON: invalid %s after object key, expected ':'", what)
+	case gEnd:
+		s.fail(buf, s.off+int64(i), "invalid JSON: invalid %s after top-level value", what)
+	default:
+		s.fail(buf, s.off+int64(i), "invalid JSON: invalid %s", what)
+	}
 }
 
 func (s *streamState) failNoPos(msg string) {
@@ -322,8 +354,18 @@ func (s *streamState) chunk(buf []byte) {
 		switch c {
 		case ' ', '\n', '\r', '\t':
 		case '"':
+			isKey := s.want == gKey || s.want == gKeyOrClose
+			if !isKey && s.want != gValue && s.want != gValueOrClose {
+				s.unexpected(buf, i)
+				return
+			}
 			s.inStr = true
 			s.strStart = s.off + int64(i)
+			if isKey {
+				s.want = gColon
+			} else {
+				s.want = gSep
+			}
 			top := s.top()
 			if top == '{' && s.expectKey {
 				s.expectKey = false
@@ -335,13 +377,34 @@ func (s *streamState) chunk(buf []byte) {
 				s.valueStart(buf, i, c)
 			}
 		case ':':
+			if s.want != gColon {
+				s.unexpected(buf, i)
+				return
+			}
+			s.want = gValue
 			s.valPending = true
 		case ',':
+			if s.want != gSep || len(s.stack) == 0 {
+				s.unexpected(buf, i)
+				return
+			}
 			if s.top() == '{' {
 				s.expectKey = true
+				s.want = gKey
+			} else {
+				s.want = gValue
 			}
 			s.valPending = false
 		case '{', '[':
+			if s.want != gValue && s.want != gValueOrClose {
+				s.unexpected(buf, i)
+				return
+			}
+			if c == '{' {
+				s.want = gKeyOrClose
+			} else {
+				s.want = gValueOrClose
+			}
 			if len(s.stack) >= s.lim.MaxDepth {
 				s.fail(buf, s.off+int64(i), "nesting deeper than %d levels (limits.max-depth)", s.lim.MaxDepth)
 				return
@@ -358,15 +421,29 @@ func (s *streamState) chunk(buf []byte) {
 			}
 		case '}', ']':
 			d := len(s.stack)
-			if d == 0 || (c == '}') != (s.stack[d-1] == '{') {
+			if d == 0 || (c == '}') != (s.stack[d-1] == '{') ||
+				!(s.want == gSep || (c == '}' && s.want == gKeyOrClose) || (c == ']' && s.want == gValueOrClose)) {
 				s.fail(buf, s.off+int64(i), "invalid JSON: unexpected %q", rune(c))
 				return
+			}
+			if d == 1 {
+				s.want = gEnd
+			} else {
+				s.want = gSep
 			}
 			s.stack = s.stack[:d-1]
 			s.expectKey = false
 			s.valPending = false
 			s.closed(buf, i+1, d-1)
 		default:
+			if s.want != gValue && s.want != gValueOrClose {
+				s.unexpected(buf, i)
+				return
+			}
+			s.want = gSep
+			if len(s.stack) == 0 {
+				s.want = gEnd
+			}
 			s.inTok = true
 			s.tokStart = s.off + int64(i)
 			s.valueStart(buf, i, c)
