@@ -105,20 +105,28 @@ func (cv *converter) in(s string) string {
 	return s
 }
 
+// decodeFailed reports a result the decoder refused. A streamed copy had
+// bulky members left out: the original is decoded to report the error where
+// it is in the file (or to recover).
+func (cv *converter) decodeFailed(j resultJob, f *Finding, err error) *Finding {
+	if j.orig > 0 && cv.fl.reread != nil {
+		if orig, rerr := cv.fl.reread(j.off, j.orig); rerr == nil {
+			j.data, j.orig = orig, 0
+			return cv.convert(j, f)
+		}
+	}
+	msg, off := decodeErr(err)
+	cv.fl.jobErrorAt(j, off, "runs[%d].results[%d]: %s", j.run.index, j.index, msg)
+	return nil
+}
+
 func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	var r liteResult
-	if err := jsonv2.Unmarshal(j.data, &r, liteOpts); err != nil {
-		if j.orig > 0 && cv.fl.reread != nil {
-			// The copy had members left out: decode the original to report
-			// the error where it is in the file (or to recover).
-			if orig, rerr := cv.fl.reread(j.off, j.orig); rerr == nil {
-				j.data, j.orig = orig, 0
-				return cv.convert(j, f)
-			}
+	if !fastDecodeResult(j.data, &r) {
+		r = liteResult{}
+		if err := jsonv2.Unmarshal(j.data, &r, liteOpts); err != nil {
+			return cv.decodeFailed(j, f, err)
 		}
-		msg, off := decodeErr(err)
-		cv.fl.jobErrorAt(j, off, "runs[%d].results[%d]: %s", j.run.index, j.index, msg)
-		return nil
 	}
 	switch r.Kind {
 	case "pass", "notApplicable":
