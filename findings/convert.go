@@ -60,13 +60,14 @@ func goTypeName(t string) string {
 // converter turns decoded results into findings. One per worker goroutine: its
 // caches are not shared.
 type converter struct {
-	fl      *fileLoad
-	root    string
-	paths   map[resolvedURI]mappedPath
-	intern  map[string]string
-	classes map[*Rule]classification
-	sevs    map[[2]string]string
-	arts    map[artKey]Location
+	fl        *fileLoad
+	root      string
+	paths     map[resolvedURI]mappedPath
+	intern    map[string]string
+	classes   map[*Rule]classification
+	sevs      map[[2]string]string
+	arts      map[artKey]Location
+	artsByURI map[string]artEntry
 
 	rfsDone bool
 	rfs     *repofs.Root // the repository, for path mapping (opened on first use)
@@ -92,7 +93,7 @@ type mappedPath struct {
 }
 
 func newConverter(fl *fileLoad) *converter {
-	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}}
+	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}, artsByURI: map[string]artEntry{}}
 }
 
 func (cv *converter) in(s string) string {
@@ -263,15 +264,35 @@ type artKey struct {
 	index     int
 }
 
+// artEntry caches an artifact location by URI alone (a string key hashes
+// much faster than artKey); another run, base or index for the same URI goes
+// to the artKey cache.
+type artEntry struct {
+	rm    *runMeta
+	base  string
+	index int
+	loc   Location
+}
+
 func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
-	k := artKey{rm, a.URI, a.URIBaseID, intOr(a.Index, -1)}
-	if l, ok := cv.arts[k]; ok {
-		return l
+	index := intOr(a.Index, -1)
+	e, byURI := cv.artsByURI[a.URI]
+	if byURI && e.rm == rm && e.base == a.URIBaseID && e.index == index {
+		return e.loc
 	}
-	ru := rm.resolve(a.URI, a.URIBaseID, k.index)
+	k := artKey{rm, a.URI, a.URIBaseID, index}
+	if byURI {
+		if l, ok := cv.arts[k]; ok {
+			return l
+		}
+	}
+	ru := rm.resolve(a.URI, a.URIBaseID, index)
 	mp := cv.mapPath(ru)
 	l := Location{Path: mp.path, URI: cv.in(sanitize(a.URI)), InRepo: mp.inRepo}
-	if len(cv.arts) < 1<<16 {
+	switch {
+	case !byURI && len(cv.artsByURI) < 1<<16:
+		cv.artsByURI[a.URI] = artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l}
+	case byURI && len(cv.arts) < 1<<16:
 		cv.arts[k] = l
 	}
 	return l
