@@ -1,9 +1,10 @@
-// Package tui is secui's interactive console (Bubble Tea v2). The root Model
-// is a router: it owns the layout and the focus, sends keys to the focused
-// component, and runs every piece of I/O (loading, filtering, reading code,
-// rendering help, writing the ledger) in Cmds whose results carry a
-// generation id so stale results are dropped.
-package tui
+// Package triagescreen is the console's triage screen (the bottom of the
+// shell's stack): the findings table, the detail pane, the query bar and the
+// triage form. Its Model is a router: it owns the layout and the focus, sends
+// keys to the focused component, and runs every piece of I/O (loading,
+// filtering, reading code, rendering help, writing the ledger) in Cmds whose
+// results carry a generation id so stale results are dropped.
+package triagescreen
 
 import (
 	"context"

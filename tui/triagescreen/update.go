@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 import (
 	"context"
@@ -23,7 +23,7 @@ const detailDebounce = 60 * time.Millisecond
 
 // Update routes a message: keys to the focused component, results of Cmds to
 // whoever asked (stale generations dropped).
-func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		return m, m.resize(msg.Width, msg.Height)
@@ -106,7 +106,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if m.focus == focusFilter {
 		return m.handleFilterKey(msg)
 	}
@@ -196,7 +196,7 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-func (m Model) handleFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	switch msg.String() {
 	case "enter":
 		m.bar.Blur()
@@ -219,7 +219,7 @@ func (m Model) handleFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m Model) handleTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleTableKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if key.Matches(msg, m.km.FocusDetail) {
 		if m.table.Selected() == nil && m.table.SelectedGroup() != nil { // group header: fold/unfold
 			g := m.table.SelectedGroup()
@@ -241,7 +241,7 @@ func (m Model) handleTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmd, m.selectionChanged(false))
 }
 
-func (m Model) handleDetailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleDetailKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if key.Matches(msg, m.km.Back) {
 		m.setFocus(focusTable)
 		return m, nil
@@ -265,7 +265,7 @@ func (m *Model) setFocus(f focus) {
 	}
 }
 
-func (m Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleClick(msg tea.MouseClickMsg) (Model, tea.Cmd) {
 	if m.formOpen || m.showHelp || m.showErrors {
 		return m, nil
 	}
@@ -295,7 +295,7 @@ func (m Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleWheel(msg tea.MouseWheelMsg) (Model, tea.Cmd) {
 	if m.formOpen || m.showHelp || m.showErrors {
 		return m, nil
 	}
@@ -311,7 +311,7 @@ func (m Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
 
 // ---- loading ----
 
-func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
+func (m Model) onBatch(msg loadBatchMsg) (Model, tea.Cmd) {
 	name := m.displayPath(msg.file)
 	if msg.err != nil {
 		m.loadErrs = append(m.loadErrs, name+": "+msg.err.Error())
@@ -325,7 +325,7 @@ func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(waitCmd(m.loadCh), m.refilterKeep(m.moved))
 }
 
-func (m Model) onLoaded(msg loadDoneMsg) (tea.Model, tea.Cmd) {
+func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 	m.loading = false
 	m.status.SetProgress("")
 	if msg.seq > m.ovSeq {

@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 import (
 	"strconv"
@@ -16,7 +16,7 @@ import (
 )
 
 // View renders the console.
-func (m Model) View() tea.View {
+func (m Model) view() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
