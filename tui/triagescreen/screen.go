@@ -4,6 +4,11 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/secui/secui/findings"
+	"github.com/secui/secui/tui/keys"
+	"github.com/secui/secui/tui/status"
+	"github.com/secui/secui/tui/theme"
+
 	scr "github.com/secui/secui/tui/screen"
 )
 
@@ -34,7 +39,7 @@ func (m *Model) SetSize(w, h int) { m.resize(w, h) }
 func (m *Model) Title() string { return "triage" }
 
 // ShortHelp implements scr.Screen.
-func (m *Model) ShortHelp() []key.Binding { return m.km.ShortHelp() }
+func (m *Model) ShortHelp() []key.Binding { return m.shortHelp() }
 
 // FullHelp implements scr.Screen.
 func (m *Model) FullHelp() [][]key.Binding { return m.km.FullHelp() }
@@ -42,6 +47,23 @@ func (m *Model) FullHelp() [][]key.Binding { return m.km.FullHelp() }
 // Capturing implements scr.Capturer: the query bar and the triage form
 // take every key.
 func (m *Model) Capturing() bool { return m.focus == focusFilter || m.formOpen }
+
+// ShellRows is how many rows the shell takes below every screen (the status
+// line and the footer).
+const ShellRows = 2
+
+// Status is the status line the shell shows below every screen (this
+// screen's notices, loading progress and input problems).
+func (m *Model) Status() *status.Model { return m.status }
+
+// Styles are the console's styles (they follow the terminal's background).
+func (m *Model) Styles() *theme.Styles { return m.st }
+
+// KeyMap is the console's key map (ui.keys overrides applied).
+func (m *Model) KeyMap() keys.KeyMap { return m.km }
+
+// LoadErrors lists every input problem (the errors overlay).
+func (m *Model) LoadErrors() []string { return m.loadErrs }
 
 // Prepare finishes New for a program run (the load channel).
 func (m *Model) Prepare() { m.prepare() }
@@ -51,3 +73,11 @@ func (m *Model) Close() { m.cancel() }
 
 // RepoName names the repository (window title).
 func (m *Model) RepoName() string { return m.repoName() }
+
+// BodyY is the first row of the panes (below the header, ribbon and query
+// bar): overlays cover the screen from there.
+func (m *Model) BodyY() int { return m.layout.Body.Y }
+
+// Selected is the finding under the cursor (nil on a group header or when
+// the table is empty).
+func (m *Model) Selected() *findings.Finding { return m.table.Selected() }

@@ -92,7 +92,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.refreshDetail()
 		return m, nil
 	case status.ClearMsg:
-		m.status, _ = m.status.Update(msg)
+		*m.status, _ = m.status.Update(msg)
 		return m, nil
 	case editorDoneMsg:
 		if msg.err != nil {
@@ -110,12 +110,6 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if m.focus == focusFilter {
 		return m.handleFilterKey(msg)
 	}
-	if m.showHelp || m.showErrors {
-		if key.Matches(msg, m.km.Help, m.km.Back, m.km.Quit, m.km.Errors) {
-			m.showHelp, m.showErrors = false, false
-		}
-		return m, nil
-	}
 	if cmd, ok := m.handleGlobalKey(msg); ok {
 		return m, cmd
 	}
@@ -130,15 +124,6 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, m.km.Quit):
 		m.cancel()
 		return tea.Quit, true
-	case key.Matches(msg, m.km.Help):
-		m.showHelp = true
-		return nil, true
-	case key.Matches(msg, m.km.Errors):
-		if len(m.loadErrs) == 0 {
-			return m.status.Flash(status.Info, "every input loaded without errors", 3*time.Second), true
-		}
-		m.showErrors = true
-		return nil, true
 	case key.Matches(msg, m.km.Filter):
 		m.focus = focusFilter
 		m.table.Blur()
@@ -266,7 +251,7 @@ func (m *Model) setFocus(f focus) {
 }
 
 func (m Model) handleClick(msg tea.MouseClickMsg) (Model, tea.Cmd) {
-	if m.formOpen || m.showHelp || m.showErrors {
+	if m.formOpen {
 		return m, nil
 	}
 	mo := msg.Mouse()
@@ -296,7 +281,7 @@ func (m Model) handleClick(msg tea.MouseClickMsg) (Model, tea.Cmd) {
 }
 
 func (m Model) handleWheel(msg tea.MouseWheelMsg) (Model, tea.Cmd) {
-	if m.formOpen || m.showHelp || m.showErrors {
+	if m.formOpen {
 		return m, nil
 	}
 	mo := msg.Mouse()
