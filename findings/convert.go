@@ -68,6 +68,7 @@ type converter struct {
 	sevs      map[[2]string]string
 	arts      map[artKey]Location
 	artsByURI map[string]artEntry
+	dc        *decCache
 
 	rfsDone bool
 	rfs     *repofs.Root // the repository, for path mapping (opened on first use)
@@ -93,7 +94,7 @@ type mappedPath struct {
 }
 
 func newConverter(fl *fileLoad) *converter {
-	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}, artsByURI: map[string]artEntry{}}
+	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}, artsByURI: map[string]artEntry{}, dc: newDecCache()}
 }
 
 func (cv *converter) in(s string) string {
@@ -123,7 +124,7 @@ func (cv *converter) decodeFailed(j resultJob, f *Finding, err error) *Finding {
 
 func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	var r liteResult
-	if !fastDecodeResult(j.data, &r) {
+	if !fastDecodeResult(j.data, &r, cv.dc) {
 		r = liteResult{}
 		if err := jsonv2.Unmarshal(j.data, &r, liteOpts); err != nil {
 			return cv.decodeFailed(j, f, err)

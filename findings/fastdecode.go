@@ -14,14 +14,38 @@ import (
 // result and reports its error with the position and words it always used.
 
 type fastDec struct {
-	d []byte
-	i int
+	d  []byte
+	i  int
+	dc *decCache
 }
 
+// decCache shares the short strings results repeat (rule ids, levels, URIs,
+// fingerprint names) between the results one worker decodes: no allocation
+// for a string seen before. Bounded: hostile input cannot grow it.
+type decCache struct {
+	strs map[string]string
+	ptrs map[string]*string
+}
+
+const decCacheMax = 1 << 14
+
+func newDecCache() *decCache {
+	return &decCache{strs: map[string]string{}, ptrs: map[string]*string{}}
+}
+
+// smallInts backs the *int fields (indexes) the decoder hands out for small
+// values: read-only, never written through.
+var smallInts = func() (a [4096]int) {
+	for i := range a {
+		a[i] = i
+	}
+	return
+}()
+
 // fastDecodeResult decodes data into r; false means "use the reflective
-// decoder" (r may then hold a partial result and must be reset).
-func fastDecodeResult(data []byte, r *liteResult) bool {
-	fd := fastDec{d: data}
+// decoder" (r may then hold a partial result and must be reset). dc may be nil.
+func fastDecodeResult(data []byte, r *liteResult, dc *decCache) bool {
+	fd := fastDec{d: data, dc: dc}
 	fd.ws()
 	if !fd.result(r) {
 		return false
@@ -183,6 +207,33 @@ func (fd *fastDec) str() (string, bool) {
 	return "", false
 }
 
+// istr is str for strings results repeat: interned in the cache.
+func (fd *fastDec) istr() (string, bool) {
+	if fd.dc == nil || fd.peek() != '"' {
+		return fd.str()
+	}
+	s := fd.i + 1
+	for j := s; j < len(fd.d); j++ {
+		c := fd.d[j]
+		switch {
+		case c == '"':
+			b := fd.d[s:j]
+			if v, ok := fd.dc.strs[string(b)]; ok {
+				fd.i = j + 1
+				return v, true
+			}
+			v, ok := fd.str()
+			if ok && len(fd.dc.strs) < decCacheMax {
+				fd.dc.strs[v] = v
+			}
+			return v, ok
+		case c == '\\' || c < 0x20:
+			return fd.str()
+		}
+	}
+	return "", false
+}
+
 // unescape decodes a string with escapes; s is its first byte, j the first
 // backslash.
 func (fd *fastDec) unescape(s, j int) (string, bool) {
@@ -249,6 +300,17 @@ func (fd *fastDec) unescape(s, j int) (string, bool) {
 		j += 2
 	}
 	return "", false
+}
+
+// bytesIndexQuoteOrEscape returns the index of the first '"', '\\' or
+// control byte from p, or -1.
+func bytesIndexQuoteOrEscape(d []byte, p int) int {
+	for j := p; j < len(d); j++ {
+		if c := d[j]; c == '"' || c == '\\' || c < 0x20 {
+			return j
+		}
+	}
+	return -1
 }
 
 func hex4(d []byte, p int) (rune, bool) {
@@ -346,11 +408,51 @@ func (fd *fastDec) intPtr(p **int) bool {
 	if fd.null() {
 		return true
 	}
-	v := new(int)
-	if !fd.int(v) {
+	var n int
+	if !fd.int(&n) {
 		return false
 	}
+	if n >= 0 && n < len(smallInts) {
+		*p = &smallInts[n]
+	} else {
+		v := n
+		*p = &v
+	}
+	return true
+}
+
+// istring is string for strings results repeat.
+func (fd *fastDec) istring(p *string) bool {
+	if fd.null() {
+		return true
+	}
+	v, ok := fd.istr()
 	*p = v
+	return ok
+}
+
+// istringPtr is stringPtr for strings results repeat (rule ids): the
+// pointer is shared too, read-only.
+func (fd *fastDec) istringPtr(p **string) bool {
+	if fd.dc == nil {
+		return fd.stringPtr(p)
+	}
+	if fd.null() {
+		return true
+	}
+	v, ok := fd.istr()
+	if !ok {
+		return false
+	}
+	if q, ok := fd.dc.ptrs[v]; ok {
+		*p = q
+		return true
+	}
+	q := &v
+	if len(fd.dc.ptrs) < decCacheMax {
+		fd.dc.ptrs[v] = q
+	}
+	*p = q
 	return true
 }
 
@@ -460,6 +562,16 @@ func (fd *fastDec) fps(p *fpMap) bool {
 	}
 	var out fpMap
 	ok := fd.object(func(key []byte) (uint32, bool) {
+		if fd.peek() == '"' { // the common case, one allocation: key=value
+			e := bytesIndexQuoteOrEscape(fd.d, fd.i+1)
+			if e >= 0 && fd.d[e] == '"' && utf8.Valid(fd.d[fd.i+1:e]) {
+				b := make([]byte, 0, len(key)+1+e-fd.i-1)
+				b = append(append(append(b, key...), '='), fd.d[fd.i+1:e]...)
+				fd.i = e + 1
+				out = append(out, string(b))
+				return 0, true
+			}
+		}
 		k := string(key)
 		v, ok := fd.str()
 		out = append(out, k+"="+v)
@@ -497,9 +609,9 @@ func (fd *fastDec) artLoc(a *liteArtLoc) bool {
 	return fd.object(func(key []byte) (uint32, bool) {
 		switch string(key) {
 		case "uri":
-			return 1, fd.string(&a.URI)
+			return 1, fd.istring(&a.URI)
 		case "uriBaseId":
-			return 2, fd.string(&a.URIBaseID)
+			return 2, fd.istring(&a.URIBaseID)
 		case "index":
 			return 4, fd.intPtr(&a.Index)
 		}
@@ -542,7 +654,7 @@ func (fd *fastDec) content(c *liteContent) bool {
 	}
 	return fd.object(func(key []byte) (uint32, bool) {
 		if string(key) == "text" {
-			return 1, fd.string(&c.Text)
+			return 1, fd.istring(&c.Text)
 		}
 		return 0, fd.skip()
 	})
@@ -665,7 +777,7 @@ func (fd *fastDec) result(r *liteResult) bool {
 	return fd.object(func(key []byte) (uint32, bool) {
 		switch string(key) {
 		case "ruleId":
-			return 1 << 0, fd.stringPtr(&r.RuleID)
+			return 1 << 0, fd.istringPtr(&r.RuleID)
 		case "ruleIndex":
 			return 1 << 1, fd.intPtr(&r.RuleIndex)
 		case "rule":
@@ -675,9 +787,9 @@ func (fd *fastDec) result(r *liteResult) bool {
 			r.Rule = &liteRef{}
 			return 1 << 2, fd.ref(r.Rule)
 		case "kind":
-			return 1 << 3, fd.string(&r.Kind)
+			return 1 << 3, fd.istring(&r.Kind)
 		case "level":
-			return 1 << 4, fd.string(&r.Level)
+			return 1 << 4, fd.istring(&r.Level)
 		case "message":
 			return 1 << 5, fd.msg(&r.Message)
 		case "locations":
@@ -709,9 +821,9 @@ func (fd *fastDec) result(r *liteResult) bool {
 				ok := fd.null() || fd.object(func(key []byte) (uint32, bool) {
 					switch string(key) {
 					case "kind":
-						return 1, fd.string(&s.Kind)
+						return 1, fd.istring(&s.Kind)
 					case "status":
-						return 2, fd.string(&s.Status)
+						return 2, fd.istring(&s.Status)
 					case "justification":
 						return 4, fd.stringPtr(&s.Justification)
 					}
@@ -721,7 +833,7 @@ func (fd *fastDec) result(r *liteResult) bool {
 				return ok
 			})
 		case "baselineState":
-			return 1 << 11, fd.string(&r.BaselineState)
+			return 1 << 11, fd.istring(&r.BaselineState)
 		case "properties":
 			return 1 << 12, fd.props(&r.Properties)
 		case "taxa":

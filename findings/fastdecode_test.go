@@ -83,7 +83,7 @@ func fastDecodeInputs(t testing.TB) (edges, real []string) {
 func checkFastDecode(t *testing.T, data []byte) bool {
 	t.Helper()
 	var fast liteResult
-	ok := fastDecodeResult(data, &fast)
+	ok := fastDecodeResult(data, &fast, testDecCache)
 	var want liteResult
 	err := jsonv2.Unmarshal(data, &want, liteOpts)
 	if ok && err != nil {
@@ -94,6 +94,9 @@ func checkFastDecode(t *testing.T, data []byte) bool {
 	}
 	return ok
 }
+
+// testDecCache is shared by every check, as a worker shares it between results.
+var testDecCache = newDecCache()
 
 func dumpLite(r liteResult) string {
 	b, _ := json.Marshal(r)
@@ -124,7 +127,7 @@ func TestFastDecodeAgreesWithJSONv2(t *testing.T) {
 func TestFastDecodeStreamPlaceholders(t *testing.T) {
 	for _, s := range []string{`{"ruleId":"a","codeFlows":1,"fixes":0}`, `{"ruleId":"a","relatedLocations":1,"codeFlows":0,"fixes":1}`} {
 		var r liteResult
-		if !fastDecodeResult([]byte(s), &r) {
+		if !fastDecodeResult([]byte(s), &r, nil) {
 			t.Fatalf("fast path refused %s", s)
 		}
 		checkFastDecode(t, []byte(s))
