@@ -114,19 +114,21 @@ if [ "${BENCH_GO:-1}" != 0 ]; then
 	row "" "" "" "" "" ""
 	row "GO BENCHMARKS (-benchtime=3x)" "ms/op" "MB/op" "allocs/op" "" ""
 	gob() { # PKG PATTERN
-		"$GO" test -run '^$' -bench "$2" -benchtime=3x -benchmem "$1" 2>&1 | awk '/^Benchmark/ {
+		"$GO" test -run '^$' -bench "$2" -benchtime=3x -benchmem "$1" 2>&1 | awk '
+		/^pkg: / { n = split($2, p, "/"); pkg = p[n] }
+		/^Benchmark/ {
 			name = $1; sub(/-[0-9]+$/, "", name); ms = ""; mb = ""; al = ""
 			for (i = 2; i < NF; i++) {
 				if ($(i+1) == "ns/op") ms = sprintf("%.1f", $i / 1e6)
 				if ($(i+1) == "B/op") mb = sprintf("%.1f", $i / 1048576)
 				if ($(i+1) == "allocs/op") al = $i
 			}
-			printf "%-34s %10s %10s %10s\n", substr(name, 10), ms, mb, al
+			printf "%-34s %10s %10s %10s\n", pkg " " substr(name, 10), ms, mb, al
 		}' >>"$out"
 	}
 	gob ./findings 'Load10k$|Load100k$'
-	gob ./findings/ledger '100k'
-	gob ./tui/... 'CursorMove/100000|Filter/100000|FilterFirst/100000'
+	gob ./findings/ledger '/100k'
+	gob ./tui/... '(CursorMove|Filter|FilterFirst)/100000$'
 fi
 
 echo
