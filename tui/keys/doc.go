@@ -19,7 +19,7 @@ func Markdown() string {
 	b.WriteString("# secui console keys\n\n")
 	b.WriteString("Generated from `tui/keys` (do not edit). Rebind any action in the configuration:\n\n")
 	b.WriteString("```yaml\nui:\n  keys:\n    down: [j, down, ctrl+n]\n    quit: [Q]\n```\n\n")
-	titles := []string{"Move", "Panes and actions", "Filter, sort, group", "Triage and general"}
+	titles := []string{"Move", "Panes and actions", "Filter, sort, group", "Triage and general", "Fix, re-scan, sync (open a screen)"}
 	for i, col := range k.FullHelp() {
 		fmt.Fprintf(&b, "## %s\n\n| keys | does | action name |\n|---|---|---|\n", titles[i])
 		for _, kb := range col {

@@ -126,6 +126,11 @@ type Model struct {
 	formOpen    bool
 	formTargets []*findings.Finding
 
+	// reloads after screen.ChangedMsg
+	reloadGen     int
+	reloadPending bool
+	loadVer       int // bumped by every batch, load and reload (Snapshot.Version)
+
 	err error // fatal error, returned by Run
 }
 

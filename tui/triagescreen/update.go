@@ -14,6 +14,7 @@ import (
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/filterbar"
+	scr "github.com/secui/secui/tui/screen"
 	"github.com/secui/secui/tui/status"
 	"github.com/secui/secui/tui/triageform"
 )
@@ -69,7 +70,16 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case loadBatchMsg:
 		return m.onBatch(msg)
 	case loadDoneMsg:
-		return m.onLoaded(msg)
+		m, cmd := m.onLoaded(msg)
+		if m.reloadPending {
+			m.reloadPending = false
+			return m, tea.Batch(cmd, m.reload("changed while loading"))
+		}
+		return m, cmd
+	case reloadDoneMsg:
+		return m.onReloaded(msg)
+	case scr.ChangedMsg:
+		return m, m.reload(msg.Reason)
 	case filterbar.ChangedMsg:
 		return m, m.applyQuery(msg.Text)
 	case filterDoneMsg:
@@ -174,6 +184,9 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.openEditor(), true
 	case key.Matches(msg, m.km.CopyLoc, m.km.CopyID):
 		return m.copySelected(key.Matches(msg, m.km.CopyID)), true
+	}
+	if cmd, ok := m.handleOpenKey(msg); ok {
+		return cmd, true
 	}
 	if cmd, ok := m.handleTriageKey(msg); ok {
 		return cmd, true
@@ -305,6 +318,7 @@ func (m Model) onBatch(msg loadBatchMsg) (Model, tea.Cmd) {
 		m.files = append(m.files, name)
 	}
 	m.fs = append(m.fs, msg.fs...)
+	m.loadVer++
 	m.status.SetProgress(fmt.Sprintf("loading… %d file(s), %d findings", len(m.files)+len(m.loadErrs), len(m.fs)))
 	m.updateEmpty()
 	return m, tea.Batch(waitCmd(m.loadCh), m.refilterKeep(m.moved))
@@ -312,6 +326,7 @@ func (m Model) onBatch(msg loadBatchMsg) (Model, tea.Cmd) {
 
 func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 	m.loading = false
+	m.loadVer++
 	m.status.SetProgress("")
 	if msg.seq > m.ovSeq {
 		m.ov, m.ovSeq = msg.ov, msg.seq
