@@ -82,16 +82,35 @@ type Model struct {
 	height  int
 	loading bool
 	note    string
+	// the rendered view, kept until what it shows changes
+	cache    string
+	cacheKey viewKey
 }
 
-// New returns the pipeline screen over d.Snapshot.
-func New(d Deps) *Model {
+type viewKey struct {
+	gen, cursor, w, h int
+	loading           bool
+	note              string
+	st                *theme.Styles
+	minute            int64
+}
+
+// DefaultFeeds is runner.Feeds: the configured scanners (their scan
+// records) and the tools seen in the SARIF files.
+var DefaultFeeds = runner.Feeds
+
+func (d *Deps) defaults() {
 	if d.Feeds == nil {
-		d.Feeds = runner.Feeds
+		d.Feeds = DefaultFeeds
 	}
 	if d.Config == nil {
 		d.Config = config.Default()
 	}
+}
+
+// New returns the pipeline screen over d.Snapshot.
+func New(d Deps) *Model {
+	d.defaults()
 	return &Model{d: d, km: DefaultKeyMap(), loading: true}
 }
 
@@ -110,6 +129,7 @@ func (m *Model) compute() tea.Cmd {
 
 // Rows computes the stage rows of snap (I/O: the scan records).
 func Rows(d Deps, snap screen.Snapshot) []pipeline.Row {
+	d.defaults()
 	set := snap.Set
 	if set == nil {
 		set = &findings.Set{Root: d.Root, Findings: snap.Findings}
@@ -218,9 +238,19 @@ func (m *Model) now() time.Time {
 	return time.Now()
 }
 
-// View renders the eight rows (O(stages + scanners)).
+// View renders the eight rows (O(stages + scanners); cached until the rows,
+// the cursor, the size, the theme or the minute change).
 func (m *Model) View() string {
 	st := m.d.Styles()
+	k := viewKey{m.gen, m.cursor, m.width, m.height, m.loading, m.note, st, m.now().Unix() / 60}
+	if k == m.cacheKey && m.cache != "" {
+		return m.cache
+	}
+	m.cache, m.cacheKey = m.render(st), k
+	return m.cache
+}
+
+func (m *Model) render(st *theme.Styles) string {
 	var b strings.Builder
 	title := st.Title.Render("Pipeline") + "  " + st.Muted.Render("shift left: clear each stage, prove each fix with a re-scan")
 	if m.loading {
