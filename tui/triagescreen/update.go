@@ -86,6 +86,12 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.onFiltered(msg)
 	case detailTickMsg:
 		return m, m.onDetailTick(msg)
+	case blameMsg:
+		m.onBlame(msg)
+		return m, nil
+	case ownersMsg:
+		m.onOwners(msg)
+		return m, nil
 	case detailLoadedMsg:
 		m.onDetailLoaded(msg)
 		return m, nil
