@@ -7,12 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/sergi/go-diff/diffmatchpatch"
@@ -21,11 +19,9 @@ import (
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/repofs"
 	"github.com/secui/secui/trackers"
+	"github.com/secui/secui/trackers/connect"
 	"github.com/secui/secui/trackers/content"
 	"github.com/secui/secui/trackers/engine"
-	"github.com/secui/secui/trackers/github"
-	"github.com/secui/secui/trackers/httpx"
-	"github.com/secui/secui/trackers/jira"
 	"github.com/secui/secui/trackers/redact"
 )
 
@@ -97,51 +93,18 @@ func newSyncCmd() *cobra.Command {
 	return cmd
 }
 
-// newTracker builds the tracker client from the environment and config.
+// newTracker builds the tracker client from the environment and config
+// (trackers/connect, shared with the console).
 func newTracker(e *env, kind string, secrets *redact.Secrets, progress func(string)) (trackers.Tracker, error) {
-	base := http.DefaultTransport
-	switch kind {
-	case "github":
-		tok := os.Getenv("GITHUB_TOKEN")
-		if tok == "" {
-			tok = os.Getenv("GH_TOKEN")
-		}
-		cfg := e.Config.Trackers.GitHub
-		owner, repo := "", ""
-		if cfg.Repo != "" {
-			owner, repo, _ = strings.Cut(cfg.Repo, "/")
-		} else if e.Repo != nil && e.Repo.Origin != nil && e.Repo.Origin.Owner != "" {
-			if !e.Repo.Origin.GitHub && os.Getenv("GITHUB_API_URL") == "" {
-				return nil, configErr(fmt.Errorf("the origin remote (%s) is not on GitHub: set trackers.github.repo, and GITHUB_API_URL for GitHub Enterprise Server", e.Repo.Origin.Host))
-			}
-			owner, repo = e.Repo.Origin.Owner, e.Repo.Origin.Repo
-		}
-		api := os.Getenv("GITHUB_API_URL")
-		if api == "" && e.Repo != nil && e.Repo.Origin != nil && cfg.Repo == "" && e.Repo.Origin.GitHub && e.Repo.Origin.Host != "github.com" && !strings.HasSuffix(e.Repo.Origin.Host, ".ghe.com") {
-			api = "https://" + e.Repo.Origin.Host + "/api/v3/" // GitHub Enterprise Server
-		}
-		p := httpx.GitHubPolicy()
-		p.Progress = progress
-		c, err := github.New(github.Config{Owner: owner, Repo: repo, API: api, Token: tok, CreateLabels: cfg.CreateLabels,
-			HTTP: &http.Client{Transport: redact.Gate(httpx.New(base, p, nil), secrets), Timeout: 60 * time.Second}})
-		if err != nil {
-			return nil, configErr(err)
-		}
-		return c, nil
-	default:
-		cfg := e.Config.Trackers.Jira
-		p := httpx.JiraPolicy()
-		p.Progress = progress
-		c, err := jira.New(jira.Config{URL: os.Getenv("JIRA_URL"), User: os.Getenv("JIRA_USER"), Token: os.Getenv("JIRA_API_TOKEN"),
-			AuthType: os.Getenv("JIRA_AUTH_TYPE"), Deployment: cfg.Deployment, API: cfg.JiraAPI(), Project: cfg.Project,
-			IssueType: cfg.IssueType, Components: cfg.Components, Priorities: cfg.Priorities, Fields: cfg.Fields,
-			Close: cfg.Transitions.Close, WontDo: cfg.Transitions.WontDo, Reopen: cfg.Transitions.Reopen, SearchLag: cfg.SearchLag,
-			HTTP: &http.Client{Transport: redact.Gate(httpx.New(base, p, nil), secrets), Timeout: 60 * time.Second}})
-		if err != nil {
-			return nil, configErr(err)
-		}
-		return c, nil
+	tr, err := connect.Tracker(kind, trackerEnv(e, secrets, progress))
+	if err != nil {
+		return nil, configErr(err)
 	}
+	return tr, nil
+}
+
+func trackerEnv(e *env, secrets *redact.Secrets, progress func(string)) connect.Env {
+	return connect.Env{Config: e.Config, Repo: e.Repo, Secrets: secrets, Progress: progress}
 }
 
 func runSync(ctx context.Context, cmd *cobra.Command, e *env, kind string) error {
@@ -203,16 +166,7 @@ func runSync(ctx context.Context, cmd *cobra.Command, e *env, kind string) error
 	if err != nil {
 		return err
 	}
-	opts := engine.Options{Tracker: tr, Store: l, Set: set, Triage: overlay, Secrets: secrets}
-	switch kind {
-	case "github":
-		opts.Grouping, opts.Labels, opts.Assignees = e.Config.Trackers.GitHub.Grouping, e.Config.Trackers.GitHub.Labels, e.Config.Trackers.GitHub.Assignees
-	default:
-		opts.Grouping, opts.Labels = e.Config.Trackers.Jira.Grouping, e.Config.Trackers.Jira.Labels
-	}
-	if o := e.Repo.Origin; o != nil {
-		opts.Code = engine.Code{Host: o.Host, Owner: o.Owner, Repo: o.Repo, Commit: e.Repo.Head}
-	}
+	opts := connect.Options(kind, trackerEnv(e, secrets, progress), tr, l, set, overlay)
 	plan, err := engine.MakePlan(ctx, opts)
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
