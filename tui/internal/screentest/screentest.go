@@ -145,3 +145,54 @@ func Contains(t testing.TB, what, got string, want ...string) {
 		}
 	}
 }
+
+// Loop runs cmd like the Bubble Tea runtime does: every Cmd in its own
+// goroutine, every message through s.Update on this goroutine, until a
+// PopMsg (returned) or no Cmd is left. After each message hook (when not
+// nil) may return a message to send next (a key press once the screen is
+// in some state). It fails the test after timeout.
+func Loop(t testing.TB, s screen.Screen, cmd tea.Cmd, timeout time.Duration, hook func(s screen.Screen, msg tea.Msg) tea.Msg) (screen.Screen, *screen.PopMsg) {
+	t.Helper()
+	ch := make(chan tea.Msg, 4096)
+	pending := 0
+	var launch func(c tea.Cmd)
+	launch = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		pending++
+		go func() { ch <- c() }()
+	}
+	launch(cmd)
+	deadline := time.After(timeout)
+	for pending > 0 {
+		var msg tea.Msg
+		select {
+		case msg = <-ch:
+		case <-deadline:
+			t.Fatalf("screentest.Loop: timed out after %s", timeout)
+		}
+		pending--
+		switch m := msg.(type) {
+		case nil:
+			continue
+		case tea.BatchMsg:
+			for _, c := range m {
+				launch(c)
+			}
+			continue
+		case screen.PopMsg:
+			return s, &m
+		}
+		var next tea.Cmd
+		s, next = s.Update(msg)
+		launch(next)
+		if hook != nil {
+			if k := hook(s, msg); k != nil {
+				s, next = s.Update(k)
+				launch(next)
+			}
+		}
+	}
+	return s, nil
+}
