@@ -32,6 +32,7 @@ import (
 	"github.com/secui/secui/trackers/connect"
 	"github.com/secui/secui/trackers/content"
 	"github.com/secui/secui/trackers/engine"
+	"github.com/secui/secui/trackers/httpx"
 	"github.com/secui/secui/trackers/planview"
 	"github.com/secui/secui/trackers/redact"
 	"github.com/secui/secui/tui/safe"
@@ -296,7 +297,10 @@ func (m *Model) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
 				ticket = a.Group
 			}
 			st := "done"
-			if p.Err != nil {
+			switch {
+			case errors.Is(p.Err, httpx.ErrStopped):
+				st = "stopped (not sent)"
+			case p.Err != nil:
 				st = "failed: " + safe.Line(p.Err.Error())
 			}
 			m.progress = append(m.progress, fmt.Sprintf("[%d/%d] %s %s: %s", p.Index, p.Total, a.Kind, safe.Line(ticket), st))
@@ -502,7 +506,9 @@ func (m *Model) View() string {
 		return b.String()
 	case m.planErr != nil:
 		line("sync "+m.target+": cannot plan", 't')
-		line(safe.Line(m.planErr.Error()), 'e')
+		for _, l := range wrap(safe.Line(m.planErr.Error()), m.w) {
+			line(l, 'e')
+		}
 		line("nothing was sent; esc goes back", 'm')
 		return b.String()
 	}
@@ -567,7 +573,9 @@ func (m *Model) viewApply(line func(string, byte)) {
 	if r.Failed > 0 || r.Err != nil || r.Stopped {
 		kind = 'e'
 	}
-	line(r.String(), kind)
+	for _, l := range wrap(r.String(), m.w) {
+		line(l, kind)
+	}
 	if m.res != nil {
 		for _, o := range m.res.Outcomes {
 			if o.Status == "failed" || (o.Status == "not-run" && o.Msg != "") {
@@ -580,6 +588,27 @@ func (m *Model) viewApply(line func(string, byte)) {
 		}
 	}
 	line("the ledger's tickets: section changed: commit it. esc goes back", 'm')
+}
+
+// wrap breaks s into lines of at most w runes, at spaces when it can.
+func wrap(s string, w int) []string {
+	if w <= 0 {
+		return []string{s}
+	}
+	var out []string
+	for len([]rune(s)) > w {
+		r := []rune(s)
+		cut := w
+		for i := w; i > w/2; i-- {
+			if r[i] == ' ' {
+				cut = i
+				break
+			}
+		}
+		out = append(out, string(r[:cut]))
+		s = strings.TrimLeft(string(r[cut:]), " ")
+	}
+	return append(out, s)
 }
 
 func clip(s string, w int) string {
