@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 import (
 	"context"
@@ -23,7 +23,7 @@ const detailDebounce = 60 * time.Millisecond
 
 // Update routes a message: keys to the focused component, results of Cmds to
 // whoever asked (stale generations dropped).
-func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		return m, m.resize(msg.Width, msg.Height)
@@ -92,7 +92,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.refreshDetail()
 		return m, nil
 	case status.ClearMsg:
-		m.status, _ = m.status.Update(msg)
+		*m.status, _ = m.status.Update(msg)
 		return m, nil
 	case editorDoneMsg:
 		if msg.err != nil {
@@ -106,15 +106,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if m.focus == focusFilter {
 		return m.handleFilterKey(msg)
-	}
-	if m.showHelp || m.showErrors {
-		if key.Matches(msg, m.km.Help, m.km.Back, m.km.Quit, m.km.Errors) {
-			m.showHelp, m.showErrors = false, false
-		}
-		return m, nil
 	}
 	if cmd, ok := m.handleGlobalKey(msg); ok {
 		return m, cmd
@@ -130,15 +124,6 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, m.km.Quit):
 		m.cancel()
 		return tea.Quit, true
-	case key.Matches(msg, m.km.Help):
-		m.showHelp = true
-		return nil, true
-	case key.Matches(msg, m.km.Errors):
-		if len(m.loadErrs) == 0 {
-			return m.status.Flash(status.Info, "every input loaded without errors", 3*time.Second), true
-		}
-		m.showErrors = true
-		return nil, true
 	case key.Matches(msg, m.km.Filter):
 		m.focus = focusFilter
 		m.table.Blur()
@@ -196,7 +181,7 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-func (m Model) handleFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	switch msg.String() {
 	case "enter":
 		m.bar.Blur()
@@ -219,7 +204,7 @@ func (m Model) handleFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m Model) handleTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleTableKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if key.Matches(msg, m.km.FocusDetail) {
 		if m.table.Selected() == nil && m.table.SelectedGroup() != nil { // group header: fold/unfold
 			g := m.table.SelectedGroup()
@@ -241,7 +226,7 @@ func (m Model) handleTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmd, m.selectionChanged(false))
 }
 
-func (m Model) handleDetailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleDetailKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if key.Matches(msg, m.km.Back) {
 		m.setFocus(focusTable)
 		return m, nil
@@ -265,8 +250,8 @@ func (m *Model) setFocus(f focus) {
 	}
 }
 
-func (m Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
-	if m.formOpen || m.showHelp || m.showErrors {
+func (m Model) handleClick(msg tea.MouseClickMsg) (Model, tea.Cmd) {
+	if m.formOpen {
 		return m, nil
 	}
 	mo := msg.Mouse()
@@ -295,8 +280,8 @@ func (m Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
-	if m.formOpen || m.showHelp || m.showErrors {
+func (m Model) handleWheel(msg tea.MouseWheelMsg) (Model, tea.Cmd) {
+	if m.formOpen {
 		return m, nil
 	}
 	mo := msg.Mouse()
@@ -311,7 +296,7 @@ func (m Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
 
 // ---- loading ----
 
-func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
+func (m Model) onBatch(msg loadBatchMsg) (Model, tea.Cmd) {
 	name := m.displayPath(msg.file)
 	if msg.err != nil {
 		m.loadErrs = append(m.loadErrs, name+": "+msg.err.Error())
@@ -325,7 +310,7 @@ func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(waitCmd(m.loadCh), m.refilterKeep(m.moved))
 }
 
-func (m Model) onLoaded(msg loadDoneMsg) (tea.Model, tea.Cmd) {
+func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 	m.loading = false
 	m.status.SetProgress("")
 	if msg.seq > m.ovSeq {
