@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -175,4 +176,52 @@ func TestSpliceKeepsOtherRecords(t *testing.T) {
 			t.Errorf("record %d differs after reopen", i)
 		}
 	}
+}
+
+// A file changed behind the ledger's back with its size and time kept (so
+// the stat check cannot tell) is not spliced into: nothing is written, the
+// write says so, and the next one reads the file again and keeps both
+// changes.
+func TestSpliceStaleFile(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Open(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := []*findings.Finding{mk(1), mk(2), mk(3), mk(4)}
+	if err := l.Decide(fs[:3], suppress("Jane <jane@example.com>")); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, DefaultPath)
+	st, _ := os.Stat(p)
+	data, _ := os.ReadFile(p)
+	// Another writer: record 2 becomes record 4 (same length), same mtime.
+	other := bytes.ReplaceAll(data, []byte(fid(2)), []byte(fid(4)))
+	other = bytes.ReplaceAll(other, []byte("internal/f2.go"), []byte("internal/f4.go"))
+	other = bytes.ReplaceAll(other, []byte(fmt.Sprintf("%016x", 0xc0000000+2)), []byte(fmt.Sprintf("%016x", 0xc0000000+4)))
+	if err := os.WriteFile(p, other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(p, st.ModTime(), st.ModTime())
+	if st2, _ := os.Stat(p); st2.Size() != st.Size() || !st2.ModTime().Equal(st.ModTime()) {
+		t.Skip("cannot keep size and time on this file system")
+	}
+	req := Request{Action: ActAccept, Note: "tracked in SEC-7", Author: "Bob <bob@example.com>", Now: t0.Add(time.Hour)}
+	if err := l.Decide(fs[:1], req); err == nil || !strings.Contains(err.Error(), "changed on disk") {
+		t.Fatalf("write over a changed file: err = %v", err)
+	}
+	if got, _ := os.ReadFile(p); !bytes.Equal(got, other) {
+		t.Fatal("the changed file was overwritten")
+	}
+	if err := l.Decide(fs[:1], req); err != nil {
+		t.Fatal(err)
+	}
+	l2, _ := Open(dir, "")
+	if d := l2.Get(fid(4)); d == nil || d.State != findings.StateSuppressed {
+		t.Errorf("the other writer's record is lost: %+v", d)
+	}
+	if d := l2.Get(fid(1)); d == nil || d.State != findings.StateAccepted {
+		t.Errorf("the retried decision is missing: %+v", d)
+	}
+	checkFile(t, dir, l2, "after retry")
 }

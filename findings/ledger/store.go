@@ -649,18 +649,23 @@ func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, erro
 	// Published decisions are immutable (readers hold them without the
 	// lock): a record whose line moved is replaced by a copy. Only the
 	// records that changed are rendered (splice.go).
-	data, sorted, offs := render(l.lay, l.recs, recs)
-	end := len(data)
-	data = appendTickets(data, tix)
-	st, err := l.writeLedger(data, time.Now())
+	p, lay := render(l.lay, l.recs, recs)
+	p.add(func(b []byte) []byte { return appendTickets(b, tix) })
+	st, err := l.writePlan(p, time.Now())
+	if errors.Is(err, errStale) {
+		// The file is not the one last read although its size and time
+		// are: nothing was written; the next attempt reads it again.
+		l.stat, l.lay = nil, nil
+		return fmt.Errorf("%s changed on disk while secui was writing it (nothing written; try again)", l.rel)
+	}
 	if err != nil {
 		return err
 	}
-	l.recs, l.stat, l.readErr, l.version, l.list, l.tickets = recs, st, nil, SchemaVersion, sorted, tix
-	l.lay = nil
-	if len(sorted) > 0 {
-		l.lay = &layout{text: sharedText(data), list: sorted, offs: offs, end: end}
+	sorted := []*Decision(nil)
+	if lay != nil {
+		sorted = lay.list
 	}
+	l.recs, l.stat, l.readErr, l.version, l.list, l.tickets, l.lay = recs, st, nil, SchemaVersion, sorted, tix, lay
 	if ticketsOnly {
 		return nil
 	}
