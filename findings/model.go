@@ -132,6 +132,39 @@ func ParseCategory(s string) (Category, error) {
 	return 0, fmt.Errorf("unknown category %q (want one of %s)", s, strings.Join(catNames[:], ", "))
 }
 
+// Kind says whether a finding is about security or about code quality. The
+// CI gate keeps a threshold for each (check --fail-on, --fail-on-quality).
+type Kind uint8
+
+// Kinds of findings.
+const (
+	KindSecurity Kind = iota // a weakness, vulnerability, secret, misconfiguration
+	KindQuality              // style, correctness, maintainability: a linter's business
+)
+
+// Kinds lists every kind.
+var Kinds = []Kind{KindSecurity, KindQuality}
+
+var kindNames = [...]string{"security", "quality"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// ParseKind reads a kind name ("sec" and "qual" are accepted).
+func ParseKind(s string) (Kind, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "security", "sec":
+		return KindSecurity, nil
+	case "quality", "qual":
+		return KindQuality, nil
+	}
+	return 0, fmt.Errorf("unknown kind %q (want security or quality)", s)
+}
+
 // State is the triage state of a finding, decided in the ledger.
 type State uint8
 
@@ -302,6 +335,8 @@ type Finding struct {
 	Category    Category
 	Stage       Stage
 	StageReason string // which mapping rule placed it
+	Kind        Kind   // security or quality
+	KindReason  string // why (security-severity, CWE, category, tool table, override)
 
 	Message string
 	Loc     Location

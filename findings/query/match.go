@@ -59,6 +59,8 @@ func (t *term) match(f *findings.Finding, tri findings.Triage, m *memo) bool {
 		return t.mask&(1<<findings.StateOf(tri, f)) != 0
 	case fCat:
 		return t.mask&(1<<f.Category) != 0
+	case fKind:
+		return t.mask&(1<<f.Kind) != 0
 	case fTool:
 		return t.matchString(f.ToolName(), m)
 	case fRule:
@@ -295,7 +297,7 @@ func (t *term) needsMemo() bool {
 // findings are rejected before the string and text terms run.
 func (t *term) cost() int {
 	switch t.field {
-	case fSev, fStage, fState, fCat, fIs, fHas:
+	case fSev, fStage, fState, fCat, fKind, fIs, fHas:
 		return 0
 	case fID, fCWE, fNew:
 		return 1
