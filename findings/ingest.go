@@ -113,7 +113,7 @@ func load(ctx context.Context, paths []string, opts Options) (*Set, error) {
 	if err := ctx.Err(); err != nil {
 		return set, err
 	}
-	set.Findings = mergeDuplicates(set.Findings)
+	set.Findings = correlate(mergeDuplicates(set.Findings))
 	return set, nil
 }
 

@@ -319,6 +319,50 @@ type Source struct {
 	Length int32
 }
 
+// Member is one tool's finding merged into a correlated finding: who said
+// what.
+type Member struct {
+	ID       string // the single-tool finding's ID
+	Tool     *Tool
+	Rule     *Rule
+	Severity Severity
+	SevFrom  string
+	Message  string
+	Loc      Location
+	Sources  int // how many of the correlated finding's Sources are this member's
+}
+
+// ToolName is the member's tool name.
+func (m Member) ToolName() string {
+	if m.Tool == nil {
+		return ""
+	}
+	return m.Tool.Name
+}
+
+// RuleID is the member's rule id.
+func (m Member) RuleID() string {
+	if m.Rule == nil {
+		return ""
+	}
+	return m.Rule.ID
+}
+
+// Reports reports whether f, or a finding correlated into f, is of tool and
+// rule ("" matches any): decisions made on a single tool's finding still
+// find the correlated one.
+func (f *Finding) Reports(tool, rule string) bool {
+	if (tool == "" || tool == f.ToolName()) && (rule == "" || rule == f.RuleID()) {
+		return true
+	}
+	for _, m := range f.Members {
+		if (tool == "" || tool == m.ToolName()) && (rule == "" || rule == m.RuleID()) {
+			return true
+		}
+	}
+	return false
+}
+
 // Finding is one security finding, possibly reported several times (Sources).
 type Finding struct {
 	ID      string   // stable ID (16 hex digits)
@@ -349,6 +393,12 @@ type Finding struct {
 	BaselineState  string
 
 	Sources []Source
+
+	// Members is set on a correlated finding only (nil otherwise): each
+	// tool's finding merged into it, this finding's own first (see
+	// correlate.go). CorrelatedBy says which equivalence merged them.
+	Members      []Member
+	CorrelatedBy string
 
 	// The triage state is not a field: findings are shared read-only values
 	// (the console reads them while the ledger changes). Ask a Triage

@@ -62,9 +62,25 @@ func (t *term) match(f *findings.Finding, tri findings.Triage, m *memo) bool {
 	case fKind:
 		return t.mask&(1<<f.Kind) != 0
 	case fTool:
-		return t.matchString(f.ToolName(), m)
+		if t.matchString(f.ToolName(), m) {
+			return true
+		}
+		for _, mb := range f.Members { // a correlated finding: any of its tools
+			if t.matchString(mb.ToolName(), m) {
+				return true
+			}
+		}
+		return false
 	case fRule:
-		return t.matchString(f.RuleID(), m)
+		if t.matchString(f.RuleID(), m) {
+			return true
+		}
+		for _, mb := range f.Members {
+			if t.matchString(mb.RuleID(), m) {
+				return true
+			}
+		}
+		return false
 	case fPath:
 		return t.matchString(f.Loc.Path, m)
 	case fVuln:
