@@ -204,7 +204,7 @@ func (c *classifier) classifyKind(f *Finding, r *liteResult, ruleTags map[*Rule]
 
 // tagSignal is what a rule's tags say about its kind.
 type tagSignal struct {
-	security bool   // a security tag (security, vulnerability, secret, external/cwe/…)
+	security bool   // a security tag (security, vulnerability, secret, owasp…)
 	quality  string // the first quality tag (maintainability, correctness, style, …), "" none
 }
 
@@ -226,7 +226,7 @@ func tagsSignal(tags []string) tagSignal {
 		lt := strings.ToLower(strings.TrimSpace(t))
 		switch {
 		case lt == "security" || lt == "vulnerability" || lt == "secret" || lt == "secrets" ||
-			strings.HasPrefix(lt, "external/cwe") || strings.HasPrefix(lt, "cwe-") || strings.HasPrefix(lt, "owasp") ||
+			strings.HasPrefix(lt, "owasp") ||
 			strings.HasPrefix(lt, "security/") || strings.HasPrefix(lt, "security-"):
 			s.security = true
 		case s.quality == "" && qualityTags[lt]:
@@ -240,12 +240,14 @@ func tagsSignal(tags []string) tagSignal {
 //
 //  1. a security-severity (rule or result): security — the property GitHub
 //     code scanning reads for its security severity;
-//  2. a CWE (rule, taxa or tags): security;
-//  3. a security tag (security, vulnerability, secret, external/cwe/…): security;
-//  4. the category: secrets, sca, iac, container, dast and license are
-//     security (supply chain, configuration, compliance);
-//  5. static analysis (sast) with a quality tag (maintainability,
-//     correctness, style, …): quality; other sast: security;
+//  2. a security tag (security, vulnerability, secret, owasp…): security;
+//  3. static analysis or lint with a quality tag (maintainability,
+//     reliability, correctness, style, …) and neither of the above:
+//     quality, even with a CWE (CodeQL tags py/unused-local-variable
+//     CWE-563 and files it under maintainability);
+//  4. a CWE (rule, taxa or tags): security;
+//  5. the category: secrets, sca, iac, container, dast and license are
+//     security (supply chain, configuration, compliance), sast is security;
 //  6. lint (linters in the tool table, or no security signal): quality.
 func builtinKind(f *Finding, r *liteResult, sig tagSignal) (Kind, string) {
 	switch {
@@ -253,18 +255,17 @@ func builtinKind(f *Finding, r *liteResult, sig tagSignal) (Kind, string) {
 		return KindSecurity, "rule security-severity"
 	case r != nil && r.Properties != nil && r.Properties.SecSev != "":
 		return KindSecurity, "result security-severity"
-	case len(f.CWEs) > 0:
-		return KindSecurity, f.CWEs[0]
 	case sig.security:
 		return KindSecurity, "security tag"
+	case sig.quality != "" && (f.Category == CatSAST || f.Category == CatLint):
+		return KindQuality, "tag " + sig.quality
+	case len(f.CWEs) > 0:
+		return KindSecurity, f.CWEs[0]
 	}
 	switch f.Category {
 	case CatLint:
 		return KindQuality, "category lint"
 	case CatSAST:
-		if sig.quality != "" {
-			return KindQuality, "tag " + sig.quality
-		}
 		return KindSecurity, "category sast"
 	}
 	return KindSecurity, "category " + f.Category.String()
