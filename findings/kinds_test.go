@@ -43,8 +43,8 @@ func TestKindsCorpus(t *testing.T) {
 		want Kind
 		min  float64 // at least this share of the findings has kind want
 	}{
-		{"microsoft-sarif-sdk/TSLint-03.json.sarif", KindQuality, 1},            // a linter
-		{"DefectDojo-django-DefectDojo/gitleaks_7.5.0.sarif", KindSecurity, 1},  // secrets
+		{"microsoft-sarif-sdk/TSLint-03.json.sarif", KindQuality, 1},             // a linter
+		{"DefectDojo-django-DefectDojo/gitleaks_7.5.0.sarif", KindSecurity, 1},   // secrets
 		{"DefectDojo-django-DefectDojo/dependency_check.sarif", KindSecurity, 1}, // dependencies
 		{"aquasecurity-trivy/alpine-310.sarif.golden", KindSecurity, 1},
 	}
