@@ -77,6 +77,7 @@ const (
 	fScan
 	fEvidence
 	fHistory
+	fScope
 )
 
 func fieldBit(k string) int {
@@ -121,6 +122,8 @@ func fieldBit(k string) int {
 		return fEvidence
 	case "history":
 		return fHistory
+	case "scope":
+		return fScope
 	}
 	return 0
 }
@@ -496,6 +499,8 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 		d.State, err = parseStateName(s)
 	case "reason":
 		d.Reason, err = parseReasonName(s)
+	case "scope":
+		d.Scope, err = parseScopeName(s)
 	case "justification":
 		d.Justification = s
 	case "note":
