@@ -62,6 +62,7 @@ review otherwise.`,
 			return runLedger(cmd.Context(), cmd, e)
 		},
 	}
+	cmd.AddCommand(newLedgerImportCmd())
 	f := cmd.Flags()
 	f.Bool("orphans", false, "only decisions matching no current finding (fixed or gone)")
 	f.Bool("expired", false, "only expired suppressions")

@@ -281,53 +281,89 @@ func (s *scopeSet) each(f *findings.Finding, fn func(int)) {
 // a single record, with the same validation and history as Decide. Deciding
 // the same scope again updates its record.
 func (l *Ledger) DecideScope(s Scope, req Request) (*Decision, error) {
-	if err := s.Validate(); err != nil {
+	ds, err := l.DecideScopes([]ScopeRequest{{Scope: s, Request: req}})
+	if err != nil {
 		return nil, err
 	}
-	if req.Action == ActFixed {
-		return nil, errors.New("a scope cannot be marked fixed (mark its findings fixed)")
+	return ds[0], nil
+}
+
+// ScopeRequest is one scope decision of a DecideScopes batch.
+type ScopeRequest struct {
+	Scope   Scope
+	Request Request
+}
+
+// DecideScopes records several scope decisions in one write (an import):
+// all are validated first, and nothing is written if one fails (the error
+// names its index). It starts a new undo batch.
+func (l *Ledger) DecideScopes(items []ScopeRequest) ([]*Decision, error) {
+	reqs := make([]Request, len(items))
+	for i, it := range items {
+		req := it.Request
+		fail := func(err error) error {
+			if len(items) > 1 {
+				return fmt.Errorf("scope %d (%s): %w", i+1, it.Scope, err)
+			}
+			return err
+		}
+		if err := it.Scope.Validate(); err != nil {
+			return nil, fail(err)
+		}
+		if req.Action == ActFixed || req.Action == ActLink {
+			return nil, fail(fmt.Errorf("a scope cannot be %s (decide its findings)", map[string]string{ActFixed: "marked fixed", ActLink: "linked to a ticket"}[req.Action]))
+		}
+		if req.Now.IsZero() {
+			req.Now = time.Now()
+		}
+		req.Now = req.Now.UTC().Truncate(time.Second)
+		if err := req.Validate(); err != nil {
+			return nil, fail(err)
+		}
+		if err := ValidateAuthor(req.Author); err != nil {
+			return nil, fail(err)
+		}
+		if req.Reason != "" {
+			req.Reason, _ = ParseReason(string(req.Reason))
+		}
+		req.Justification = strings.TrimSpace(req.Justification)
+		req.Note = strings.TrimSpace(req.Note)
+		reqs[i] = req
 	}
-	if req.Now.IsZero() {
-		req.Now = time.Now()
-	}
-	req.Now = req.Now.UTC().Truncate(time.Second)
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	if err := ValidateAuthor(req.Author); err != nil {
-		return nil, err
-	}
-	if req.Reason != "" {
-		req.Reason, _ = ParseReason(string(req.Reason))
-	}
-	req.Justification = strings.TrimSpace(req.Justification)
-	req.Note = strings.TrimSpace(req.Note)
-	var out *Decision
+	out := make([]*Decision, len(items))
 	err := l.update(func(recs map[string]*Decision) ([]undoEntry, error) {
-		b := &batch{recs: recs, req: &req, pre: map[string]*Decision{}, renamed: map[string]string{}}
-		var d *Decision
-		for _, x := range recs {
-			if x.IsScope() && x.ScopeOf().Same(s) {
-				d = x.clone()
-				break
+		b := &batch{recs: recs, pre: map[string]*Decision{}, renamed: map[string]string{}}
+		for i, it := range items {
+			req := &reqs[i]
+			b.req = req
+			s := it.Scope
+			var d *Decision
+			for _, x := range recs {
+				if x.IsScope() && x.ScopeOf().Same(s) {
+					d = x.clone()
+					break
+				}
 			}
+			if d == nil {
+				if req.Action == ActReopen {
+					return nil, fmt.Errorf("no %s in the ledger to reopen", s)
+				}
+				id := s.ID()
+				if recs[id] != nil {
+					id = derivedID(id, func(c string) bool { return recs[c] != nil })
+				}
+				d = &Decision{ID: id}
+			}
+			applyScope(d, s, req)
+			b.put(d)
+			out[i] = d
 		}
-		if d == nil {
-			if req.Action == ActReopen {
-				return nil, fmt.Errorf("no %s in the ledger to reopen", s)
-			}
-			id := s.ID()
-			if recs[id] != nil {
-				id = derivedID(id, func(c string) bool { return recs[c] != nil })
-			}
-			d = &Decision{ID: id}
-		}
-		applyScope(d, s, &req)
-		b.put(d)
-		out = d
 		return b.undo(), nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func applyScope(d *Decision, s Scope, req *Request) {
