@@ -251,5 +251,3 @@ func writeImport(e *env, res *importResult, counted bool) {
 	}
 	fmt.Fprintln(e.Out)
 }
-
-

@@ -48,7 +48,9 @@ func ParseTrivyIgnore(name string, data []byte, tool string) ([]IgnoreEntry, err
 			continue
 		}
 		e := IgnoreEntry{Line: i + 1, Scope: Scope{Kind: ScopeRule, Tool: tool, Rule: fs[0]}}
-		bad := func(msg string) { issues = append(issues, Issue{File: name, Line: i + 1, Col: 1, Field: "entry", Msg: msg}) }
+		bad := func(msg string) {
+			issues = append(issues, Issue{File: name, Line: i + 1, Col: 1, Field: "entry", Msg: msg})
+		}
 		ok := true
 		for _, f := range fs[1:] {
 			v, isExp := strings.CutPrefix(f, "exp:")
@@ -95,7 +97,9 @@ func ParsePathList(name string, data []byte, tool string) ([]IgnoreEntry, error)
 		if p == "" || strings.HasPrefix(p, "#") {
 			continue
 		}
-		bad := func(msg string) { issues = append(issues, Issue{File: name, Line: i + 1, Col: 1, Field: "pattern", Msg: msg}) }
+		bad := func(msg string) {
+			issues = append(issues, Issue{File: name, Line: i + 1, Col: 1, Field: "pattern", Msg: msg})
+		}
 		switch {
 		case strings.HasPrefix(p, "!"):
 			bad(fmt.Sprintf("negated pattern %q is not supported (a scope cannot exclude; decide those findings one by one)", p))
