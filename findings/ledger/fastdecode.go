@@ -625,7 +625,7 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 	}
 	if d.History == nil {
 		if len(fd.events) == cap(fd.events) {
-			fd.events = make([]Event, 0, 4096)
+			fd.events = make([]Event, 0, min(4096, max(16, len(fd.s)/256)))
 		}
 		fd.events = append(fd.events, e)
 		n := len(fd.events)

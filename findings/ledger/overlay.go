@@ -184,8 +184,12 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 			fds, fidx = append(fds, d), append(fidx, i)
 		}
 	}
-	res := assign(fds, fs, opt)
-	legacy := keepV1(fds, fs, &res)
+	var res match.Result
+	var legacy map[int]bool
+	if len(fds) > 0 { // nothing to place (no ledger, or scopes only): no matcher
+		res = assign(fds, fs, opt)
+		legacy = keepV1(fds, fs, &res)
+	}
 	if fidx != nil { // back to indices into ds
 		for i := range res.Links {
 			res.Links[i].Decision = fidx[res.Links[i].Decision]

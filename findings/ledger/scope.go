@@ -215,12 +215,11 @@ func MatchGlob(g, path string) bool {
 // scopeSet applies the scope records of a ledger to findings.
 type scopeSet struct {
 	ds     []*Decision // active scope records, narrowest first
+	sc     []Scope     // what each covers
 	idx    []int32     // index of each in the overlay's decisions
 	byRule map[string][]int32
 	others []int32 // scopes without a rule (path scopes), narrowest first
 }
-
-func ruleKey(tool, rule string) string { return strings.ToLower(tool) + "\x00" + rule }
 
 func newScopeSet(ds []*Decision, idx []int32) *scopeSet {
 	type sc struct {
@@ -247,10 +246,10 @@ func newScopeSet(ds []*Decision, idx []int32) *scopeSet {
 	s := &scopeSet{byRule: map[string][]int32{}}
 	for k, x := range list {
 		s.ds = append(s.ds, x.d)
+		s.sc = append(s.sc, x.d.ScopeOf())
 		s.idx = append(s.idx, x.i)
 		if x.d.Rule != "" {
-			key := ruleKey(x.d.Tool, x.d.Rule)
-			s.byRule[key] = append(s.byRule[key], int32(k))
+			s.byRule[x.d.Rule] = append(s.byRule[x.d.Rule], int32(k))
 		} else {
 			s.others = append(s.others, int32(k))
 		}
@@ -261,15 +260,15 @@ func newScopeSet(ds []*Decision, idx []int32) *scopeSet {
 // each calls fn with every scope covering f (index into s.ds), narrowest
 // first.
 func (s *scopeSet) each(f *findings.Finding, fn func(int)) {
-	if len(s.byRule) > 0 {
-		for _, k := range s.byRule[ruleKey(f.ToolName(), f.RuleID())] {
-			if s.ds[k].ScopeOf().Matches(f) {
+	if len(s.byRule) > 0 && f.Rule != nil {
+		for _, k := range s.byRule[f.Rule.ID] {
+			if s.sc[k].Matches(f) {
 				fn(int(k)) // rule scopes rank before path scopes
 			}
 		}
 	}
 	for _, k := range s.others {
-		if s.ds[k].ScopeOf().Matches(f) {
+		if s.sc[k].Matches(f) {
 			fn(int(k))
 		}
 	}

@@ -392,3 +392,78 @@ func TestScopeMerge(t *testing.T) {
 		t.Fatalf("%+v", us)
 	}
 }
+
+// BenchmarkScopeLoad: open the ledger and match it to the 2,041 findings of
+// the real ESLint run on NodeGoat, with no ledger, with ONE rule-scoped
+// suppression covering the 1,100 findings of security/detect-object-injection,
+// and with the 1,100 finding records the same suppression took before scopes.
+func BenchmarkScopeLoad(b *testing.B) {
+	fs := loadESLint(b)
+	var noisy []*findings.Finding
+	for _, f := range fs {
+		if f.RuleID() == noisyRule {
+			noisy = append(noisy, f)
+		}
+	}
+	none := b.TempDir()
+	scoped := b.TempDir()
+	l, err := Open(scoped, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := l.DecideScope(Scope{Kind: ScopeRule, Tool: "ESLint", Rule: noisyRule}, suppress(jane)); err != nil {
+		b.Fatal(err)
+	}
+	perFinding := b.TempDir()
+	l, err = Open(perFinding, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := l.Decide(noisy, suppress(jane)); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, dir string }{{"no-ledger", none}, {"one-rule-scope", scoped}, {"1100-finding-records", perFinding}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				l, err := Open(c.dir, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				ov := l.Overlay(fs, t0)
+				if c.dir != none && ov.State(noisy[0]) != findings.StateSuppressed {
+					b.Fatal("not suppressed")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkScopeLoadWithSARIF is BenchmarkScopeLoad including the load of
+// the SARIF file itself (what every command does before the overlay).
+func BenchmarkScopeLoadWithSARIF(b *testing.B) {
+	none, scoped := b.TempDir(), b.TempDir()
+	l, err := Open(scoped, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := l.DecideScope(Scope{Kind: ScopeRule, Tool: "ESLint", Rule: noisyRule}, suppress(jane)); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, dir string }{{"no-ledger", none}, {"one-rule-scope", scoped}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				set, err := findings.Load(context.Background(), []string{eslintSARIF}, findings.Options{Root: c.dir})
+				if err != nil {
+					b.Fatal(err)
+				}
+				l, err := Open(c.dir, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				l.Overlay(set.Findings, t0)
+			}
+		})
+	}
+}
