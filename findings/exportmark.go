@@ -37,4 +37,3 @@ func IsExport(p string) bool {
 	}
 	return bytes.Contains(head[:i], []byte(`"`+ExportMarker+`"`))
 }
-
