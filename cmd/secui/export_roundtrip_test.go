@@ -185,3 +185,44 @@ func mapKeys(m map[string]bool) []string {
 	}
 	return out
 }
+
+// The stage ribbon's "24C" (24 open, the worst critical) disagreed with
+// summary's 25: summary counted the accepted finding the ribbon (and the
+// gate) do not count open. summary now shows both, from policy.CountsOpen.
+func TestSummaryOpenByStageMatchesRibbonRule(t *testing.T) {
+	dir := demoRepo(t)
+	r := runIn(t, dir, nil, "list", "--json", "--stage", "build", "--tool", "Trivy")
+	var l struct {
+		Findings []struct {
+			ID string `json:"id"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &l); err != nil || len(l.Findings) == 0 {
+		t.Fatalf("no build finding: %v", err)
+	}
+	if r := runIn(t, dir, nil, "accept", l.Findings[0].ID, "--note", "upgrade curl in the base image"); r.code != 0 {
+		t.Fatalf("accept: %d\n%s", r.code, r.stderr)
+	}
+	r = runIn(t, dir, nil, "summary", "--json")
+	var s struct {
+		ByStage     map[string]map[string]int `json:"by_stage"`
+		OpenByStage map[string]int            `json:"open_by_stage"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	shown := 0
+	for _, n := range s.ByStage["build"] {
+		shown += n
+	}
+	if s.OpenByStage["build"] != shown-1 {
+		t.Errorf("build: %d shown, %d open; want one less open (the accepted one)", shown, s.OpenByStage["build"])
+	}
+	if s.OpenByStage["code"] == 0 {
+		t.Error("no open code findings counted")
+	}
+	txt := runIn(t, dir, nil, "summary").stdout
+	if !strings.Contains(strings.SplitN(txt, "\n", 4)[2], "open") {
+		t.Errorf("the stage table has no open column:\n%s", txt)
+	}
+}
