@@ -226,3 +226,66 @@ func TestSummaryOpenByStageMatchesRibbonRule(t *testing.T) {
 		t.Errorf("the stage table has no open column:\n%s", txt)
 	}
 }
+
+// What the OpenVEX 0.2.0 schema asks of each statement (checked here by
+// rule; the schema itself, openvex/spec openvex_json_schema.json, was also
+// run over an export of the demo with jsonschema: valid): not_affected has
+// a justification or an impact statement, not both; affected has an action
+// statement; products are purls; an epoch is a qualifier.
+func TestExportOpenVEXStatementRules(t *testing.T) {
+	dir := demoRepo(t)
+	ids := map[string]string{}
+	for _, stage := range []string{"build", "code"} {
+		r := runIn(t, dir, nil, "list", "--json", "--tool", "Trivy", "--stage", stage)
+		var l struct {
+			Findings []struct {
+				ID string `json:"id"`
+			} `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &l); err != nil || len(l.Findings) == 0 {
+			t.Fatalf("%s: %v", stage, err)
+		}
+		ids[stage] = l.Findings[0].ID
+	}
+	mustRun := func(args ...string) {
+		t.Helper()
+		if r := runIn(t, dir, nil, args...); r.code != 0 {
+			t.Fatalf("%v: %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	mustRun("suppress", ids["build"], "--reason", "used-in-tests", "--justification", "only the test image ships this curl")
+	mustRun("accept", ids["code"], "--note", "upgrade in sprint 12")
+	r := runIn(t, dir, nil, "export", "--format", "openvex")
+	var doc struct {
+		Statements []map[string]any `json:"statements"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, s := range doc.Statements {
+		st, _ := s["status"].(string)
+		seen[st]++
+		_, j := s["justification"]
+		_, im := s["impact_statement"]
+		if st == "not_affected" && j == im {
+			t.Errorf("not_affected with justification %v and impact_statement %v (want exactly one): %v", j, im, s)
+		}
+		if _, ok := s["action_statement"]; st == "affected" && !ok {
+			t.Errorf("affected without action_statement: %v", s)
+		}
+		for _, p := range s["products"].([]any) {
+			id := p.(map[string]any)["@id"].(string)
+			if !strings.HasPrefix(id, "pkg:") || strings.Contains(id, "@1:") {
+				t.Errorf("product %q", id)
+			}
+		}
+	}
+	if seen["not_affected"] != 1 || seen["affected"] != 1 {
+		t.Errorf("statuses %v, want one not_affected and one affected", seen)
+	}
+	if !strings.Contains(r.stdout, "pkg:deb/debian/zlib1g@1.2.11.dfsg-1%2Bdeb10u1?distro=debian-10.13\u0026epoch=1") &&
+		!strings.Contains(r.stdout, "pkg:deb/debian/zlib1g@1.2.11.dfsg-1%2Bdeb10u1?distro=debian-10.13&epoch=1") {
+		t.Errorf("zlib1g's epoch is not a qualifier:\n%s", r.stdout)
+	}
+}

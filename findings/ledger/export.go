@@ -422,7 +422,10 @@ func ExportOpenVEX(w io.Writer, set *findings.Set, ov *Overlay, opts ExportOptio
 		s := stmt{Vulnerability: map[string]any{"name": f.VulnID}, Products: []map[string]any{prod}, Status: status}
 		switch status {
 		case "not_affected":
-			s.Justification, s.ImpactStatement = just, text
+			// The OpenVEX schema takes a justification or an impact
+			// statement, not both: the reason is the justification and
+			// the engineer's text goes to the status notes.
+			s.Justification, s.StatusNotes = just, text
 		case "affected":
 			s.ActionStatement = text
 		case "fixed":

@@ -131,6 +131,12 @@ func packagePURL(f *findings.Finding) string {
 		}
 	case "deb", "apk", "rpm":
 		p = "pkg:" + typ + "/" + ns + "/" + escSeg(name)
+		if e, v, ok := strings.Cut(ver, ":"); ok && typ != "apk" && isDigits(e) {
+			// The epoch is a qualifier, not part of the version (as
+			// Trivy writes deb and rpm purls): 1:1.2.11 → 1.2.11?epoch=1.
+			ver = v
+			distro += "&epoch=" + e
+		}
 	default:
 		p = "pkg:" + typ + "/" + escPath(name)
 	}
@@ -138,7 +144,11 @@ func packagePURL(f *findings.Finding) string {
 		p += "@" + escSeg(ver)
 	}
 	if distro != "" {
-		p += "?distro=" + url.QueryEscape(distro)
+		d, epoch, _ := strings.Cut(distro, "&")
+		p += "?distro=" + url.QueryEscape(d)
+		if epoch != "" {
+			p += "&" + epoch
+		}
 	}
 	return p
 }
@@ -161,6 +171,15 @@ func imagePURL(ref string) string {
 		p += "?repository_url=" + url.QueryEscape(repo)
 	}
 	return p
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func escSeg(s string) string { return strings.ReplaceAll(url.PathEscape(s), "+", "%2B") }
