@@ -85,11 +85,11 @@ func TestFitWidths(t *testing.T) {
 			cells[k] = row
 		}
 		ws := fitWidths(cells, w)
-		total := 2 * (len(ws) - 1)
+		total := tableGap(w) * (len(ws) - 1)
 		for _, x := range ws {
 			total += x
 		}
-		minTotal := 2 * (len(ws) - 1)
+		minTotal := tableGap(w) * (len(ws) - 1)
 		for _, c := range tableColumns {
 			minTotal += c.min
 		}

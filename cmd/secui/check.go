@@ -49,7 +49,7 @@ in --json; the rest is still checked, but the gate cannot vouch for it).`
 func newCheckCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
-		Short: "CI gate: fail on open findings over a threshold and on bad decisions",
+		Short: "Fail CI on open findings over a threshold and on bad decisions (the CI gate)",
 		Long:  checkLong,
 		Example: `  secui check
   secui check --fail-on medium --stage build=critical --stage test=off
