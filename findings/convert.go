@@ -65,6 +65,7 @@ type converter struct {
 	paths     map[resolvedURI]mappedPath
 	intern    map[string]string
 	classes   map[*Rule]classification
+	kindTags  map[*Rule]tagSignal
 	sevs      map[[2]string]string
 	arts      map[artKey]Location
 	artsByURI map[string]artEntry
@@ -94,7 +95,7 @@ type mappedPath struct {
 }
 
 func newConverter(fl *fileLoad) *converter {
-	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}, artsByURI: map[string]artEntry{}, dc: newDecCache()}
+	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, kindTags: map[*Rule]tagSignal{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}, artsByURI: map[string]artEntry{}, dc: newDecCache()}
 }
 
 func (cv *converter) in(s string) string {
@@ -239,6 +240,7 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 
 	f.VulnID, f.Package = cv.vuln(&r, rule, f)
 	cv.fl.ld.cls.classifyCached(f, &r, cv.classes)
+	cv.fl.ld.cls.classifyKind(f, &r, cv.kindTags)
 
 	f.fps = r.Fingerprints
 	f.pfps = r.PartialFingerprints

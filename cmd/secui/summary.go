@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/policy"
 	"github.com/secui/secui/findings/query"
 )
 
@@ -21,9 +22,10 @@ const summarySchema = "secui.summary/v1"
 func newSummaryCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "summary [PATH...]",
-		Short: "Count findings by stage × severity, tool, category and state",
-		Long: `Count findings: a grid of DevSecOps stage × severity, then counts by tool,
-by category and by triage state.
+		Short: "Count findings by kind, stage × severity, tool, category and state",
+		Long: `Count findings: security and quality findings apart (kind × severity), a
+grid of DevSecOps stage × severity, then counts by tool, by category and by
+triage state.
 
 The same inputs, filters and default hiding as ` + "`secui list`" + ` apply, so the grid
 total equals the number of rows ` + "`secui list`" + ` prints. The state counts cover every
@@ -83,11 +85,15 @@ type jsonSummary struct {
 	Hidden     int                  `json:"hidden"`
 	BySeverity sevCounts            `json:"by_severity"`
 	ByStage    map[string]sevCounts `json:"by_stage"`
-	ByTool     map[string]sevCounts `json:"by_tool"`
-	ByCategory map[string]sevCounts `json:"by_category"`
-	ByState    map[string]int       `json:"by_state"`
-	Files      int                  `json:"files"`
-	Errors     []jsonError          `json:"errors"`
+	// OpenByStage counts what the console's ribbon and the gate count open.
+	OpenByStage map[string]int       `json:"open_by_stage"`
+	ByTool      map[string]sevCounts `json:"by_tool"`
+	ByCategory  map[string]sevCounts `json:"by_category"`
+	ByKind      map[string]sevCounts `json:"by_kind"`
+	ByState     map[string]int       `json:"by_state"`
+	Files       int                  `json:"files"`
+	Errors      []jsonError          `json:"errors"`
+	ToolErrors  []jsonError          `json:"tool_errors"`
 }
 
 func severityTotals(s query.Summary) [5]int {
@@ -106,10 +112,17 @@ func writeSummaryJSON(w io.Writer, sel *selection, vis, all query.Summary) error
 		BySeverity: countsOf(severityTotals(vis)),
 		ByStage:    map[string]sevCounts{}, ByTool: map[string]sevCounts{},
 		ByCategory: map[string]sevCounts{}, ByState: map[string]int{},
-		Files: len(sel.set.Files), Errors: jsonErrors(sel.set),
+		Files: len(sel.set.Files), Errors: jsonErrors(sel.set), ToolErrors: jsonToolErrors(sel.set),
+		ByKind: map[string]sevCounts{},
 	}
+	for _, k := range findings.Kinds {
+		doc.ByKind[k.String()] = countsOf(vis.ByKind[k])
+	}
+	open := openByStage(sel)
+	doc.OpenByStage = map[string]int{}
 	for _, st := range findings.Stages {
 		doc.ByStage[st.String()] = countsOf(vis.ByStageSev[st])
+		doc.OpenByStage[st.String()] = open[st]
 	}
 	for _, c := range findings.Categories {
 		if sum5(vis.ByCategory[c]) > 0 {
@@ -125,6 +138,18 @@ func writeSummaryJSON(w io.Writer, sel *selection, vis, all query.Summary) error
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
+}
+
+// openByStage counts the shown findings that count as open, per stage.
+func openByStage(sel *selection) [8]int {
+	var n [8]int
+	for _, i := range sel.idx {
+		f := sel.set.Findings[i]
+		if policy.CountsOpen(sel.ov, f) {
+			n[min(f.Stage, findings.StageMonitor)]++
+		}
+	}
+	return n
 }
 
 func writeSummary(w io.Writer, sel *selection, vis, all query.Summary, color bool) {
@@ -169,14 +194,39 @@ func writeSummary(w io.Writer, sel *selection, vis, all query.Summary, color boo
 	if n := len(sel.set.Errors); n > 0 {
 		fmt.Fprintf(w, ", %d load error(s) on stderr", n)
 	}
+	if n := len(sel.set.ToolErrors); n > 0 {
+		fmt.Fprintf(w, ", %d tool error(s) on stderr", n)
+	}
 	fmt.Fprintln(w)
 
+	// Security first, quality apart: the gate's two thresholds.
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, bold(sevHead("STAGE", 10)))
-	for _, st := range findings.Stages {
-		row(st.String(), 10, vis.ByStageSev[st])
+	fmt.Fprintln(w, bold(sevHead("KIND", 10)))
+	for _, k := range findings.Kinds {
+		row(k.String(), 10, vis.ByKind[k])
 	}
-	row("total", 10, severityTotals(vis))
+
+	fmt.Fprintln(w)
+	// The "open" column is what the console's stage ribbon and the gate
+	// count (policy.CountsOpen: accepted findings are shown but not open),
+	// so "24C" on the ribbon — 24 open, the worst of them critical — and
+	// this table agree.
+	open := openByStage(sel)
+	fmt.Fprintln(w, bold(sevHead("STAGE", 10)+fmt.Sprintf("%8s", "open")))
+	stageRow := func(label string, c [5]int, n int) {
+		var b strings.Builder
+		ww := w
+		w = &b
+		row(label, 10, c)
+		w = ww
+		fmt.Fprintf(w, "%s%8d\n", strings.TrimSuffix(b.String(), "\n"), n)
+	}
+	tot := 0
+	for _, st := range findings.Stages {
+		stageRow(st.String(), vis.ByStageSev[st], open[st])
+		tot += open[st]
+	}
+	stageRow("total", severityTotals(vis), tot)
 
 	// Tools, by count desc then name.
 	tools := make([]string, 0, len(vis.ByTool))

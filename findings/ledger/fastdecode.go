@@ -31,10 +31,27 @@ func fastDecodeString(s string) ([]*Decision, bool) {
 	return fd.run()
 }
 
+// fastDecodeSpans is fastDecodeString that also returns the byte offset in s
+// of each record (its "- " line), in the order of the result; nil when the
+// records were not sorted by id in the file (the offsets would not follow
+// the result's order).
+func fastDecodeSpans(s string) ([]*Decision, []int, bool) {
+	fd := &fastDecoder{s: s, spans: true}
+	ds, ok := fd.run()
+	if !ok || len(fd.offs) != len(ds) {
+		return ds, nil, ok
+	}
+	return ds, fd.offs, ok
+}
+
 type fastDecoder struct {
-	s    string
-	pos  int
-	line int
+	s     string
+	pos   int
+	line  int
+	start int // byte offset of the line next returned last
+
+	spans bool  // record offs
+	offs  []int // byte offset of each record's first line
 
 	decs   []Decision // slab
 	events []Event    // slab
@@ -46,6 +63,7 @@ func (fd *fastDecoder) next() (string, bool) {
 		return "", false
 	}
 	fd.line++
+	fd.start = fd.pos
 	rest := fd.s[fd.pos:]
 	if i := strings.IndexByte(rest, '\n'); i >= 0 {
 		fd.pos += i + 1
@@ -77,6 +95,7 @@ const (
 	fScan
 	fEvidence
 	fHistory
+	fScope
 )
 
 func fieldBit(k string) int {
@@ -121,6 +140,8 @@ func fieldBit(k string) int {
 		return fEvidence
 	case "history":
 		return fHistory
+	case "scope":
+		return fScope
 	}
 	return 0
 }
@@ -184,6 +205,9 @@ func (fd *fastDecoder) run() ([]*Decision, bool) {
 			}
 			d = fd.newDecision()
 			d.Line = fd.line
+			if fd.spans {
+				fd.offs = append(fd.offs, fd.start)
+			}
 			seen, evSeen, sub, subItems = 0, 0, 0, 0
 			k, v, ok := splitFastKV(ln[2:])
 			if !ok || !fd.field(d, &seen, &sub, k, v) {
@@ -218,6 +242,7 @@ func (fd *fastDecoder) run() ([]*Decision, bool) {
 		return nil, false
 	}
 	if !slices.IsSortedFunc(out, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) }) {
+		fd.offs = nil
 		slices.SortFunc(out, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) })
 	}
 	for i := 1; i < len(out); i++ {
@@ -496,6 +521,8 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 		d.State, err = parseStateName(s)
 	case "reason":
 		d.Reason, err = parseReasonName(s)
+	case "scope":
+		d.Scope, err = parseScopeName(s)
 	case "justification":
 		d.Justification = s
 	case "note":
@@ -620,7 +647,7 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 	}
 	if d.History == nil {
 		if len(fd.events) == cap(fd.events) {
-			fd.events = make([]Event, 0, 4096)
+			fd.events = make([]Event, 0, min(4096, max(16, len(fd.s)/256)))
 		}
 		fd.events = append(fd.events, e)
 		n := len(fd.events)

@@ -264,7 +264,7 @@ func (v *validator) v2only(k *yaml.Node, field string) bool {
 	return false
 }
 
-var recordFields = "id, state, reason, justification, note, author, time, expires, due, tool, rule, path, keys, tickets, review, pending, fix-source, scan, evidence, history"
+var recordFields = "id, state, scope, reason, justification, note, author, time, expires, due, tool, rule, path, keys, tickets, review, pending, fix-source, scan, evidence, history"
 
 func (v *validator) record(n *yaml.Node, field string) *Decision {
 	if n.Kind != yaml.MappingNode {
@@ -302,6 +302,10 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 			d.State, hasState = conv(v, val, f, parseStateName)
 		case "reason":
 			d.Reason, _ = conv(v, val, f, parseReasonName)
+		case "scope":
+			if v.v2only(k, f) {
+				d.Scope, _ = conv(v, val, f, parseScopeName)
+			}
 		case "justification":
 			d.Justification, _ = v.str(val, f)
 		case "note":
@@ -497,6 +501,12 @@ func Marshal(ds []*Decision) []byte {
 // marshal renders ds without modifying them; it returns the decisions in
 // file order and the line of each.
 func marshal(ds []*Decision) ([]byte, []*Decision, []int) {
+	data, sorted, lines, _ := marshalLayout(ds)
+	return data, sorted, lines
+}
+
+// marshalLayout is marshal that also returns the byte offset of each record.
+func marshalLayout(ds []*Decision) ([]byte, []*Decision, []int, []int) {
 	ds = slices.Clone(ds)
 	slices.SortFunc(ds, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) })
 	b := make([]byte, 0, 1024*(len(ds)+1))
@@ -506,18 +516,20 @@ func marshal(ds []*Decision) ([]byte, []*Decision, []int) {
 	b = append(b, '\n')
 	if len(ds) == 0 {
 		b = append(b, "decisions: []\n"...)
-		return b, ds, nil
+		return b, ds, nil, nil
 	}
 	b = append(b, "decisions:\n"...)
 	line := bytes.Count(b, []byte{'\n'}) + 1
 	lines := make([]int, len(ds))
+	offs := make([]int, len(ds))
 	for i, d := range ds {
 		lines[i] = line
 		start := len(b)
+		offs[i] = start
 		b = appendRecord(b, d)
 		line += bytes.Count(b[start:], []byte{'\n'})
 	}
-	return b, ds, lines
+	return b, ds, lines, offs
 }
 
 // appendRecord writes one record as a YAML sequence item in the canonical
@@ -544,6 +556,7 @@ func appendRecord(b []byte, d *Decision) []byte {
 	}
 	kv("id", d.ID)
 	kv("state", d.State.String())
+	kv("scope", string(d.Scope))
 	kv("reason", string(d.Reason))
 	kv("justification", quoteOpt(d.Justification))
 	kv("note", quoteOpt(d.Note))

@@ -123,8 +123,14 @@ func (t Threshold) Fails(sev findings.Severity) bool { return !t.Off && sev >= t
 
 // Gate is the configured CI gate. Build it with NewGate.
 type Gate struct {
+	// FailOn is the threshold of security findings (per-stage overrides
+	// in SetStage).
 	FailOn Threshold
-	stages map[findings.Stage]Threshold
+	// FailOnQuality is the threshold of quality findings (lint, code
+	// quality: findings.KindQuality); Off by default, so a repository whose
+	// only findings are lint passes.
+	FailOnQuality Threshold
+	stages        map[findings.Stage]Threshold
 	// Rules are the decision validity limits (check.max-expiry).
 	Rules ledger.Rules
 	// Strict also fails on decisions the matcher could not place with
@@ -142,7 +148,29 @@ func NewGate(failOn string) (*Gate, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Gate{FailOn: th, stages: map[findings.Stage]Threshold{}}, nil
+	return &Gate{FailOn: th, FailOnQuality: Threshold{Off: true}, stages: map[findings.Stage]Threshold{}}, nil
+}
+
+// SetQuality sets the threshold of quality findings ("" = off).
+func (g *Gate) SetQuality(threshold string) error {
+	if threshold == "" {
+		threshold = "off"
+	}
+	th, err := ParseThreshold(threshold)
+	if err != nil {
+		return err
+	}
+	g.FailOnQuality = th
+	return nil
+}
+
+// ThresholdOf is the threshold that applies to f: FailOnQuality for quality
+// findings, else the threshold of f's stage.
+func (g *Gate) ThresholdOf(f *findings.Finding) Threshold {
+	if f.Kind == findings.KindQuality {
+		return g.FailOnQuality
+	}
+	return g.Threshold(f.Stage)
 }
 
 // SetStage overrides the threshold of one stage ("code", "critical").
@@ -212,10 +240,11 @@ const (
 	KindUnjustified = "unjustified" // a record that breaks a validity rule
 	KindOrphaned    = "orphaned"    // a suppression matching no current finding
 	KindAmbiguous   = "ambiguous"   // a decision the matcher could not place (fails with Strict)
+	KindStale       = "stale-scope" // a scope record (rule or path) covering no current finding (fails with Strict)
 	KindOpen        = "open"        // an open finding at or above its threshold
 )
 
-var kindOrder = map[string]int{KindReview: 0, KindExpired: 1, KindOverdue: 2, KindUnjustified: 3, KindOrphaned: 4, KindAmbiguous: 5, KindOpen: 6}
+var kindOrder = map[string]int{KindReview: 0, KindExpired: 1, KindOverdue: 2, KindUnjustified: 3, KindOrphaned: 4, KindAmbiguous: 5, KindStale: 6, KindOpen: 7}
 
 // Problem is one reason the gate fails (or, in Report.Warnings, would fail
 // with Strict).
@@ -224,9 +253,11 @@ type Problem struct {
 	ID       string `json:"id"`
 	Severity string `json:"severity,omitempty"`
 	Stage    string `json:"stage,omitempty"`
-	Rule     string `json:"rule,omitempty"`
-	Location string `json:"location,omitempty"`
-	Message  string `json:"message"`
+	// FindingKind is the open finding's kind (security or quality).
+	FindingKind string `json:"finding_kind,omitempty"`
+	Rule        string `json:"rule,omitempty"`
+	Location    string `json:"location,omitempty"`
+	Message     string `json:"message"`
 }
 
 // InputError is a SARIF input that could not be read (or read completely).
@@ -243,10 +274,13 @@ type Report struct {
 	Findings      int // in scope
 	Open          int // in scope, counting as open
 	OverThreshold int
-	Counts        map[string]int // problems by kind
-	Problems      []Problem      // sorted by kind, then as found
-	Warnings      []Problem      // ambiguous decisions when not Strict
-	Errors        []InputError
+	// Security and Quality split the open findings in scope by kind;
+	// OverQuality counts the quality findings of OverThreshold.
+	Security, Quality, OverQuality int
+	Counts                         map[string]int // problems by kind
+	Problems                       []Problem      // sorted by kind, then as found
+	Warnings                       []Problem      // ambiguous decisions when not Strict
+	Errors                         []InputError
 }
 
 // Evaluate runs the gate. It passes only when there are no problems and no
@@ -270,10 +304,18 @@ func (g *Gate) Evaluate(in Input) *Report {
 			continue
 		}
 		rep.Open++
-		if !g.Threshold(f.Stage).Fails(f.Severity) {
+		if f.Kind == findings.KindQuality {
+			rep.Quality++
+		} else {
+			rep.Security++
+		}
+		if !g.ThresholdOf(f).Fails(f.Severity) {
 			continue
 		}
 		rep.OverThreshold++
+		if f.Kind == findings.KindQuality {
+			rep.OverQuality++
+		}
 		msg := f.Message
 		if m, ok := matchOf(in.Overlay, f); ok {
 			d := m.Decision
@@ -287,7 +329,7 @@ func (g *Gate) Evaluate(in Input) *Report {
 			}
 		}
 		add(Problem{Kind: KindOpen, ID: f.ID, Severity: f.Severity.String(), Stage: f.Stage.String(),
-			Rule: f.RuleID(), Location: f.Loc.String(), Message: msg})
+			FindingKind: f.Kind.String(), Rule: f.RuleID(), Location: f.Loc.String(), Message: msg})
 	}
 	orphan := map[*ledger.Decision]bool{}
 	if in.Overlay != nil {
@@ -333,6 +375,20 @@ func (g *Gate) Evaluate(in Input) *Report {
 				}
 				p.Message += " (candidates: " + strings.Join(c, ", ") + ")"
 			}
+			if g.Strict {
+				add(p)
+			} else {
+				rep.Warnings = append(rep.Warnings, p)
+			}
+		}
+	}
+	// A scope (rule or path) covering nothing now is stale: its rule was
+	// fixed everywhere, renamed by the tool, or its scan is missing. It
+	// decides nothing, so it is a warning (a problem with Strict).
+	if so, ok := in.Overlay.(interface{ StaleScopes() []*ledger.Decision }); ok {
+		for _, d := range so.StaleScopes() {
+			p := Problem{Kind: KindStale, ID: d.ID, Rule: d.Rule, Location: fmt.Sprintf("%s:%d", in.Ledger, d.Line),
+				Message: fmt.Sprintf("%s scope %s covers no current finding", d.State, d.ScopeOf())}
 			if g.Strict {
 				add(p)
 			} else {
