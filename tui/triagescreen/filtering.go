@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 import (
 	"context"
@@ -37,6 +37,9 @@ func (m *Model) facetQuery() *query.Query {
 	if m.stage >= 0 {
 		parts = append(parts, "stage:"+findings.Stages[m.stage].String())
 	}
+	if m.hideQual {
+		parts = append(parts, "kind:security")
+	}
 	if len(parts) == 0 {
 		return nil
 	}
@@ -58,6 +61,9 @@ func (m *Model) updateFacets() {
 	}
 	if m.stage >= 0 {
 		parts = append(parts, "stage "+findings.Stages[m.stage].String())
+	}
+	if m.hideQual {
+		parts = append(parts, "quality hidden (Q)")
 	}
 	if m.showSupp {
 		parts = append(parts, "suppressed lanes")
@@ -123,7 +129,7 @@ func (m *Model) permOK(fs []*findings.Finding) bool {
 	return m.perm != nil && m.permKey == m.sortKey && len(m.permFs) == len(fs) && len(fs) > 0 && &m.permFs[0] == &fs[0]
 }
 
-func (m Model) onFiltered(msg filterDoneMsg) (tea.Model, tea.Cmd) {
+func (m Model) onFiltered(msg filterDoneMsg) (Model, tea.Cmd) {
 	if msg.gen != m.filterGen {
 		return m, nil // superseded
 	}
