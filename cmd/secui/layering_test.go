@@ -135,6 +135,7 @@ func TestLayeringRules(t *testing.T) {
 		{ImportPath: modPath + "/trackers", Imports: []string{modPath + "/findings"}},
 		{ImportPath: modPath + "/runner", Imports: []string{modPath + "/findings/ledger"}},
 		{ImportPath: modPath + "/tui", Imports: []string{modPath + "/runner"}},
+		{ImportPath: modPath + "/tui/syncscreen", Imports: []string{modPath + "/tui/screen", modPath + "/trackers/connect"}},
 		{ImportPath: modPath + "/findings/match", Imports: []string{modPath + "/findings/evidence"}, XTestImports: []string{modPath + "/findings/gitrepo"}},
 		{ImportPath: modPath + "/findings/gitrepo", Imports: []string{modPath + "/findings/evidence"}},
 		{ImportPath: modPath + "/tui", Imports: []string{modPath + "/tui/focusscreen", modPath + "/tui/triagescreen"}},
@@ -162,6 +163,8 @@ func TestLayeringRules(t *testing.T) {
 		{[]listedPkg{{ImportPath: modPath + "/findings/evidence", Imports: []string{modPath + "/findings/ledger"}}}, nil},
 		{[]listedPkg{{ImportPath: modPath + "/tui/focusscreen", Imports: []string{modPath + "/tui/fixscreen"}}}, nil},
 		{[]listedPkg{{ImportPath: modPath + "/tui/pipelinescreen", Imports: []string{modPath + "/tui"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/tui/fixscreen", Imports: []string{modPath + "/tui"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/tui/scanscreen", Imports: []string{modPath + "/tui/fixscreen"}}}, nil},
 	}
 	for i, b := range bad {
 		if v := layeringViolations(b.pkgs, b.deps); len(v) != 1 {
