@@ -103,6 +103,7 @@ type Model struct {
 	floor      int // severity floor, -1 = none
 	stage      int // stage facet, -1 = none
 	showSupp   bool
+	hideQual   bool // Q: only security findings (kind:security)
 	sortKey    query.SortKey
 	groupBy    query.GroupBy
 	filterGen  int

@@ -179,6 +179,9 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.showSupp = !m.showSupp
 		m.table.ClearMarks()
 		return m.facetsChanged(), true
+	case key.Matches(msg, m.km.ToggleQuality):
+		m.hideQual = !m.hideQual
+		return m.facetsChanged(), true
 	case key.Matches(msg, m.km.ClearFilter):
 		m.floor, m.stage, m.textQ = -1, -1, nil
 		m.bar.SetError("")
@@ -354,6 +357,9 @@ func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 		m.loadErrs = m.loadErrs[:0]
 		for _, e := range msg.set.Errors {
 			m.loadErrs = append(m.loadErrs, m.displayPathInError(e))
+		}
+		for _, e := range msg.set.ToolErrors {
+			m.loadErrs = append(m.loadErrs, "tool error: "+m.displayPathInError(e))
 		}
 		m.status.SetErrors(m.loadErrs)
 	}
