@@ -41,9 +41,22 @@ var ledgerCache sync.Map // *findings.Set -> matchedLedger
 // openLedger opens the ledger configured for e (config "ledger", default
 // .secui/ledger.yaml under the repository root). A ledger that fails
 // validation is returned read-only together with its error.
+//
+// It is opened once per command (the load, GoneFixed, the overlay and the
+// console share it; a 100k-record ledger costs a parse each time): later
+// calls re-read the file only when it changed (Reload).
 func openLedger(e *env) (*ledger.Ledger, error) {
-	rel := e.Config.Ledger
-	return ledger.Open(e.Root, rel)
+	if e.ledger != nil {
+		if err := e.ledger.Reload(); err != nil && e.ledger.Err() == nil {
+			return e.ledger, err // e.g. refused: say so, as Open would
+		}
+		return e.ledger, e.ledger.Err()
+	}
+	l, err := ledger.Open(e.Root, e.Config.Ledger)
+	if l != nil {
+		e.ledger = l
+	}
+	return l, err
 }
 
 // applyLedger opens the ledger and matches it to set: the overlay every
