@@ -110,7 +110,7 @@ func TestWriteJSONMatchesIndent(t *testing.T) {
 		if err := writeJSON(&got, set, idx, nil); err != nil {
 			t.Fatal(err)
 		}
-		doc := jsonDoc{Schema: listSchema, Findings: []jsonFinding{}, Errors: jsonErrors(set)}
+		doc := jsonDoc{Schema: listSchema, Findings: []jsonFinding{}, Errors: jsonErrors(set), ToolErrors: jsonToolErrors(set)}
 		for _, i := range idx {
 			doc.Findings = append(doc.Findings, toJSON(set.Findings[i], nil))
 		}
