@@ -227,6 +227,24 @@ type jsonMatch struct {
 	Moved    int     `json:"moved"`
 	Score    float64 `json:"score,omitempty"`
 	Git      bool    `json:"git"`
+	// Scope is set when a scope record decides the finding (how "scope"):
+	// what it covers.
+	Scope *jsonScope `json:"scope,omitempty"`
+}
+
+// jsonScope is what a scope record covers (kind rule or path).
+type jsonScope struct {
+	Kind string `json:"kind"`
+	Tool string `json:"tool,omitempty"`
+	Rule string `json:"rule,omitempty"`
+	Path string `json:"path,omitempty"` // doublestar glob
+}
+
+func scopeJSON(s *ledger.Scope) *jsonScope {
+	if s == nil {
+		return nil
+	}
+	return &jsonScope{Kind: string(s.Kind), Tool: s.Tool, Rule: s.Rule, Path: s.Path}
 }
 
 // withTickets adds the finding's tickets (sync.go) to its record.
@@ -285,7 +303,7 @@ func toJSON(f *findings.Finding, ov *ledger.Overlay) jsonFinding {
 	j.Title, j.Headline, j.Place, j.PlaceKind = f.Title(), f.Headline(), f.Place(), f.Loc.Kind().String()
 	if m, ok := ov.Match(f); ok {
 		j.Match = &jsonMatch{Decision: m.Decision.ID, How: m.How.String(), Text: m.Describe(), Layer: m.Layer,
-			From: m.From, Moved: m.Moved, Score: m.Score, Git: m.Git}
+			From: m.From, Moved: m.Moved, Score: m.Score, Git: m.Git, Scope: scopeJSON(m.Scope)}
 	}
 	j.Review = ov.NeedsReview(f)
 	if j.CWE == nil {
