@@ -104,12 +104,6 @@ func layeringViolations(pkgs []listedPkg, engineDeps []string) []string {
 			if under(p.ImportPath, modPath+"/runner") && (under(imp, modPath+"/tui") || under(imp, modPath+"/cmd") || under(imp, modPath+"/trackers")) {
 				out = append(out, p.ImportPath+" imports "+imp+": the scanner runner sits below tui and cmd, beside trackers")
 			}
-			// The fix, re-scan and sync screens are leaves the shell wires:
-			// they import neither the shell nor each other, and their
-			// engine work lives below tui (findings/fix, runner, trackers).
-			if isActionScreen(p.ImportPath) && (imp == modPath+"/tui" || (isActionScreen(imp) && imp != p.ImportPath)) {
-				out = append(out, p.ImportPath+" imports "+imp+": a screen is wired by the shell, it imports neither the shell nor another screen")
-			}
 			if inTUI && under(imp, modPath+"/cmd") {
 				out = append(out, p.ImportPath+" imports "+imp+": tui must not depend on cmd")
 			}
@@ -135,7 +129,6 @@ func TestLayeringRules(t *testing.T) {
 		{ImportPath: modPath + "/trackers", Imports: []string{modPath + "/findings"}},
 		{ImportPath: modPath + "/runner", Imports: []string{modPath + "/findings/ledger"}},
 		{ImportPath: modPath + "/tui", Imports: []string{modPath + "/runner"}},
-		{ImportPath: modPath + "/tui/syncscreen", Imports: []string{modPath + "/tui/screen", modPath + "/trackers/connect"}},
 		{ImportPath: modPath + "/findings/match", Imports: []string{modPath + "/findings/evidence"}, XTestImports: []string{modPath + "/findings/gitrepo"}},
 		{ImportPath: modPath + "/findings/gitrepo", Imports: []string{modPath + "/findings/evidence"}},
 	}
@@ -158,25 +151,12 @@ func TestLayeringRules(t *testing.T) {
 		{[]listedPkg{{ImportPath: modPath + "/runner", Imports: []string{modPath + "/tui/keys"}}}, nil},
 		{[]listedPkg{{ImportPath: modPath + "/findings/match", Imports: []string{modPath + "/findings/gitrepo"}}}, nil},
 		{[]listedPkg{{ImportPath: modPath + "/findings/evidence", Imports: []string{modPath + "/findings/ledger"}}}, nil},
-		{[]listedPkg{{ImportPath: modPath + "/tui/fixscreen", Imports: []string{modPath + "/tui"}}}, nil},
-		{[]listedPkg{{ImportPath: modPath + "/tui/scanscreen", Imports: []string{modPath + "/tui/fixscreen"}}}, nil},
 	}
 	for i, b := range bad {
 		if v := layeringViolations(b.pkgs, b.deps); len(v) != 1 {
 			t.Errorf("case %d: %d violations, want 1: %v", i, len(v), v)
 		}
 	}
-}
-
-var actionScreens = []string{"/tui/fixscreen", "/tui/scanscreen", "/tui/syncscreen"}
-
-func isActionScreen(pkg string) bool {
-	for _, s := range actionScreens {
-		if under(pkg, modPath+s) {
-			return true
-		}
-	}
-	return false
 }
 
 func under(pkg, prefix string) bool { return pkg == prefix || strings.HasPrefix(pkg, prefix+"/") }
