@@ -14,6 +14,7 @@ import (
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/filterbar"
+	scr "github.com/secui/secui/tui/screen"
 	"github.com/secui/secui/tui/status"
 	"github.com/secui/secui/tui/triageform"
 )
@@ -69,13 +70,28 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case loadBatchMsg:
 		return m.onBatch(msg)
 	case loadDoneMsg:
-		return m.onLoaded(msg)
+		m, cmd := m.onLoaded(msg)
+		if m.reloadPending {
+			m.reloadPending = false
+			return m, tea.Batch(cmd, m.reload("changed while loading"))
+		}
+		return m, cmd
+	case reloadDoneMsg:
+		return m.onReloaded(msg)
+	case scr.ChangedMsg:
+		return m, m.reload(msg.Reason)
 	case filterbar.ChangedMsg:
 		return m, m.applyQuery(msg.Text)
 	case filterDoneMsg:
 		return m.onFiltered(msg)
 	case detailTickMsg:
 		return m, m.onDetailTick(msg)
+	case blameMsg:
+		m.onBlame(msg)
+		return m, nil
+	case ownersMsg:
+		m.onOwners(msg)
+		return m, nil
 	case detailLoadedMsg:
 		m.onDetailLoaded(msg)
 		return m, nil
@@ -163,6 +179,9 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.showSupp = !m.showSupp
 		m.table.ClearMarks()
 		return m.facetsChanged(), true
+	case key.Matches(msg, m.km.ToggleQuality):
+		m.hideQual = !m.hideQual
+		return m.facetsChanged(), true
 	case key.Matches(msg, m.km.ClearFilter):
 		m.floor, m.stage, m.textQ = -1, -1, nil
 		m.bar.SetError("")
@@ -174,6 +193,9 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.openEditor(), true
 	case key.Matches(msg, m.km.CopyLoc, m.km.CopyID):
 		return m.copySelected(key.Matches(msg, m.km.CopyID)), true
+	}
+	if cmd, ok := m.handleOpenKey(msg); ok {
+		return cmd, true
 	}
 	if cmd, ok := m.handleTriageKey(msg); ok {
 		return cmd, true
@@ -305,6 +327,7 @@ func (m Model) onBatch(msg loadBatchMsg) (Model, tea.Cmd) {
 		m.files = append(m.files, name)
 	}
 	m.fs = append(m.fs, msg.fs...)
+	m.loadVer++
 	m.status.SetProgress(fmt.Sprintf("loading… %d file(s), %d findings", len(m.files)+len(m.loadErrs), len(m.fs)))
 	m.updateEmpty()
 	return m, tea.Batch(waitCmd(m.loadCh), m.refilterKeep(m.moved))
@@ -312,6 +335,7 @@ func (m Model) onBatch(msg loadBatchMsg) (Model, tea.Cmd) {
 
 func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 	m.loading = false
+	m.loadVer++
 	m.status.SetProgress("")
 	if msg.seq > m.ovSeq {
 		m.ov, m.ovSeq = msg.ov, msg.seq
@@ -333,6 +357,9 @@ func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 		m.loadErrs = m.loadErrs[:0]
 		for _, e := range msg.set.Errors {
 			m.loadErrs = append(m.loadErrs, m.displayPathInError(e))
+		}
+		for _, e := range msg.set.ToolErrors {
+			m.loadErrs = append(m.loadErrs, "tool error: "+m.displayPathInError(e))
 		}
 		m.status.SetErrors(m.loadErrs)
 	}
