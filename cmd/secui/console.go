@@ -24,6 +24,9 @@ func runConsole(cmd *cobra.Command, e *env) error {
 	if !term.IsTerminal(os.Stdout.Fd()) || !term.IsTerminal(os.Stdin.Fd()) {
 		return usageErr("the console needs a terminal; use `secui list` (or --json) for scripts")
 	}
+	// An invalid ledger is passed read-only: the console says so on a triage key.
+	// Opened once: the load (GoneFixed) shares it through quiet.
+	l, _ := openLedger(e)
 	quiet := *e
 	quiet.Err = io.Discard // the console shows load errors itself
 	quiet.noLedger = true  // the console matches the ledger itself (once)
@@ -36,8 +39,6 @@ func runConsole(cmd *cobra.Command, e *env) error {
 		}
 		return set, err
 	}
-	// An invalid ledger is passed read-only: the console says so on a triage key.
-	l, _ := openLedger(e)
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()
