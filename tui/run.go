@@ -14,14 +14,14 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	m.prepare()
-	defer m.cancel()
+	m.triage.Prepare()
+	defer m.triage.Close()
 	p := tea.NewProgram(m, tea.WithContext(ctx))
 	final, err := p.Run()
 	if err != nil {
 		return err
 	}
-	if fm, ok := final.(Model); ok {
+	if fm, ok := final.(*Model); ok {
 		return fm.Err()
 	}
 	return nil

@@ -22,6 +22,7 @@ type KeyMap struct {
 	Open, CopyLoc, CopyID                   key.Binding
 	Accept, Suppress, Reopen                key.Binding
 	Select, SelectAll, Undo                 key.Binding
+	Pipeline, Fix, Edit, Rescan, Sync       key.Binding
 	Errors, Help, Quit                      key.Binding
 }
 
@@ -61,6 +62,11 @@ func Default() KeyMap {
 		Select:         b([]string{"space"}, "space", "select"),
 		SelectAll:      b([]string{"V", "*"}, "V/*", "select all shown"),
 		Undo:           b([]string{"u"}, "u", "undo decision"),
+		Pipeline:       b([]string{"P"}, "P", "pipeline"),
+		Fix:            b([]string{"F"}, "F", "fix preview"),
+		Edit:           b([]string{"E"}, "E", "edit by hand"),
+		Rescan:         b([]string{"R"}, "R", "re-scan stage"),
+		Sync:           b([]string{"T"}, "T", "tracker sync"),
 		Errors:         b([]string{"!"}, "!", "input errors"),
 		Help:           b([]string{"?"}, "?", "help"),
 		Quit:           b([]string{"q", "ctrl+c"}, "q", "quit"),
@@ -78,7 +84,8 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"next-step": &k.NextStep, "prev-step": &k.PrevStep, "open": &k.Open,
 		"copy-location": &k.CopyLoc, "copy-id": &k.CopyID, "accept": &k.Accept,
 		"suppress": &k.Suppress, "reopen": &k.Reopen, "select": &k.Select,
-		"select-all": &k.SelectAll, "undo": &k.Undo, "errors": &k.Errors, "help": &k.Help, "quit": &k.Quit,
+		"select-all": &k.SelectAll, "undo": &k.Undo,
+		"pipeline": &k.Pipeline, "fix": &k.Fix, "edit": &k.Edit, "rescan": &k.Rescan, "sync": &k.Sync, "errors": &k.Errors, "help": &k.Help, "quit": &k.Quit,
 	}
 }
 
@@ -135,5 +142,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.FocusDetail, k.SwitchPane, k.Back, k.NextStep, k.PrevStep, k.Open, k.CopyLoc, k.CopyID},
 		{k.Filter, k.ClearFilter, k.SevFloor, k.Stage, k.Sort, k.Group, k.ShowSuppressed, k.ToggleQuality, k.Errors},
 		{k.Accept, k.Suppress, k.Reopen, k.Select, k.SelectAll, k.Undo, k.Help, k.Quit},
+		{k.Pipeline, k.Fix, k.Edit, k.Rescan, k.Sync},
 	}
 }

@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/filterbar"
+	scr "github.com/secui/secui/tui/screen"
 	"github.com/secui/secui/tui/status"
 	"github.com/secui/secui/tui/triageform"
 )
@@ -23,7 +24,7 @@ const detailDebounce = 60 * time.Millisecond
 
 // Update routes a message: keys to the focused component, results of Cmds to
 // whoever asked (stale generations dropped).
-func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		return m, m.resize(msg.Width, msg.Height)
@@ -69,13 +70,28 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case loadBatchMsg:
 		return m.onBatch(msg)
 	case loadDoneMsg:
-		return m.onLoaded(msg)
+		m, cmd := m.onLoaded(msg)
+		if m.reloadPending {
+			m.reloadPending = false
+			return m, tea.Batch(cmd, m.reload("changed while loading"))
+		}
+		return m, cmd
+	case reloadDoneMsg:
+		return m.onReloaded(msg)
+	case scr.ChangedMsg:
+		return m, m.reload(msg.Reason)
 	case filterbar.ChangedMsg:
 		return m, m.applyQuery(msg.Text)
 	case filterDoneMsg:
 		return m.onFiltered(msg)
 	case detailTickMsg:
 		return m, m.onDetailTick(msg)
+	case blameMsg:
+		m.onBlame(msg)
+		return m, nil
+	case ownersMsg:
+		m.onOwners(msg)
+		return m, nil
 	case detailLoadedMsg:
 		m.onDetailLoaded(msg)
 		return m, nil
@@ -92,7 +108,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.refreshDetail()
 		return m, nil
 	case status.ClearMsg:
-		m.status, _ = m.status.Update(msg)
+		*m.status, _ = m.status.Update(msg)
 		return m, nil
 	case editorDoneMsg:
 		if msg.err != nil {
@@ -106,15 +122,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if m.focus == focusFilter {
 		return m.handleFilterKey(msg)
-	}
-	if m.showHelp || m.showErrors {
-		if key.Matches(msg, m.km.Help, m.km.Back, m.km.Quit, m.km.Errors) {
-			m.showHelp, m.showErrors = false, false
-		}
-		return m, nil
 	}
 	if cmd, ok := m.handleGlobalKey(msg); ok {
 		return m, cmd
@@ -130,15 +140,6 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, m.km.Quit):
 		m.cancel()
 		return tea.Quit, true
-	case key.Matches(msg, m.km.Help):
-		m.showHelp = true
-		return nil, true
-	case key.Matches(msg, m.km.Errors):
-		if len(m.loadErrs) == 0 {
-			return m.status.Flash(status.Info, "every input loaded without errors", 3*time.Second), true
-		}
-		m.showErrors = true
-		return nil, true
 	case key.Matches(msg, m.km.Filter):
 		m.focus = focusFilter
 		m.table.Blur()
@@ -193,13 +194,16 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, m.km.CopyLoc, m.km.CopyID):
 		return m.copySelected(key.Matches(msg, m.km.CopyID)), true
 	}
+	if cmd, ok := m.handleOpenKey(msg); ok {
+		return cmd, true
+	}
 	if cmd, ok := m.handleTriageKey(msg); ok {
 		return cmd, true
 	}
 	return nil, false
 }
 
-func (m Model) handleFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	switch msg.String() {
 	case "enter":
 		m.bar.Blur()
@@ -222,7 +226,7 @@ func (m Model) handleFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m Model) handleTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleTableKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if key.Matches(msg, m.km.FocusDetail) {
 		if m.table.Selected() == nil && m.table.SelectedGroup() != nil { // group header: fold/unfold
 			g := m.table.SelectedGroup()
@@ -244,7 +248,7 @@ func (m Model) handleTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmd, m.selectionChanged(false))
 }
 
-func (m Model) handleDetailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleDetailKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if key.Matches(msg, m.km.Back) {
 		m.setFocus(focusTable)
 		return m, nil
@@ -268,8 +272,8 @@ func (m *Model) setFocus(f focus) {
 	}
 }
 
-func (m Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
-	if m.formOpen || m.showHelp || m.showErrors {
+func (m Model) handleClick(msg tea.MouseClickMsg) (Model, tea.Cmd) {
+	if m.formOpen {
 		return m, nil
 	}
 	mo := msg.Mouse()
@@ -298,8 +302,8 @@ func (m Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
-	if m.formOpen || m.showHelp || m.showErrors {
+func (m Model) handleWheel(msg tea.MouseWheelMsg) (Model, tea.Cmd) {
+	if m.formOpen {
 		return m, nil
 	}
 	mo := msg.Mouse()
@@ -314,7 +318,7 @@ func (m Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
 
 // ---- loading ----
 
-func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
+func (m Model) onBatch(msg loadBatchMsg) (Model, tea.Cmd) {
 	name := m.displayPath(msg.file)
 	if msg.err != nil {
 		m.loadErrs = append(m.loadErrs, name+": "+msg.err.Error())
@@ -323,13 +327,15 @@ func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
 		m.files = append(m.files, name)
 	}
 	m.fs = append(m.fs, msg.fs...)
+	m.loadVer++
 	m.status.SetProgress(fmt.Sprintf("loading… %d file(s), %d findings", len(m.files)+len(m.loadErrs), len(m.fs)))
 	m.updateEmpty()
 	return m, tea.Batch(waitCmd(m.loadCh), m.refilterKeep(m.moved))
 }
 
-func (m Model) onLoaded(msg loadDoneMsg) (tea.Model, tea.Cmd) {
+func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 	m.loading = false
+	m.loadVer++
 	m.status.SetProgress("")
 	if msg.seq > m.ovSeq {
 		m.ov, m.ovSeq = msg.ov, msg.seq

@@ -1,9 +1,10 @@
-// Package tui is secui's interactive console (Bubble Tea v2). The root Model
-// is a router: it owns the layout and the focus, sends keys to the focused
-// component, and runs every piece of I/O (loading, filtering, reading code,
-// rendering help, writing the ledger) in Cmds whose results carry a
-// generation id so stale results are dropped.
-package tui
+// Package triagescreen is the console's triage screen (the bottom of the
+// shell's stack): the findings table, the detail pane, the query bar and the
+// triage form. Its Model is a router: it owns the layout and the focus, sends
+// keys to the focused component, and runs every piece of I/O (loading,
+// filtering, reading code, rendering help, writing the ledger) in Cmds whose
+// results carry a generation id so stale results are dropped.
+package triagescreen
 
 import (
 	"context"
@@ -49,6 +50,9 @@ type Options struct {
 	// WorkTree returns the matcher's view of the working tree (evidence,
 	// git line tracking) for one overlay or decision; nil: locations only.
 	WorkTree func() ledger.OverlayOptions
+	// Blame blames one line for the detail pane, in the background (nil:
+	// Repo's cached gitrepo.Blamer; none outside a git repository).
+	Blame func(ctx context.Context, path string, line int) (*gitrepo.Blame, error)
 }
 
 type focus int
@@ -74,12 +78,10 @@ type Model struct {
 	table  findingtable.Model
 	det    detail.Model
 	bar    filterbar.Model
-	status status.Model
+	status *status.Model // the shell shows it below every screen
 	help   help.Model
 
 	focus      focus
-	showHelp   bool
-	showErrors bool // the input errors overlay
 	showDetail bool // toggled layout: detail pane shown instead of the table
 	moved      bool // the user moved the cursor (reloads keep the selection)
 	width      int
@@ -128,6 +130,18 @@ type Model struct {
 	formOpen    bool
 	formTargets []*findings.Finding
 
+	// git context of the selection: blame (cancelled when the selection
+	// moves on) and CODEOWNERS (loaded once)
+	blame     func(ctx context.Context, path string, line int) (*gitrepo.Blame, error)
+	blameGen  int
+	blameStop context.CancelFunc
+	owners    *gitrepo.Codeowners
+
+	// reloads after screen.ChangedMsg
+	reloadGen     int
+	reloadPending bool
+	loadVer       int // bumped by every batch, load and reload (Snapshot.Version)
+
 	err error // fatal error, returned by Run
 }
 
@@ -168,7 +182,8 @@ func New(ctx context.Context, opts Options) (Model, error) {
 	m.table = findingtable.New(m.st, km)
 	m.det = detail.New(m.st, km)
 	m.bar = filterbar.New(m.st, opts.Query)
-	m.status = status.New(m.st)
+	st := status.New(m.st)
+	m.status = &st
 	m.help = help.New()
 	m.help.Styles = m.st.Help
 	if opts.Query != "" {
@@ -182,6 +197,10 @@ func New(ctx context.Context, opts Options) (Model, error) {
 	if opts.Ledger != nil && opts.Ledger.Err() != nil {
 		m.status.Flash(status.Warn, "ledger "+opts.Ledger.RelPath()+" is invalid, triage is off until it is fixed: "+firstLine(opts.Ledger.Err().Error()), 0)
 	}
+	m.blame = opts.Blame
+	if m.blame == nil && opts.Repo != nil {
+		m.blame = opts.Repo.NewBlamer(gitrepo.BlameOptions{}).Blame
+	}
 	m.updateFacets()
 	m.updateEmpty()
 	return m, nil
@@ -189,7 +208,7 @@ func New(ctx context.Context, opts Options) (Model, error) {
 
 // Init starts loading and asks the terminal for its background colour.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadOwnersCmd()}
 	if m.opts.Load != nil {
 		cmds = append(cmds, startLoadCmd(m.ctx, m.opts.Load, m.opts.Ledger, m.now(), m.workTree, m.loadCh))
 	}
@@ -228,7 +247,9 @@ func (m *Model) setStyles(isDark bool) {
 func (m *Model) resize(w, h int) tea.Cmd {
 	m.width, m.height = w, h
 	m.showDetail = m.focus == focusDetail // toggled layout: the focused pane shows
-	m.layout = ComputeLayout(w, h, m.bar.Height(), m.showDetail)
+	// The layout is the window's: the shell's status line and footer are
+	// its last ShellRows rows, below this screen.
+	m.layout = ComputeLayout(w, h+ShellRows, m.bar.Height(), m.showDetail)
 	l := m.layout
 	m.bar.SetWidth(w)
 	m.help.SetWidth(w)
