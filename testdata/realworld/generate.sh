@@ -10,6 +10,8 @@
 # Projects (commit scanned in parentheses):
 #   OWASP/NodeGoat (c5cb68a), bridgecrewio/terragoat (729f8da),
 #   adeyosemanputra/pygoat (19d17cc8), 0c34/govwa (4058f79)
+# KICS is not run: no KICS binary here, and no published KICS <-> tfsec/Trivy
+# id mapping exists, so its findings would not be correlated anyway.
 # Missing scanners are skipped with a note; the committed logs say which
 # version produced them (tool.driver.version).
 set -eu
