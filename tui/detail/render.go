@@ -198,6 +198,14 @@ func Render(d Data, width int, st *theme.Styles) (string, Anchors) {
 			w.wrap(fmt.Sprintf("%s  %s  run %d, result %d", tool, safe.Line(s.File), s.Run, s.Result), "  ")
 		}
 	}
+	if len(f.Members) > 1 {
+		w.blank()
+		w.line(st.Section.Render(fmt.Sprintf("Correlated: %d tools", len(f.Members))))
+		w.wrap(safe.Line(f.CorrelatedBy), "  ")
+		for _, m := range f.Members {
+			w.wrap(fmt.Sprintf("%s %s  %s  %s: %s", m.Severity.Letter(), safe.Line(m.ToolName()), safe.Line(m.RuleID()), m.Severity, safe.Line(m.Message)), "  ")
+		}
+	}
 	if len(d.History) > 0 {
 		w.blank()
 		w.line(st.Section.Render("Decision history"))
