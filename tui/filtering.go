@@ -150,5 +150,5 @@ func (m Model) onFiltered(msg filterDoneMsg) (tea.Model, tea.Cmd) {
 	m.bar.SetCounts(m.table.Len(), m.total, false)
 	m.updateFacets()
 	m.updateEmpty()
-	return m, m.selectionChanged(false)
+	return m, tea.Batch(m.selectionChanged(false), m.filterShown(&msg))
 }

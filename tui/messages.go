@@ -12,6 +12,7 @@ import (
 
 // loadBatchMsg carries the findings of one input file as it finishes loading.
 type loadBatchMsg struct {
+	gen  int // Model.loop.loadGen of the load
 	file string
 	fs   []*findings.Finding
 	err  error
@@ -19,10 +20,12 @@ type loadBatchMsg struct {
 
 // loadDoneMsg ends loading with the merged set.
 type loadDoneMsg struct {
-	set *findings.Set
-	err error
-	ov  *ledger.Overlay // the ledger matched to set (nil: no ledger)
-	seq uint64          // overlaySeq of ov
+	gen    int  // Model.loop.loadGen of the load
+	reload bool // a reload after the inputs changed (live.go)
+	set    *findings.Set
+	err    error
+	ov     *ledger.Overlay // the ledger matched to set (nil: no ledger)
+	seq    uint64          // overlaySeq of ov
 }
 
 // filterDoneMsg is the result of a background filter run (generation gen).

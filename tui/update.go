@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -21,9 +20,9 @@ import (
 // detailDebounce is how long the selection must rest before details load.
 const detailDebounce = 60 * time.Millisecond
 
-// Update routes a message: keys to the focused component, results of Cmds to
+// update routes a message: keys to the focused component, results of Cmds to
 // whoever asked (stale generations dropped).
-func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		return m, m.resize(msg.Width, msg.Height)
@@ -70,6 +69,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onBatch(msg)
 	case loadDoneMsg:
 		return m.onLoaded(msg)
+	case ledgerLoadedMsg:
+		return m.onLedgerLoaded(msg)
 	case filterbar.ChangedMsg:
 		return m, m.applyQuery(msg.Text)
 	case filterDoneMsg:
@@ -99,6 +100,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.status.Flash(status.Error, "editor: "+msg.err.Error(), 6*time.Second)
 		}
 		return m, m.reloadDetail() // the file may have changed: reload its code
+	}
+	if cmd, ok := m.onLive(msg); ok {
+		return m, cmd
 	}
 	// the query bar's debounce ticks
 	var cmd tea.Cmd
@@ -312,6 +316,9 @@ func (m Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
 // ---- loading ----
 
 func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
+	if msg.gen != m.loop.loadGen {
+		return m, nil
+	}
 	name := m.displayPath(msg.file)
 	if msg.err != nil {
 		m.loadErrs = append(m.loadErrs, name+": "+msg.err.Error())
@@ -320,13 +327,17 @@ func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
 		m.files = append(m.files, name)
 	}
 	m.fs = append(m.fs, msg.fs...)
-	m.status.SetProgress(fmt.Sprintf("loading… %d file(s), %d findings", len(m.files)+len(m.loadErrs), len(m.fs)))
+	m.status.SetProgress(m.loadingProgress())
 	m.updateEmpty()
-	return m, tea.Batch(waitCmd(m.loadCh), m.refilterKeep(m.moved))
+	return m, tea.Batch(waitCmd(m.loadCh), m.batchArrived())
 }
 
 func (m Model) onLoaded(msg loadDoneMsg) (tea.Model, tea.Cmd) {
+	if msg.gen != m.loop.loadGen {
+		return m, nil
+	}
 	m.loading = false
+	m.loop.ledgerOpening = false
 	m.status.SetProgress("")
 	if msg.seq > m.ovSeq {
 		m.ov, m.ovSeq = msg.ov, msg.seq
@@ -334,6 +345,7 @@ func (m Model) onLoaded(msg loadDoneMsg) (tea.Model, tea.Cmd) {
 	if msg.set != nil {
 		m.set = msg.set
 		m.fs = msg.set.Findings
+		m.loop.epoch++
 		if m.details == nil {
 			m.details = msg.set.Details
 		}
@@ -359,7 +371,10 @@ func (m Model) onLoaded(msg loadDoneMsg) (tea.Model, tea.Cmd) {
 	}
 	m.updateEmpty()
 	m.det.SetData(detail.Data{Step: -1}) // findings were replaced by the merged set
-	return m, m.refilterKeep(m.moved)
+	if msg.reload {
+		return m, tea.Batch(m.refilterKeep(m.moved), m.reloaded())
+	}
+	return m, tea.Batch(m.refilterKeep(m.moved), m.watchCmd())
 }
 
 func (m *Model) displayPath(p string) string {

@@ -17,7 +17,7 @@ import (
 
 // View renders the console.
 func (m Model) View() tea.View {
-	v := tea.NewView(m.render())
+	v := tea.NewView(m.cachedRender())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "secui — " + safe.Line(m.repoName())

@@ -30,9 +30,11 @@ type Data struct {
 	// State is the finding's triage state (from the ledger overlay);
 	// Match says how its decision found it ("moved +3 lines"); Review, when
 	// set, why its state needs a human look (shown as a warning).
-	State  findings.State
-	Match  string
-	Review string
+	State findings.State
+	// StateLoading: the ledger is not matched yet, the state is unknown.
+	StateLoading bool
+	Match        string
+	Review       string
 }
 
 // Anchors are line numbers of sections in rendered content, for scrolling.
@@ -108,6 +110,9 @@ func Render(d Data, width int, st *theme.Styles) (string, Anchors) {
 	}
 	w.wrap(stage+"  "+kv("category", f.Category.String()), "")
 	state := kv("state", st.State[d.State&3].Render(d.State.String()))
+	if d.StateLoading {
+		state = kv("state", st.Muted.Render("loading… (triage decisions not matched yet)"))
+	}
 	if f.InputSup != findings.InNone {
 		state += "  " + kv("SARIF suppression", f.InputSup.String())
 		if f.InputSupReason != "" {
