@@ -34,6 +34,7 @@ type loopState struct {
 	baseKey filterKey
 	baseEp  int
 	loadGen int // the load (first or a reload) whose messages are current
+	extends int // batches merged into a result (not filtered again)
 
 	// key coalescing (keyloop.go)
 	moveAcc   int  // cursor rows not yet applied
@@ -168,6 +169,7 @@ func (m *Model) extendCmd() tea.Cmd {
 	m.filterStop = cancel
 	m.filterGen++
 	m.filtering = true
+	m.loop.extends++
 	m.bar.SetCounts(m.table.Len(), m.total, true)
 	job := filterJob{
 		gen: m.filterGen, fs: m.fs, q: m.textQ.And(m.facetQuery()),

@@ -170,6 +170,15 @@ func (m *Model) rebuild() {
 // Len is the number of findings shown (group headers not counted).
 func (m Model) Len() int { return len(m.idx) }
 
+// At is the i-th finding shown, in display order (group headers not
+// counted; nil out of range).
+func (m Model) At(i int) *findings.Finding {
+	if i < 0 || i >= len(m.idx) {
+		return nil
+	}
+	return m.fs[m.idx[i]]
+}
+
 // Rows is the number of rows (group headers included, collapsed members not).
 func (m Model) Rows() int { return len(m.rows) }
 
