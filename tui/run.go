@@ -14,8 +14,8 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	m.prepare()
-	defer m.cancel()
+	m.triage.Prepare()
+	defer m.triage.Close()
 	popts := []tea.ProgramOption{tea.WithContext(ctx)}
 	if opts.Input != nil {
 		popts = append(popts, tea.WithInput(opts.Input))
@@ -25,7 +25,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if fm, ok := final.(Model); ok {
+	if fm, ok := final.(*Model); ok {
 		return fm.Err()
 	}
 	return nil

@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 import (
 	"fmt"
@@ -119,7 +119,7 @@ func firstLine(s string) string {
 }
 
 // handleFormMsg routes keys and results while the triage form is open.
-func (m Model) handleFormMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m Model) handleFormMsg(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case triageform.CancelMsg:
 		m.formOpen = false
@@ -185,7 +185,7 @@ var pastTense = map[string]string{
 	ledger.ActSuppress: "suppressed", ledger.ActAccept: "accepted", ledger.ActReopen: "reopened",
 }
 
-func (m Model) onDecided(msg decidedMsg) (tea.Model, tea.Cmd) {
+func (m Model) onDecided(msg decidedMsg) (Model, tea.Cmd) {
 	if msg.err != nil {
 		if m.formOpen {
 			m.form.SetError(msg.err.Error())
@@ -207,7 +207,7 @@ func (m Model) onDecided(msg decidedMsg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(m.refilterKeep(true), m.status.Flash(status.Info, text, 5*time.Second))
 }
 
-func (m Model) onUndone(msg undoneMsg) (tea.Model, tea.Cmd) {
+func (m Model) onUndone(msg undoneMsg) (Model, tea.Cmd) {
 	if msg.err != nil {
 		return m, m.status.Flash(status.Error, "undo: "+msg.err.Error(), 8*time.Second)
 	}

@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 import (
 	"context"
@@ -123,7 +123,7 @@ func (m *Model) permOK(fs []*findings.Finding) bool {
 	return m.perm != nil && m.permKey == m.sortKey && len(m.permFs) == len(fs) && len(fs) > 0 && &m.permFs[0] == &fs[0]
 }
 
-func (m Model) onFiltered(msg filterDoneMsg) (tea.Model, tea.Cmd) {
+func (m Model) onFiltered(msg filterDoneMsg) (Model, tea.Cmd) {
 	if msg.gen != m.filterGen {
 		return m, nil // superseded
 	}

@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 // Loading while the console is open (issue 12 items 1, 2): batches are merged
 // into the current order as they arrive, the ledger opens in the background
@@ -125,7 +125,7 @@ func startLoading(ctx context.Context, gen int, load LoadFunc, l *ledger.Ledger,
 }
 
 // onLedgerLoaded takes the ledger opened in the background.
-func (m Model) onLedgerLoaded(msg ledgerLoadedMsg) (tea.Model, tea.Cmd) {
+func (m Model) onLedgerLoaded(msg ledgerLoadedMsg) (Model, tea.Cmd) {
 	if msg.gen != m.loop.loadGen {
 		return m, waitCmd(m.loadCh)
 	}

@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 // Keys at frame rate (issue 12 item 4): a held cursor key never queues.
 // The first move of a burst is applied at once; moves that arrive within the
@@ -34,7 +34,7 @@ func frameTick() tea.Cmd {
 // (0: the key is not one).
 func (m *Model) moveOf(msg tea.Msg) int {
 	k, ok := msg.(tea.KeyPressMsg)
-	if !ok || m.focus != focusTable || m.formOpen || m.showHelp || m.showErrors {
+	if !ok || m.focus != focusTable || m.formOpen {
 		return 0
 	}
 	switch {
@@ -46,18 +46,15 @@ func (m *Model) moveOf(msg tea.Msg) int {
 	return 0
 }
 
-// Update routes a message (update), gathering cursor moves between frames.
-func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// update routes a message (route), gathering cursor moves between frames.
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	pre, done := m.coalesce(msg)
 	if done {
 		return m, pre
 	}
-	next, cmd := m.update(msg)
-	if mm, ok := next.(Model); ok {
-		if arm := mm.armMoves(msg); arm != nil {
-			return mm, tea.Batch(pre, cmd, arm)
-		}
-		next = mm
+	next, cmd := m.route(msg)
+	if arm := next.armMoves(msg); arm != nil {
+		return next, tea.Batch(pre, cmd, arm)
 	}
 	if pre == nil {
 		return next, cmd

@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 // Rect is a screen rectangle (cells).
 type Rect struct{ X, Y, W, H int }

@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 import (
 	"context"
@@ -20,9 +20,9 @@ import (
 // detailDebounce is how long the selection must rest before details load.
 const detailDebounce = 60 * time.Millisecond
 
-// update routes a message: keys to the focused component, results of Cmds to
+// route routes a message: keys to the focused component, results of Cmds to
 // whoever asked (stale generations dropped).
-func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		return m, m.resize(msg.Width, msg.Height)
@@ -93,7 +93,7 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.refreshDetail()
 		return m, nil
 	case status.ClearMsg:
-		m.status, _ = m.status.Update(msg)
+		*m.status, _ = m.status.Update(msg)
 		return m, nil
 	case editorDoneMsg:
 		if msg.err != nil {
@@ -110,15 +110,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if m.focus == focusFilter {
 		return m.handleFilterKey(msg)
-	}
-	if m.showHelp || m.showErrors {
-		if key.Matches(msg, m.km.Help, m.km.Back, m.km.Quit, m.km.Errors) {
-			m.showHelp, m.showErrors = false, false
-		}
-		return m, nil
 	}
 	if cmd, ok := m.handleGlobalKey(msg); ok {
 		return m, cmd
@@ -134,15 +128,6 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, m.km.Quit):
 		m.cancel()
 		return tea.Quit, true
-	case key.Matches(msg, m.km.Help):
-		m.showHelp = true
-		return nil, true
-	case key.Matches(msg, m.km.Errors):
-		if len(m.loadErrs) == 0 {
-			return m.status.Flash(status.Info, "every input loaded without errors", 3*time.Second), true
-		}
-		m.showErrors = true
-		return nil, true
 	case key.Matches(msg, m.km.Filter):
 		m.focus = focusFilter
 		m.table.Blur()
@@ -200,7 +185,7 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-func (m Model) handleFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	switch msg.String() {
 	case "enter":
 		m.bar.Blur()
@@ -223,7 +208,7 @@ func (m Model) handleFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m Model) handleTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleTableKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if key.Matches(msg, m.km.FocusDetail) {
 		if m.table.Selected() == nil && m.table.SelectedGroup() != nil { // group header: fold/unfold
 			g := m.table.SelectedGroup()
@@ -245,7 +230,7 @@ func (m Model) handleTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmd, m.selectionChanged(false))
 }
 
-func (m Model) handleDetailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleDetailKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if key.Matches(msg, m.km.Back) {
 		m.setFocus(focusTable)
 		return m, nil
@@ -269,8 +254,8 @@ func (m *Model) setFocus(f focus) {
 	}
 }
 
-func (m Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
-	if m.formOpen || m.showHelp || m.showErrors {
+func (m Model) handleClick(msg tea.MouseClickMsg) (Model, tea.Cmd) {
+	if m.formOpen {
 		return m, nil
 	}
 	mo := msg.Mouse()
@@ -299,8 +284,8 @@ func (m Model) handleClick(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
-	if m.formOpen || m.showHelp || m.showErrors {
+func (m Model) handleWheel(msg tea.MouseWheelMsg) (Model, tea.Cmd) {
+	if m.formOpen {
 		return m, nil
 	}
 	mo := msg.Mouse()
@@ -315,7 +300,7 @@ func (m Model) handleWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
 
 // ---- loading ----
 
-func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
+func (m Model) onBatch(msg loadBatchMsg) (Model, tea.Cmd) {
 	if msg.gen != m.loop.loadGen {
 		return m, nil
 	}
@@ -332,7 +317,7 @@ func (m Model) onBatch(msg loadBatchMsg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(waitCmd(m.loadCh), m.batchArrived())
 }
 
-func (m Model) onLoaded(msg loadDoneMsg) (tea.Model, tea.Cmd) {
+func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 	if msg.gen != m.loop.loadGen {
 		return m, nil
 	}

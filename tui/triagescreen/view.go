@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 import (
 	"strconv"
@@ -16,7 +16,7 @@ import (
 )
 
 // View renders the console.
-func (m Model) View() tea.View {
+func (m Model) view() tea.View {
 	v := tea.NewView(m.cachedRender())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
@@ -55,21 +55,11 @@ func (m Model) render() string {
 	}
 	b.WriteByte('\n')
 	b.WriteString(m.bodyView())
-	b.WriteByte('\n')
-	b.WriteString(fit(m.status.View(m.width), m.width))
-	b.WriteByte('\n')
-	b.WriteString(fit(m.footerView(), m.width))
 	return b.String()
 }
 
 func (m Model) bodyView() string {
 	l := m.layout
-	if m.showHelp {
-		return m.helpOverlay(l.Body.W, l.Body.H)
-	}
-	if m.showErrors {
-		return m.errorsOverlay(l.Body.W, l.Body.H)
-	}
 	if m.formOpen {
 		return lipgloss.Place(l.Body.W, l.Body.H, lipgloss.Center, lipgloss.Center, m.form.View())
 	}
@@ -237,61 +227,25 @@ func ribbonHit(st *theme.Styles, counts [8][5]int, active, width, x int) (int, b
 	return 0, false
 }
 
-func (m Model) footerView() string {
-	var bs []key.Binding
+// shortHelp is the footer's bindings for what has the focus.
+func (m Model) shortHelp() []key.Binding {
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
 	switch {
 	case m.formOpen:
-		return m.st.Muted.Render("tab next field · ←/→ or 1-5 reason · ctrl+s save · esc cancel")
-	case m.showHelp || m.showErrors:
-		bs = []key.Binding{m.km.Back}
+		return []key.Binding{b("tab", "next field"), b("←/→ or 1-5", "reason"), b("ctrl+s", "save"), b("esc", "cancel")}
 	case m.focus == focusFilter:
-		bs = []key.Binding{
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+		return []key.Binding{
+			b("enter", "apply"), b("esc", "close"),
 			key.NewBinding(key.WithKeys("x"), key.WithHelp("sev:high+ stage:code tool:x path:a/** -rule:y", "")),
 		}
 	case m.focus == focusDetail:
-		bs = []key.Binding{m.km.Up, m.km.Down, m.km.NextStep, m.km.PrevStep, m.km.Open, m.km.CopyLoc, m.km.Back, m.km.Help, m.km.Quit}
+		return []key.Binding{m.km.Up, m.km.Down, m.km.NextStep, m.km.PrevStep, m.km.Open, m.km.CopyLoc, m.km.Back, m.km.Help, m.km.Quit}
 	default:
-		bs = m.km.ShortHelp()
+		return m.km.ShortHelp()
 	}
-	return m.help.ShortHelpView(bs)
 }
 
-func (m Model) helpOverlay(w, h int) string {
-	hm := m.help
-	hm.ShowAll = true
-	hm.SetWidth(0) // measure unconstrained, then split the columns if too wide
-	groups := m.km.FullHelp()
-	body := hm.FullHelpView(groups)
-	if lipgloss.Width(body) > w-6 {
-		half := (len(groups) + 1) / 2
-		body = hm.FullHelpView(groups[:half]) + "\n\n" + hm.FullHelpView(groups[half:])
-	}
-	grammar := "query: text \"phrase\" sev:high+ stage:code,build tool:gosec rule:G1* path:src/** cwe:79 state:open cat:secrets -term"
-	grammar = m.st.Muted.Render(ansi.Wrap(grammar, max(20, min(lipgloss.Width(body), w-6)), " "))
-	box := m.st.Overlay.Render(m.st.Title.Render("Keys") + "\n\n" + body + "\n\n" + grammar)
-	if lipgloss.Height(box) > h {
-		box = m.st.Overlay.Render(m.st.Title.Render("Keys") + "\n\n" + body)
-	}
-	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
-}
-
-// errorsOverlay lists every input problem (the status line shows the first).
-func (m Model) errorsOverlay(w, h int) string {
-	inner := max(20, w-6)
-	var b strings.Builder
-	b.WriteString(m.st.Title.Render(strconv.Itoa(len(m.loadErrs))+" input problem(s)") + "  " + m.st.Muted.Render("the other inputs loaded normally") + "\n")
-	lines := 1
-	for _, e := range m.loadErrs {
-		for _, l := range strings.Split(ansi.Wrap(safe.Line(e), inner-2, " /"), "\n") {
-			if lines >= h-3 {
-				b.WriteString("\n" + m.st.Muted.Render("…"))
-				return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, m.st.Overlay.Render(b.String()))
-			}
-			b.WriteString("\n" + m.st.StatusError.Render("✗ ") + l)
-			lines++
-		}
-	}
-	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, m.st.Overlay.Render(b.String()))
+// HelpNote is the query grammar, shown under the keys in the help overlay.
+func (m *Model) HelpNote() string {
+	return "query: text \"phrase\" sev:high+ stage:code,build tool:gosec rule:G1* path:src/** cwe:79 state:open cat:secrets -term"
 }

@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 import "testing"
 

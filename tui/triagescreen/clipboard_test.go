@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 import (
 	"os"
@@ -53,8 +53,8 @@ func TestCopyLocationNoPastejacking(t *testing.T) {
 	}
 	m := newModel(t, fs, 120, 30)
 	for _, k := range []string{"y", "Y"} {
-		nm, cmd := m.Update(keyMsg(k))
-		m = nm.(Model)
+		nm, cmd := m.update(keyMsg(k))
+		m = nm
 		got := clipboardTexts(cmd)
 		if len(got) != 1 {
 			t.Fatalf("%s: clipboard writes %q", k, got)

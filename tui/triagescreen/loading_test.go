@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 import (
 	"context"
@@ -51,8 +51,8 @@ func (p *pump) start(cmd tea.Cmd) {
 }
 
 func (p *pump) send(msg tea.Msg) {
-	nm, cmd := p.m.Update(msg)
-	p.m = nm.(Model)
+	nm, cmd := p.m.update(msg)
+	p.m = nm
 	p.start(cmd)
 }
 

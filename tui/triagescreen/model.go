@@ -1,9 +1,10 @@
-// Package tui is secui's interactive console (Bubble Tea v2). The root Model
-// is a router: it owns the layout and the focus, sends keys to the focused
-// component, and runs every piece of I/O (loading, filtering, reading code,
-// rendering help, writing the ledger) in Cmds whose results carry a
-// generation id so stale results are dropped.
-package tui
+// Package triagescreen is the console's triage screen (the bottom of the
+// shell's stack): the findings table, the detail pane, the query bar and the
+// triage form. Its Model is a router: it owns the layout and the focus, sends
+// keys to the focused component, and runs every piece of I/O (loading,
+// filtering, reading code, rendering help, writing the ledger) in Cmds whose
+// results carry a generation id so stale results are dropped.
+package triagescreen
 
 import (
 	"context"
@@ -83,12 +84,10 @@ type Model struct {
 	table  findingtable.Model
 	det    detail.Model
 	bar    filterbar.Model
-	status status.Model
+	status *status.Model // the shell shows it below every screen
 	help   help.Model
 
 	focus      focus
-	showHelp   bool
-	showErrors bool // the input errors overlay
 	showDetail bool // toggled layout: detail pane shown instead of the table
 	moved      bool // the user moved the cursor (reloads keep the selection)
 	width      int
@@ -180,7 +179,8 @@ func New(ctx context.Context, opts Options) (Model, error) {
 	m.table = findingtable.New(m.st, km)
 	m.det = detail.New(m.st, km)
 	m.bar = filterbar.New(m.st, opts.Query)
-	m.status = status.New(m.st)
+	st := status.New(m.st)
+	m.status = &st
 	m.help = help.New()
 	m.help.Styles = m.st.Help
 	if opts.Query != "" {
@@ -240,7 +240,9 @@ func (m *Model) setStyles(isDark bool) {
 func (m *Model) resize(w, h int) tea.Cmd {
 	m.width, m.height = w, h
 	m.showDetail = m.focus == focusDetail // toggled layout: the focused pane shows
-	m.layout = ComputeLayout(w, h, m.bar.Height(), m.showDetail)
+	// The layout is the window's: the shell's status line and footer are
+	// its last ShellRows rows, below this screen.
+	m.layout = ComputeLayout(w, h+ShellRows, m.bar.Height(), m.showDetail)
 	l := m.layout
 	m.bar.SetWidth(w)
 	m.help.SetWidth(w)

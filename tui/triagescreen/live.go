@@ -1,4 +1,4 @@
-package tui
+package triagescreen
 
 // Live console (issue 11 item 6): the scan files and the ledger are watched
 // (tui/watch, fsnotify); a change reloads them in the background and the
