@@ -94,9 +94,20 @@ func consoleInput(paths []string) (*os.File, error) {
 }
 
 // watchPaths says whether the console watches its scan files and ledger
-// (SECUI_NO_WATCH=1 turns it off).
+// (SECUI_NO_WATCH=1 turns it off). With stdin or a pipe among the inputs
+// only the ledger is watched: a pipe cannot be read twice.
 func watchPaths(e *env) func() tui.WatchList {
 	return func() tui.WatchList {
-		return tui.WatchList{Off: os.Getenv("SECUI_NO_WATCH") != ""}
+		wl := tui.WatchList{Off: os.Getenv("SECUI_NO_WATCH") != ""}
+		for _, p := range e.Paths {
+			if p == "-" {
+				wl.NoScans = true
+				continue
+			}
+			if st, err := os.Stat(p); err == nil && !st.IsDir() && !st.Mode().IsRegular() {
+				wl.NoScans = true
+			}
+		}
+		return wl
 	}
 }

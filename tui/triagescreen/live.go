@@ -22,7 +22,10 @@ import (
 
 // WatchList says whether the console watches its inputs.
 type WatchList struct {
-	Off bool // no watching (e.g. SECUI_NO_WATCH, or stdin only)
+	Off bool // no watching (SECUI_NO_WATCH)
+	// NoScans: watch the ledger only (an input is stdin or a pipe, which
+	// cannot be read a second time).
+	NoScans bool
 }
 
 // reloadState is the live reload's state.
@@ -55,12 +58,16 @@ type ledgerReloadedMsg struct {
 // watchCmd starts watching the loaded scan files and the ledger, once
 // loading has finished (what was loaded is known then).
 func (m *Model) watchCmd() tea.Cmd {
-	if m.opts.Watch == nil || m.opts.Watch().Off || m.loop.reload.w != nil || m.loop.watching {
+	if m.opts.Watch == nil || m.loop.reload.w != nil || m.loop.watching {
+		return nil
+	}
+	wl := m.opts.Watch()
+	if wl.Off {
 		return nil
 	}
 	m.loop.watching = true
 	var scans []string
-	if m.set != nil {
+	if m.set != nil && !wl.NoScans {
 		for _, fi := range m.set.Files {
 			if fi.Err != nil || fi.Path == "<stdin>" || fi.Path == "-" {
 				continue
@@ -80,6 +87,9 @@ func (m *Model) watchCmd() tea.Cmd {
 		files := append(slices.Clone(scans), led)
 		if led == "" {
 			files = scans
+		}
+		if len(files) == 0 {
+			return nil
 		}
 		w, err := watch.New(files)
 		return watchStartedMsg{w: w, scans: scans, ledger: led, err: err}

@@ -34,7 +34,11 @@ type ErrorMsg struct {
 type Watcher struct {
 	fw    *fsnotify.Watcher
 	files map[string]bool
-	once  sync.Once
+	// missing maps a directory that did not exist yet (e.g. .secui before
+	// the first decision) to true; its parent is watched, and once it is
+	// created it is watched too and its watched files are reported.
+	missing map[string]bool
+	once    sync.Once
 }
 
 // New watches files (absolute paths). Files whose directory cannot be
@@ -44,7 +48,7 @@ func New(files []string) (*Watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Watcher{fw: fw, files: map[string]bool{}}
+	w := &Watcher{fw: fw, files: map[string]bool{}, missing: map[string]bool{}}
 	dirs := map[string]bool{}
 	for _, f := range files {
 		f = filepath.Clean(f)
@@ -55,7 +59,12 @@ func New(files []string) (*Watcher, error) {
 		d := filepath.Dir(f)
 		if !dirs[d] {
 			dirs[d] = true
-			_ = fw.Add(d) // a directory that is gone: its files are not watched
+			if fw.Add(d) != nil {
+				// not there yet: watch its parent for it to appear
+				if up := filepath.Dir(d); up != d && fw.Add(up) == nil {
+					w.missing[d] = true
+				}
+			}
 		}
 	}
 	return w, nil
@@ -83,6 +92,16 @@ func (w *Watcher) Next() tea.Cmd {
 					return nil
 				}
 				p := filepath.Clean(ev.Name)
+				if w.missing[p] && ev.Has(fsnotify.Create) && w.fw.Add(p) == nil {
+					delete(w.missing, p)
+					for f := range w.files { // written before the watch began
+						if filepath.Dir(f) == p {
+							changed[f] = true
+						}
+					}
+					timer = time.After(Settle)
+					continue
+				}
 				if !w.files[p] || ev.Op == fsnotify.Chmod {
 					continue
 				}

@@ -74,3 +74,25 @@ func TestWatcherReportsWatchedFiles(t *testing.T) {
 		t.Fatalf("closed watcher returned %#v", got)
 	}
 }
+
+// A file in a directory that does not exist yet (the ledger before the
+// first decision) is reported once the directory and the file appear.
+func TestWatcherSeesDirectoryAppear(t *testing.T) {
+	dir := t.TempDir()
+	led := filepath.Join(dir, ".secui", "ledger.yaml")
+	w, err := New([]string{led})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := os.MkdirAll(filepath.Dir(led), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(led, []byte("version: 2"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, ok := next(t, w).(ChangedMsg)
+	if !ok || !slices.Equal(m.Files, []string{led}) {
+		t.Fatalf("got %#v, want a change of %s", m, led)
+	}
+}
