@@ -67,6 +67,9 @@ func (m *Model) updateFacets() {
 	if m.groupBy != query.GroupNone && !m.showSupp {
 		parts = append(parts, "by "+m.groupBy.String())
 	}
+	if n := m.table.NumMarked(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d selected", n))
+	}
 	m.bar.SetFacets(strings.Join(parts, " · "))
 }
 

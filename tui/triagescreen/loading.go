@@ -195,7 +195,7 @@ func extendFilter(ctx context.Context, job filterJob, base *filterDoneMsg) filte
 		hidden := policy.HiddenByDefault(tri, f)
 		if hidden {
 			out.hidden++
-		} else if policy.CountsOpen(tri, f) {
+		} else { // the ribbon counts what summary counts: the findings shown by default
 			out.ribbon[min(f.Stage, findings.StageMonitor)][min(f.Severity, findings.SevCritical)]++
 		}
 		if job.suppressed && policy.LaneOf(tri, f) != policy.LaneNone || !job.suppressed && !hidden {

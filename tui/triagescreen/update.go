@@ -145,10 +145,7 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.floor = nextFloor(m.floor)
 		return m.facetsChanged(), true
 	case key.Matches(msg, m.km.Stage):
-		m.stage++
-		if m.stage >= len(findings.Stages) {
-			m.stage = -1
-		}
+		m.stage = m.nextStage()
 		return m.facetsChanged(), true
 	case len(msg.Text) == 1 && msg.Text[0] >= '0' && msg.Text[0] <= '8' && msg.Mod == 0:
 		s := int(msg.Text[0]-'0') - 1
@@ -168,10 +165,7 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.table.ClearMarks()
 		return m.facetsChanged(), true
 	case key.Matches(msg, m.km.ClearFilter):
-		m.floor, m.stage, m.textQ = -1, -1, nil
-		m.bar.SetError("")
-		m.bar.SetValue("")
-		return tea.Batch(m.bar.Flush(), m.facetsChanged()), true
+		return m.clearFilter(), true
 	case key.Matches(msg, m.km.NextStep, m.km.PrevStep):
 		return m.walkFlow(key.Matches(msg, m.km.NextStep)), true
 	case key.Matches(msg, m.km.Open):
@@ -222,11 +216,19 @@ func (m Model) handleTableKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	}
 	if key.Matches(msg, m.km.Back) && m.table.NumMarked() > 0 {
 		m.table.ClearMarks()
+		m.updateFacets()
 		return m, m.status.Flash(status.Info, "selection cleared", 2*time.Second)
 	}
+	if key.Matches(msg, m.km.Back) && m.filtered() {
+		return m, tea.Batch(m.clearFilter(), m.status.Flash(status.Info, "filter cleared", 2*time.Second))
+	}
 	var cmd tea.Cmd
+	before := m.table.NumMarked()
 	m.table, cmd = m.table.Update(msg)
 	m.moved = true
+	if m.table.NumMarked() != before {
+		m.updateFacets()
+	}
 	return m, tea.Batch(cmd, m.selectionChanged(false))
 }
 
