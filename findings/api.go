@@ -40,6 +40,17 @@ type StageOverride struct {
 	Origin   string    // where the override came from, e.g. ".secui.yaml:12"
 }
 
+// KindOverride makes matching findings security or quality (.secui.yaml
+// `kinds:`), first match wins. Empty fields match anything.
+type KindOverride struct {
+	Tool     string // tool name glob, case-insensitive
+	Rule     string // rule id glob
+	Path     string // repository-relative path glob
+	Category string // category name to match — optional
+	Kind     Kind
+	Origin   string // where the override came from, e.g. ".secui.yaml:12"
+}
+
 // Options controls Load.
 type Options struct {
 	// Root is the repository root. Artifact URIs are mapped into it and content
@@ -47,6 +58,8 @@ type Options struct {
 	Root string
 	// Overrides adjust category and stage classification (first match wins).
 	Overrides []StageOverride
+	// KindOverrides adjust the security/quality split (first match wins).
+	KindOverrides []KindOverride
 	// Workers is the number of decoding goroutines (0 = GOMAXPROCS).
 	Workers int
 	// OnFile, if set, is called after each input file is loaded, with the
@@ -78,6 +91,10 @@ type Set struct {
 	Findings []*Finding
 	Files    []FileInfo
 	Errors   []*LoadError
+	// ToolErrors are problems a tool reported about itself as results (a
+	// linter's unknown rule or option): shown with the input errors, not
+	// findings, and they do not fail the gate (the input was read).
+	ToolErrors []*LoadError
 	// Skipped are inputs discovery did not load, with the reason (a symlink
 	// leading out of the repository, a FIFO named *.sarif, ...).
 	Skipped []*LoadError

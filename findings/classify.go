@@ -96,6 +96,7 @@ var ToolTable = []ToolClass{
 type classifier struct {
 	overrides []compiledOverride
 	pathDep   bool // some override looks at paths: no per-rule caching
+	kinds     []KindOverride
 }
 
 type compiledOverride struct {
@@ -103,8 +104,8 @@ type compiledOverride struct {
 	tool string
 }
 
-func newClassifier(ovs []StageOverride) *classifier {
-	c := &classifier{}
+func newClassifier(ovs []StageOverride, kinds []KindOverride) *classifier {
+	c := &classifier{kinds: kinds}
 	for _, o := range ovs {
 		c.overrides = append(c.overrides, compiledOverride{StageOverride: o, tool: strings.ToLower(o.Tool)})
 		if o.Path != "" {
@@ -157,6 +158,117 @@ func (c *classifier) classifyCached(f *Finding, r *liteResult, cache map[*Rule]c
 		break
 	}
 	f.Category, f.Stage, f.StageReason = cl.cat, cl.stage, cl.reason
+}
+
+// classifyKind sets f.Kind and f.KindReason (after the category is known).
+// ruleTags caches, per rule, what the rule's own tags say (nil: no cache).
+func (c *classifier) classifyKind(f *Finding, r *liteResult, ruleTags map[*Rule]tagSignal) {
+	for _, o := range c.kinds {
+		if o.Tool != "" && !globMatchFold(o.Tool, f.ToolName()) {
+			continue
+		}
+		if o.Rule != "" && !globMatchFold(o.Rule, f.RuleID()) {
+			continue
+		}
+		if o.Path != "" {
+			if ok, _ := doublestar.Match(o.Path, f.Loc.Path); !ok {
+				continue
+			}
+		}
+		if o.Category != "" && o.Category != f.Category.String() {
+			continue
+		}
+		f.Kind, f.KindReason = o.Kind, "override "+o.Origin
+		return
+	}
+	var sig tagSignal
+	if ruleTags != nil {
+		s, ok := ruleTags[f.Rule]
+		if !ok {
+			s = tagsSignal(f.Rule.Tags)
+			ruleTags[f.Rule] = s
+		}
+		sig = s
+	} else {
+		sig = tagsSignal(f.Rule.Tags)
+	}
+	if r != nil && r.Properties != nil && len(r.Properties.Tags) > 0 {
+		rs := tagsSignal(r.Properties.Tags)
+		sig.security = sig.security || rs.security
+		if sig.quality == "" {
+			sig.quality = rs.quality
+		}
+	}
+	f.Kind, f.KindReason = builtinKind(f, r, sig)
+}
+
+// tagSignal is what a rule's tags say about its kind.
+type tagSignal struct {
+	security bool   // a security tag (security, vulnerability, secret, owasp…)
+	quality  string // the first quality tag (maintainability, correctness, style, …), "" none
+}
+
+// qualityTags are rule tags that mark a code-quality rule (CodeQL's
+// maintainability/reliability suites, Semgrep's categories, SonarQube's
+// types): they make a static-analysis finding quality unless a security
+// signal says otherwise.
+var qualityTags = map[string]bool{
+	"maintainability": true, "reliability": true, "correctness": true, "best-practice": true,
+	"best-practices": true, "bestpractice": true, "style": true, "performance": true, "portability": true,
+	"readability": true, "complexity": true, "code-quality": true, "quality": true, "code_smell": true,
+	"code-smell": true, "bug": true, "useless-code": true, "convention": true, "refactor": true,
+	"formatting": true, "maintenance": true, "efficiency": true, "typo": true, "usability": true,
+}
+
+func tagsSignal(tags []string) tagSignal {
+	var s tagSignal
+	for _, t := range tags {
+		lt := strings.ToLower(strings.TrimSpace(t))
+		switch {
+		case lt == "security" || lt == "vulnerability" || lt == "secret" || lt == "secrets" ||
+			strings.HasPrefix(lt, "owasp") ||
+			strings.HasPrefix(lt, "security/") || strings.HasPrefix(lt, "security-"):
+			s.security = true
+		case s.quality == "" && qualityTags[lt]:
+			s.quality = lt
+		}
+	}
+	return s
+}
+
+// builtinKind decides security or quality, first rule that applies:
+//
+//  1. a security-severity (rule or result): security — the property GitHub
+//     code scanning reads for its security severity;
+//  2. a security tag (security, vulnerability, secret, owasp…): security;
+//  3. static analysis or lint with a quality tag (maintainability,
+//     reliability, correctness, style, …) and neither of the above:
+//     quality, even with a CWE (CodeQL tags py/unused-local-variable
+//     CWE-563 and files it under maintainability);
+//  4. a CWE (rule, taxa or tags): security;
+//  5. the category: secrets, sca, iac, container, dast and license are
+//     security (supply chain, configuration, compliance), sast is security;
+//  6. lint (linters in the tool table, or no security signal): quality.
+func builtinKind(f *Finding, r *liteResult, sig tagSignal) (Kind, string) {
+	switch {
+	case f.Rule != nil && f.Rule.SecuritySeverity != "":
+		return KindSecurity, "rule security-severity"
+	case r != nil && r.Properties != nil && r.Properties.SecSev != "":
+		return KindSecurity, "result security-severity"
+	case sig.security:
+		return KindSecurity, "security tag"
+	case sig.quality != "" && (f.Category == CatSAST || f.Category == CatLint):
+		return KindQuality, "tag " + sig.quality
+	case len(f.CWEs) > 0:
+		return KindSecurity, f.CWEs[0]
+	}
+	switch f.Category {
+	case CatLint:
+		return KindQuality, "category lint"
+	case CatSAST:
+		return KindSecurity, "category sast"
+	}
+	return KindSecurity, "category " + f.Category.String()
 }
 
 func globMatchFold(pattern, s string) bool {

@@ -60,13 +60,14 @@ func goTypeName(t string) string {
 // converter turns decoded results into findings. One per worker goroutine: its
 // caches are not shared.
 type converter struct {
-	fl      *fileLoad
-	root    string
-	paths   map[resolvedURI]mappedPath
-	intern  map[string]string
-	classes map[*Rule]classification
-	sevs    map[[2]string]string
-	arts    map[artKey]Location
+	fl       *fileLoad
+	root     string
+	paths    map[resolvedURI]mappedPath
+	intern   map[string]string
+	classes  map[*Rule]classification
+	kindTags map[*Rule]tagSignal
+	sevs     map[[2]string]string
+	arts     map[artKey]Location
 
 	rfsDone bool
 	rfs     *repofs.Root // the repository, for path mapping (opened on first use)
@@ -92,7 +93,7 @@ type mappedPath struct {
 }
 
 func newConverter(fl *fileLoad) *converter {
-	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}}
+	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, kindTags: map[*Rule]tagSignal{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}}
 }
 
 func (cv *converter) in(s string) string {
@@ -229,6 +230,7 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 
 	f.VulnID, f.Package = cv.vuln(&r, rule, f)
 	cv.fl.ld.cls.classifyCached(f, &r, cv.classes)
+	cv.fl.ld.cls.classifyKind(f, &r, cv.kindTags)
 
 	f.fps = r.Fingerprints
 	f.pfps = r.PartialFingerprints

@@ -98,6 +98,8 @@ func load(ctx context.Context, paths []string, opts Options) (*Set, error) {
 			return set, err
 		}
 		fs, info, src, errs := ld.loadFile(ctx, f)
+		fs, terrs := splitToolErrors(fs, info.Path)
+		set.ToolErrors = append(set.ToolErrors, terrs...)
 		set.Files = append(set.Files, info)
 		set.Errors = append(set.Errors, errs...)
 		if src != nil {
@@ -111,7 +113,7 @@ func load(ctx context.Context, paths []string, opts Options) (*Set, error) {
 	if err := ctx.Err(); err != nil {
 		return set, err
 	}
-	set.Findings = mergeDuplicates(set.Findings)
+	set.Findings = correlate(mergeDuplicates(set.Findings))
 	return set, nil
 }
 
@@ -145,7 +147,7 @@ func newLoader(opts Options) *loader {
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
-	ld := &loader{opts: opts, lim: opts.Limits.WithDefaults(), workers: w, cls: newClassifier(opts.Overrides), fp: newContentHasher(opts.Root)}
+	ld := &loader{opts: opts, lim: opts.Limits.WithDefaults(), workers: w, cls: newClassifier(opts.Overrides, opts.KindOverrides), fp: newContentHasher(opts.Root)}
 	if opts.Root != "" {
 		ld.rfs, _ = repofs.Open(opts.Root)
 	}

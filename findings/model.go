@@ -132,6 +132,39 @@ func ParseCategory(s string) (Category, error) {
 	return 0, fmt.Errorf("unknown category %q (want one of %s)", s, strings.Join(catNames[:], ", "))
 }
 
+// Kind says whether a finding is about security or about code quality. The
+// CI gate keeps a threshold for each (check --fail-on, --fail-on-quality).
+type Kind uint8
+
+// Kinds of findings.
+const (
+	KindSecurity Kind = iota // a weakness, vulnerability, secret, misconfiguration
+	KindQuality              // style, correctness, maintainability: a linter's business
+)
+
+// Kinds lists every kind.
+var Kinds = []Kind{KindSecurity, KindQuality}
+
+var kindNames = [...]string{"security", "quality"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// ParseKind reads a kind name ("sec" and "qual" are accepted).
+func ParseKind(s string) (Kind, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "security", "sec":
+		return KindSecurity, nil
+	case "quality", "qual":
+		return KindQuality, nil
+	}
+	return 0, fmt.Errorf("unknown kind %q (want security or quality)", s)
+}
+
 // State is the triage state of a finding, decided in the ledger.
 type State uint8
 
@@ -286,6 +319,50 @@ type Source struct {
 	Length int32
 }
 
+// Member is one tool's finding merged into a correlated finding: who said
+// what.
+type Member struct {
+	ID       string // the single-tool finding's ID
+	Tool     *Tool
+	Rule     *Rule
+	Severity Severity
+	SevFrom  string
+	Message  string
+	Loc      Location
+	Sources  int // how many of the correlated finding's Sources are this member's
+}
+
+// ToolName is the member's tool name.
+func (m Member) ToolName() string {
+	if m.Tool == nil {
+		return ""
+	}
+	return m.Tool.Name
+}
+
+// RuleID is the member's rule id.
+func (m Member) RuleID() string {
+	if m.Rule == nil {
+		return ""
+	}
+	return m.Rule.ID
+}
+
+// Reports reports whether f, or a finding correlated into f, is of tool and
+// rule ("" matches any): decisions made on a single tool's finding still
+// find the correlated one.
+func (f *Finding) Reports(tool, rule string) bool {
+	if (tool == "" || tool == f.ToolName()) && (rule == "" || rule == f.RuleID()) {
+		return true
+	}
+	for _, m := range f.Members {
+		if (tool == "" || tool == m.ToolName()) && (rule == "" || rule == m.RuleID()) {
+			return true
+		}
+	}
+	return false
+}
+
 // Finding is one security finding, possibly reported several times (Sources).
 type Finding struct {
 	ID      string   // stable ID (16 hex digits)
@@ -302,6 +379,8 @@ type Finding struct {
 	Category    Category
 	Stage       Stage
 	StageReason string // which mapping rule placed it
+	Kind        Kind   // security or quality
+	KindReason  string // why (security-severity, CWE, category, tool table, override)
 
 	Message string
 	Loc     Location
@@ -314,6 +393,12 @@ type Finding struct {
 	BaselineState  string
 
 	Sources []Source
+
+	// Members is set on a correlated finding only (nil otherwise): each
+	// tool's finding merged into it, this finding's own first (see
+	// correlate.go). CorrelatedBy says which equivalence merged them.
+	Members      []Member
+	CorrelatedBy string
 
 	// The triage state is not a field: findings are shared read-only values
 	// (the console reads them while the ledger changes). Ask a Triage

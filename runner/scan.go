@@ -79,7 +79,7 @@ func Scan(ctx context.Context, o ScanOptions) ([]*ScanResult, error) {
 		}
 		before = &findings.Set{}
 		if len(paths) > 0 {
-			if before, err = findings.Load(ctx, paths, findings.Options{Root: o.Root, Overrides: o.Config.Overrides()}); err != nil {
+			if before, err = findings.Load(ctx, paths, findings.Options{Root: o.Root, Overrides: o.Config.Overrides(), KindOverrides: o.Config.KindOverrides()}); err != nil {
 				return nil, err
 			}
 		}
@@ -144,7 +144,7 @@ func scanOne(ctx context.Context, o *ScanOptions, s *config.Scanner, before *fin
 			tools = append(tools, t)
 		}
 	}
-	after, err := findings.Load(ctx, []string{x.sarif}, findings.Options{Root: o.Root, Overrides: o.Config.Overrides()})
+	after, err := findings.Load(ctx, []string{x.sarif}, findings.Options{Root: o.Root, Overrides: o.Config.Overrides(), KindOverrides: o.Config.KindOverrides()})
 	if err == nil && len(after.Errors) > 0 {
 		err = errors.New(strings.Replace(after.Errors[0].Error(), filepath.Base(x.sarif), filepath.Base(r.Results), 1))
 	}

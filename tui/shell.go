@@ -50,6 +50,8 @@ type Model struct {
 	help    help.Model
 	width   int
 	height  int
+	snapVer uint64 // the triage screen's snapshot version the other screens have
+	opts    Options
 }
 
 // New builds the console. It fails on a bad configuration (e.g. an unknown
@@ -59,7 +61,7 @@ func New(ctx context.Context, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{triage: &t, stack: []screen.Screen{&t}, help: help.New()}
+	m := &Model{triage: &t, stack: []screen.Screen{&t}, help: help.New(), opts: opts}
 	return m, nil
 }
 
@@ -73,9 +75,31 @@ func (m *Model) capturing() bool {
 // Init starts the triage screen's work.
 func (m *Model) Init() tea.Cmd { return m.triage.Init() }
 
-// Update routes msg.
+// Update routes msg, then tells the screens above the triage screen when
+// what it has loaded changed.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.route(msg)
+	if v := m.triage.Snapshot().Version; v != m.snapVer && len(m.stack) > 1 {
+		m.snapVer = v
+		sm := screen.SnapshotMsg{Snapshot: m.triage.Snapshot()}
+		for i, s := range m.stack[1:] {
+			ns, c := s.Update(sm)
+			m.stack[i+1] = ns
+			cmd = tea.Batch(cmd, c)
+		}
+	}
+	return m, cmd
+}
+
+func (m *Model) route(msg tea.Msg) tea.Cmd {
+	_, cmd := m.update(msg)
+	return cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case triagescreen.OpenMsg:
+		return m, m.open(msg)
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		return m, m.relayout()
@@ -85,6 +109,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.stack = append(m.stack, msg.Screen)
 		m.overlay = overlayNone
+		m.snapVer = m.triage.Snapshot().Version
 		m.size(msg.Screen)
 		return m, msg.Screen.Init()
 	case screen.ReplaceMsg:

@@ -19,11 +19,14 @@ import (
 func init() { registerCommand(newCheckCmd) }
 
 const checkLong = `CI gate. Fails (exit 1) when:
-  - open findings at or above the threshold exist (default high; --fail-on,
-    or check.fail-on in .secui.yaml; per stage with --stage code=critical or
-    check.stages; "off" disables a threshold). Open includes expired
-    suppressions, decisions that need review, and findings marked fixed
-    that the scan still reports;
+  - open security findings at or above the threshold exist (default high;
+    --fail-on, or check.fail-on in .secui.yaml; per stage with --stage
+    code=critical or check.stages; "off" disables a threshold). Open
+    includes expired suppressions, decisions that need review, and findings
+    marked fixed that the scan still reports;
+  - open quality findings (lint, code quality: kind:quality) at or above
+    --fail-on-quality (check.fail-on-quality; default off: lint alone never
+    fails the gate);
   - a suppression has expired, or an acceptance is past its due date;
   - a decision is unjustified: no author (with e-mail), a time in the
     future, a suppression without a reason or a real justification, an
@@ -35,7 +38,8 @@ const checkLong = `CI gate. Fails (exit 1) when:
   - with --strict (or check.strict): a decision the matcher could not place
     with confidence needs review.
 Findings suppressed in the SARIF input itself (accepted / under review)
-do not count as open.
+do not count as open. Tool errors (a linter's unknown rule or option,
+reported as a result) are listed but do not fail the gate.
 
 Exit codes: 0 passed, 1 failed, 2 usage or configuration error (including an
 invalid ledger), 3 no SARIF input at all (none found, an empty directory, or
@@ -62,7 +66,8 @@ func newCheckCmd() *cobra.Command {
 	f := cmd.Flags()
 	// Only -q from the shared filters: --stage means STAGE=SEVERITY here.
 	f.StringP("query", "q", "", "only check findings matching QUERY (e.g. 'stage:code,build -path:test/**')")
-	f.String("fail-on", "", "lowest severity of an open finding that fails: critical, high, medium, low, info, off (default high)")
+	f.String("fail-on", "", "lowest severity of an open security finding that fails: critical, high, medium, low, info, off (default high)")
+	f.String("fail-on-quality", "", "lowest severity of an open quality finding (lint, code quality) that fails (default off)")
 	f.StringArray("stage", nil, "per-stage threshold STAGE=SEVERITY (repeatable), e.g. code=critical, test=off")
 	f.Bool("strict", false, "also fail on decisions that need review (uncertain matches)")
 	f.Bool("json", false, "print the report as JSON")
@@ -73,6 +78,7 @@ type checkReport struct {
 	Schema     string              `json:"schema"`
 	Passed     bool                `json:"passed"`
 	FailOn     string              `json:"fail_on"`
+	FailOnQual string              `json:"fail_on_quality"`
 	Stages     map[string]string   `json:"stages,omitempty"`
 	Strict     bool                `json:"strict"`
 	MaxExpiry  string              `json:"max_expiry"`
@@ -80,6 +86,9 @@ type checkReport struct {
 	Findings   int                 `json:"findings"`
 	Open       int                 `json:"open"`
 	OverThresh int                 `json:"open_over_threshold"`
+	Security   int                 `json:"open_security"`
+	Quality    int                 `json:"open_quality"`
+	OverQual   int                 `json:"open_quality_over_threshold"`
 	Expired    int                 `json:"expired"`
 	Overdue    int                 `json:"overdue"`
 	Unjustfied int                 `json:"unjustified"`
@@ -89,6 +98,7 @@ type checkReport struct {
 	Problems   []policy.Problem    `json:"problems"`
 	Warnings   []policy.Problem    `json:"warnings"`
 	Errors     []policy.InputError `json:"errors"`
+	ToolErrors []policy.InputError `json:"tool_errors"`
 }
 
 // checkGate builds the gate from configuration and flags.
@@ -101,6 +111,13 @@ func checkGate(cmd *cobra.Command, e *env) (*policy.Gate, error) {
 	g, err := policy.NewGate(failOn)
 	if err != nil {
 		return nil, usageErr("%s: %v", origin, err)
+	}
+	fq, fqOrigin := flagString(cmd, "fail-on-quality"), "--fail-on-quality"
+	if fq == "" {
+		fq, fqOrigin = e.Config.Check.FailOnQuality, "check.fail-on-quality"
+	}
+	if err := g.SetQuality(fq); err != nil {
+		return nil, usageErr("%s: %v", fqOrigin, err)
 	}
 	names := make([]string, 0, len(e.Config.Check.Stages))
 	for name := range e.Config.Check.Stages {
@@ -137,8 +154,8 @@ func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
 		var ee *exitError
 		if e.JSON && errors.As(err, &ee) && ee.code == exitNoInput {
 			// Still one document for CI: nothing passed, and why.
-			rep := checkReport{Schema: "secui.check/v1", FailOn: g.FailOn.String(), Strict: g.Strict, MaxExpiry: g.Rules.MaxTerm,
-				Problems: []policy.Problem{}, Warnings: []policy.Problem{}, Errors: []policy.InputError{}}
+			rep := checkReport{Schema: "secui.check/v1", FailOn: g.FailOn.String(), FailOnQual: g.FailOnQuality.String(), Strict: g.Strict, MaxExpiry: g.Rules.MaxTerm,
+				Problems: []policy.Problem{}, Warnings: []policy.Problem{}, Errors: []policy.InputError{}, ToolErrors: []policy.InputError{}}
 			if set != nil {
 				for _, le := range set.Errors {
 					rep.Errors = append(rep.Errors, policy.InputError{File: le.File, Line: le.Line, Col: le.Col, Message: le.Msg})
@@ -170,11 +187,15 @@ func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
 		in.Findings = append(in.Findings, set.Findings[i])
 	}
 	r := g.Evaluate(in)
-	rep := checkReport{Schema: "secui.check/v1", Passed: r.Passed, FailOn: g.FailOn.String(), Stages: g.StageThresholds(),
+	rep := checkReport{Schema: "secui.check/v1", Passed: r.Passed, FailOn: g.FailOn.String(), FailOnQual: g.FailOnQuality.String(), Stages: g.StageThresholds(),
 		Strict: g.Strict, MaxExpiry: g.Rules.MaxTerm, Ledger: l.RelPath(), Findings: r.Findings, Open: r.Open, OverThresh: r.OverThreshold,
 		Expired: r.Counts[policy.KindExpired], Overdue: r.Counts[policy.KindOverdue], Unjustfied: r.Counts[policy.KindUnjustified],
 		Orphaned: r.Counts[policy.KindOrphaned], Review: r.Counts[policy.KindReview], Ambiguous: r.Counts[policy.KindAmbiguous] + len(r.Warnings),
-		Problems: r.Problems, Warnings: r.Warnings, Errors: r.Errors}
+		Security: r.Security, Quality: r.Quality, OverQual: r.OverQuality,
+		Problems: r.Problems, Warnings: r.Warnings, Errors: r.Errors, ToolErrors: []policy.InputError{}}
+	for _, te := range set.ToolErrors {
+		rep.ToolErrors = append(rep.ToolErrors, policy.InputError{File: te.File, Line: te.Line, Col: te.Col, Message: te.Msg})
+	}
 	if rep.MaxExpiry == "" {
 		rep.MaxExpiry = ledger.DefaultMaxTerm
 	}
@@ -209,6 +230,10 @@ func writeCheck(w io.Writer, r *checkReport) {
 		sort.Strings(s)
 		th += " (" + strings.Join(s, ", ") + ")"
 	}
+	th += ", quality " + r.FailOnQual
+	for _, er := range r.ToolErrors {
+		fmt.Fprintf(w, "TOOL ERROR  %s: %s\n", sanitize(er.File), sanitize(er.Message))
+	}
 	for _, er := range r.Errors {
 		loc := er.File
 		if er.Line > 0 {
@@ -219,7 +244,11 @@ func writeCheck(w io.Writer, r *checkReport) {
 	for _, p := range r.Problems {
 		switch p.Kind {
 		case policy.KindOpen:
-			fmt.Fprintf(w, "OPEN        %s  %-8s %-7s %s  %s  %s\n", p.ID, p.Severity, p.Stage, sanitize(p.Rule), sanitize(p.Location), sanitize(truncate(p.Message, 80)))
+			label := "OPEN       "
+			if p.FindingKind == "quality" {
+				label = "OPEN (qual)"
+			}
+			fmt.Fprintf(w, "%s %s  %-8s %-7s %s  %s  %s\n", label, p.ID, p.Severity, p.Stage, sanitize(p.Rule), sanitize(p.Location), sanitize(truncate(p.Message, 80)))
 		default:
 			fmt.Fprintf(w, "%-11s %s  %s: %s\n", strings.ToUpper(p.Kind), p.ID, sanitize(p.Location), sanitize(p.Message))
 		}
@@ -228,7 +257,7 @@ func writeCheck(w io.Writer, r *checkReport) {
 		fmt.Fprintf(w, "warning     %s  %s: %s (fails with --strict)\n", p.ID, sanitize(p.Location), sanitize(p.Message))
 	}
 	if r.Passed {
-		fmt.Fprintf(w, "secui check: passed — %d findings, %d open, none at or above the threshold (%s); ledger %s OK\n", r.Findings, r.Open, th, r.Ledger)
+		fmt.Fprintf(w, "secui check: passed — %d findings, %d open (%d security, %d quality), none at or above the threshold (%s); ledger %s OK\n", r.Findings, r.Open, r.Security, r.Quality, th, r.Ledger)
 		return
 	}
 	var parts []string

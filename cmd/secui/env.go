@@ -296,7 +296,7 @@ func newEnv(cmd *cobra.Command, args []string) (*env, error) {
 
 // loadOptions are the findings.Options for this environment.
 func (e *env) loadOptions(onFile func(string, []*findings.Finding, error)) findings.Options {
-	o := findings.Options{Overrides: e.Config.Overrides(), OnFile: onFile, Limits: e.Config.Limits}
+	o := findings.Options{Overrides: e.Config.Overrides(), KindOverrides: e.Config.KindOverrides(), OnFile: onFile, Limits: e.Config.Limits}
 	if e.Repo != nil {
 		o.Root = e.Repo.Root
 	}
@@ -358,6 +358,9 @@ func (e *env) loadWith(ctx context.Context, onFile func(string, []*findings.Find
 	}
 	for _, le := range set.Errors {
 		fmt.Fprintln(e.Err, sanitize(le.Error()))
+	}
+	for _, le := range set.ToolErrors {
+		fmt.Fprintln(e.Err, "tool error: "+sanitize(le.Error()))
 	}
 	if len(set.Files) == 0 && len(set.Findings) == 0 {
 		// Only directories were given, and they hold no SARIF file: no

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -155,36 +152,13 @@ func runFix(ctx context.Context, cmd *cobra.Command, e *env, id string) error {
 	if g != nil {
 		opts.Git = g
 	}
-	doc := fixDoc{Schema: "secui.fix/v1", Finding: f.ID, Fixes: len(d.Fixes)}
-	switch {
-	case n > 0:
-		doc.Plans = []*fix.Plan{fix.New(root, f, d, n-1, opts)}
-	case len(d.Fixes) <= 1:
-		doc.Plans = []*fix.Plan{fix.New(root, f, d, 0, opts)}
-	default:
-		for i := range d.Fixes {
-			doc.Plans = append(doc.Plans, fix.New(root, f, d, i, opts))
-		}
-	}
+	doc := fixDoc{Schema: "secui.fix/v1", Finding: f.ID, Fixes: len(d.Fixes), Plans: fix.Plans(root, f, d, n, opts)}
 
 	if apply {
 		if len(doc.Plans) > 1 {
 			return usageErr("finding %s has %d fixes: choose one with --fix N (secui fix %s shows them all)", f.ID, len(doc.Plans), f.ID)
 		}
-		p := doc.Plans[0]
-		if p.OK() && commit {
-			if g == nil {
-				p.Refusal = &fix.Refusal{Kind: fix.RefuseNotGit, Reason: "cannot open the git repository to commit"}
-			} else if err := g.ReadyToCommit(p.Paths()); err != nil {
-				var r *fix.Refusal
-				if errors.As(err, &r) {
-					p.Refusal = r
-				} else {
-					p.Refusal = &fix.Refusal{Kind: fix.RefuseCommit, Reason: sanitize(err.Error())}
-				}
-			}
-		}
-		if p.OK() {
+		if p := doc.Plans[0]; p.OK() {
 			if err := applyPlan(e, root, g, l, ov, f, p, commit, author, &doc); err != nil {
 				return err
 			}
@@ -215,38 +189,39 @@ func runFix(ctx context.Context, cmd *cobra.Command, e *env, id string) error {
 }
 
 // applyPlan writes the plan, commits it when asked and records the finding
-// as fixed (pending scan).
+// as fixed (pending scan) (fix.ApplyAndRecord, shared with the console). A
+// refusal stays in the plan (printed as such).
 func applyPlan(e *env, root *repofs.Root, g *fix.Git, l *ledger.Ledger, ov *ledger.Overlay, f *findings.Finding, p *fix.Plan, commit bool, author string, doc *fixDoc) error {
-	if err := p.Apply(root); err != nil {
-		var r *fix.Refusal
-		if errors.As(err, &r) {
-			p.Refusal = r
-			return nil
-		}
-		return &exitError{code: exitFailed, err: fmt.Errorf("applying the fix: %w", err)}
-	}
-	doc.Applied = true
-	now := nowFunc()
+	o := fix.ApplyOptions{Record: fixRecord(e, l, ov, author), Commit: commit, Git: g}
 	if commit {
-		name, email := e.Repo.Author()
-		if name == "" && email == "" {
-			name, email = os.Getenv("GIT_AUTHOR_NAME"), os.Getenv("GIT_AUTHOR_EMAIL")
+		o.CommitName, o.CommitEmail = e.Repo.Author()
+		if o.CommitName == "" && o.CommitEmail == "" {
+			o.CommitName, o.CommitEmail = os.Getenv("GIT_AUTHOR_NAME"), os.Getenv("GIT_AUTHOR_EMAIL")
 		}
-		h, err := g.Commit(p.Paths(), p.CommitMessage(), name, email, now)
-		if err != nil {
-			return &exitError{code: exitFailed, err: fmt.Errorf("the fix was written to %s but committing it failed: %w", strings.Join(p.Paths(), ", "), err)}
-		}
-		doc.Commit = h
 	}
-	if err := l.Decide([]*findings.Finding{f}, onPlaced(e, ov, p.Request(author, now, doc.Commit))); err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("the fix was written but recording it in %s failed: %w", l.RelPath(), err)}
+	a, err := fix.ApplyAndRecord(root, f, p, o)
+	var r *fix.Refusal
+	if errors.As(err, &r) {
+		return nil
 	}
-	doc.Ledger, doc.State = l.RelPath(), pendingState
+	if a != nil {
+		doc.Applied, doc.Commit = true, a.Commit
+	}
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	doc.Ledger, doc.State = a.Ledger, pendingState
 	return nil
 }
 
+// fixRecord is how a fix or an edit is recorded: on the record ov placed on
+// the finding, with the finding's evidence as it is now.
+func fixRecord(e *env, l *ledger.Ledger, ov *ledger.Overlay, author string) fix.Record {
+	return fix.Record{Ledger: l, Overlay: ov, Author: author, Now: nowFunc(), Evidence: e.capturer().ForFinding}
+}
+
 // pendingState is how a fixed finding waiting for its re-scan is shown.
-const pendingState = "fixed (pending scan)"
+const pendingState = fix.PendingState
 
 func printFixPlans(e *env, f *findings.Finding, doc fixDoc, apply bool) {
 	w := e.Out
@@ -299,55 +274,34 @@ func printFixPlans(e *env, f *findings.Finding, doc fixDoc, apply bool) {
 // runEdit opens the editor at the finding and records a hand edit when the
 // file changed.
 func runEdit(cmd *cobra.Command, e *env, root *repofs.Root, l *ledger.Ledger, ov *ledger.Overlay, f *findings.Finding, author string) error {
-	if !f.Loc.InRepo || f.Loc.Path == "" {
-		return &exitError{code: exitFailed, err: fmt.Errorf("finding %s has no file in the repository to edit (%s)", f.ID, sanitize(f.Loc.String()))}
-	}
-	real, err := root.Resolve(f.Loc.Path)
+	ed, err := fix.PrepareEdit(root, f)
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
-	}
-	before, err := root.ReadFile(real, fix.DefaultMaxFile)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return &exitError{code: exitFailed, err: fmt.Errorf("%s does not exist in the working tree", real)}
-		}
 		return &exitError{code: exitFailed, err: err}
 	}
 	editor := os.Getenv("VISUAL")
 	if editor == "" {
 		editor = os.Getenv("EDITOR")
 	}
-	abs := filepath.Join(root.Dir(), filepath.FromSlash(real))
-	argv := fix.EditorCommand(editor, abs, f.Loc.Line, f.Loc.Col)
+	argv := ed.Argv(editor)
 	c := exec.Command(argv[0], argv[1:]...)
 	c.Dir = root.Dir()
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if err := c.Run(); err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("editor %s: %w", sanitize(argv[0]), err)}
 	}
-	after, err := root.ReadFile(real, fix.DefaultMaxFile)
+	changed, err := ed.Changed(root)
 	if err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("reading %s after the edit: %w", real, err)}
+		return &exitError{code: exitFailed, err: err}
 	}
-	if bytes.Equal(before, after) {
-		fmt.Fprintf(e.Out, "%s unchanged; finding %s stays %s\n", sanitize(real), f.ID, stateCell(f, ov))
+	if !changed {
+		fmt.Fprintf(e.Out, "%s unchanged; finding %s stays %s\n", sanitize(ed.Path), f.ID, stateCell(f, ov))
 		return nil
 	}
-	if err := l.Decide([]*findings.Finding{f}, onPlaced(e, ov, fix.HandEditRequest(real, author, nowFunc()))); err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("recording the edit in %s: %w", l.RelPath(), err)}
+	if err := fix.RecordEdit(f, ed, fixRecord(e, l, ov, author)); err != nil {
+		return &exitError{code: exitFailed, err: err}
 	}
-	fmt.Fprintf(e.Out, "%s changed; finding %s is %s (recorded in %s); re-scan to prove it\n", sanitize(real), f.ID, pendingState, l.RelPath())
+	fmt.Fprintf(e.Out, "%s changed; finding %s is %s (recorded in %s); re-scan to prove it\n", sanitize(ed.Path), f.ID, pendingState, l.RelPath())
 	return nil
-}
-
-// onPlaced makes req land on the record ov placed on the finding, with the
-// finding's evidence as it is now.
-func onPlaced(e *env, ov *ledger.Overlay, req ledger.Request) ledger.Request {
-	req.Overlay = ov
-	if req.Evidence == nil {
-		req.Evidence = e.capturer().ForFinding
-	}
-	return req
 }
 
 // ---- "fixed (pending scan)" in list

@@ -104,6 +104,12 @@ func layeringViolations(pkgs []listedPkg, engineDeps []string) []string {
 			if under(p.ImportPath, modPath+"/runner") && (under(imp, modPath+"/tui") || under(imp, modPath+"/cmd") || under(imp, modPath+"/trackers")) {
 				out = append(out, p.ImportPath+" imports "+imp+": the scanner runner sits below tui and cmd, beside trackers")
 			}
+			// Screens (tui/<name>screen) know the shell's contract
+			// (tui/screen), never each other: the shell (tui) builds them
+			// and hands each the constructors it needs.
+			if isScreenPkg(p.ImportPath) && (isScreenPkg(imp) || imp == modPath+"/tui") {
+				out = append(out, p.ImportPath+" imports "+imp+": screens do not import each other or the shell (tui wires them)")
+			}
 			if inTUI && under(imp, modPath+"/cmd") {
 				out = append(out, p.ImportPath+" imports "+imp+": tui must not depend on cmd")
 			}
@@ -129,8 +135,11 @@ func TestLayeringRules(t *testing.T) {
 		{ImportPath: modPath + "/trackers", Imports: []string{modPath + "/findings"}},
 		{ImportPath: modPath + "/runner", Imports: []string{modPath + "/findings/ledger"}},
 		{ImportPath: modPath + "/tui", Imports: []string{modPath + "/runner"}},
+		{ImportPath: modPath + "/tui/syncscreen", Imports: []string{modPath + "/tui/screen", modPath + "/trackers/connect"}},
 		{ImportPath: modPath + "/findings/match", Imports: []string{modPath + "/findings/evidence"}, XTestImports: []string{modPath + "/findings/gitrepo"}},
 		{ImportPath: modPath + "/findings/gitrepo", Imports: []string{modPath + "/findings/evidence"}},
+		{ImportPath: modPath + "/tui", Imports: []string{modPath + "/tui/focusscreen", modPath + "/tui/triagescreen"}},
+		{ImportPath: modPath + "/tui/focusscreen", Imports: []string{modPath + "/tui/screen", modPath + "/tui/detail"}},
 	}
 	if v := layeringViolations(ok, []string{"fmt", modPath + "/findings/query"}); len(v) != 0 {
 		t.Errorf("allowed layering flagged: %v", v)
@@ -151,12 +160,23 @@ func TestLayeringRules(t *testing.T) {
 		{[]listedPkg{{ImportPath: modPath + "/runner", Imports: []string{modPath + "/tui/keys"}}}, nil},
 		{[]listedPkg{{ImportPath: modPath + "/findings/match", Imports: []string{modPath + "/findings/gitrepo"}}}, nil},
 		{[]listedPkg{{ImportPath: modPath + "/findings/evidence", Imports: []string{modPath + "/findings/ledger"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/tui/focusscreen", Imports: []string{modPath + "/tui/fixscreen"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/tui/pipelinescreen", Imports: []string{modPath + "/tui"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/tui/fixscreen", Imports: []string{modPath + "/tui"}}}, nil},
+		{[]listedPkg{{ImportPath: modPath + "/tui/scanscreen", Imports: []string{modPath + "/tui/fixscreen"}}}, nil},
 	}
 	for i, b := range bad {
 		if v := layeringViolations(b.pkgs, b.deps); len(v) != 1 {
 			t.Errorf("case %d: %d violations, want 1: %v", i, len(v), v)
 		}
 	}
+}
+
+// isScreenPkg reports whether pkg is one of the console's screens
+// (tui/triagescreen, tui/pipelinescreen, …; not the contract tui/screen).
+func isScreenPkg(pkg string) bool {
+	rest, ok := strings.CutPrefix(pkg, modPath+"/tui/")
+	return ok && !strings.Contains(rest, "/") && strings.HasSuffix(rest, "screen") && rest != "screen"
 }
 
 func under(pkg, prefix string) bool { return pkg == prefix || strings.HasPrefix(pkg, prefix+"/") }

@@ -182,6 +182,8 @@ type jsonFinding struct {
 	Category         string       `json:"category"`
 	Stage            string       `json:"stage"`
 	StageReason      string       `json:"stage_reason"`
+	Kind             string       `json:"kind"`
+	KindReason       string       `json:"kind_reason"`
 	Path             string       `json:"path"`
 	URI              string       `json:"uri,omitempty"`
 	InRepo           bool         `json:"in_repo"`
@@ -252,6 +254,9 @@ type jsonDoc struct {
 	Schema   string        `json:"schema"`
 	Findings []jsonFinding `json:"findings"`
 	Errors   []jsonError   `json:"errors"`
+	// ToolErrors are a tool's reports about itself (a linter's unknown
+	// rule), not findings.
+	ToolErrors []jsonError `json:"tool_errors"`
 }
 
 func toJSON(f *findings.Finding, ov *ledger.Overlay) jsonFinding {
@@ -259,6 +264,7 @@ func toJSON(f *findings.Finding, ov *ledger.Overlay) jsonFinding {
 		ID: f.ID, IDLayer: f.IDLayer.String(), Tool: f.ToolName(), Rule: f.RuleID(),
 		Severity: f.Severity.String(), SeveritySource: f.SevFrom, Level: f.Level,
 		Category: f.Category.String(), Stage: f.Stage.String(), StageReason: f.StageReason,
+		Kind: f.Kind.String(), KindReason: f.KindReason,
 		Path: f.Loc.Path, URI: f.Loc.URI, InRepo: f.Loc.InRepo,
 		Line: f.Loc.Line, Column: f.Loc.Col, EndLine: f.Loc.EndLine, EndColumn: f.Loc.EndCol,
 		Message: f.Message, State: ov.State(f).String(), FixPending: isPending(ov, f), Expired: ov.Expired(f), CWE: f.CWEs, Vuln: f.VulnID, Package: f.Package,
@@ -302,6 +308,14 @@ func jsonErrors(set *findings.Set) []jsonError {
 	return out
 }
 
+func jsonToolErrors(set *findings.Set) []jsonError {
+	out := make([]jsonError, 0, len(set.ToolErrors))
+	for _, le := range set.ToolErrors {
+		out = append(out, jsonError{File: le.File, Line: le.Line, Column: le.Col, Message: le.Msg})
+	}
+	return out
+}
+
 // writeJSON streams the secui.findings/v1 document one record at a time,
 // indented like json.MarshalIndent with two spaces.
 func writeJSON(w io.Writer, set *findings.Set, idx []int32, ov *ledger.Overlay) error {
@@ -340,6 +354,12 @@ func writeJSONBranch(w io.Writer, set *findings.Set, idx []int32, br *jsonBranch
 	}
 	bw.WriteString("],\n  \"errors\": ")
 	bw.Write(errs)
+	terrs, err := json.MarshalIndent(jsonToolErrors(set), "  ", "  ")
+	if err != nil {
+		return err
+	}
+	bw.WriteString(",\n  \"tool_errors\": ")
+	bw.Write(terrs)
 	if br != nil {
 		b, err := json.MarshalIndent(br, "  ", "  ")
 		if err != nil {

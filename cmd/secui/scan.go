@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -78,50 +77,18 @@ func newScanCmd() *cobra.Command {
 }
 
 // selectScanners picks the configured scanners named by --scanner and
-// feeding a --stage (all when neither is given).
+// feeding a --stage (all when neither is given): runner.Select, with its
+// errors as configuration (none configured) or usage errors.
 func selectScanners(cfg *config.Config, names, stages []string) ([]*config.Scanner, error) {
-	if len(cfg.Scanners) == 0 {
-		return nil, configErr(errors.New("no scanners configured: add a scanners: section to .secui.yaml (see `secui scan --help` and the README's configuration example)"))
+	out, err := runner.Select(cfg, names, stages)
+	var se *runner.SelectError
+	switch {
+	case errors.Is(err, runner.ErrNoScanners):
+		return nil, configErr(err)
+	case errors.As(err, &se):
+		return nil, usageErr("%s", se.Msg)
 	}
-	var sts []findings.Stage
-	for _, s := range stages {
-		for _, p := range strings.Split(s, ",") {
-			st, err := findings.ParseStage(p)
-			if err != nil {
-				return nil, usageErr("--stage: %v", err)
-			}
-			sts = append(sts, st)
-		}
-	}
-	var want []string
-	for _, n := range names {
-		for _, p := range strings.Split(n, ",") {
-			p = strings.TrimSpace(p)
-			if cfg.Scanner(p) == nil {
-				have := make([]string, len(cfg.Scanners))
-				for i := range cfg.Scanners {
-					have[i] = cfg.Scanners[i].Name
-				}
-				return nil, usageErr("--scanner: no scanner %q is configured (have %s)", p, strings.Join(have, ", "))
-			}
-			want = append(want, strings.ToLower(p))
-		}
-	}
-	var out []*config.Scanner
-	for i := range cfg.Scanners {
-		s := &cfg.Scanners[i]
-		if len(want) > 0 && !slices.Contains(want, strings.ToLower(s.Name)) {
-			continue
-		}
-		if len(sts) > 0 && !slices.ContainsFunc(sts, s.Feeds) {
-			continue
-		}
-		out = append(out, s)
-	}
-	if len(out) == 0 {
-		return nil, usageErr("no configured scanner matches --stage %s%s", strings.Join(stages, ","), map[bool]string{true: " --scanner " + strings.Join(names, ","), false: ""}[len(names) > 0])
-	}
-	return out, nil
+	return out, err
 }
 
 func runScan(ctx context.Context, cmd *cobra.Command, e *env) error {

@@ -21,9 +21,10 @@ const summarySchema = "secui.summary/v1"
 func newSummaryCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "summary [PATH...]",
-		Short: "Count findings by stage × severity, tool, category and state",
-		Long: `Count findings: a grid of DevSecOps stage × severity, then counts by tool,
-by category and by triage state.
+		Short: "Count findings by kind, stage × severity, tool, category and state",
+		Long: `Count findings: security and quality findings apart (kind × severity), a
+grid of DevSecOps stage × severity, then counts by tool, by category and by
+triage state.
 
 The same inputs, filters and default hiding as ` + "`secui list`" + ` apply, so the grid
 total equals the number of rows ` + "`secui list`" + ` prints. The state counts cover every
@@ -85,9 +86,11 @@ type jsonSummary struct {
 	ByStage    map[string]sevCounts `json:"by_stage"`
 	ByTool     map[string]sevCounts `json:"by_tool"`
 	ByCategory map[string]sevCounts `json:"by_category"`
+	ByKind     map[string]sevCounts `json:"by_kind"`
 	ByState    map[string]int       `json:"by_state"`
 	Files      int                  `json:"files"`
 	Errors     []jsonError          `json:"errors"`
+	ToolErrors []jsonError          `json:"tool_errors"`
 }
 
 func severityTotals(s query.Summary) [5]int {
@@ -106,7 +109,11 @@ func writeSummaryJSON(w io.Writer, sel *selection, vis, all query.Summary) error
 		BySeverity: countsOf(severityTotals(vis)),
 		ByStage:    map[string]sevCounts{}, ByTool: map[string]sevCounts{},
 		ByCategory: map[string]sevCounts{}, ByState: map[string]int{},
-		Files: len(sel.set.Files), Errors: jsonErrors(sel.set),
+		Files: len(sel.set.Files), Errors: jsonErrors(sel.set), ToolErrors: jsonToolErrors(sel.set),
+		ByKind: map[string]sevCounts{},
+	}
+	for _, k := range findings.Kinds {
+		doc.ByKind[k.String()] = countsOf(vis.ByKind[k])
 	}
 	for _, st := range findings.Stages {
 		doc.ByStage[st.String()] = countsOf(vis.ByStageSev[st])
@@ -169,7 +176,17 @@ func writeSummary(w io.Writer, sel *selection, vis, all query.Summary, color boo
 	if n := len(sel.set.Errors); n > 0 {
 		fmt.Fprintf(w, ", %d load error(s) on stderr", n)
 	}
+	if n := len(sel.set.ToolErrors); n > 0 {
+		fmt.Fprintf(w, ", %d tool error(s) on stderr", n)
+	}
 	fmt.Fprintln(w)
+
+	// Security first, quality apart: the gate's two thresholds.
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, bold(sevHead("KIND", 10)))
+	for _, k := range findings.Kinds {
+		row(k.String(), 10, vis.ByKind[k])
+	}
 
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, bold(sevHead("STAGE", 10)))

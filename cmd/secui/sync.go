@@ -7,25 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/charmbracelet/x/term"
-	"github.com/sergi/go-diff/diffmatchpatch"
 	"github.com/spf13/cobra"
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/repofs"
 	"github.com/secui/secui/trackers"
+	"github.com/secui/secui/trackers/connect"
 	"github.com/secui/secui/trackers/content"
 	"github.com/secui/secui/trackers/engine"
-	"github.com/secui/secui/trackers/github"
-	"github.com/secui/secui/trackers/httpx"
-	"github.com/secui/secui/trackers/jira"
+	"github.com/secui/secui/trackers/planview"
 	"github.com/secui/secui/trackers/redact"
 )
 
@@ -97,51 +93,18 @@ func newSyncCmd() *cobra.Command {
 	return cmd
 }
 
-// newTracker builds the tracker client from the environment and config.
+// newTracker builds the tracker client from the environment and config
+// (trackers/connect, shared with the console).
 func newTracker(e *env, kind string, secrets *redact.Secrets, progress func(string)) (trackers.Tracker, error) {
-	base := http.DefaultTransport
-	switch kind {
-	case "github":
-		tok := os.Getenv("GITHUB_TOKEN")
-		if tok == "" {
-			tok = os.Getenv("GH_TOKEN")
-		}
-		cfg := e.Config.Trackers.GitHub
-		owner, repo := "", ""
-		if cfg.Repo != "" {
-			owner, repo, _ = strings.Cut(cfg.Repo, "/")
-		} else if e.Repo != nil && e.Repo.Origin != nil && e.Repo.Origin.Owner != "" {
-			if !e.Repo.Origin.GitHub && os.Getenv("GITHUB_API_URL") == "" {
-				return nil, configErr(fmt.Errorf("the origin remote (%s) is not on GitHub: set trackers.github.repo, and GITHUB_API_URL for GitHub Enterprise Server", e.Repo.Origin.Host))
-			}
-			owner, repo = e.Repo.Origin.Owner, e.Repo.Origin.Repo
-		}
-		api := os.Getenv("GITHUB_API_URL")
-		if api == "" && e.Repo != nil && e.Repo.Origin != nil && cfg.Repo == "" && e.Repo.Origin.GitHub && e.Repo.Origin.Host != "github.com" && !strings.HasSuffix(e.Repo.Origin.Host, ".ghe.com") {
-			api = "https://" + e.Repo.Origin.Host + "/api/v3/" // GitHub Enterprise Server
-		}
-		p := httpx.GitHubPolicy()
-		p.Progress = progress
-		c, err := github.New(github.Config{Owner: owner, Repo: repo, API: api, Token: tok, CreateLabels: cfg.CreateLabels,
-			HTTP: &http.Client{Transport: redact.Gate(httpx.New(base, p, nil), secrets), Timeout: 60 * time.Second}})
-		if err != nil {
-			return nil, configErr(err)
-		}
-		return c, nil
-	default:
-		cfg := e.Config.Trackers.Jira
-		p := httpx.JiraPolicy()
-		p.Progress = progress
-		c, err := jira.New(jira.Config{URL: os.Getenv("JIRA_URL"), User: os.Getenv("JIRA_USER"), Token: os.Getenv("JIRA_API_TOKEN"),
-			AuthType: os.Getenv("JIRA_AUTH_TYPE"), Deployment: cfg.Deployment, API: cfg.JiraAPI(), Project: cfg.Project,
-			IssueType: cfg.IssueType, Components: cfg.Components, Priorities: cfg.Priorities, Fields: cfg.Fields,
-			Close: cfg.Transitions.Close, WontDo: cfg.Transitions.WontDo, Reopen: cfg.Transitions.Reopen, SearchLag: cfg.SearchLag,
-			HTTP: &http.Client{Transport: redact.Gate(httpx.New(base, p, nil), secrets), Timeout: 60 * time.Second}})
-		if err != nil {
-			return nil, configErr(err)
-		}
-		return c, nil
+	tr, err := connect.Tracker(kind, trackerEnv(e, secrets, progress))
+	if err != nil {
+		return nil, configErr(err)
 	}
+	return tr, nil
+}
+
+func trackerEnv(e *env, secrets *redact.Secrets, progress func(string)) connect.Env {
+	return connect.Env{Config: e.Config, Repo: e.Repo, Secrets: secrets, Progress: progress}
 }
 
 func runSync(ctx context.Context, cmd *cobra.Command, e *env, kind string) error {
@@ -203,16 +166,7 @@ func runSync(ctx context.Context, cmd *cobra.Command, e *env, kind string) error
 	if err != nil {
 		return err
 	}
-	opts := engine.Options{Tracker: tr, Store: l, Set: set, Triage: overlay, Secrets: secrets}
-	switch kind {
-	case "github":
-		opts.Grouping, opts.Labels, opts.Assignees = e.Config.Trackers.GitHub.Grouping, e.Config.Trackers.GitHub.Labels, e.Config.Trackers.GitHub.Assignees
-	default:
-		opts.Grouping, opts.Labels = e.Config.Trackers.Jira.Grouping, e.Config.Trackers.Jira.Labels
-	}
-	if o := e.Repo.Origin; o != nil {
-		opts.Code = engine.Code{Host: o.Host, Owner: o.Owner, Repo: o.Repo, Commit: e.Repo.Head}
-	}
+	opts := connect.Options(kind, trackerEnv(e, secrets, progress), tr, l, set, overlay)
 	plan, err := engine.MakePlan(ctx, opts)
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
@@ -307,8 +261,6 @@ func writeSyncJSON(w io.Writer, plan *engine.Plan, res *engine.Result, dry bool)
 	return enc.Encode(map[string]any{"schema": syncSchema, "dry_run": dry, "plan": plan, "result": res})
 }
 
-func shortBody(s string, f content.Format) string { return content.Text(f, s) }
-
 // writePlan prints the plan as a table, then each write's payload.
 func writePlan(w io.Writer, plan *engine.Plan, f content.Format, verbose bool) {
 	fmt.Fprintf(w, "secui sync %s → %s (grouping: %s, %s)\n", plan.Tracker, sanitize(plan.Target), plan.Grouping, plan.Format)
@@ -342,113 +294,12 @@ func writePlan(w io.Writer, plan *engine.Plan, f content.Format, verbose bool) {
 	}
 	fmt.Fprintln(w, strings.Join(parts, ", "))
 	for _, a := range plan.Actions {
-		if a.Kind == engine.Unchanged || a.Kind == engine.Skip || a.Kind == engine.Refused || len(a.Steps) == 0 {
+		if !planview.Shown(a) {
 			continue
 		}
-		id := a.Ticket
-		if id == "" {
-			id = "(new)"
-		}
-		fmt.Fprintf(w, "\n── %s %s %s\n", a.Kind, sanitize(id), sanitize(a.Title))
-		for _, st := range a.Steps {
-			switch st.Op {
-			case "create":
-				p, _ := json.MarshalIndent(withoutBody(st.Payload), "   ", "  ")
-				fmt.Fprintf(w, "   POST %s\n   %s\n", createWhere(plan.Tracker), sanitizeBlock(string(p)))
-				writeBody(w, "   body:", shortBody(st.NewBody, f), verbose)
-			case "edit":
-				if st.Title != nil {
-					fmt.Fprintf(w, "   title → %s\n", sanitize(*st.Title))
-				}
-				if st.NewBody != st.OldBody {
-					fmt.Fprintln(w, "   body (secui's section; text outside it is kept):")
-					writeDiff(w, shortBody(st.OldBody, f), shortBody(st.NewBody, f), verbose)
-				}
-			case "labels":
-				fmt.Fprintf(w, "   add labels: %s\n", sanitize(strings.Join(st.Labels, ", ")))
-			case "comment":
-				writeBody(w, "   comment:", shortBody(st.Body, f), verbose)
-			case "close", "reopen":
-				p, _ := json.Marshal(st.Payload)
-				fmt.Fprintf(w, "   %s: %s\n", st.Op, sanitize(string(p)))
-			case "adopt":
-				fmt.Fprintln(w, "   record the existing ticket in the ledger")
-			}
-		}
-	}
-}
-
-func createWhere(tracker string) string {
-	if tracker == "github" {
-		return "/repos/{owner}/{repo}/issues"
-	}
-	return "/rest/api/{2|3}/issue"
-}
-
-// withoutBody drops the body (shown apart) from a create payload.
-func withoutBody(p any) any {
-	b, _ := json.Marshal(p)
-	var m map[string]any
-	if json.Unmarshal(b, &m) != nil {
-		return p
-	}
-	delete(m, "body")
-	if f, ok := m["fields"].(map[string]any); ok {
-		if _, has := f["description"]; has {
-			f["description"] = "(below)"
-		}
-	}
-	return m
-}
-
-func sanitizeBlock(s string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		out = append(out, sanitize(l))
-	}
-	return strings.Join(out, "\n")
-}
-
-const previewLines = 30
-
-func writeBody(w io.Writer, head, body string, verbose bool) {
-	fmt.Fprintln(w, head)
-	lines := strings.Split(body, "\n")
-	for i, l := range lines {
-		if !verbose && i == previewLines {
-			fmt.Fprintf(w, "   │ … %d more lines (--verbose shows all)\n", len(lines)-previewLines)
-			break
-		}
-		fmt.Fprintln(w, "   │ "+sanitize(l))
-	}
-}
-
-// writeDiff prints a line diff of the old and new body.
-func writeDiff(w io.Writer, old, new string, verbose bool) {
-	dmp := diffmatchpatch.New()
-	a, b, lines := dmp.DiffLinesToChars(old, new)
-	diffs := dmp.DiffCharsToLines(dmp.DiffMain(a, b, false), lines)
-	n := 0
-	for _, d := range diffs {
-		mark := "  "
-		switch d.Type {
-		case diffmatchpatch.DiffInsert:
-			mark = "+ "
-		case diffmatchpatch.DiffDelete:
-			mark = "- "
-		}
-		ls := strings.Split(strings.TrimSuffix(d.Text, "\n"), "\n")
-		if d.Type == diffmatchpatch.DiffEqual && len(ls) > 4 && !verbose {
-			fmt.Fprintf(w, "   │   … %d unchanged lines\n", len(ls))
-			continue
-		}
-		for _, l := range ls {
-			if !verbose && n == 4*previewLines {
-				fmt.Fprintln(w, "   │ … (--verbose shows all)")
-				return
-			}
-			fmt.Fprintln(w, "   │ "+mark+sanitize(l))
-			n++
+		fmt.Fprintf(w, "\n%s\n", planview.Header(a))
+		for _, l := range planview.Steps(plan.Tracker, a, f, verbose) {
+			fmt.Fprintln(w, l)
 		}
 	}
 }

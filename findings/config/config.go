@@ -32,6 +32,7 @@ const DefaultLedger = ".secui/ledger.yaml"
 type Config struct {
 	Discover Discover    `yaml:"discover"`
 	Stages   []StageRule `yaml:"stages"` // stage/category overrides, first match wins
+	Kinds    []KindRule  `yaml:"kinds"`  // security/quality overrides, first match wins
 	Ledger   string      `yaml:"ledger"` // repository-relative, slash-separated; default ".secui/ledger.yaml"
 	Check    Check       `yaml:"check"`
 	Git      Git         `yaml:"git"`
@@ -61,6 +62,10 @@ type Check struct {
 	FailOn string `yaml:"fail-on"`
 	// Stages overrides FailOn per stage: stage name -> severity or "off".
 	Stages map[string]string `yaml:"stages"`
+	// FailOnQuality is the threshold of quality findings (lint, code
+	// quality), "off" by default: FailOn and Stages apply to security
+	// findings only.
+	FailOnQuality string `yaml:"fail-on-quality"`
 	// MaxExpiry is the longest --expires / --due after a decision ("90d",
 	// "12w", "6mo", "1y"; default "1y"): longer ones are refused when written
 	// and fail the check when hand-written.
@@ -99,6 +104,34 @@ type StageRule struct {
 	Origin string `yaml:"-"`
 }
 
+// KindRule makes matching findings security or quality. Values are
+// canonical after loading.
+type KindRule struct {
+	Tool     string `yaml:"tool"`     // tool name glob, case-insensitive
+	Rule     string `yaml:"rule"`     // rule id glob
+	Path     string `yaml:"path"`     // repository-relative path glob
+	Category string `yaml:"category"` // match only findings of this category
+	Kind     string `yaml:"kind"`     // required: security or quality
+	// Origin is where the rule was written, "file:line".
+	Origin string `yaml:"-"`
+}
+
+// KindOverrides converts the kind rules for findings.Load.
+func (c *Config) KindOverrides() []findings.KindOverride {
+	if c == nil {
+		return nil
+	}
+	out := make([]findings.KindOverride, 0, len(c.Kinds))
+	for _, r := range c.Kinds {
+		k, err := findings.ParseKind(r.Kind)
+		if err != nil {
+			continue
+		}
+		out = append(out, findings.KindOverride{Tool: r.Tool, Rule: r.Rule, Path: r.Path, Category: r.Category, Kind: k, Origin: r.Origin})
+	}
+	return out
+}
+
 // Enumerations accepted by the ui section.
 var (
 	Themes    = []string{"auto", "dark", "light"}
@@ -114,7 +147,7 @@ func Default() *Config {
 			Exclude: append([]string(nil), findings.DefaultExclude...),
 		},
 		Ledger:   DefaultLedger,
-		Check:    Check{FailOn: "high", Stages: map[string]string{}, MaxExpiry: "1y"},
+		Check:    Check{FailOn: "high", Stages: map[string]string{}, FailOnQuality: "off", MaxExpiry: "1y"},
 		UI:       UI{Theme: "auto", Keys: map[string][]string{}, Group: "none", Sort: "severity"},
 		Trackers: defaultTrackers(),
 		Limits:   findings.DefaultLimits(),

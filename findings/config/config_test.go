@@ -191,7 +191,7 @@ func TestLoadFileErrors(t *testing.T) {
 		{"git base option", "git:\n  base: --upload-pack=x\n", []string{`2:9: git.base: "--upload-pack=x" is not a branch or revision name`}},
 		{"git base blank", "git:\n  base: origin main\n", []string{`2:9: git.base: "origin main" is not a branch or revision name`}},
 		{"git unknown key", "git:\n  branch: main\n", []string{`2:3: git.branch: unknown key "branch" (known keys: base)`}},
-		{"top not mapping", "- a\n- b\n", []string{`1:1: want a mapping of discover, stages, ledger, check, git, ui, trackers, limits, scanners, got a list`}},
+		{"top not mapping", "- a\n- b\n", []string{`1:1: want a mapping of discover, stages, kinds, ledger, check, git, ui, trackers, limits, scanners, got a list`}},
 		{"syntax", "ui:\n  theme: dark\n   sort: file\n", []string{`3:1: invalid YAML: mapping values are not allowed in this context`}},
 		{"two docs", "ui:\n  theme: dark\n---\nui: {}\n", []string{`3:1: more than one YAML document (remove the extra ---)`}},
 		{"several errors", "ui:\n  theme: x\n  sort: y\nledger: /abs\n", []string{

@@ -264,7 +264,7 @@ func (d *decoder) strList(n *yaml.Node, field string, check func(n *yaml.Node, f
 
 // sections limits which top-level keys are applied (nil = all).
 func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
-	known := []string{"discover", "stages", "ledger", "check", "git", "ui", "trackers", "limits", "scanners"}
+	known := []string{"discover", "stages", "kinds", "ledger", "check", "git", "ui", "trackers", "limits", "scanners"}
 	d.mapping(doc, "", known, func(key string, k, v *yaml.Node) {
 		if sections != nil && !sections[key] {
 			return
@@ -274,6 +274,8 @@ func (d *decoder) config(doc *yaml.Node, c *Config, sections map[string]bool) {
 			d.discover(v, &c.Discover)
 		case "stages":
 			d.stages(v, c)
+		case "kinds":
+			d.kinds(v, c)
 		case "ledger":
 			if s, ok := d.str(v, "ledger"); ok {
 				if p, err := CheckLedgerPath(s); err != nil {
@@ -486,6 +488,79 @@ func (d *decoder) stages(n *yaml.Node, c *Config) {
 	c.Stages = rules
 }
 
+var kindKeys = []string{"tool", "rule", "path", "category", "kind"}
+
+// kinds reads the kinds section: rules making findings security or quality.
+func (d *decoder) kinds(n *yaml.Node, c *Config) {
+	n = resolve(n)
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "kinds", "want a list of rules (- tool: ... kind: quality), got %s", kindName(n))
+		return
+	}
+	rules := make([]KindRule, 0, len(n.Content))
+	for i, it := range n.Content {
+		it = resolve(it)
+		field := fmt.Sprintf("kinds[%d]", i)
+		if isNull(it) {
+			d.errorf(it, field, "empty rule")
+			continue
+		}
+		var r KindRule
+		before := len(d.errs)
+		set := map[string]bool{}
+		d.mapping(it, field, kindKeys, func(key string, k, v *yaml.Node) {
+			f := field + "." + key
+			s, good := d.str(v, f)
+			if !good {
+				return
+			}
+			switch key {
+			case "tool", "rule", "path":
+				if _, good := d.glob(v, f, s); !good {
+					return
+				}
+				switch key {
+				case "tool":
+					r.Tool = s
+				case "rule":
+					r.Rule = s
+				default:
+					r.Path = s
+				}
+			case "category":
+				cat, err := findings.ParseCategory(s)
+				if err != nil {
+					d.errorf(v, f, "%s", withSuggestion(err, s, catNames()))
+					return
+				}
+				r.Category = cat.String()
+			case "kind":
+				kd, err := findings.ParseKind(s)
+				if err != nil {
+					d.errorf(v, f, "%s", withSuggestion(err, s, []string{"security", "quality"}))
+					return
+				}
+				r.Kind = kd.String()
+			}
+			set[key] = true
+		})
+		if it.Kind != yaml.MappingNode || len(d.errs) > before {
+			continue
+		}
+		if !set["kind"] {
+			d.errorf(it, field, "missing kind (security or quality)")
+			continue
+		}
+		if !set["tool"] && !set["rule"] && !set["path"] && !set["category"] {
+			d.errorf(it, field, "needs at least one of tool, rule, path, category (a rule without them would match everything)")
+			continue
+		}
+		r.Origin = fmt.Sprintf("%s:%d", d.file, it.Line)
+		rules = append(rules, r)
+	}
+	c.Kinds = rules
+}
+
 func (d *decoder) severity(n *yaml.Node, field string) (string, bool) {
 	s, ok := d.str(n, field)
 	if !ok {
@@ -506,8 +581,12 @@ func (d *decoder) severity(n *yaml.Node, field string) (string, bool) {
 var termRE = regexp.MustCompile(`^[1-9][0-9]{0,4}(d|w|mo|y)$`)
 
 func (d *decoder) check(n *yaml.Node, out *Check) {
-	d.mapping(n, "check", []string{"fail-on", "stages", "max-expiry", "strict"}, func(key string, k, v *yaml.Node) {
+	d.mapping(n, "check", []string{"fail-on", "fail-on-quality", "stages", "max-expiry", "strict"}, func(key string, k, v *yaml.Node) {
 		switch key {
+		case "fail-on-quality":
+			if s, ok := d.severity(v, "check.fail-on-quality"); ok {
+				out.FailOnQuality = s
+			}
 		case "max-expiry":
 			if s, ok := d.str(v, "check.max-expiry"); ok {
 				t := strings.ToLower(strings.TrimSpace(s))

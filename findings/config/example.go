@@ -47,6 +47,15 @@ stages:
     stage: code
     set-category: secrets
 
+# Kind overrides: every finding is "security" or "quality" (lint, code
+# quality). secui decides from security-severity, CWEs, security tags, the
+# category and the tool table (see README "Security and quality"); a rule
+# here overrides that (same matchers as stages; first match wins).
+kinds:
+  - tool: semgrep
+    rule: "*.best-practice.*"
+    kind: quality
+
 # Triage ledger (suppressions and acceptances with justifications). A path
 # relative to the repository root; it must stay inside the repository.
 ledger: .secui/ledger.yaml
@@ -55,6 +64,9 @@ ledger: .secui/ledger.yaml
 # fail-on (critical, high, medium, low, info, or off to never fail).
 check:
   fail-on: high
+  # Quality findings (kind quality: lint, code quality) have their own
+  # threshold, off by default: fail-on and stages apply to security findings.
+  fail-on-quality: "off"
   # Per-stage thresholds override fail-on, e.g. be stricter where code ships.
   stages:
     deploy: medium

@@ -31,10 +31,27 @@ func fastDecodeString(s string) ([]*Decision, bool) {
 	return fd.run()
 }
 
+// fastDecodeSpans is fastDecodeString that also returns the byte offset in s
+// of each record (its "- " line), in the order of the result; nil when the
+// records were not sorted by id in the file (the offsets would not follow
+// the result's order).
+func fastDecodeSpans(s string) ([]*Decision, []int, bool) {
+	fd := &fastDecoder{s: s, spans: true}
+	ds, ok := fd.run()
+	if !ok || len(fd.offs) != len(ds) {
+		return ds, nil, ok
+	}
+	return ds, fd.offs, ok
+}
+
 type fastDecoder struct {
-	s    string
-	pos  int
-	line int
+	s     string
+	pos   int
+	line  int
+	start int // byte offset of the line next returned last
+
+	spans bool  // record offs
+	offs  []int // byte offset of each record's first line
 
 	decs   []Decision // slab
 	events []Event    // slab
@@ -46,6 +63,7 @@ func (fd *fastDecoder) next() (string, bool) {
 		return "", false
 	}
 	fd.line++
+	fd.start = fd.pos
 	rest := fd.s[fd.pos:]
 	if i := strings.IndexByte(rest, '\n'); i >= 0 {
 		fd.pos += i + 1
@@ -184,6 +202,9 @@ func (fd *fastDecoder) run() ([]*Decision, bool) {
 			}
 			d = fd.newDecision()
 			d.Line = fd.line
+			if fd.spans {
+				fd.offs = append(fd.offs, fd.start)
+			}
 			seen, evSeen, sub, subItems = 0, 0, 0, 0
 			k, v, ok := splitFastKV(ln[2:])
 			if !ok || !fd.field(d, &seen, &sub, k, v) {
@@ -218,6 +239,7 @@ func (fd *fastDecoder) run() ([]*Decision, bool) {
 		return nil, false
 	}
 	if !slices.IsSortedFunc(out, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) }) {
+		fd.offs = nil
 		slices.SortFunc(out, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) })
 	}
 	for i := 1; i < len(out); i++ {

@@ -497,6 +497,12 @@ func Marshal(ds []*Decision) []byte {
 // marshal renders ds without modifying them; it returns the decisions in
 // file order and the line of each.
 func marshal(ds []*Decision) ([]byte, []*Decision, []int) {
+	data, sorted, lines, _ := marshalLayout(ds)
+	return data, sorted, lines
+}
+
+// marshalLayout is marshal that also returns the byte offset of each record.
+func marshalLayout(ds []*Decision) ([]byte, []*Decision, []int, []int) {
 	ds = slices.Clone(ds)
 	slices.SortFunc(ds, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) })
 	b := make([]byte, 0, 1024*(len(ds)+1))
@@ -506,18 +512,20 @@ func marshal(ds []*Decision) ([]byte, []*Decision, []int) {
 	b = append(b, '\n')
 	if len(ds) == 0 {
 		b = append(b, "decisions: []\n"...)
-		return b, ds, nil
+		return b, ds, nil, nil
 	}
 	b = append(b, "decisions:\n"...)
 	line := bytes.Count(b, []byte{'\n'}) + 1
 	lines := make([]int, len(ds))
+	offs := make([]int, len(ds))
 	for i, d := range ds {
 		lines[i] = line
 		start := len(b)
+		offs[i] = start
 		b = appendRecord(b, d)
 		line += bytes.Count(b[start:], []byte{'\n'})
 	}
-	return b, ds, lines
+	return b, ds, lines, offs
 }
 
 // appendRecord writes one record as a YAML sequence item in the canonical

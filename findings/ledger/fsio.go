@@ -86,17 +86,24 @@ func (l *Ledger) lockLedger() (unlock func(), err error) {
 	return func() { _ = lk.Unlock() }, nil
 }
 
-// writeLedger replaces the ledger with data (atomically, through repofs),
-// after removing stale temporary files of killed writes. Call it under the
-// lock.
-func (l *Ledger) writeLedger(data []byte, now time.Time) (os.FileInfo, error) {
+// writePlan replaces the ledger with the content p plans (atomically,
+// through repofs), copying its old blocks from the ledger file as it is.
+// Call it under the lock.
+func (l *Ledger) writePlan(p *plan, now time.Time) (os.FileInfo, error) {
 	root, real, err := l.confined()
 	if err != nil {
 		return nil, err
 	}
 	defer root.Close()
 	RemoveStaleTemps(filepath.Join(root.Dir(), filepath.FromSlash(path.Dir(real))), path.Base(real), now)
-	if err := root.WriteFileAtomic(real, data, 0o644); err != nil {
+	var old *os.File
+	if p.hasOld() {
+		if old, err = root.Open(real); err != nil {
+			return nil, errStale
+		}
+		defer old.Close()
+	}
+	if err := root.WriteFileAtomicWith(real, 0o644, func(w *os.File) error { return p.writeTo(w, old) }); err != nil {
 		return nil, err
 	}
 	return root.Stat(real)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,6 +35,9 @@ type Ledger struct {
 	stat os.FileInfo
 	// readOnly is set when the file failed validation: writing would lose records.
 	readErr error
+	// lay is where list's records are in the file as last read or written
+	// (nil: unknown, the next write renders every record; see splice.go).
+	lay *layout
 
 	undo []undoEntry // pre-images of the last Decide batch of this process
 }
@@ -96,7 +100,7 @@ func (l *Ledger) reload() error {
 	st, data, changed, err := l.readLedger(last)
 	if err != nil {
 		if repofs.IsRefused(err) { // e.g. .secui is a symlink out of the repository
-			l.recs, l.stat, l.readErr, l.version, l.list = map[string]*Decision{}, nil, err, 0, nil
+			l.recs, l.stat, l.readErr, l.version, l.list, l.lay = map[string]*Decision{}, nil, err, 0, nil, nil
 		}
 		return err
 	}
@@ -104,11 +108,12 @@ func (l *Ledger) reload() error {
 		return nil
 	}
 	if st == nil { // no file: an empty ledger
-		l.recs, l.stat, l.readErr, l.version, l.list = map[string]*Decision{}, nil, nil, 0, nil
+		l.recs, l.stat, l.readErr, l.version, l.list, l.lay = map[string]*Decision{}, nil, nil, 0, nil, nil
 		l.tickets = map[string]*Ticket{}
 		return nil
 	}
-	doc, verr := parseText(l.rel, sharedText(data))
+	doc, lay, verr := parseLayout(l.rel, sharedText(data))
+	l.lay = lay
 	tix, tissues := loadTickets(l.rel, data)
 	verr = withTicketIssues(verr, tissues)
 	l.tickets = tix
@@ -627,10 +632,7 @@ func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, erro
 		}
 		return fmt.Errorf("%s is not valid, refusing to overwrite it:\n%w", l.rel, err)
 	}
-	recs := make(map[string]*Decision, len(l.recs)+1)
-	for k, v := range l.recs {
-		recs[k] = v
-	}
+	recs := maps.Clone(l.recs)
 	undo, err := change(recs)
 	if err != nil {
 		return err
@@ -644,27 +646,26 @@ func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, erro
 			return err
 		}
 	}
-	ds := make([]*Decision, 0, len(recs))
-	for _, d := range recs {
-		ds = append(ds, d)
-	}
 	// Published decisions are immutable (readers hold them without the
-	// lock): a record whose line moved is replaced by a copy.
-	data, sorted, lines := marshal(ds)
-	for i, d := range sorted {
-		if d.Line != lines[i] {
-			c := *d
-			c.Line = lines[i]
-			recs[d.ID] = &c
-			sorted[i] = &c
-		}
+	// lock): a record whose line moved is replaced by a copy. Only the
+	// records that changed are rendered (splice.go).
+	p, lay := render(l.lay, l.recs, recs)
+	p.add(func(b []byte) []byte { return appendTickets(b, tix) })
+	st, err := l.writePlan(p, time.Now())
+	if errors.Is(err, errStale) {
+		// The file is not the one last read although its size and time
+		// are: nothing was written; the next attempt reads it again.
+		l.stat, l.lay = nil, nil
+		return fmt.Errorf("%s changed on disk while secui was writing it (nothing written; try again)", l.rel)
 	}
-	data = appendTickets(data, tix)
-	st, err := l.writeLedger(data, time.Now())
 	if err != nil {
 		return err
 	}
-	l.recs, l.stat, l.readErr, l.version, l.list, l.tickets = recs, st, nil, SchemaVersion, sorted, tix
+	sorted := []*Decision(nil)
+	if lay != nil {
+		sorted = lay.list
+	}
+	l.recs, l.stat, l.readErr, l.version, l.list, l.tickets, l.lay = recs, st, nil, SchemaVersion, sorted, tix, lay
 	if ticketsOnly {
 		return nil
 	}

@@ -335,8 +335,7 @@ func appendTickets(data []byte, ts map[string]*Ticket) []byte {
 	if len(ts) == 0 {
 		return data
 	}
-	var b bytes.Buffer
-	b.Write(data)
+	b := bytes.NewBuffer(data) // appended in place (data is the caller's to give)
 	b.WriteString("tickets:\n")
 	for _, t := range sortedTickets(ts) {
 		first := true

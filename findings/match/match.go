@@ -306,7 +306,7 @@ func (m *matcher) strong() {
 // sameRule: f is of d's tool and rule (unknown on the decision: any).
 func (m *matcher) sameRule(d Decision, fi int) bool {
 	f := m.fs[fi].F
-	return (d.Tool == "" || d.Tool == f.ToolName()) && (d.Rule == "" || d.Rule == f.RuleID())
+	return f.Reports(d.Tool, d.Rule) // a correlated finding: any of its tools and rules
 }
 
 // resolve applies proposals, one decision per finding: a finding wanted by
@@ -377,13 +377,24 @@ func (m *matcher) index() {
 	m.haveEv = make([]bool, len(m.fs))
 	m.groups = map[groupKey][]int{}
 	m.paths = map[[2]string][]string{}
-	for i, f := range m.fs {
-		g := groupKey{f.F.ToolName(), f.F.RuleID(), f.F.Loc.Path}
+	add := func(i int, g groupKey) {
 		if _, ok := m.groups[g]; !ok {
 			tr := [2]string{g.tool, g.rule}
 			m.paths[tr] = append(m.paths[tr], g.path)
 		}
 		m.groups[g] = append(m.groups[g], i)
+	}
+	for i, f := range m.fs {
+		add(i, groupKey{f.F.ToolName(), f.F.RuleID(), f.F.Loc.Path})
+		// A correlated finding is a candidate for decisions made on any
+		// of its members (each tool's own finding before correlation).
+		for _, mb := range f.F.Members {
+			g := groupKey{mb.ToolName(), mb.RuleID(), mb.Loc.Path}
+			if g.tool == f.F.ToolName() && g.rule == f.F.RuleID() && g.path == f.F.Loc.Path {
+				continue
+			}
+			add(i, g)
+		}
 	}
 }
 

@@ -123,8 +123,14 @@ func (t Threshold) Fails(sev findings.Severity) bool { return !t.Off && sev >= t
 
 // Gate is the configured CI gate. Build it with NewGate.
 type Gate struct {
+	// FailOn is the threshold of security findings (per-stage overrides
+	// in SetStage).
 	FailOn Threshold
-	stages map[findings.Stage]Threshold
+	// FailOnQuality is the threshold of quality findings (lint, code
+	// quality: findings.KindQuality); Off by default, so a repository whose
+	// only findings are lint passes.
+	FailOnQuality Threshold
+	stages        map[findings.Stage]Threshold
 	// Rules are the decision validity limits (check.max-expiry).
 	Rules ledger.Rules
 	// Strict also fails on decisions the matcher could not place with
@@ -142,7 +148,29 @@ func NewGate(failOn string) (*Gate, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Gate{FailOn: th, stages: map[findings.Stage]Threshold{}}, nil
+	return &Gate{FailOn: th, FailOnQuality: Threshold{Off: true}, stages: map[findings.Stage]Threshold{}}, nil
+}
+
+// SetQuality sets the threshold of quality findings ("" = off).
+func (g *Gate) SetQuality(threshold string) error {
+	if threshold == "" {
+		threshold = "off"
+	}
+	th, err := ParseThreshold(threshold)
+	if err != nil {
+		return err
+	}
+	g.FailOnQuality = th
+	return nil
+}
+
+// ThresholdOf is the threshold that applies to f: FailOnQuality for quality
+// findings, else the threshold of f's stage.
+func (g *Gate) ThresholdOf(f *findings.Finding) Threshold {
+	if f.Kind == findings.KindQuality {
+		return g.FailOnQuality
+	}
+	return g.Threshold(f.Stage)
 }
 
 // SetStage overrides the threshold of one stage ("code", "critical").
@@ -224,9 +252,11 @@ type Problem struct {
 	ID       string `json:"id"`
 	Severity string `json:"severity,omitempty"`
 	Stage    string `json:"stage,omitempty"`
-	Rule     string `json:"rule,omitempty"`
-	Location string `json:"location,omitempty"`
-	Message  string `json:"message"`
+	// FindingKind is the open finding's kind (security or quality).
+	FindingKind string `json:"finding_kind,omitempty"`
+	Rule        string `json:"rule,omitempty"`
+	Location    string `json:"location,omitempty"`
+	Message     string `json:"message"`
 }
 
 // InputError is a SARIF input that could not be read (or read completely).
@@ -243,10 +273,13 @@ type Report struct {
 	Findings      int // in scope
 	Open          int // in scope, counting as open
 	OverThreshold int
-	Counts        map[string]int // problems by kind
-	Problems      []Problem      // sorted by kind, then as found
-	Warnings      []Problem      // ambiguous decisions when not Strict
-	Errors        []InputError
+	// Security and Quality split the open findings in scope by kind;
+	// OverQuality counts the quality findings of OverThreshold.
+	Security, Quality, OverQuality int
+	Counts                         map[string]int // problems by kind
+	Problems                       []Problem      // sorted by kind, then as found
+	Warnings                       []Problem      // ambiguous decisions when not Strict
+	Errors                         []InputError
 }
 
 // Evaluate runs the gate. It passes only when there are no problems and no
@@ -270,10 +303,18 @@ func (g *Gate) Evaluate(in Input) *Report {
 			continue
 		}
 		rep.Open++
-		if !g.Threshold(f.Stage).Fails(f.Severity) {
+		if f.Kind == findings.KindQuality {
+			rep.Quality++
+		} else {
+			rep.Security++
+		}
+		if !g.ThresholdOf(f).Fails(f.Severity) {
 			continue
 		}
 		rep.OverThreshold++
+		if f.Kind == findings.KindQuality {
+			rep.OverQuality++
+		}
 		msg := f.Message
 		if m, ok := matchOf(in.Overlay, f); ok {
 			d := m.Decision
@@ -287,7 +328,7 @@ func (g *Gate) Evaluate(in Input) *Report {
 			}
 		}
 		add(Problem{Kind: KindOpen, ID: f.ID, Severity: f.Severity.String(), Stage: f.Stage.String(),
-			Rule: f.RuleID(), Location: f.Loc.String(), Message: msg})
+			FindingKind: f.Kind.String(), Rule: f.RuleID(), Location: f.Loc.String(), Message: msg})
 	}
 	orphan := map[*ledger.Decision]bool{}
 	if in.Overlay != nil {

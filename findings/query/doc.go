@@ -23,6 +23,8 @@
 //	state:open,accepted      triage state: open accepted suppressed fixed
 //	cat:secrets              category: sast secrets sca iac container dast
 //	                         license lint
+//	kind:security            security or quality (lint, code quality: the
+//	                         gate's --fail-on-quality)
 //	id:3fa9                  finding id starts with 3fa9
 //	vuln:CVE-2021-1234       vulnerability id (CVE, GHSA, ...; globs allowed)
 //	pkg:lodash               package (name@version) contains "lodash"

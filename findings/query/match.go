@@ -59,10 +59,28 @@ func (t *term) match(f *findings.Finding, tri findings.Triage, m *memo) bool {
 		return t.mask&(1<<findings.StateOf(tri, f)) != 0
 	case fCat:
 		return t.mask&(1<<f.Category) != 0
+	case fKind:
+		return t.mask&(1<<f.Kind) != 0
 	case fTool:
-		return t.matchString(f.ToolName(), m)
+		if t.matchString(f.ToolName(), m) {
+			return true
+		}
+		for _, mb := range f.Members { // a correlated finding: any of its tools
+			if t.matchString(mb.ToolName(), m) {
+				return true
+			}
+		}
+		return false
 	case fRule:
-		return t.matchString(f.RuleID(), m)
+		if t.matchString(f.RuleID(), m) {
+			return true
+		}
+		for _, mb := range f.Members {
+			if t.matchString(mb.RuleID(), m) {
+				return true
+			}
+		}
+		return false
 	case fPath:
 		return t.matchString(f.Loc.Path, m)
 	case fVuln:
@@ -295,7 +313,7 @@ func (t *term) needsMemo() bool {
 // findings are rejected before the string and text terms run.
 func (t *term) cost() int {
 	switch t.field {
-	case fSev, fStage, fState, fCat, fIs, fHas:
+	case fSev, fStage, fState, fCat, fKind, fIs, fHas:
 		return 0
 	case fID, fCWE, fNew:
 		return 1

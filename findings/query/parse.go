@@ -40,10 +40,11 @@ const (
 	fIs
 	fHas
 	fNew
+	fKind
 )
 
 // fieldNames are the canonical names, indexed by field.
-var fieldNames = [...]string{"", "sev", "stage", "tool", "rule", "path", "cwe", "state", "cat", "id", "vuln", "pkg", "is", "has", "new"}
+var fieldNames = [...]string{"", "sev", "stage", "tool", "rule", "path", "cwe", "state", "cat", "id", "vuln", "pkg", "is", "has", "new", "kind"}
 
 var fieldAliases = map[string]field{
 	"sev": fSev, "severity": fSev,
@@ -57,9 +58,10 @@ var fieldAliases = map[string]field{
 	"id":   fID,
 	"vuln": fVuln, "cve": fVuln,
 	"pkg": fPkg, "package": fPkg,
-	"is":  fIs,
-	"has": fHas,
-	"new": fNew,
+	"is":   fIs,
+	"has":  fHas,
+	"new":  fNew,
+	"kind": fKind,
 }
 
 // is: and has: predicates.
@@ -440,6 +442,13 @@ func (t *term) addItem(v string) error {
 		}
 		t.mask |= 1 << c
 		t.items = append(t.items, c.String())
+	case fKind:
+		k, err := findings.ParseKind(lv)
+		if err != nil {
+			return err
+		}
+		t.mask |= 1 << k
+		t.items = append(t.items, k.String())
 	case fCWE:
 		n := strings.TrimPrefix(strings.TrimPrefix(lv, "cwe"), "-")
 		if n == "" || strings.Trim(n, "0123456789") != "" {

@@ -11,6 +11,7 @@ type Summary struct {
 	ByTool     map[string][5]int // by tool name as reported
 	ByCategory [8][5]int
 	ByState    [4]int
+	ByKind     [2][5]int // by findings.Kind (security, quality)
 }
 
 // Summarize counts the findings fs[idx], with triage states from t (nil:
@@ -25,6 +26,7 @@ func Summarize(fs []*findings.Finding, idx []int32, t findings.Triage) Summary {
 		s.Total++
 		s.ByStageSev[min(f.Stage, findings.StageMonitor)][sev]++
 		s.ByCategory[min(f.Category, findings.CatLint)][sev]++
+		s.ByKind[min(f.Kind, findings.KindQuality)][sev]++
 		s.ByState[min(findings.StateOf(t, f), findings.StateFixed)]++
 		c := s.ByTool[f.ToolName()]
 		c[sev]++

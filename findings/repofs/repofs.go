@@ -298,6 +298,28 @@ func (r *Root) WriteFileAtomic(rel string, data []byte, perm os.FileMode) error 
 	return WriteAtomic(filepath.Join(r.dir, filepath.FromSlash(real)), data, perm)
 }
 
+// WriteFileAtomicWith is WriteFileAtomic with the content written by write
+// into the temporary file (e.g. ranges copied from another file, without
+// holding the whole content in memory).
+func (r *Root) WriteFileAtomicWith(rel string, perm os.FileMode, write func(*os.File) error) error {
+	real, err := r.Resolve(rel)
+	if err != nil {
+		return err
+	}
+	if dirRel := path.Dir(real); dirRel != "." {
+		if err := r.root.MkdirAll(filepath.FromSlash(dirRel), 0o755); err != nil {
+			return err
+		}
+	}
+	if st, err := r.root.Stat(filepath.FromSlash(real)); err == nil {
+		if !st.Mode().IsRegular() {
+			return &Error{rel, ReasonNotFile}
+		}
+		perm = st.Mode().Perm()
+	}
+	return writeAtomic(filepath.Join(r.dir, filepath.FromSlash(real)), perm, write)
+}
+
 // TempPrefix is the name prefix of the temporary files WriteAtomic creates
 // next to their target: "."+base+TempPrefix.
 const TempPrefix = ".tmp"
@@ -307,6 +329,13 @@ const TempPrefix = ".tmp"
 // then it syncs the directory. It does no confinement: callers that take
 // paths from untrusted input use Root.WriteFileAtomic.
 func WriteAtomic(p string, data []byte, perm os.FileMode) error {
+	return writeAtomic(p, perm, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
+}
+
+func writeAtomic(p string, perm os.FileMode, write func(*os.File) error) error {
 	dir := filepath.Dir(p)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(p)+TempPrefix+"*")
 	if err != nil {
@@ -323,7 +352,7 @@ func WriteAtomic(p string, data []byte, perm os.FileMode) error {
 	if err := tmp.Chmod(perm); err != nil {
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
+	if err := write(tmp); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {

@@ -30,11 +30,15 @@ type Data struct {
 	// State is the finding's triage state (from the ledger overlay);
 	// Match says how its decision found it ("moved +3 lines"); Review, when
 	// set, why its state needs a human look (shown as a warning).
-	State findings.State
+	State  findings.State
+	Match  string
+	Review string
 	// StateLoading: the ledger is not matched yet, the state is unknown.
 	StateLoading bool
-	Match        string
-	Review       string
+	// Blame is who last changed the finding's line ("" = not shown; the
+	// console fills it in the background), Owners its CODEOWNERS owners.
+	Blame  string
+	Owners string
 }
 
 // Anchors are line numbers of sections in rendered content, for scrolling.
@@ -137,6 +141,12 @@ func Render(d Data, width int, st *theme.Styles) (string, Anchors) {
 		tool += " " + safe.Line(f.Tool.Version)
 	}
 	w.wrap(kv("tool", tool)+"  "+kv("id", f.ID)+st.Muted.Render(" ("+f.IDLayer.String()+")"), "")
+	if d.Blame != "" {
+		w.wrap(kv("blame", safe.Line(d.Blame)), "")
+	}
+	if d.Owners != "" {
+		w.wrap(kv("owners", safe.Line(d.Owners)), "")
+	}
 	if f.VulnID != "" || f.Package != "" {
 		w.wrap(kv("vulnerability", safe.Line(f.VulnID))+"  "+kv("package", safe.Line(f.Package)), "")
 	}

@@ -17,11 +17,12 @@ type KeyMap struct {
 	FocusDetail, Back, SwitchPane           key.Binding
 	Filter, ClearFilter                     key.Binding
 	SevFloor, Stage, Sort, Group            key.Binding
-	ShowSuppressed                          key.Binding
+	ShowSuppressed, ToggleQuality           key.Binding
 	NextStep, PrevStep                      key.Binding
 	Open, CopyLoc, CopyID                   key.Binding
 	Accept, Suppress, Reopen                key.Binding
 	Select, SelectAll, Undo                 key.Binding
+	Pipeline, Fix, Edit, Rescan, Sync       key.Binding
 	Errors, Help, Quit                      key.Binding
 }
 
@@ -49,6 +50,7 @@ func Default() KeyMap {
 		Sort:           b([]string{"S"}, "S", "sort"),
 		Group:          b([]string{"b"}, "b", "group by"),
 		ShowSuppressed: b([]string{"H"}, "H", "suppressed lanes"),
+		ToggleQuality:  b([]string{"Q"}, "Q", "hide quality findings"),
 		NextStep:       b([]string{"n", "]"}, "n/]", "next flow step"),
 		PrevStep:       b([]string{"p", "["}, "p/[", "prev flow step"),
 		Open:           b([]string{"o"}, "o", "open in $EDITOR"),
@@ -60,6 +62,11 @@ func Default() KeyMap {
 		Select:         b([]string{"space"}, "space", "select"),
 		SelectAll:      b([]string{"V", "*"}, "V/*", "select all shown"),
 		Undo:           b([]string{"u"}, "u", "undo decision"),
+		Pipeline:       b([]string{"P"}, "P", "pipeline"),
+		Fix:            b([]string{"F"}, "F", "fix preview"),
+		Edit:           b([]string{"E"}, "E", "edit by hand"),
+		Rescan:         b([]string{"R"}, "R", "re-scan stage"),
+		Sync:           b([]string{"T"}, "T", "tracker sync"),
 		Errors:         b([]string{"!"}, "!", "input errors"),
 		Help:           b([]string{"?"}, "?", "help"),
 		Quit:           b([]string{"q", "ctrl+c"}, "q", "quit"),
@@ -73,11 +80,12 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"top": &k.Top, "bottom": &k.Bottom, "expand": &k.Expand, "collapse": &k.Collapse,
 		"focus-detail": &k.FocusDetail, "back": &k.Back, "switch-pane": &k.SwitchPane,
 		"filter": &k.Filter, "clear-filter": &k.ClearFilter, "severity-floor": &k.SevFloor,
-		"stage": &k.Stage, "sort": &k.Sort, "group": &k.Group, "show-suppressed": &k.ShowSuppressed,
+		"stage": &k.Stage, "sort": &k.Sort, "group": &k.Group, "show-suppressed": &k.ShowSuppressed, "toggle-quality": &k.ToggleQuality,
 		"next-step": &k.NextStep, "prev-step": &k.PrevStep, "open": &k.Open,
 		"copy-location": &k.CopyLoc, "copy-id": &k.CopyID, "accept": &k.Accept,
 		"suppress": &k.Suppress, "reopen": &k.Reopen, "select": &k.Select,
-		"select-all": &k.SelectAll, "undo": &k.Undo, "errors": &k.Errors, "help": &k.Help, "quit": &k.Quit,
+		"select-all": &k.SelectAll, "undo": &k.Undo,
+		"pipeline": &k.Pipeline, "fix": &k.Fix, "edit": &k.Edit, "rescan": &k.Rescan, "sync": &k.Sync, "errors": &k.Errors, "help": &k.Help, "quit": &k.Quit,
 	}
 }
 
@@ -132,7 +140,8 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Expand, k.Collapse},
 		{k.FocusDetail, k.SwitchPane, k.Back, k.NextStep, k.PrevStep, k.Open, k.CopyLoc, k.CopyID},
-		{k.Filter, k.ClearFilter, k.SevFloor, k.Stage, k.Sort, k.Group, k.ShowSuppressed, k.Errors},
+		{k.Filter, k.ClearFilter, k.SevFloor, k.Stage, k.Sort, k.Group, k.ShowSuppressed, k.ToggleQuality, k.Errors},
 		{k.Accept, k.Suppress, k.Reopen, k.Select, k.SelectAll, k.Undo, k.Help, k.Quit},
+		{k.Pipeline, k.Fix, k.Edit, k.Rescan, k.Sync},
 	}
 }

@@ -8,6 +8,9 @@ package screen
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/ledger"
 )
 
 // Screen is one full-width view on the shell's stack. Screens are pointers
@@ -61,3 +64,18 @@ func Replace(s Screen) tea.Cmd { return func() tea.Msg { return ReplaceMsg{Scree
 // ChangedMsg tells every screen that the findings or the ledger changed
 // (a decision, a fix, a re-scan, a reload): they refresh what they show.
 type ChangedMsg struct{ Reason string }
+
+// Snapshot is what the console has loaded: the findings and the ledger
+// matched to them (immutable: replaced, never changed). Version grows with
+// every replacement.
+type Snapshot struct {
+	Set      *findings.Set
+	Findings []*findings.Finding
+	Overlay  *ledger.Overlay
+	Loading  bool // the findings are still loading
+	Version  uint64
+}
+
+// SnapshotMsg is sent by the shell to the screens above the triage screen
+// whenever the snapshot changes (a reload after ChangedMsg, a decision).
+type SnapshotMsg struct{ Snapshot Snapshot }

@@ -28,7 +28,9 @@ func (m *Model) selectionChanged(force bool) tea.Cmd {
 		}
 		d.Help = m.cachedHelp(f.Rule)
 		m.fillDecision(&d)
+		m.fillGit(&d)
 	}
+	m.stopBlame() // the previous selection's blame is of no use now
 	m.det.SetData(d)
 	if f == nil {
 		return nil
@@ -46,7 +48,7 @@ func (m *Model) onDetailTick(msg detailTickMsg) tea.Cmd {
 		return nil
 	}
 	m.detailGen++
-	return tea.Batch(detailCmd(m.detailGen, m.details, f, m.opts.Root, m.chromaStyle()), m.requestHelp())
+	return tea.Batch(detailCmd(m.detailGen, m.details, f, m.opts.Root, m.chromaStyle()), m.requestHelp(), m.blameCmd(f))
 }
 
 // reloadDetail reloads the code (and the current flow step's code) of the

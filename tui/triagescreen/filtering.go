@@ -37,6 +37,9 @@ func (m *Model) facetQuery() *query.Query {
 	if m.stage >= 0 {
 		parts = append(parts, "stage:"+findings.Stages[m.stage].String())
 	}
+	if m.hideQual {
+		parts = append(parts, "kind:security")
+	}
 	if len(parts) == 0 {
 		return nil
 	}
@@ -58,6 +61,9 @@ func (m *Model) updateFacets() {
 	}
 	if m.stage >= 0 {
 		parts = append(parts, "stage "+findings.Stages[m.stage].String())
+	}
+	if m.hideQual {
+		parts = append(parts, "quality hidden (Q)")
 	}
 	if m.showSupp {
 		parts = append(parts, "suppressed lanes")

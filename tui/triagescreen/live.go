@@ -14,7 +14,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/tui/status"
 	"github.com/secui/secui/tui/watch"
@@ -33,8 +32,6 @@ type reloadState struct {
 	w        *watch.Watcher
 	scans    []string // watched scan files (absolute)
 	ledger   string   // watched ledger file ("" = none)
-	running  bool     // a scan reload is running
-	again    bool     // files changed again during it
 	ledgerGn int      // ledger reloads started (stale results dropped)
 }
 
@@ -172,53 +169,16 @@ func (m *Model) ledgerReloadCmd() tea.Cmd {
 	}
 }
 
-// scanReloadCmd loads the inputs again in the background (no batches: the
-// table keeps showing the old findings until the new set is matched), then
-// hands the set over as a loadDoneMsg of a new load generation.
+// scanReloadCmd loads the inputs again in the background (Model.reload: the
+// table keeps showing the old findings until the new set is matched, and
+// keeps its cursor and filter).
 func (m *Model) scanReloadCmd(files []string) tea.Cmd {
-	r := &m.loop.reload
-	if r.running {
-		r.again = true
-		return nil
-	}
-	if m.loading || m.opts.Load == nil {
-		return nil // the first load is still running; it reads the new file
-	}
-	r.running = true
-	m.loop.loadGen++
-	gen, load, l, now, work := m.loop.loadGen, m.opts.Load, m.opts.Ledger, m.now(), m.workTree
-	ctx := m.ctx
 	names := make([]string, 0, len(files))
 	for _, f := range files {
-		if f != r.ledger {
+		if f != m.loop.reload.ledger {
 			names = append(names, m.displayPath(f))
 		}
 	}
-	m.status.SetProgress("reloading " + strings.Join(names, ", ") + "…")
-	return func() tea.Msg {
-		set, err := load(ctx, func(string, []*findings.Finding, error) {})
-		done := loadDoneMsg{gen: gen, set: set, err: err, reload: true}
-		if set != nil {
-			for _, f := range set.Findings {
-				f.SearchText()
-			}
-			if l != nil {
-				done.ov, done.seq = buildOverlay(l, set.Findings, now, work())
-			}
-		}
-		return done
-	}
-}
-
-// reloaded finishes a scan reload (after onLoaded took the set).
-func (m *Model) reloaded() tea.Cmd {
-	r := &m.loop.reload
-	r.running = false
-	m.status.SetProgress("")
-	flash := m.status.Flash(status.Info, fmt.Sprintf("scan files changed: reloaded, %d findings", len(m.fs)), 4*time.Second)
-	if r.again {
-		r.again = false
-		return tea.Batch(flash, m.scanReloadCmd(r.scans))
-	}
-	return flash
+	return tea.Batch(m.reload(strings.Join(names, ", ")+" changed"),
+		m.status.Flash(status.Info, "scan files changed: reloaded "+strings.Join(names, ", "), 4*time.Second))
 }

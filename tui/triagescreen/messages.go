@@ -20,8 +20,7 @@ type loadBatchMsg struct {
 
 // loadDoneMsg ends loading with the merged set.
 type loadDoneMsg struct {
-	gen    int  // Model.loop.loadGen of the load
-	reload bool // a reload after the inputs changed (live.go)
+	gen int // Model.loop.loadGen of the load
 	set    *findings.Set
 	err    error
 	ov     *ledger.Overlay // the ledger matched to set (nil: no ledger)

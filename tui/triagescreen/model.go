@@ -59,6 +59,9 @@ type Options struct {
 	// WorkTree returns the matcher's view of the working tree (evidence,
 	// git line tracking) for one overlay or decision; nil: locations only.
 	WorkTree func() ledger.OverlayOptions
+	// Blame blames one line for the detail pane, in the background (nil:
+	// Repo's cached gitrepo.Blamer; none outside a git repository).
+	Blame func(ctx context.Context, path string, line int) (*gitrepo.Blame, error)
 }
 
 type focus int
@@ -109,6 +112,7 @@ type Model struct {
 	floor      int // severity floor, -1 = none
 	stage      int // stage facet, -1 = none
 	showSupp   bool
+	hideQual   bool // Q: only security findings (kind:security)
 	sortKey    query.SortKey
 	groupBy    query.GroupBy
 	filterGen  int
@@ -136,6 +140,18 @@ type Model struct {
 	formTargets []*findings.Finding
 
 	loop loopState // loading, live reloads, key coalescing (loading.go)
+
+	// git context of the selection: blame (cancelled when the selection
+	// moves on) and CODEOWNERS (loaded once)
+	blame     func(ctx context.Context, path string, line int) (*gitrepo.Blame, error)
+	blameGen  int
+	blameStop context.CancelFunc
+	owners    *gitrepo.Codeowners
+
+	// reloads after screen.ChangedMsg
+	reloadGen     int
+	reloadPending bool
+	loadVer       int // bumped by every batch, load and reload (Snapshot.Version)
 
 	err error // fatal error, returned by Run
 }
@@ -194,6 +210,10 @@ func New(ctx context.Context, opts Options) (Model, error) {
 	if opts.Ledger != nil && opts.Ledger.Err() != nil {
 		m.status.Flash(status.Warn, "ledger "+opts.Ledger.RelPath()+" is invalid, triage is off until it is fixed: "+firstLine(opts.Ledger.Err().Error()), 0)
 	}
+	m.blame = opts.Blame
+	if m.blame == nil && opts.Repo != nil {
+		m.blame = opts.Repo.NewBlamer(gitrepo.BlameOptions{}).Blame
+	}
 	m.updateFacets()
 	m.updateEmpty()
 	return m, nil
@@ -201,7 +221,7 @@ func New(ctx context.Context, opts Options) (Model, error) {
 
 // Init starts loading and asks the terminal for its background colour.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadOwnersCmd()}
 	if m.opts.Load != nil {
 		cmds = append(cmds, startLoading(m.ctx, m.loop.loadGen, m.opts.Load, m.opts.Ledger, m.opts.OpenLedger, m.now(), m.workTree, m.loadCh))
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/gitrepo"
 	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/internal/fixture"
@@ -255,5 +257,72 @@ func TestConsoleShowsMatchAndReview(t *testing.T) {
 	}
 	if d := detailOf(fs[1]); !strings.Contains(d, "NEEDS REVIEW both branches changed this record differently") {
 		t.Errorf("detail of the finding in review:\n%s", d)
+	}
+}
+
+// A blame that takes forever never holds up keys: the cursor moves at once,
+// the pending blame is cancelled when the selection moves on, and the blame
+// of the line the cursor rests on lands in the detail pane.
+func TestSlowBlameDoesNotBlockKeys(t *testing.T) {
+	var slow atomic.Bool
+	slow.Store(true)
+	var started, cancelled atomic.Int32
+	authored := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	blame := func(ctx context.Context, path string, line int) (*gitrepo.Blame, error) {
+		started.Add(1)
+		if slow.Load() {
+			<-ctx.Done() // a huge file with a long history
+			cancelled.Add(1)
+			return nil, ctx.Err()
+		}
+		return &gitrepo.Blame{Path: path, Line: line, Status: gitrepo.BlameCommitted, Commit: "0123456789abcdef0123456789abcdef01234567",
+			Author: "Ada \x1b[31mAuthor", Email: "ada@example.com", AuthorTime: authored, Summary: "add the handler"}, nil
+	}
+	fs := fixture.Findings(50)
+	for _, f := range fs {
+		f.Loc.InRepo, f.Loc.Line = true, max(f.Loc.Line, 3)
+	}
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	m := newModel(t, fs, 200, 50, func(o *Options) {
+		o.Blame = blame
+		o.Now = func() time.Time { return now }
+	})
+	if started.Load() == 0 {
+		t.Fatal("no blame started for the first selection")
+	}
+	if !strings.Contains(screen(m), "blame blaming…") {
+		t.Fatalf("pending blame not shown:\n%s", screen(m))
+	}
+	for i := 1; i <= 3; i++ {
+		done := make(chan Model, 1)
+		go func() {
+			nm, _ := m.update(keyMsg("j"))
+			nm, _ = nm.update(frameTickMsg{}) // the frame: gathered moves show
+			done <- nm
+		}()
+		select {
+		case m = <-done:
+		case <-time.After(2 * time.Second):
+			t.Fatal("a key waited for the blame")
+		}
+		if m.table.Cursor() != i {
+			t.Fatalf("cursor %d after %d j", m.table.Cursor(), i)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for cancelled.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if cancelled.Load() == 0 {
+		t.Fatal("the first selection's blame was not cancelled when the cursor moved")
+	}
+	slow.Store(false)
+	m = press(t, m, "j") // rests on a line whose blame answers
+	s := screen(m)
+	if !strings.Contains(s, `blame Ada Author <ada@example.com>, 3 days ago (2026-11-25), 0123456 "add the handler"`) {
+		t.Fatalf("blame not shown (or not sanitised):\n%s", s)
+	}
+	if strings.Contains(m.view().Content, "\x1b[31mAuthor") {
+		t.Fatal("control sequence from a commit reached the screen")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/filterbar"
+	scr "github.com/secui/secui/tui/screen"
 	"github.com/secui/secui/tui/status"
 	"github.com/secui/secui/tui/triageform"
 )
@@ -68,7 +69,16 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 	case loadBatchMsg:
 		return m.onBatch(msg)
 	case loadDoneMsg:
-		return m.onLoaded(msg)
+		m, cmd := m.onLoaded(msg)
+		if m.reloadPending {
+			m.reloadPending = false
+			return m, tea.Batch(cmd, m.reload("changed while loading"))
+		}
+		return m, cmd
+	case reloadDoneMsg:
+		return m.onReloaded(msg)
+	case scr.ChangedMsg:
+		return m, m.reload(msg.Reason)
 	case ledgerLoadedMsg:
 		return m.onLedgerLoaded(msg)
 	case filterbar.ChangedMsg:
@@ -77,6 +87,12 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 		return m.onFiltered(msg)
 	case detailTickMsg:
 		return m, m.onDetailTick(msg)
+	case blameMsg:
+		m.onBlame(msg)
+		return m, nil
+	case ownersMsg:
+		m.onOwners(msg)
+		return m, nil
 	case detailLoadedMsg:
 		m.onDetailLoaded(msg)
 		return m, nil
@@ -164,6 +180,9 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.showSupp = !m.showSupp
 		m.table.ClearMarks()
 		return m.facetsChanged(), true
+	case key.Matches(msg, m.km.ToggleQuality):
+		m.hideQual = !m.hideQual
+		return m.facetsChanged(), true
 	case key.Matches(msg, m.km.ClearFilter):
 		return m.clearFilter(), true
 	case key.Matches(msg, m.km.NextStep, m.km.PrevStep):
@@ -172,6 +191,9 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.openEditor(), true
 	case key.Matches(msg, m.km.CopyLoc, m.km.CopyID):
 		return m.copySelected(key.Matches(msg, m.km.CopyID)), true
+	}
+	if cmd, ok := m.handleOpenKey(msg); ok {
+		return cmd, true
 	}
 	if cmd, ok := m.handleTriageKey(msg); ok {
 		return cmd, true
@@ -314,6 +336,7 @@ func (m Model) onBatch(msg loadBatchMsg) (Model, tea.Cmd) {
 		m.files = append(m.files, name)
 	}
 	m.fs = append(m.fs, msg.fs...)
+	m.loadVer++
 	m.status.SetProgress(m.loadingProgress())
 	m.updateEmpty()
 	return m, tea.Batch(waitCmd(m.loadCh), m.batchArrived())
@@ -325,6 +348,7 @@ func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 	}
 	m.loading = false
 	m.loop.ledgerOpening = false
+	m.loadVer++
 	m.status.SetProgress("")
 	if msg.seq > m.ovSeq {
 		m.ov, m.ovSeq = msg.ov, msg.seq
@@ -348,6 +372,9 @@ func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 		for _, e := range msg.set.Errors {
 			m.loadErrs = append(m.loadErrs, m.displayPathInError(e))
 		}
+		for _, e := range msg.set.ToolErrors {
+			m.loadErrs = append(m.loadErrs, "tool error: "+m.displayPathInError(e))
+		}
 		m.status.SetErrors(m.loadErrs)
 	}
 	if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
@@ -358,9 +385,6 @@ func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 	}
 	m.updateEmpty()
 	m.det.SetData(detail.Data{Step: -1}) // findings were replaced by the merged set
-	if msg.reload {
-		return m, tea.Batch(m.refilterKeep(m.moved), m.reloaded())
-	}
 	return m, tea.Batch(m.refilterKeep(m.moved), m.watchCmd())
 }
 
