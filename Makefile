@@ -91,9 +91,8 @@ test: vet fmt-check ## vet, gofmt, all tests, the concurrent packages again unde
 
 lint: vet fmt-check layering ## vet, gofmt and layering
 
-bench: build ## Go benchmarks + `secui summary` on a generated 100k-result SARIF (wall, max RSS)
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
-	GO=$(GO) BIN=$(BIN) SHARED=$(SHARED) .ci/bench-big.sh
+bench: build ## performance in one table: load (10k, 100k; 1M with BENCH_1M=1) vs jq and go-sarif, console times in tmux, Go benchmarks at 100k
+	GO=$(GO) BIN=$(BIN) SHARED=$(SHARED) internal/bench/bench.sh
 
 clean: ## remove build outputs
 	rm -rf bin build

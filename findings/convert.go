@@ -60,14 +60,16 @@ func goTypeName(t string) string {
 // converter turns decoded results into findings. One per worker goroutine: its
 // caches are not shared.
 type converter struct {
-	fl       *fileLoad
-	root     string
-	paths    map[resolvedURI]mappedPath
-	intern   map[string]string
-	classes  map[*Rule]classification
-	kindTags map[*Rule]tagSignal
-	sevs     map[[2]string]string
-	arts     map[artKey]Location
+	fl        *fileLoad
+	root      string
+	paths     map[resolvedURI]mappedPath
+	intern    map[string]string
+	classes   map[*Rule]classification
+	kindTags  map[*Rule]tagSignal
+	sevs      map[[2]string]string
+	arts      map[artKey]Location
+	artsByURI map[string]artEntry
+	dc        *decCache
 
 	rfsDone bool
 	rfs     *repofs.Root // the repository, for path mapping (opened on first use)
@@ -93,7 +95,7 @@ type mappedPath struct {
 }
 
 func newConverter(fl *fileLoad) *converter {
-	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, kindTags: map[*Rule]tagSignal{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}}
+	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, kindTags: map[*Rule]tagSignal{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}, artsByURI: map[string]artEntry{}, dc: newDecCache()}
 }
 
 func (cv *converter) in(s string) string {
@@ -106,20 +108,28 @@ func (cv *converter) in(s string) string {
 	return s
 }
 
+// decodeFailed reports a result the decoder refused. A streamed copy had
+// bulky members left out: the original is decoded to report the error where
+// it is in the file (or to recover).
+func (cv *converter) decodeFailed(j resultJob, f *Finding, err error) *Finding {
+	if j.orig > 0 && cv.fl.reread != nil {
+		if orig, rerr := cv.fl.reread(j.off, j.orig); rerr == nil {
+			j.data, j.orig = orig, 0
+			return cv.convert(j, f)
+		}
+	}
+	msg, off := decodeErr(err)
+	cv.fl.jobErrorAt(j, off, "runs[%d].results[%d]: %s", j.run.index, j.index, msg)
+	return nil
+}
+
 func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	var r liteResult
-	if err := jsonv2.Unmarshal(j.data, &r, liteOpts); err != nil {
-		if j.orig > 0 && cv.fl.reread != nil {
-			// The copy had members left out: decode the original to report
-			// the error where it is in the file (or to recover).
-			if orig, rerr := cv.fl.reread(j.off, j.orig); rerr == nil {
-				j.data, j.orig = orig, 0
-				return cv.convert(j, f)
-			}
+	if !fastDecodeResult(j.data, &r, cv.dc) {
+		r = liteResult{}
+		if err := jsonv2.Unmarshal(j.data, &r, liteOpts); err != nil {
+			return cv.decodeFailed(j, f, err)
 		}
-		msg, off := decodeErr(err)
-		cv.fl.jobErrorAt(j, off, "runs[%d].results[%d]: %s", j.run.index, j.index, msg)
-		return nil
 	}
 	switch r.Kind {
 	case "pass", "notApplicable":
@@ -257,15 +267,35 @@ type artKey struct {
 	index     int
 }
 
+// artEntry caches an artifact location by URI alone (a string key hashes
+// much faster than artKey); another run, base or index for the same URI goes
+// to the artKey cache.
+type artEntry struct {
+	rm    *runMeta
+	base  string
+	index int
+	loc   Location
+}
+
 func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
-	k := artKey{rm, a.URI, a.URIBaseID, intOr(a.Index, -1)}
-	if l, ok := cv.arts[k]; ok {
-		return l
+	index := intOr(a.Index, -1)
+	e, byURI := cv.artsByURI[a.URI]
+	if byURI && e.rm == rm && e.base == a.URIBaseID && e.index == index {
+		return e.loc
 	}
-	ru := rm.resolve(a.URI, a.URIBaseID, k.index)
+	k := artKey{rm, a.URI, a.URIBaseID, index}
+	if byURI {
+		if l, ok := cv.arts[k]; ok {
+			return l
+		}
+	}
+	ru := rm.resolve(a.URI, a.URIBaseID, index)
 	mp := cv.mapPath(ru)
 	l := Location{Path: mp.path, URI: cv.in(sanitize(a.URI)), InRepo: mp.inRepo}
-	if len(cv.arts) < 1<<16 {
+	switch {
+	case !byURI && len(cv.artsByURI) < 1<<16:
+		cv.artsByURI[a.URI] = artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l}
+	case byURI && len(cv.arts) < 1<<16:
 		cv.arts[k] = l
 	}
 	return l

@@ -20,6 +20,9 @@ func matchAny(patterns []string, rel string) bool {
 	return false
 }
 
+// exportSkip is why discovery leaves out secui's own exports.
+const exportSkip = "a secui export (secui export wrote it; pass it explicitly to load it)"
+
 func discover(root string, include, exclude []string) ([]string, error) {
 	out, _, err := discoverAll(root, include, exclude)
 	return out, err
@@ -73,6 +76,10 @@ func discoverAll(root string, include, exclude []string) ([]string, []*LoadError
 		skip := func(msg string) { skipped = append(skipped, &LoadError{File: rel, Msg: "skipped: " + msg}) }
 		switch t := d.Type(); {
 		case t.IsRegular():
+			if IsExport(p) {
+				skip(exportSkip)
+				return nil
+			}
 			if !seen[p] {
 				seen[p] = true
 				out = append(out, p)
@@ -104,6 +111,8 @@ func discoverAll(root string, include, exclude []string) ([]string, []*LoadError
 				skip("symlink to a folder (not followed)")
 			case !st.Mode().IsRegular():
 				skip("symlink to something other than a regular file")
+			case IsExport(full):
+				skip(exportSkip)
 			default:
 				// Loaded under the name it was found by; the real file once.
 				if !seen[full] {

@@ -85,11 +85,11 @@ func TestFitWidths(t *testing.T) {
 			cells[k] = row
 		}
 		ws := fitWidths(cells, w)
-		total := 2 * (len(ws) - 1)
+		total := tableGap(w) * (len(ws) - 1)
 		for _, x := range ws {
 			total += x
 		}
-		minTotal := 2 * (len(ws) - 1)
+		minTotal := tableGap(w) * (len(ws) - 1)
 		for _, c := range tableColumns {
 			minTotal += c.min
 		}
@@ -110,7 +110,7 @@ func TestWriteJSONMatchesIndent(t *testing.T) {
 		if err := writeJSON(&got, set, idx, nil); err != nil {
 			t.Fatal(err)
 		}
-		doc := jsonDoc{Schema: listSchema, Findings: []jsonFinding{}, Errors: jsonErrors(set)}
+		doc := jsonDoc{Schema: listSchema, Findings: []jsonFinding{}, Errors: jsonErrors(set), ToolErrors: jsonToolErrors(set)}
 		for _, i := range idx {
 			doc.Findings = append(doc.Findings, toJSON(set.Findings[i], nil))
 		}

@@ -49,7 +49,7 @@ in --json; the rest is still checked, but the gate cannot vouch for it).`
 func newCheckCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
-		Short: "CI gate: fail on open findings over a threshold and on bad decisions",
+		Short: "Fail CI on open findings over a threshold and on bad decisions (the CI gate)",
 		Long:  checkLong,
 		Example: `  secui check
   secui check --fail-on medium --stage build=critical --stage test=off
@@ -190,7 +190,7 @@ func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
 	rep := checkReport{Schema: "secui.check/v1", Passed: r.Passed, FailOn: g.FailOn.String(), FailOnQual: g.FailOnQuality.String(), Stages: g.StageThresholds(),
 		Strict: g.Strict, MaxExpiry: g.Rules.MaxTerm, Ledger: l.RelPath(), Findings: r.Findings, Open: r.Open, OverThresh: r.OverThreshold,
 		Expired: r.Counts[policy.KindExpired], Overdue: r.Counts[policy.KindOverdue], Unjustfied: r.Counts[policy.KindUnjustified],
-		Orphaned: r.Counts[policy.KindOrphaned], Review: r.Counts[policy.KindReview], Ambiguous: r.Counts[policy.KindAmbiguous] + len(r.Warnings),
+		Orphaned: r.Counts[policy.KindOrphaned], Review: r.Counts[policy.KindReview], Ambiguous: r.Counts[policy.KindAmbiguous] + countKind(r.Warnings, policy.KindAmbiguous),
 		Security: r.Security, Quality: r.Quality, OverQual: r.OverQuality,
 		Problems: r.Problems, Warnings: r.Warnings, Errors: r.Errors, ToolErrors: []policy.InputError{}}
 	for _, te := range set.ToolErrors {
@@ -291,4 +291,14 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+func countKind(ps []policy.Problem, kind string) int {
+	n := 0
+	for _, p := range ps {
+		if p.Kind == kind {
+			n++
+		}
+	}
+	return n
 }

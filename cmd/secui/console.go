@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sync"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
@@ -33,10 +34,24 @@ func runConsole(cmd *cobra.Command, e *env) error {
 	if input != nil {
 		defer input.Close()
 	}
+	// The ledger opens in the background while the findings load (a large
+	// one takes seconds), once: a load that needs it (GoneFixed) waits for
+	// the same open. An invalid ledger is passed read-only: the console
+	// says so on a triage key.
+	var ledgerOnce sync.Once
+	var led *ledger.Ledger
+	open := func() *ledger.Ledger {
+		ledgerOnce.Do(func() { led, _ = openLedger(e) })
+		return led
+	}
+	needsLedger := e.Repo != nil && len(e.Paths) == 0 && len(e.Config.Scanners) > 0
 	quiet := *e
 	quiet.Err = io.Discard // the console shows load errors itself
 	quiet.noLedger = true  // the console matches the ledger itself (once)
 	load := func(ctx context.Context, onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
+		if needsLedger && quiet.ledger == nil {
+			quiet.ledger = open() // the same ledger the console matches
+		}
 		set, err := quiet.loadWith(ctx, onFile)
 		var xe *exitError
 		if set != nil && errors.As(err, &xe) && xe.code == exitNoInput {
@@ -44,13 +59,6 @@ func runConsole(cmd *cobra.Command, e *env) error {
 			return set, nil
 		}
 		return set, err
-	}
-	// The ledger opens in the background while the findings load (a large
-	// one takes seconds); an invalid ledger is passed read-only: the console
-	// says so on a triage key.
-	open := func() *ledger.Ledger {
-		l, _ := openLedger(e)
-		return l
 	}
 	ctx := cmd.Context()
 	if ctx == nil {

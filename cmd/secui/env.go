@@ -42,8 +42,9 @@ type env struct {
 	// new:branch (Query is then bound to them); nil otherwise.
 	Branch *branch.Facts
 
-	tree     *repofs.Root // the working tree, for evidence (opened on first use)
-	noLedger bool         // load without matching the ledger (the console does it itself)
+	tree     *repofs.Root   // the working tree, for evidence (opened on first use)
+	noLedger bool           // load without matching the ledger (the console does it itself)
+	ledger   *ledger.Ledger // opened once per command (openLedger)
 }
 
 // workTree is the confined view of the working tree (nil when it cannot be

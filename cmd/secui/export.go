@@ -54,7 +54,7 @@ The shared filter flags narrow what is exported.`,
 	}
 	addFilterFlags(cmd)
 	f := cmd.Flags()
-	f.String("format", "sarif", "sarif or openvex")
+	f.String("format", "sarif", "Output format: sarif or openvex")
 	f.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion([]string{"sarif", "openvex"}))
 	return cmd

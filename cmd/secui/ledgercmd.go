@@ -62,11 +62,14 @@ review otherwise.`,
 			return runLedger(cmd.Context(), cmd, e)
 		},
 	}
+	cmd.AddCommand(newLedgerImportCmd())
 	f := cmd.Flags()
 	f.Bool("orphans", false, "only decisions matching no current finding (fixed or gone)")
 	f.Bool("expired", false, "only expired suppressions")
 	f.Bool("moved", false, "only decisions placed on a finding that moved, was renamed, changed id or matched by similarity")
 	f.Bool("review", false, "only decisions that need review")
+	f.Bool("scopes", false, "only scope records (rule or path), with the findings each covers")
+	f.Bool("stale", false, "only scope records that match no current finding")
 	f.Bool("upgrade", false, "rewrite the ledger in the current schema (v2), with evidence for v1 decisions that match by a strong identity")
 	f.Bool("json", false, "print JSON (schema "+ledgerSchema+")")
 	return cmd
@@ -102,6 +105,12 @@ type ledgerMatch struct {
 	Location   string            `json:"location,omitempty"` // its current location
 	Why        string            `json:"why,omitempty"`      // review / orphan: why
 	Candidates []ledgerCandidate `json:"candidates,omitempty"`
+	// Kind scope (a rule or path scope record): the findings it decides
+	// now, and those it matches that a finding's own decision or a
+	// narrower scope decides instead; stale when it matches none.
+	Covers   int  `json:"covers,omitempty"`
+	Shadowed int  `json:"shadowed,omitempty"`
+	Stale    bool `json:"stale,omitempty"`
 }
 
 type ledgerRow struct {
@@ -126,6 +135,8 @@ type ledgerRow struct {
 	Tickets       []string        `json:"tickets,omitempty"`
 	Events        int             `json:"events"`
 	Line          int             `json:"line"`
+	// Scope is what a scope record covers (nil: one finding's record).
+	Scope *jsonScope `json:"scope,omitempty"`
 }
 
 func (r ledgerRow) needsReview() bool { return r.Match.Kind == "review" || r.Review != "" }
@@ -142,6 +153,8 @@ type ledgerDoc struct {
 		Review  int `json:"review"`
 		Orphans int `json:"orphans"`
 		Expired int `json:"expired"`
+		Scopes  int `json:"scopes"` // scope records (rule or path)
+		Stale   int `json:"stale"`  // scope records matching no current finding
 	} `json:"counts"`
 }
 
@@ -181,7 +194,8 @@ func runLedger(ctx context.Context, cmd *cobra.Command, e *env) error {
 	rows := ledgerRows(ov)
 	var out []ledgerRow
 	for _, r := range rows {
-		if (flagBool(cmd, "orphans") && r.Match.Kind != "orphan") || (flagBool(cmd, "expired") && !r.Expired) ||
+		if (flagBool(cmd, "orphans") && r.Match.Kind != "orphan") || (flagBool(cmd, "scopes") && r.Scope == nil) ||
+			(flagBool(cmd, "stale") && !r.Match.Stale) || (flagBool(cmd, "expired") && !r.Expired) ||
 			(flagBool(cmd, "moved") && !r.Moved) || (flagBool(cmd, "review") && !r.needsReview()) {
 			continue
 		}
@@ -199,6 +213,11 @@ func runLedger(ctx context.Context, cmd *cobra.Command, e *env) error {
 			c.Review++
 		case "orphan":
 			c.Orphans++
+		case "scope":
+			c.Scopes++
+			if r.Match.Stale {
+				c.Stale++
+			}
 		default:
 			c.Placed++
 			if r.Review != "" {
@@ -288,6 +307,22 @@ func ledgerRows(ov *ledger.Overlay) []ledgerRow {
 			r.Evidence = &ledgerEvidence{Path: ev.Path, Line: ev.Line, Commit: ev.Commit, Symbol: ev.Symbol, Hashes: !ev.Empty()}
 		}
 		switch {
+		case p.Scope != nil:
+			u := p.Scope
+			sc := u.Scope
+			r.Scope = scopeJSON(&sc)
+			r.Match = ledgerMatch{Kind: "scope", Covers: u.Count, Shadowed: u.Shadowed, Stale: u.Stale()}
+			switch {
+			case d.State == findings.StateOpen:
+				r.Match.Text = "scope " + sc.String() + ": reopened, covers nothing"
+			case u.Stale():
+				r.Match.Text = "stale scope " + sc.String() + ": matches no current finding"
+			default:
+				r.Match.Text = fmt.Sprintf("scope %s: %d finding(s)", sc.String(), u.Count)
+				if u.Shadowed > 0 {
+					r.Match.Text += fmt.Sprintf(" (+%d decided otherwise)", u.Shadowed)
+				}
+			}
 		case p.Finding != nil:
 			m := p.Match
 			r.Match = ledgerMatch{Kind: m.How.String(), Text: m.Describe(), Layer: m.Layer, Key: m.Key, From: m.From, Moved: m.Moved,
@@ -313,7 +348,7 @@ func writeLedgerTable(e *env, doc *ledgerDoc, total int) {
 	}
 	tw := tabwriter.NewWriter(e.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tREASON\tMATCH\tRULE\tLOCATION\tAUTHOR\tDATE\tFLAGS")
-	var review, orphans []ledgerRow
+	var review, orphans, stale []ledgerRow
 	for _, r := range doc.Decisions {
 		loc := r.Match.Location
 		if loc == "" {
@@ -347,6 +382,8 @@ func writeLedgerTable(e *env, doc *ledgerDoc, total int) {
 			review = append(review, r)
 		case r.Match.Kind == "orphan":
 			orphans = append(orphans, r)
+		case r.Match.Stale:
+			stale = append(stale, r)
 		}
 	}
 	tw.Flush()
@@ -373,7 +410,17 @@ func writeLedgerTable(e *env, doc *ledgerDoc, total int) {
 			fmt.Fprintf(e.Out, "  %s  %s %s in %s: %s\n", r.ID, r.State, sanitize(r.Rule), sanitize(r.Path), sanitize(why))
 		}
 	}
+	if len(stale) > 0 {
+		fmt.Fprintf(e.Out, "\nStale scopes (match no current finding: the rule is fixed everywhere, renamed, or its scan is missing):\n")
+		for _, r := range stale {
+			fmt.Fprintf(e.Out, "  %s  %s %s\n", r.ID, r.State, sanitize(strings.TrimPrefix(r.Match.Text, "stale ")))
+		}
+	}
 	c := doc.Counts
-	fmt.Fprintf(e.Out, "%d decision(s) in %s: %d placed (%d moved), %d need review, %d orphaned, %d expired\n",
+	fmt.Fprintf(e.Out, "%d decision(s) in %s: %d placed (%d moved), %d need review, %d orphaned, %d expired",
 		c.Total, doc.Ledger, c.Placed, c.Moved, c.Review, c.Orphans, c.Expired)
+	if c.Scopes > 0 {
+		fmt.Fprintf(e.Out, "; %d scope(s), %d stale", c.Scopes, c.Stale)
+	}
+	fmt.Fprintln(e.Out)
 }

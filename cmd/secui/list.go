@@ -175,6 +175,10 @@ type jsonFinding struct {
 	ToolVersion      string       `json:"tool_version,omitempty"`
 	Rule             string       `json:"rule"`
 	RuleName         string       `json:"rule_name,omitempty"`
+	Title            string       `json:"title"`      // most specific rule title (display)
+	Headline         string       `json:"headline"`   // message without scanner boilerplate (display)
+	Place            string       `json:"place"`      // location as a row shows it (display)
+	PlaceKind        string       `json:"place_kind"` // file, image, package, url, logical, none
 	HelpURI          string       `json:"help_uri,omitempty"`
 	Severity         string       `json:"severity"`
 	SeveritySource   string       `json:"severity_source"`
@@ -223,6 +227,24 @@ type jsonMatch struct {
 	Moved    int     `json:"moved"`
 	Score    float64 `json:"score,omitempty"`
 	Git      bool    `json:"git"`
+	// Scope is set when a scope record decides the finding (how "scope"):
+	// what it covers.
+	Scope *jsonScope `json:"scope,omitempty"`
+}
+
+// jsonScope is what a scope record covers (kind rule or path).
+type jsonScope struct {
+	Kind string `json:"kind"`
+	Tool string `json:"tool,omitempty"`
+	Rule string `json:"rule,omitempty"`
+	Path string `json:"path,omitempty"` // doublestar glob
+}
+
+func scopeJSON(s *ledger.Scope) *jsonScope {
+	if s == nil {
+		return nil
+	}
+	return &jsonScope{Kind: string(s.Kind), Tool: s.Tool, Rule: s.Rule, Path: s.Path}
 }
 
 // withTickets adds the finding's tickets (sync.go) to its record.
@@ -278,9 +300,10 @@ func toJSON(f *findings.Finding, ov *ledger.Overlay) jsonFinding {
 		j.RuleName = f.Rule.Name
 		j.HelpURI = f.Rule.HelpURI
 	}
+	j.Title, j.Headline, j.Place, j.PlaceKind = f.Title(), f.Headline(), f.Place(), f.Loc.Kind().String()
 	if m, ok := ov.Match(f); ok {
 		j.Match = &jsonMatch{Decision: m.Decision.ID, How: m.How.String(), Text: m.Describe(), Layer: m.Layer,
-			From: m.From, Moved: m.Moved, Score: m.Score, Git: m.Git}
+			From: m.From, Moved: m.Moved, Score: m.Score, Git: m.Git, Scope: scopeJSON(m.Scope)}
 	}
 	j.Review = ov.NeedsReview(f)
 	if j.CWE == nil {
@@ -416,18 +439,35 @@ type column struct {
 	max   int // preferred maximum (0 = flexible, takes the rest)
 	cell  func(f *findings.Finding, t *ledger.Overlay) string
 	left  bool // truncate on the left (keep the end: file name and line)
+	// narrow is the cell when the column is cut below its natural width
+	// (nil: truncate): "H" for "H high", "dep" for "deploy".
+	narrow func(f *findings.Finding) string
 }
 
+// The message is the last column: it is the only one of unbounded length,
+// so no line is padded to the longest message (piped output has no width).
 var tableColumns = []column{
-	{"SEV", 10, 10, func(f *findings.Finding, _ *ledger.Overlay) string {
+	{"SEV", 3, 10, func(f *findings.Finding, _ *ledger.Overlay) string {
 		return f.Severity.Letter() + " " + f.Severity.String()
-	}, false},
-	{"STAGE", 7, 7, func(f *findings.Finding, _ *ledger.Overlay) string { return f.Stage.String() }, false},
-	{"TOOL", 6, 16, toolCell, false},
-	{"RULE", 8, 28, func(f *findings.Finding, _ *ledger.Overlay) string { return f.RuleID() }, false},
-	{"LOCATION", 14, 40, locationCell, true},
-	{"MESSAGE", 10, 0, func(f *findings.Finding, _ *ledger.Overlay) string { return f.Message }, false},
-	{"STATE", 8, 20, stateCell, false},
+	}, false, func(f *findings.Finding) string { return f.Severity.Letter() }},
+	{"STAGE", 5, 7, func(f *findings.Finding, _ *ledger.Overlay) string { return f.Stage.String() }, false, stageNarrow},
+	{"TOOL", 6, 16, toolCell, false, nil},
+	{"RULE", 8, 28, func(f *findings.Finding, _ *ledger.Overlay) string { return f.RuleLabel() }, false, nil},
+	{"LOCATION", 14, 40, locationCell, true, nil},
+	{"STATE", 8, 20, stateCell, false, nil},
+	{"MESSAGE", 10, 0, func(f *findings.Finding, _ *ledger.Overlay) string { return f.Headline() }, false, nil},
+}
+
+// colRule is the index of the rule column (ids are cut keeping their numbers).
+const colRule = 3
+
+var stageShort = [...]string{"plan", "code", "bld", "test", "rel", "dep", "ops", "mon"}
+
+func stageNarrow(f *findings.Finding) string {
+	if int(f.Stage) < len(stageShort) {
+		return stageShort[f.Stage]
+	}
+	return f.Stage.String()
 }
 
 // toolCell is the tool name, "+N" when other tools reported the same finding.
@@ -447,16 +487,11 @@ func toolCell(f *findings.Finding, _ *ledger.Overlay) string {
 	return name
 }
 
-// locationCell is path:line, or just the path when the region is the
-// placeholder 1:1-1:1 that SCA and image scanners write when they have no
-// line (a line number in a container image name means nothing).
-func locationCell(f *findings.Finding, _ *ledger.Overlay) string {
-	l := f.Loc
-	if l.Line == 1 && l.Col <= 1 && l.EndLine <= 1 && l.EndCol <= 1 {
-		return l.Path
-	}
-	return l.String()
-}
+// locationCell is where the finding is, said as what it is: path:line for a
+// file (just the path for the 1:1 placeholder SCA and image scanners write
+// when they have no line), an image, package or URL as such, "(image)" for
+// an image linter's finding without a location (Dockle).
+func locationCell(f *findings.Finding, _ *ledger.Overlay) string { return f.Place() }
 
 // stateCell is the triage state, with SARIF-input suppression shown apart
 // and "(review)" when a decision may belong to the finding but could not be
@@ -476,13 +511,25 @@ func stateCell(f *findings.Finding, ov *ledger.Overlay) string {
 	return st.String()
 }
 
-// msgPref is the message width kept before other columns are cut.
+// msgPref is the message width kept before other columns are cut (a third
+// of narrower windows).
 const msgPref = 32
 
+// tableGap is the space between columns: two cells, one below 100 columns.
+func tableGap(width int) int {
+	if width > 0 && width < 100 {
+		return 1
+	}
+	return 2
+}
+
 // fitWidths computes column widths for the given cells within width (0 =
-// unlimited). Columns start at their natural width (capped at their max);
-// when too wide, the message shrinks to msgPref, then the widest of the other
-// columns shrink towards their minimum, then the message to its minimum.
+// unlimited: natural widths capped at each column's max, cells longer than
+// that are not cut but overflow, so piped lines are never padded to the
+// longest cell). Columns start at their natural width (capped at their
+// max); when too wide, the message shrinks to msgPref, then the widest of
+// the other columns shrink towards their minimum, then the message to its
+// minimum.
 func fitWidths(cells [][]string, width int) []int {
 	n := len(tableColumns)
 	natural := make([]int, n)
@@ -496,11 +543,8 @@ func fitWidths(cells [][]string, width int) []int {
 			}
 		}
 	}
-	if width <= 0 {
-		return natural
-	}
 	ws := make([]int, n)
-	total := 2 * (n - 1) // gaps
+	total := tableGap(width) * (n - 1) // gaps
 	flex := -1
 	for c, col := range tableColumns {
 		ws[c] = natural[c]
@@ -510,6 +554,9 @@ func fitWidths(cells [][]string, width int) []int {
 			ws[c] = min(ws[c], col.max)
 		}
 		total += ws[c]
+	}
+	if width <= 0 {
+		return ws
 	}
 	over := total - width
 	if over <= 0 {
@@ -522,7 +569,7 @@ func fitWidths(cells [][]string, width int) []int {
 		}
 	}
 	if flex >= 0 {
-		shrink(flex, max(msgPref, tableColumns[flex].min))
+		shrink(flex, max(min(msgPref, width/3), tableColumns[flex].min))
 	}
 	for over > 0 {
 		best := -1
@@ -557,15 +604,33 @@ func writeTable(w io.Writer, fs []*findings.Finding, idx []int32, ov *ledger.Ove
 		cells[k] = row
 	}
 	ws := fitWidths(cells, width)
+	narrowed := false
+	for c, col := range tableColumns { // a cut column uses its narrow form
+		if col.narrow == nil || ws[c] >= natWidth(cells, c, col.title) {
+			continue
+		}
+		narrowed = true
+		for k, i := range idx {
+			cells[k][c] = sanitize(col.narrow(fs[i]))
+		}
+	}
+	if narrowed { // the room they gave back goes to the others
+		ws = fitWidths(cells, width)
+	}
+	gap := strings.Repeat(" ", tableGap(width))
 	var b strings.Builder
 	line := func(row []string, sev int) {
 		b.Reset()
 		for c, s := range row {
 			if c > 0 {
-				b.WriteString("  ")
+				b.WriteString(gap)
 			}
-			if tableColumns[c].left {
+			if width <= 0 {
+				// unlimited (a pipe): never cut, only align
+			} else if tableColumns[c].left {
 				s = truncateLeft(s, ws[c])
+			} else if c == colRule && sev >= 0 {
+				s = truncateCell(findings.CompactID(s, ws[c]), ws[c])
 			} else {
 				s = truncateCell(s, ws[c])
 			}
@@ -598,6 +663,15 @@ func writeTable(w io.Writer, fs []*findings.Finding, idx []int32, ov *ledger.Ove
 	for k, i := range idx {
 		line(cells[k], int(fs[i].Severity))
 	}
+}
+
+// natWidth is the natural width of column c (its widest cell or title).
+func natWidth(cells [][]string, c int, title string) int {
+	w := strWidth(title)
+	for _, row := range cells {
+		w = max(w, strWidth(row[c]))
+	}
+	return w
 }
 
 func isASCII(s string) bool {

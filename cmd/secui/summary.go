@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/policy"
 	"github.com/secui/secui/findings/query"
 )
 
@@ -84,13 +85,15 @@ type jsonSummary struct {
 	Hidden     int                  `json:"hidden"`
 	BySeverity sevCounts            `json:"by_severity"`
 	ByStage    map[string]sevCounts `json:"by_stage"`
-	ByTool     map[string]sevCounts `json:"by_tool"`
-	ByCategory map[string]sevCounts `json:"by_category"`
-	ByKind     map[string]sevCounts `json:"by_kind"`
-	ByState    map[string]int       `json:"by_state"`
-	Files      int                  `json:"files"`
-	Errors     []jsonError          `json:"errors"`
-	ToolErrors []jsonError          `json:"tool_errors"`
+	// OpenByStage counts what the console's ribbon and the gate count open.
+	OpenByStage map[string]int       `json:"open_by_stage"`
+	ByTool      map[string]sevCounts `json:"by_tool"`
+	ByCategory  map[string]sevCounts `json:"by_category"`
+	ByKind      map[string]sevCounts `json:"by_kind"`
+	ByState     map[string]int       `json:"by_state"`
+	Files       int                  `json:"files"`
+	Errors      []jsonError          `json:"errors"`
+	ToolErrors  []jsonError          `json:"tool_errors"`
 }
 
 func severityTotals(s query.Summary) [5]int {
@@ -115,8 +118,11 @@ func writeSummaryJSON(w io.Writer, sel *selection, vis, all query.Summary) error
 	for _, k := range findings.Kinds {
 		doc.ByKind[k.String()] = countsOf(vis.ByKind[k])
 	}
+	open := openByStage(sel)
+	doc.OpenByStage = map[string]int{}
 	for _, st := range findings.Stages {
 		doc.ByStage[st.String()] = countsOf(vis.ByStageSev[st])
+		doc.OpenByStage[st.String()] = open[st]
 	}
 	for _, c := range findings.Categories {
 		if sum5(vis.ByCategory[c]) > 0 {
@@ -132,6 +138,18 @@ func writeSummaryJSON(w io.Writer, sel *selection, vis, all query.Summary) error
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
+}
+
+// openByStage counts the shown findings that count as open, per stage.
+func openByStage(sel *selection) [8]int {
+	var n [8]int
+	for _, i := range sel.idx {
+		f := sel.set.Findings[i]
+		if policy.CountsOpen(sel.ov, f) {
+			n[min(f.Stage, findings.StageMonitor)]++
+		}
+	}
+	return n
 }
 
 func writeSummary(w io.Writer, sel *selection, vis, all query.Summary, color bool) {
@@ -189,11 +207,26 @@ func writeSummary(w io.Writer, sel *selection, vis, all query.Summary, color boo
 	}
 
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, bold(sevHead("STAGE", 10)))
-	for _, st := range findings.Stages {
-		row(st.String(), 10, vis.ByStageSev[st])
+	// The "open" column is what the console's stage ribbon and the gate
+	// count (policy.CountsOpen: accepted findings are shown but not open),
+	// so "24C" on the ribbon — 24 open, the worst of them critical — and
+	// this table agree.
+	open := openByStage(sel)
+	fmt.Fprintln(w, bold(sevHead("STAGE", 10)+fmt.Sprintf("%8s", "open")))
+	stageRow := func(label string, c [5]int, n int) {
+		var b strings.Builder
+		ww := w
+		w = &b
+		row(label, 10, c)
+		w = ww
+		fmt.Fprintf(w, "%s%8d\n", strings.TrimSuffix(b.String(), "\n"), n)
 	}
-	row("total", 10, severityTotals(vis))
+	tot := 0
+	for _, st := range findings.Stages {
+		stageRow(st.String(), vis.ByStageSev[st], open[st])
+		tot += open[st]
+	}
+	stageRow("total", severityTotals(vis), tot)
 
 	// Tools, by count desc then name.
 	tools := make([]string, 0, len(vis.ByTool))

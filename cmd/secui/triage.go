@@ -41,9 +41,22 @@ var ledgerCache sync.Map // *findings.Set -> matchedLedger
 // openLedger opens the ledger configured for e (config "ledger", default
 // .secui/ledger.yaml under the repository root). A ledger that fails
 // validation is returned read-only together with its error.
+//
+// It is opened once per command (the load, GoneFixed, the overlay and the
+// console share it; a 100k-record ledger costs a parse each time): later
+// calls re-read the file only when it changed (Reload).
 func openLedger(e *env) (*ledger.Ledger, error) {
-	rel := e.Config.Ledger
-	return ledger.Open(e.Root, rel)
+	if e.ledger != nil {
+		if err := e.ledger.Reload(); err != nil && e.ledger.Err() == nil {
+			return e.ledger, err // e.g. refused: say so, as Open would
+		}
+		return e.ledger, e.ledger.Err()
+	}
+	l, err := ledger.Open(e.Root, e.Config.Ledger)
+	if l != nil {
+		e.ledger = l
+	}
+	return l, err
 }
 
 // applyLedger opens the ledger and matches it to set: the overlay every
@@ -88,6 +101,12 @@ func splitIDs(args []string) (ids, paths []string) {
 var triageHelp = map[string][2]string{
 	ledger.ActSuppress: {"Suppress findings with a reason and a justification", `Suppress findings: they are hidden by default and pass ` + "`secui check`" + `.
 
+--scope rule --tool T --rule R [--path GLOB] suppresses every finding of the
+rule (under the glob), now and in later scans, with ONE ledger record;
+--scope path --path GLOB [--tool T] every finding under the glob (vendored or
+generated code). A finding's own decision beats a scope, a narrower scope a
+broader one (docs/scopes.md).
+
 A suppression needs --reason (false-positive, accepted-risk, used-in-tests,
 mitigated, wont-fix) and --justification (a real sentence: empty, one-word and
 placeholder texts such as "fp", "n/a" or "todo" are refused). --expires sets a
@@ -127,9 +146,12 @@ every finding. Positional arguments that are not IDs are SARIF inputs, as for
 	case ledger.ActSuppress:
 		cmd.Example = `  secui suppress 3f9a1c2b --reason false-positive -j "the token is a documented test fixture"
   secui suppress --rule G101 --path 'internal/testdata/**' --reason used-in-tests \
-      -j "fixtures for the parser tests, never deployed" --expires 180d`
+      -j "fixtures for the parser tests, never deployed" --expires 180d
+  secui suppress --scope rule --tool eslint --rule security/detect-object-injection \
+      --path 'app/assets/vendor/**' --reason wont-fix -j "vendored bootstrap, not our code"`
 	case ledger.ActAccept:
-		cmd.Example = `  secui accept 3f9a1c2b --note "tracked in SEC-123" --due 2027-01-31`
+		cmd.Example = `  secui accept 3f9a1c2b --note "tracked in SEC-123" --due 2027-01-31
+  secui accept --scope path --path 'web/vendor/**' --note "vendored, upgraded in SEC-9" --due 90d`
 	case ledger.ActReopen:
 		cmd.Example = `  secui reopen --state suppressed --rule G101`
 	}
@@ -144,6 +166,12 @@ every finding. Positional arguments that are not IDs are SARIF inputs, as for
 	f.String("note", "", "a note recorded with the decision")
 	if action == ledger.ActAccept {
 		f.String("due", "", "due date: YYYY-MM-DD or a duration (30d, 4w)")
+	}
+	if action != ledger.ActReopen {
+		f.String("scope", "finding", "what the decision applies to: finding (the selected findings, one record each), rule (--tool and --rule, optionally under --path GLOB: one record) or path (--path GLOB, optionally of --tool: one record)")
+		_ = cmd.RegisterFlagCompletionFunc("scope", fixedCompletion([]string{"finding", "rule", "path"}))
+	} else {
+		f.String("scope", "finding", "reopen a scope record: rule (--tool, --rule, optional --path) or path (--path)")
 	}
 	f.Bool("all", false, "act on every finding when no ID or filter is given")
 	f.Bool("dry-run", false, "show what would be decided, write nothing")
@@ -194,6 +222,15 @@ func runTriage(ctx context.Context, cmd *cobra.Command, e *env, action string, i
 	}
 	if err := req.Validate(); err != nil {
 		return usageErr("%v", err)
+	}
+	if s := flagString(cmd, "scope"); s != "" {
+		kind, err := ledger.ParseScopeKind(s)
+		if err != nil {
+			return usageErr("--scope: %v", err)
+		}
+		if kind != ledger.ScopeFinding {
+			return runScopeTriage(ctx, cmd, e, action, kind, ids, req)
+		}
 	}
 	hasFilter := e.Query != nil && !e.Query.IsEmpty()
 	if len(ids) == 0 && !hasFilter && !flagBool(cmd, "all") {

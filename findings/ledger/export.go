@@ -87,6 +87,7 @@ func ExportSARIF(w io.Writer, set *findings.Set, ov *Overlay, l *Ledger, opts Ex
 		}
 	}
 	ledgerURI := l.RelPath()
+	usedIDs := map[string]bool{}
 	var runs []json.RawMessage
 	for _, name := range files {
 		if name == "-" || name == "<stdin>" {
@@ -204,6 +205,7 @@ func ExportSARIF(w io.Writer, set *findings.Set, ov *Overlay, l *Ledger, opts Ex
 			if _, had := run["results"]; had || len(kept) > 0 {
 				run["results"] = kept
 			}
+			markRun(run, name, ri, usedIDs)
 			b, err := json.Marshal(run)
 			if err != nil {
 				return err
@@ -215,13 +217,80 @@ func ExportSARIF(w io.Writer, set *findings.Set, ov *Overlay, l *Ledger, opts Ex
 		runs = []json.RawMessage{}
 	}
 	doc := struct {
-		Schema  string            `json:"$schema"`
-		Version string            `json:"version"`
-		Runs    []json.RawMessage `json:"runs"`
-	}{SARIFSchemaURI, "2.1.0", runs}
+		Schema     string            `json:"$schema"`
+		Version    string            `json:"version"`
+		Properties map[string]any    `json:"properties"` // before runs: discovery reads only the head
+		Runs       []json.RawMessage `json:"runs"`
+	}{SARIFSchemaURI, "2.1.0", map[string]any{findings.ExportMarker: true}, runs}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+// markRun marks an exported run as secui's (findings.ExportMarker in its
+// property bag) and gives it an automationDetails.id when it has none, or
+// one another exported run already uses: GitHub code scanning refuses an
+// upload with several runs of one tool in one category, and the category is
+// the id up to its last "/". The made-up id is "secui/<tool>/<input file>/"
+// (lower case, [a-z0-9._-]), stable from one export to the next so each
+// upload replaces the alerts of the one before in that category.
+func markRun(run map[string]any, file string, ri int, used map[string]bool) {
+	props, _ := run["properties"].(map[string]any)
+	if props == nil {
+		props = map[string]any{}
+	}
+	props[findings.ExportMarker] = true
+	run["properties"] = props
+	ad, _ := run["automationDetails"].(map[string]any)
+	id, _ := ad["id"].(string)
+	if id == "" || used[id] {
+		tool := "tool"
+		if t, ok := run["tool"].(map[string]any); ok {
+			if d, ok := t["driver"].(map[string]any); ok {
+				if n, ok := d["name"].(string); ok && n != "" {
+					tool = n
+				}
+			}
+		}
+		stem := filepath.Base(filepath.FromSlash(file))
+		for _, ext := range []string{".gz", ".json", ".sarif", ".golden"} {
+			stem = strings.TrimSuffix(stem, ext)
+		}
+		base := "secui/" + categoryPart(tool) + "/" + categoryPart(stem)
+		id = base + "/"
+		for n := ri + 1; used[id]; n++ {
+			id = fmt.Sprintf("%s-%d/", base, n)
+		}
+		nad := map[string]any{}
+		for k, v := range ad {
+			nad[k] = v
+		}
+		nad["id"] = id
+		run["automationDetails"] = nad
+	}
+	used[id] = true
+}
+
+// categoryPart lower-cases s and replaces every run of characters outside
+// [a-z0-9._-] with one "-".
+func categoryPart(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, c := range strings.ToLower(s) {
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
+		if ok {
+			b.WriteRune(c)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if out == "" {
+		return "x"
+	}
+	return out
 }
 
 func readSARIF(p string, lim findings.Limits) (map[string]any, error) {
@@ -296,22 +365,16 @@ func VEXStatus(d *Decision, now time.Time) (status, justification, statement str
 	return "under_investigation", "", ""
 }
 
-// purl returns a product identifier for an SCA package ("name@version" or
-// already a purl).
-func purl(pkg, tool string) string {
-	if strings.HasPrefix(pkg, "pkg:") {
-		return pkg
+// productKey is a product's @id and its subcomponents' (sorting, hashing).
+func productKey(p map[string]any) string {
+	k, _ := p["@id"].(string)
+	if subs, ok := p["subcomponents"].([]map[string]any); ok {
+		for _, s := range subs {
+			id, _ := s["@id"].(string)
+			k += " " + id
+		}
 	}
-	name, ver, _ := strings.Cut(pkg, "@")
-	if strings.HasPrefix(name, "@") { // npm scoped "@scope/name@1.0"
-		n2, v2, _ := strings.Cut(pkg[1:], "@")
-		name, ver = "%40"+n2, v2
-	}
-	s := "pkg:generic/" + strings.ReplaceAll(name, " ", "%20")
-	if ver != "" {
-		s += "@" + ver
-	}
-	return s
+	return k
 }
 
 // ExportOpenVEX writes an OpenVEX 0.2.0 document with one statement per
@@ -346,20 +409,23 @@ func ExportOpenVEX(w io.Writer, set *findings.Set, ov *Overlay, opts ExportOptio
 		if m, ok := ov.Match(f); ok && m.Decision.Review == "" {
 			d = m.Decision // a record that needs review says nothing yet
 		}
-		prod := purl(f.Package, f.ToolName())
-		if f.Package == "" {
-			prod = "pkg:generic/unknown"
+		prod, pk, ok := vexProduct(f)
+		if !ok { // no package named: no product a consumer could match
+			continue
 		}
-		k := f.VulnID + "\x00" + prod
+		k := f.VulnID + "\x00" + pk
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
 		status, just, text := VEXStatus(d, now)
-		s := stmt{Vulnerability: map[string]any{"name": f.VulnID}, Products: []map[string]any{{"@id": prod}}, Status: status}
+		s := stmt{Vulnerability: map[string]any{"name": f.VulnID}, Products: []map[string]any{prod}, Status: status}
 		switch status {
 		case "not_affected":
-			s.Justification, s.ImpactStatement = just, text
+			// The OpenVEX schema takes a justification or an impact
+			// statement, not both: the reason is the justification and
+			// the engineer's text goes to the status notes.
+			s.Justification, s.StatusNotes = just, text
 		case "affected":
 			s.ActionStatement = text
 		case "fixed":
@@ -378,7 +444,7 @@ func ExportOpenVEX(w io.Writer, set *findings.Set, ov *Overlay, opts ExportOptio
 		if a.Vulnerability["name"] != b.Vulnerability["name"] {
 			return a.Vulnerability["name"].(string) < b.Vulnerability["name"].(string)
 		}
-		return a.Products[0]["@id"].(string) < b.Products[0]["@id"].(string)
+		return productKey(a.Products[0]) < productKey(b.Products[0])
 	})
 	if stmts == nil {
 		stmts = []stmt{}
@@ -389,7 +455,7 @@ func ExportOpenVEX(w io.Writer, set *findings.Set, ov *Overlay, opts ExportOptio
 	}
 	h := sha1.New()
 	for _, s := range stmts {
-		fmt.Fprintf(h, "%v|%v|%s|%s\n", s.Vulnerability["name"], s.Products[0]["@id"], s.Status, s.Justification)
+		fmt.Fprintf(h, "%v|%v|%s|%s\n", s.Vulnerability["name"], productKey(s.Products[0]), s.Status, s.Justification)
 	}
 	doc := map[string]any{
 		"@context":   "https://openvex.dev/ns/v0.2.0",

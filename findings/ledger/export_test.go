@@ -234,6 +234,7 @@ func TestExportOpenVEX(t *testing.T) {
 			Status          string
 			Justification   string
 			ImpactStatement string `json:"impact_statement"`
+			StatusNotes     string `json:"status_notes"`
 			ActionStatement string `json:"action_statement"`
 		}
 	}
@@ -248,7 +249,7 @@ func TestExportOpenVEX(t *testing.T) {
 		st[s.Status]++
 		switch s.Status {
 		case "not_affected":
-			if s.Justification != VEXVulnerableCodeNotInExecPath || s.ImpactStatement == "" {
+			if s.Justification != VEXVulnerableCodeNotInExecPath || s.StatusNotes == "" || s.ImpactStatement != "" {
 				t.Errorf("not_affected: %+v", s)
 			}
 		case "affected":

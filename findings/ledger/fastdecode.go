@@ -95,6 +95,7 @@ const (
 	fScan
 	fEvidence
 	fHistory
+	fScope
 )
 
 func fieldBit(k string) int {
@@ -139,6 +140,8 @@ func fieldBit(k string) int {
 		return fEvidence
 	case "history":
 		return fHistory
+	case "scope":
+		return fScope
 	}
 	return 0
 }
@@ -518,6 +521,8 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 		d.State, err = parseStateName(s)
 	case "reason":
 		d.Reason, err = parseReasonName(s)
+	case "scope":
+		d.Scope, err = parseScopeName(s)
 	case "justification":
 		d.Justification = s
 	case "note":
@@ -642,7 +647,7 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 	}
 	if d.History == nil {
 		if len(fd.events) == cap(fd.events) {
-			fd.events = make([]Event, 0, 4096)
+			fd.events = make([]Event, 0, min(4096, max(16, len(fd.s)/256)))
 		}
 		fd.events = append(fd.events, e)
 		n := len(fd.events)

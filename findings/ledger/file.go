@@ -264,7 +264,7 @@ func (v *validator) v2only(k *yaml.Node, field string) bool {
 	return false
 }
 
-var recordFields = "id, state, reason, justification, note, author, time, expires, due, tool, rule, path, keys, tickets, review, pending, fix-source, scan, evidence, history"
+var recordFields = "id, state, scope, reason, justification, note, author, time, expires, due, tool, rule, path, keys, tickets, review, pending, fix-source, scan, evidence, history"
 
 func (v *validator) record(n *yaml.Node, field string) *Decision {
 	if n.Kind != yaml.MappingNode {
@@ -302,6 +302,10 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 			d.State, hasState = conv(v, val, f, parseStateName)
 		case "reason":
 			d.Reason, _ = conv(v, val, f, parseReasonName)
+		case "scope":
+			if v.v2only(k, f) {
+				d.Scope, _ = conv(v, val, f, parseScopeName)
+			}
 		case "justification":
 			d.Justification, _ = v.str(val, f)
 		case "note":
@@ -552,6 +556,7 @@ func appendRecord(b []byte, d *Decision) []byte {
 	}
 	kv("id", d.ID)
 	kv("state", d.State.String())
+	kv("scope", string(d.Scope))
 	kv("reason", string(d.Reason))
 	kv("justification", quoteOpt(d.Justification))
 	kv("note", quoteOpt(d.Note))

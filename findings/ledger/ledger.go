@@ -123,6 +123,12 @@ type Decision struct {
 
 	// Line is the 1-based line of the record in the ledger file (0 unknown).
 	Line int
+
+	// Scope, when set, makes this a scope record (scope.go): it applies to
+	// every finding of Tool's Rule (optionally under the glob Path), or to
+	// every finding under the glob Path (optionally of Tool), not to one
+	// finding; it has no keys or evidence.
+	Scope ScopeKind
 }
 
 // ScanEvidence identifies the scan that showed a finding fixed: a

@@ -38,6 +38,13 @@ type Overlay struct {
 	reviewOf  map[*findings.Finding][]int32 // finding → review items naming it
 	expired   []*Decision
 	overdue   []*Decision
+
+	// Scope records (scope.go): the match of each active scope, the scope
+	// deciding each finding that has no decision of its own, and per
+	// decision index the findings each scope decides and shadows.
+	scopeMatch []Match
+	scopeOf    map[*findings.Finding]int32 // → index into scopeMatch
+	scopeUse   map[int32]*ScopeUse         // decision index → use
 }
 
 // Match says which decision applies to a finding and how it was found.
@@ -64,6 +71,9 @@ type Match struct {
 	// Expired is set when the decision is a suppression past its expiry
 	// (the finding is open again).
 	Expired bool
+	// Scope is set when the decision is a scope record (How match.ByScope):
+	// what it covers.
+	Scope *Scope
 }
 
 // Describe says in words how the decision found its finding: "exact id",
@@ -93,6 +103,11 @@ func (m Match) Describe() string {
 		s = "same line"
 	case match.ByLocation:
 		s = "same location"
+	case match.ByScope:
+		s = "scope"
+		if m.Scope != nil {
+			s += " " + m.Scope.String()
+		}
 	default:
 		s = m.How.String()
 	}
@@ -152,8 +167,47 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 		ds = slices.Clone(ds)
 		slices.SortFunc(ds, byID)
 	}
-	res := assign(ds, fs, opt)
-	legacy := keepV1(ds, fs, &res)
+	fds, fidx := ds, []int(nil) // the records of one finding each
+	var sds []*Decision
+	var sidx []int32
+	for i, d := range ds {
+		if d.IsScope() {
+			if sds == nil {
+				fds = make([]*Decision, 0, len(ds))
+				fidx = make([]int, 0, len(ds))
+				for j := range i {
+					fds, fidx = append(fds, ds[j]), append(fidx, j)
+				}
+			}
+			sds, sidx = append(sds, d), append(sidx, int32(i))
+		} else if sds != nil {
+			fds, fidx = append(fds, d), append(fidx, i)
+		}
+	}
+	var res match.Result
+	var legacy map[int]bool
+	if len(fds) > 0 { // nothing to place (no ledger, or scopes only): no matcher
+		res = assign(fds, fs, opt)
+		legacy = keepV1(fds, fs, &res)
+	}
+	if fidx != nil { // back to indices into ds
+		for i := range res.Links {
+			res.Links[i].Decision = fidx[res.Links[i].Decision]
+		}
+		for i := range res.Review {
+			res.Review[i].Decision = fidx[res.Review[i].Decision]
+		}
+		for i := range res.Orphans {
+			res.Orphans[i] = fidx[res.Orphans[i]]
+		}
+		if legacy != nil {
+			m := make(map[int]bool, len(legacy))
+			for k, v := range legacy {
+				m[fidx[k]] = v
+			}
+			legacy = m
+		}
+	}
 
 	o := &Overlay{now: now, ds: ds,
 		byFinding: make(map[*findings.Finding]int32, len(res.Links)),
@@ -200,6 +254,9 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 			o.where[r.Decision] = -int32(len(o.review)) - 2
 			o.review = append(o.review, it)
 		}
+	}
+	if len(sds) > 0 {
+		o.applyScopes(sds, sidx, fs)
 	}
 	for _, d := range ds {
 		if d.Expired(now) {
@@ -403,8 +460,25 @@ func (o *Overlay) NeedsReview(f *findings.Finding) string {
 	return ""
 }
 
-// Match returns the decision placed on f and how it matched.
+// Match returns the decision that applies to f and how it matched: the
+// decision placed on f, else the narrowest scope covering f (How
+// match.ByScope, Scope set).
 func (o *Overlay) Match(f *findings.Finding) (Match, bool) {
+	if o == nil {
+		return Match{}, false
+	}
+	i, ok := o.byFinding[f]
+	if !ok {
+		if j, ok := o.scopeOf[f]; ok {
+			return o.scopeMatch[j], true
+		}
+		return Match{}, false
+	}
+	return o.links[i], true
+}
+
+// Own returns the decision placed on f itself (not a scope's).
+func (o *Overlay) Own(f *findings.Finding) (Match, bool) {
 	if o == nil {
 		return Match{}, false
 	}
@@ -413,6 +487,78 @@ func (o *Overlay) Match(f *findings.Finding) (Match, bool) {
 		return Match{}, false
 	}
 	return o.links[i], true
+}
+
+// applyScopes gives each finding without a decision of its own the
+// narrowest scope covering it, and counts what each scope covers.
+func (o *Overlay) applyScopes(sds []*Decision, sidx []int32, fs []*findings.Finding) {
+	o.scopeUse = make(map[int32]*ScopeUse, len(sds))
+	for k, d := range sds {
+		o.scopeUse[sidx[k]] = &ScopeUse{Decision: d, Scope: d.ScopeOf()}
+	}
+	set := newScopeSet(sds, sidx)
+	if len(set.ds) == 0 {
+		return
+	}
+	o.scopeMatch = make([]Match, len(set.ds))
+	for k, d := range set.ds {
+		sc := d.ScopeOf()
+		o.scopeMatch[k] = Match{Decision: d, How: match.ByScope, Layer: "scope", Key: sc.String(), Expired: d.Expired(o.now), Scope: &sc}
+	}
+	o.scopeOf = map[*findings.Finding]int32{}
+	for _, f := range fs {
+		_, own := o.byFinding[f]
+		first := true
+		set.each(f, func(k int) {
+			u := o.scopeUse[set.idx[k]]
+			if first && !own {
+				o.scopeOf[f] = int32(k)
+				u.Count++
+			} else {
+				u.Shadowed++
+			}
+			first = false
+		})
+	}
+}
+
+// Scopes lists every scope record with the findings it covers now, sorted
+// by id. A scope with Stale() matches no current finding.
+func (o *Overlay) Scopes() []ScopeUse {
+	if o == nil || len(o.scopeUse) == 0 {
+		return nil
+	}
+	out := make([]ScopeUse, 0, len(o.scopeUse))
+	for i, d := range o.ds {
+		if u := o.scopeUse[int32(i)]; u != nil && u.Decision == d {
+			out = append(out, *u)
+		}
+	}
+	return out
+}
+
+// StaleScopes are the scope records that match no current finding.
+func (o *Overlay) StaleScopes() []*Decision {
+	var out []*Decision
+	for _, u := range o.Scopes() {
+		if u.Stale() {
+			out = append(out, u.Decision)
+		}
+	}
+	return out
+}
+
+// ScopeUseOf returns what scope record d covers (false: d is not one).
+func (o *Overlay) ScopeUseOf(d *Decision) (ScopeUse, bool) {
+	i := o.index(d.ID)
+	if i < 0 || o.ds[i] != d {
+		return ScopeUse{}, false
+	}
+	u := o.scopeUse[int32(i)]
+	if u == nil {
+		return ScopeUse{}, false
+	}
+	return *u, true
 }
 
 // FindingOf returns the finding decision id was placed on (nil: none).
@@ -518,11 +664,14 @@ type Placement struct {
 	Review   *ReviewItem       // when the matcher could not place it
 	Orphan   bool              // matched nothing
 	Why      string            // orphan: why nothing matched
+	Scope    *ScopeUse         // a scope record: what it covers now
 }
 
 // Kind is "placed", "review" or "orphan".
 func (p Placement) Kind() string {
 	switch {
+	case p.Scope != nil:
+		return "scope"
 	case p.Finding != nil:
 		return "placed"
 	case p.Review != nil:
@@ -557,6 +706,12 @@ func (o *Overlay) Placements() []Placement {
 	out := make([]Placement, len(o.ds))
 	for i, d := range o.ds {
 		p := Placement{Decision: d}
+		if u := o.scopeUse[int32(i)]; u != nil {
+			c := *u
+			p.Scope = &c
+			out[i] = p
+			continue
+		}
 		switch w := o.where[i]; {
 		case w >= 0:
 			p.Finding, p.Match = o.linkF[w], o.links[w]
@@ -582,6 +737,9 @@ func (o *Overlay) String() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d decisions: %d placed, %d review, %d orphaned", len(o.ds), len(o.links), len(o.review), len(o.orphans))
+	if len(o.scopeUse) > 0 {
+		fmt.Fprintf(&b, ", %d scopes deciding %d findings", len(o.scopeUse), len(o.scopeOf))
+	}
 	return b.String()
 }
 

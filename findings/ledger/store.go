@@ -452,7 +452,7 @@ func (b *batch) recordFor(f *findings.Finding) *Decision {
 	if b.ov == nil {
 		return b.recs[f.ID]
 	}
-	if m, ok := b.ov.Match(f); ok {
+	if m, ok := b.ov.Own(f); ok { // never a scope's record: deciding one finding overrides its scope
 		if d := b.take(m.Decision.ID, f, "the finding's id changed ("+m.Describe()+")"); d != nil {
 			return d
 		}

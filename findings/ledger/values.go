@@ -182,6 +182,20 @@ func checkRecord(d *Decision) []recordProblem {
 			out = append(out, recordProblem{"justification", "a suppression needs a justification"})
 		}
 	}
+	if d.Scope != ScopeFinding {
+		if err := d.ScopeOf().Validate(); err != nil {
+			out = append(out, recordProblem{"scope", err.Error()})
+		}
+		if d.State == findings.StateFixed {
+			out = append(out, recordProblem{"state", "a scope record cannot be fixed (only its findings can)"})
+		}
+		if len(d.Keys) > 0 {
+			out = append(out, recordProblem{"keys", "a scope record has no identity keys (it is not one finding's)"})
+		}
+		if !evidenceZero(d.Evidence) {
+			out = append(out, recordProblem{"evidence", "a scope record has no evidence (it is not one finding's)"})
+		}
+	}
 	if d.State != findings.StateFixed {
 		if d.Pending {
 			out = append(out, recordProblem{"pending", "only a fixed record can be pending a scan"})

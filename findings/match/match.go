@@ -73,9 +73,12 @@ const (
 	BySimilar             // similar context and finding line (an edit on or around the line)
 	BySame                // the same code on the same line
 	ByLocation            // no code to compare on either side (not a file of the repository): same tool, rule, place and message
+	// ByScope is never returned by Assign: the ledger's overlay uses it for a
+	// finding decided by a scope record (a rule or a path glob).
+	ByScope
 )
 
-var howNames = [...]string{"id", "key", "rename", "moved", "similar", "same", "location"}
+var howNames = [...]string{"id", "key", "rename", "moved", "similar", "same", "location", "scope"}
 
 func (h How) String() string {
 	if int(h) < len(howNames) {

@@ -240,10 +240,11 @@ const (
 	KindUnjustified = "unjustified" // a record that breaks a validity rule
 	KindOrphaned    = "orphaned"    // a suppression matching no current finding
 	KindAmbiguous   = "ambiguous"   // a decision the matcher could not place (fails with Strict)
+	KindStale       = "stale-scope" // a scope record (rule or path) covering no current finding (fails with Strict)
 	KindOpen        = "open"        // an open finding at or above its threshold
 )
 
-var kindOrder = map[string]int{KindReview: 0, KindExpired: 1, KindOverdue: 2, KindUnjustified: 3, KindOrphaned: 4, KindAmbiguous: 5, KindOpen: 6}
+var kindOrder = map[string]int{KindReview: 0, KindExpired: 1, KindOverdue: 2, KindUnjustified: 3, KindOrphaned: 4, KindAmbiguous: 5, KindStale: 6, KindOpen: 7}
 
 // Problem is one reason the gate fails (or, in Report.Warnings, would fail
 // with Strict).
@@ -374,6 +375,20 @@ func (g *Gate) Evaluate(in Input) *Report {
 				}
 				p.Message += " (candidates: " + strings.Join(c, ", ") + ")"
 			}
+			if g.Strict {
+				add(p)
+			} else {
+				rep.Warnings = append(rep.Warnings, p)
+			}
+		}
+	}
+	// A scope (rule or path) covering nothing now is stale: its rule was
+	// fixed everywhere, renamed by the tool, or its scan is missing. It
+	// decides nothing, so it is a warning (a problem with Strict).
+	if so, ok := in.Overlay.(interface{ StaleScopes() []*ledger.Decision }); ok {
+		for _, d := range so.StaleScopes() {
+			p := Problem{Kind: KindStale, ID: d.ID, Rule: d.Rule, Location: fmt.Sprintf("%s:%d", in.Ledger, d.Line),
+				Message: fmt.Sprintf("%s scope %s covers no current finding", d.State, d.ScopeOf())}
 			if g.Strict {
 				add(p)
 			} else {

@@ -160,8 +160,8 @@ func (p *planner) findingBlocks(m *member, lvl int) content.Doc {
 	fields := []content.Inline{content.B("Severity:"), content.T(" " + f.Severity.String() + " · "), content.B("Stage:"), content.T(" " + f.Stage.String() + " · "),
 		content.B("Tool:"), content.T(" "), content.U(p.text(strings.TrimSpace(f.ToolName()+" "+toolVersion(f)), 80)), content.T(" · "),
 		content.B("Rule:"), content.T(" "), content.U(p.text(f.RuleID(), 120))}
-	if f.Rule != nil && f.Rule.Name != "" && f.Rule.Name != f.RuleID() {
-		fields = append(fields, content.T(" "), content.U(p.text(f.Rule.Name, 120)))
+	if t := f.Title(); t != "" && t != f.RuleID() {
+		fields = append(fields, content.T(" "), content.U(p.text(t, 120)))
 	}
 	d = append(d, content.P(fields...))
 	where := []content.Inline{content.B("Location:"), content.T(" "), p.locInline(m)}
@@ -329,11 +329,8 @@ func (p *planner) title(g *group, limit int) string {
 	what := lead.rule()
 	if lead.f != nil && lead.f.Rule != nil {
 		r := lead.f.Rule
-		switch {
-		case r.Name != "" && r.Name != r.ID && len(r.Name) <= 80:
-			what = r.Name
-		case r.Short != "":
-			what = r.Short
+		if t := r.Title(); t != "" && t != r.ID { // not Trivy's class name "Misconfiguration"
+			what = t
 		}
 	}
 	what = shortWhat(what)

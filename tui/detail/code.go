@@ -48,6 +48,12 @@ func ReadCode(root string, loc findings.Location, ctx int, chromaStyle string) *
 		c.Note = "no file location"
 		return c
 	}
+	switch k := loc.Kind(); k {
+	case findings.PlaceImage, findings.PlacePackage, findings.PlaceURL, findings.PlaceLogical:
+		// Not a file: say what it is, not "file not found".
+		c.Note = k.String() + " " + safe.Line(loc.Path) + " (no source file to show)"
+		return c
+	}
 	if !loc.InRepo || root == "" {
 		c.Note = "not in this repository: " + safe.Line(loc.URI)
 		return c

@@ -95,7 +95,7 @@ func Render(d Data, width int, st *theme.Styles) (string, Anchors) {
 	}
 	ruleName, ruleID := "", safe.Line(f.RuleID())
 	if f.Rule != nil {
-		ruleName = safe.Line(firstNonEmpty(f.Rule.Name, f.Rule.Short))
+		ruleName = safe.Line(f.Title()) // Trivy's rule name "Misconfiguration" says less than its short description
 	}
 	title := st.SevBadge[sev].Render(" "+theme.SevGlyph[sev]+" "+strings.ToUpper(sev.String())+" ") + " " + st.Bold.Render(firstNonEmpty(ruleName, ruleID))
 	if ruleName != "" && ruleID != "" && ruleName != ruleID {

@@ -134,12 +134,12 @@ func (m Model) cellText(f *findings.Finding, c, w int) string {
 		return cell(stageLabel(f.Stage, w), w)
 	case ColTool:
 		return cell(safe.Line(f.ToolName()), w)
-	case ColRule:
-		return cell(safe.Line(f.RuleID()), w)
-	case ColLoc:
-		return cellLeft(safe.Line(locString(f.Loc)), w)
-	case ColMsg:
-		return cell(safe.Line(f.Message), w)
+	case ColRule: // a KICS UUID reads as its query name; a CVE id keeps its numbers
+		return cell(findings.CompactID(safe.Line(f.RuleLabel()), w), w)
+	case ColLoc: // an image, package or URL as such; no 1:1 placeholder line
+		return cellLeft(safe.Line(f.Place()), w)
+	case ColMsg: // without scanner boilerplate (Trivy's "Artifact: … Type: …")
+		return cell(safe.Line(f.Headline()), w)
 	}
 	return ""
 }
@@ -237,13 +237,6 @@ func stateLabel(st findings.State, expired, review bool, f *findings.Finding, w 
 		return stateShort[st]
 	}
 	return st.String()
-}
-
-func locString(l findings.Location) string {
-	if l.Line > 0 {
-		return l.Path + ":" + strconv.Itoa(l.Line)
-	}
-	return l.Path
 }
 
 func (m Model) groupLine(g *Group, cur bool) string {

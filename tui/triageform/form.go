@@ -19,8 +19,13 @@ import (
 	"github.com/secui/secui/tui/theme"
 )
 
-// SubmitMsg is sent when the form is valid and confirmed.
-type SubmitMsg struct{ Req ledger.Request }
+// SubmitMsg is sent when the form is valid and confirmed. Scope is set
+// when the decision applies to a rule (here or everywhere) rather than to
+// the selected findings: the root writes it with Ledger.DecideScope.
+type SubmitMsg struct {
+	Req   ledger.Request
+	Scope *ledger.Scope
+}
 
 // CancelMsg is sent when the form is closed without saving.
 type CancelMsg struct{}
@@ -38,6 +43,7 @@ const (
 	fieldReason = iota
 	fieldText
 	fieldDate
+	fieldScope // "Applies to": only when SetScopes gave choices
 	numFields
 )
 
@@ -58,6 +64,50 @@ type Model struct {
 	// dropAsked: esc was pressed once with a typed justification or note;
 	// a second esc drops it, any other key keeps editing.
 	dropAsked bool
+
+	// scopes are the "Applies to" choices (SetScopes): nil, or this
+	// finding / this rule here / this rule everywhere.
+	scopes []scopeChoice
+	scope  int
+}
+
+type scopeChoice struct {
+	label string
+	sc    *ledger.Scope // nil: the selected findings
+}
+
+// SetScopes offers "this finding / this rule here / this rule everywhere"
+// for findings of one tool's rule: here is dir (a directory, "" the
+// repository root: then "here" is not offered).
+func (m *Model) SetScopes(tool, rule, dir string) {
+	if tool == "" || rule == "" {
+		return
+	}
+	one := "this finding"
+	if m.count > 1 {
+		one = fmt.Sprintf("these %d findings", m.count)
+	}
+	m.scopes = []scopeChoice{{label: one}}
+	if dir = strings.Trim(dir, "/"); dir != "" && dir != "." {
+		m.scopes = append(m.scopes, scopeChoice{label: "this rule here", sc: &ledger.Scope{Kind: ledger.ScopeRule, Tool: tool, Rule: rule, Path: dir + "/**"}})
+	}
+	m.scopes = append(m.scopes, scopeChoice{label: "this rule everywhere", sc: &ledger.Scope{Kind: ledger.ScopeRule, Tool: tool, Rule: rule}})
+	m.scope = 0
+}
+
+// Scope is the chosen scope (nil: the selected findings, one record each).
+func (m Model) Scope() *ledger.Scope {
+	if m.scope < len(m.scopes) {
+		return m.scopes[m.scope].sc
+	}
+	return nil
+}
+
+// SetScope picks the "Applies to" choice i (0 the findings; tests).
+func (m *Model) SetScope(i int) {
+	if i >= 0 && i < len(m.scopes) {
+		m.scope = i
+	}
 }
 
 // dropQuestion is what the first esc over typed text says.
@@ -117,9 +167,12 @@ func (m *Model) focusField() {
 }
 
 func (m *Model) move(d int) {
-	m.field = (m.field + d + numFields) % numFields
-	if m.action != ledger.ActSuppress && m.field == fieldReason {
+	for range numFields {
 		m.field = (m.field + d + numFields) % numFields
+		if (m.field == fieldReason && m.action != ledger.ActSuppress) || (m.field == fieldScope && len(m.scopes) == 0) {
+			continue
+		}
+		break
 	}
 	m.focusField()
 }
@@ -208,6 +261,16 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			return m.submit()
 		}
 	}
+	if m.field == fieldScope {
+		switch km.String() {
+		case "left", "h", "up", "k":
+			m.scope = (m.scope + len(m.scopes) - 1) % len(m.scopes)
+		case "right", "l", "down", "j", "space":
+			m.scope = (m.scope + 1) % len(m.scopes)
+		}
+		m.err = ""
+		return m, nil
+	}
 	if m.field == fieldReason {
 		switch km.String() {
 		case "left", "h", "up", "k":
@@ -239,7 +302,8 @@ func (m Model) submit() (Model, tea.Cmd) {
 	}
 	m.err = ""
 	m.busy = true
-	return m, func() tea.Msg { return SubmitMsg{Req: req} }
+	sc := m.Scope()
+	return m, func() tea.Msg { return SubmitMsg{Req: req, Scope: sc} }
 }
 
 // View renders the form box.
@@ -284,6 +348,21 @@ func (m Model) View() string {
 		dl = "Due"
 	}
 	b.WriteString(label(fieldDate, dl) + "  " + m.date.View() + "\n\n")
+	if len(m.scopes) > 0 {
+		b.WriteString(label(fieldScope, "Applies to") + "  ")
+		for i, c := range m.scopes {
+			if i == m.scope {
+				b.WriteString(st.RowSel.Render("[" + c.label + "]"))
+			} else {
+				b.WriteString(st.Muted.Render(" " + c.label + " "))
+			}
+		}
+		explain := "one ledger record per finding"
+		if sc := m.Scope(); sc != nil {
+			explain = "one record for " + sc.String() + ", now and in later scans"
+		}
+		b.WriteString("\n     " + st.Muted.Render(safe.Line(explain)) + "\n\n")
+	}
 	switch {
 	case m.busy:
 		b.WriteString(st.StatusInfo.Render("saving…"))

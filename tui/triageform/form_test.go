@@ -164,3 +164,52 @@ func TestEscAsksBeforeDroppingText(t *testing.T) {
 		t.Fatalf("second esc: %#v", msg)
 	}
 }
+
+func TestScopeChoices(t *testing.T) {
+	m := New(theme.New(theme.DefaultPalette(), true, true), ledger.ActSuppress, 1, "no-undef at test/e2e/a.js:3", now)
+	m.SetWidth(100)
+	m.SetScopes("ESLint", "no-undef", "test/e2e")
+	if m.Scope() != nil || !strings.Contains(m.View(), "[this finding]") || !strings.Contains(m.View(), "one ledger record per finding") {
+		t.Fatalf("default is not this finding:\n%s", m.View())
+	}
+	m.SetText("cypress globals in the end-to-end tests")
+	// tab order: reason, justification, date, applies to
+	m, _ = do(m, "tab", "tab", "tab", "right")
+	sc := m.Scope()
+	if sc == nil || *sc != (ledger.Scope{Kind: ledger.ScopeRule, Tool: "ESLint", Rule: "no-undef", Path: "test/e2e/**"}) {
+		t.Fatalf("this rule here: %+v", sc)
+	}
+	if v := m.View(); !strings.Contains(v, "[this rule here]") || !strings.Contains(v, "one record for rule ESLint no-undef in test/e2e/**") {
+		t.Fatalf("view:\n%s", v)
+	}
+	m, _ = do(m, "right")
+	if sc := m.Scope(); sc == nil || sc.Path != "" || sc.Rule != "no-undef" {
+		t.Fatalf("this rule everywhere: %+v", sc)
+	}
+	m, msg := do(m, "ctrl+s")
+	sub, ok := msg.(SubmitMsg)
+	if !ok || sub.Scope == nil || sub.Scope.Path != "" || sub.Req.Justification != "cypress globals in the end-to-end tests" {
+		t.Fatalf("submit: %#v", msg)
+	}
+	// the validity rules still apply to a scoped decision
+	m = New(theme.New(theme.DefaultPalette(), true, true), ledger.ActAccept, 3, "x", now)
+	m.SetScopes("ESLint", "no-undef", "")
+	if len(m.scopes) != 2 {
+		t.Fatalf("at the root, no 'here' choice: %d choices", len(m.scopes))
+	}
+	m.SetScope(1)
+	m.SetText("todo")
+	m, msg = do(m, "ctrl+s")
+	if msg != nil || m.Error() == "" {
+		t.Fatalf("placeholder note accepted for a scope: %v", msg)
+	}
+	// without choices the form is as before: no Applies to field
+	m = New(theme.New(theme.DefaultPalette(), true, true), ledger.ActSuppress, 1, "x", now)
+	if strings.Contains(m.View(), "Applies to") {
+		t.Fatal("Applies to shown without choices")
+	}
+	m, _ = do(m, "tab", "tab", "tab")
+	if m.field != fieldReason {
+		t.Fatalf("tab cycle without choices lands on %d", m.field)
+	}
+}

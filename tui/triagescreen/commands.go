@@ -243,7 +243,12 @@ func helpCmd(key, md string, width int, style string) tea.Cmd {
 // editorCmd opens loc in $VISUAL/$EDITOR (vi by default) at its line, using
 // the +LINE convention; Bubble Tea releases and restores the terminal.
 func editorCmd(root string, loc findings.Location) (tea.Cmd, error) {
-	if !loc.InRepo || loc.Path == "" {
+	switch k := loc.Kind(); {
+	case k == findings.PlaceNone:
+		return nil, fmt.Errorf("this finding has no location to open")
+	case k != findings.PlaceFile: // an image, package or URL: not "is not a file"
+		return nil, fmt.Errorf("the location is a %s (%s), not a file to open", k, safe.Line(loc.Path))
+	case !loc.InRepo:
 		return nil, fmt.Errorf("%s is not a file in this repository", safe.Line(loc.Path))
 	}
 	// The same confinement as every read: inside the repository, symlinks

@@ -21,10 +21,10 @@ type loadBatchMsg struct {
 // loadDoneMsg ends loading with the merged set.
 type loadDoneMsg struct {
 	gen int // Model.loop.loadGen of the load
-	set    *findings.Set
-	err    error
-	ov     *ledger.Overlay // the ledger matched to set (nil: no ledger)
-	seq    uint64          // overlaySeq of ov
+	set *findings.Set
+	err error
+	ov  *ledger.Overlay // the ledger matched to set (nil: no ledger)
+	seq uint64          // overlaySeq of ov
 }
 
 // filterDoneMsg is the result of a background filter run (generation gen).

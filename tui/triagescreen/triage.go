@@ -2,6 +2,7 @@ package triagescreen
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -102,6 +103,9 @@ func (m *Model) handleTriageKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	title := fs[0].RuleID() + " at " + fs[0].Loc.String()
 	m.form = triageform.New(m.st, action, len(fs), title, m.now)
 	m.form.SetWidth(min(100, m.width-4))
+	if tool, rule, dir, ok := oneRule(fs); ok {
+		m.form.SetScopes(tool, rule, dir) // this finding / this rule here / this rule everywhere
+	}
 	m.formOpen = true
 	m.formTargets = fs
 	return nil, true
@@ -128,6 +132,9 @@ func (m Model) handleFormMsg(msg tea.Msg) (Model, tea.Cmd) {
 		req := msg.Req
 		if m.opts.Config != nil {
 			req.MaxTerm = m.opts.Config.Check.MaxExpiry
+		}
+		if msg.Scope != nil {
+			return m, m.decideScopeCmd(*msg.Scope, req)
 		}
 		return m, m.decideCmd(m.formTargets, req)
 	}
@@ -157,6 +164,50 @@ func (m *Model) decideCmd(fs []*findings.Finding, req ledger.Request) tea.Cmd {
 		msg := decidedMsg{action: req.Action, n: len(fs), err: err, warn: warn}
 		if err == nil {
 			msg.ov, msg.seq = buildOverlay(l, all, now, opt)
+		}
+		return msg
+	}
+}
+
+// oneRule reports the tool and rule all of fs share, and the deepest
+// directory holding all of them ("" the root).
+func oneRule(fs []*findings.Finding) (tool, rule, dir string, ok bool) {
+	for i, f := range fs {
+		d := path.Dir(f.Loc.Path)
+		if i == 0 {
+			tool, rule, dir = f.ToolName(), f.RuleID(), d
+			continue
+		}
+		if !strings.EqualFold(f.ToolName(), tool) || f.RuleID() != rule {
+			return "", "", "", false
+		}
+		for dir != "." && dir != "/" && d != dir && !strings.HasPrefix(d, dir+"/") {
+			dir = path.Dir(dir)
+		}
+	}
+	if dir == "." || dir == "/" {
+		dir = ""
+	}
+	return tool, rule, dir, tool != "" && rule != "" && len(fs) > 0
+}
+
+// decideScopeCmd writes one scope record (a rule here or everywhere) and
+// matches the ledger again; n is the number of findings it covers now.
+func (m *Model) decideScopeCmd(sc ledger.Scope, req ledger.Request) tea.Cmd {
+	l, repo, all, work := m.opts.Ledger, m.opts.Repo, m.fs, m.workTree
+	now := m.now()
+	return func() tea.Msg {
+		warn := ""
+		if req.Author == "" {
+			req.Author, warn = author(repo)
+		}
+		d, err := l.DecideScope(sc, req)
+		msg := decidedMsg{action: req.Action, err: err, warn: warn}
+		if err == nil {
+			msg.ov, msg.seq = buildOverlay(l, all, now, work())
+			if u, ok := msg.ov.ScopeUseOf(d); ok {
+				msg.n = u.Count
+			}
 		}
 		return msg
 	}

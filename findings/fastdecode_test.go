@@ -1,0 +1,148 @@
+package findings
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	jsonv2 "github.com/go-json-experiment/json"
+
+	"github.com/secui/secui/internal/testutil"
+)
+
+// fastDecodeEdges are results on the edges of the hand-written decoder: each
+// must decode exactly as json v2 does, or be left to it.
+var fastDecodeEdges = []string{
+	`{}`, ` { } `, `{"RuleId":"x"}`, `{"locations":[]}`, `{"locations":null}`, `{"locations":[null,{}]}`,
+	`{"properties":{"tags":[]}}`, `{"properties":{"tags":["a",null]}}`, `{"properties":null}`,
+	`{"taxa":[{}]}`, `{"taxa":[{"id":"CWE-79","toolComponent":{"name":"CWE","index":2,"guid":"g"}}]}`,
+	`{"ruleIndex":1.0}`, `{"ruleIndex":1e2}`, `{"ruleIndex":-0}`, `{"ruleIndex":-12}`, `{"ruleIndex":"1"}`,
+	`{"ruleIndex":99999999999999999999}`, `{"ruleIndex":01}`, `{"ruleIndex":-}`, `{"ruleIndex":null}`,
+	`{"message":{"arguments":[]}}`, `{"message":{"text":"a","arguments":["x",null,"y"]}}`, `{"message":"text"}`,
+	`{"fingerprints":{}}`, `{"fingerprints":null}`, `{"fingerprints":{"a":"1","a":"2"}}`, `{"fingerprints":{"a":{"b":1}}}`,
+	`{"fingerprints":[]}`, `{"partialFingerprints":{"k\u0041":"v\n"}}`,
+	`{"codeFlows":[ ]}`, `{"codeFlows":[]}`, `{"codeFlows":0}`, `{"codeFlows":1}`, `{"codeFlows":null}`, `{"fixes":[{}]}`,
+	`{"properties":{"security-severity":7.50}}`, `{"properties":{"security-severity":{"a":1}}}`,
+	`{"properties":{"security-severity":"8.8","problem.severity":"error","problem":{"severity":true},"severity":false}}`,
+	`{"properties":{"security-severity":[1,2]}}`, `{"properties":{"security-severity":null}}`,
+	`{"ruleId":"\ud800"}`, `{"ruleId":"\udc00\ud800"}`, `{"ruleId":"\ud83d\ude00"}`, `{"ruleId":"a\u00e9\/\b\f\n\r\t\\\""}`,
+	`{"ruleId":"\x"}`, `{"ruleId":"\u12"}`, "{\"ruleId\":\"a\x01\"}", "{\"ruleId\":\"\xff\"}", "{\"ruleId\":\"é\xc3\"}",
+	`{"level":"x","level":"y"}`, `{"unknown":1,"unknown":2}`, `{"ruleId":"a",}`, `{"ruleId":"a"`, `{"ruleId" "a"}`,
+	`{"ruleId":"a"} x`, `{"x":tru}`, `{"x":truex}`, `{"x":[1,]}`, `{"x":{"a":1,}}`, `{"x":1.}`, `{"x":1e}`, `{"x":-01}`,
+	`{"x":[{"y":[true,false,null,-1.5e+3,"s\u0000"]}]}`, `[]`, `"s"`, ``, `{"ruleId":5}`, `{"kind":null,"level":null}`,
+	`{"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a","uriBaseId":"B","index":3},"region":{"startLine":1,"startColumn":2,"endLine":3,"endColumn":4,"charOffset":5,"byteOffset":6,"byteLength":7,"charLength":8,"snippet":{"text":"s"}}},"logicalLocations":[{"name":"n","fullyQualifiedName":"f"},null],"message":{"text":"m"}}]}`,
+	`{"locations":[{"physicalLocation":null,"logicalLocations":null,"message":null}]}`,
+	`{"locations":[{"physicalLocation":{"artifactLocation":null,"region":null}}]}`,
+	`{"locations":[{"physicalLocation":{"region":{"snippet":null,"startLine":2.5}}}]}`,
+	`{"suppressions":[{"kind":"inSource","status":"accepted","justification":"ok"},null,{}],"baselineState":"new"}`,
+	`{"analysisTarget":{"uri":"x"}}`, `{"analysisTarget":null}`, `{"rule":{"id":"r","index":1}}`, `{"rule":null}`,
+	`{"ruleId":"a","ruleId":"b"}`, `{"message":{"text":"a","text":"b"}}`,
+}
+
+// fastDecodeInputs returns result objects to check: the edge cases, the
+// fuzz seeds' results, generated results, and every result in the public
+// corpus (when it is there).
+func fastDecodeInputs(t testing.TB) (edges, real []string) {
+	edges = append(edges, fastDecodeEdges...)
+	logs := append([]string(nil), fuzzSeeds...)
+	logs = append(logs, genSARIF(200, true), genSARIF(50, false))
+	if dir, ok := testutil.OptionalCorpusDir(t); ok {
+		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+			if err == nil && !info.IsDir() && (strings.HasSuffix(p, ".sarif") || strings.HasSuffix(p, ".json")) {
+				if b, err := os.ReadFile(p); err == nil {
+					logs = append(logs, string(b))
+				}
+			}
+			return nil
+		})
+	}
+	for _, l := range logs {
+		var doc struct {
+			Runs []struct {
+				Results []json.RawMessage `json:"results"`
+			} `json:"runs"`
+		}
+		if json.Unmarshal([]byte(strings.TrimPrefix(l, "\ufeff")), &doc) != nil {
+			continue
+		}
+		for _, r := range doc.Runs {
+			for _, res := range r.Results {
+				real = append(real, string(res))
+			}
+		}
+	}
+	return edges, real
+}
+
+// checkFastDecode holds the hand-written decoder to json v2's: when it
+// decodes a result, json v2 decodes it too, to the same value.
+func checkFastDecode(t *testing.T, data []byte) bool {
+	t.Helper()
+	var fast liteResult
+	ok := fastDecodeResult(data, &fast, testDecCache)
+	var want liteResult
+	err := jsonv2.Unmarshal(data, &want, liteOpts)
+	if ok && err != nil {
+		t.Fatalf("fast decoder accepted what json v2 refuses (%v): %q", err, data)
+	}
+	if ok && !reflect.DeepEqual(fast, want) {
+		t.Fatalf("fast decoder differs from json v2 on %q:\n fast %s\n want %s", data, dumpLite(fast), dumpLite(want))
+	}
+	return ok
+}
+
+// testDecCache is shared by every check, as a worker shares it between results.
+var testDecCache = newDecCache()
+
+func dumpLite(r liteResult) string {
+	b, _ := json.Marshal(r)
+	return fmt.Sprintf("%s suppressions=%#v", b, r.Suppressions)
+}
+
+func TestFastDecodeAgreesWithJSONv2(t *testing.T) {
+	edges, real := fastDecodeInputs(t)
+	for _, e := range edges {
+		checkFastDecode(t, []byte(e))
+	}
+	fast := 0
+	for _, r := range real {
+		if checkFastDecode(t, []byte(r)) {
+			fast++
+		}
+	}
+	// The fast path must be the one taken on real results (else loading is
+	// slow again without any test noticing).
+	if len(real) < 100 || fast < len(real)*95/100 {
+		t.Errorf("fast decoder took %d of %d real results, want ≥ 95%%", fast, len(real))
+	}
+	t.Logf("fast decoder: %d of %d real results", fast, len(real))
+}
+
+// The streamed copy of a result has bulky members replaced by 1 (or 0 when
+// empty): the fast path reads those too.
+func TestFastDecodeStreamPlaceholders(t *testing.T) {
+	for _, s := range []string{`{"ruleId":"a","codeFlows":1,"fixes":0}`, `{"ruleId":"a","relatedLocations":1,"codeFlows":0,"fixes":1}`} {
+		var r liteResult
+		if !fastDecodeResult([]byte(s), &r, nil) {
+			t.Fatalf("fast path refused %s", s)
+		}
+		checkFastDecode(t, []byte(s))
+	}
+}
+
+func FuzzFastDecode(f *testing.F) {
+	edges, real := fastDecodeInputs(f)
+	for _, s := range edges {
+		f.Add([]byte(s))
+	}
+	for i, s := range real {
+		if i%10 == 0 {
+			f.Add([]byte(s))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { checkFastDecode(t, data) })
+}
