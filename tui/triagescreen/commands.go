@@ -86,7 +86,7 @@ func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 		hidden := policy.HiddenByDefault(tri, f)
 		if hidden {
 			out.hidden++
-		} else { // the ribbon counts what summary counts: the findings shown by default
+		} else if policy.CountsOpen(tri, f) { // summary's open column counts the same
 			out.ribbon[min(f.Stage, findings.StageMonitor)][min(f.Severity, findings.SevCritical)]++
 		}
 		if job.suppressed && policy.LaneOf(tri, f) != policy.LaneNone || !job.suppressed && !hidden {

@@ -195,7 +195,7 @@ func extendFilter(ctx context.Context, job filterJob, base *filterDoneMsg) filte
 		hidden := policy.HiddenByDefault(tri, f)
 		if hidden {
 			out.hidden++
-		} else { // the ribbon counts what summary counts: the findings shown by default
+		} else if policy.CountsOpen(tri, f) { // summary's open column counts the same
 			out.ribbon[min(f.Stage, findings.StageMonitor)][min(f.Severity, findings.SevCritical)]++
 		}
 		if job.suppressed && policy.LaneOf(tri, f) != policy.LaneNone || !job.suppressed && !hidden {

@@ -33,7 +33,7 @@ type filterDoneMsg struct {
 	fs      []*findings.Finding
 	idx     []int32
 	groups  []findingtable.Group
-	ribbon  [8][5]int // findings shown by default (as summary counts them), by stage and severity
+	ribbon  [8][5]int // open findings by stage and severity (summary's open column)
 	total   int       // findings in view before the query (visibility lane applied)
 	hidden  int       // findings hidden by default (suppressed here or in SARIF)
 	err     error

@@ -47,5 +47,5 @@ func (m *Model) ribbonLegend() string {
 	if m.statesLoading() {
 		return "findings per stage, before triage decisions (loading…)"
 	}
-	return "findings shown per stage · C H M L I: worst severity"
+	return "open findings per stage · C H M L I: worst severity"
 }

@@ -60,8 +60,8 @@ func TestStageKeySkipsEmptyStages(t *testing.T) {
 	}
 }
 
-// The ribbon counts what `secui summary` counts (the findings shown by
-// default: accepted ones too, suppressed ones not), and says so.
+// The ribbon counts open findings (summary's open column, the gate's rule:
+// not accepted ones, not suppressed ones), and says so.
 func TestRibbonAgreesWithSummary(t *testing.T) {
 	m, fs, _ := triageModel(t, 40)
 	m = press(t, m, "space", "space", "a")
@@ -73,13 +73,13 @@ func TestRibbonAgreesWithSummary(t *testing.T) {
 	if m.hidden != 1 {
 		t.Fatalf("hidden %d", m.hidden)
 	}
-	var shown []int32
+	var open []int32
 	for i, f := range fs {
-		if !policy.HiddenByDefault(m.ov, f) {
-			shown = append(shown, int32(i))
+		if policy.CountsOpen(m.ov, f) {
+			open = append(open, int32(i))
 		}
 	}
-	sum := query.Summarize(fs, shown, m.ov) // what secui summary prints
+	sum := query.Summarize(fs, open, m.ov)
 	if m.ribbon != sum.ByStageSev {
 		t.Fatalf("ribbon %v, summary %v", m.ribbon, sum.ByStageSev)
 	}
@@ -87,11 +87,11 @@ func TestRibbonAgreesWithSummary(t *testing.T) {
 	for s := range m.ribbon {
 		n += stageCount(m.ribbon, s)
 	}
-	if n != 39 || n != m.total {
+	if n != 37 || m.total != 39 { // 40 - 1 suppressed - 2 accepted; 39 shown
 		t.Fatalf("ribbon total %d, shown %d", n, m.total)
 	}
 	m, _ = send(t, m, tea.WindowSizeMsg{Width: 200, Height: 40})
-	if !strings.Contains(screen(m), "findings shown per stage") {
+	if !strings.Contains(screen(m), "open findings per stage") {
 		t.Fatalf("no legend:\n%s", screen(m))
 	}
 }

@@ -151,8 +151,8 @@ func (m Model) headerView() string {
 // ribbon stage labels: full and short forms.
 var ribbonShort = [...]string{"plan", "code", "bld", "test", "rel", "dep", "ops", "mon"}
 
-// ribbonView renders the stage ribbon: the findings shown per stage (what
-// `secui summary` counts), the count coloured by and suffixed with the worst
+// ribbonView renders the stage ribbon: the open findings per stage (what
+// `secui summary` counts as open), the count coloured by and suffixed with the worst
 // severity in it; the selected stage is underlined. A legend follows when
 // it fits.
 func ribbonView(st *theme.Styles, counts [8][5]int, active, width int, legend string) string {
