@@ -87,7 +87,7 @@ func (m *Model) newFocus(stage findings.Stage) screen.Screen {
 		Root:     m.opts.Root,
 		Repo:     m.opts.Repo,
 		Config:   m.opts.Config,
-		Ledger:   m.opts.Ledger,
+		Ledger:   m.triage.Ledger(),
 		Snapshot: m.triage.Snapshot(),
 		Styles:   m.triage.Styles,
 		KeyMap:   m.triage.KeyMap(),

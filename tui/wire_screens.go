@@ -19,7 +19,7 @@ func init() {
 		s := m.triage.Snapshot()
 		return scanscreen.New(scanscreen.Deps{
 			Root: m.opts.Root, Repo: m.opts.Repo, Config: m.opts.Config, Set: s.Set,
-			Ledger: m.opts.Ledger, Overlay: s.Overlay, Now: m.opts.Now, WorkTree: m.opts.WorkTree,
+			Ledger: m.triage.Ledger(), Overlay: s.Overlay, Now: m.opts.Now, WorkTree: m.opts.WorkTree,
 			Styles: m.triage.Styles(),
 		}, stage, "")
 	}
@@ -27,7 +27,7 @@ func init() {
 		s := m.triage.Snapshot()
 		d := syncscreen.Deps{
 			Root: m.opts.Root, Repo: m.opts.Repo, Config: m.opts.Config, Set: s.Set,
-			Ledger: m.opts.Ledger, Overlay: s.Overlay, Now: m.opts.Now, WorkTree: m.opts.WorkTree,
+			Ledger: m.triage.Ledger(), Overlay: s.Overlay, Now: m.opts.Now, WorkTree: m.opts.WorkTree,
 			Styles: m.triage.Styles(),
 		}
 		targets := syncscreen.Configured(d)
@@ -47,7 +47,7 @@ func (m *Model) fixDeps() fixscreen.Deps {
 	s := m.triage.Snapshot()
 	return fixscreen.Deps{
 		Root: m.opts.Root, Repo: m.opts.Repo, Config: m.opts.Config, Set: s.Set,
-		Ledger: m.opts.Ledger, Overlay: s.Overlay, Now: m.opts.Now, WorkTree: m.opts.WorkTree,
+		Ledger: m.triage.Ledger(), Overlay: s.Overlay, Now: m.opts.Now, WorkTree: m.opts.WorkTree,
 		Styles: m.triage.Styles(),
 	}
 }

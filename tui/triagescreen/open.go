@@ -3,6 +3,7 @@ package triagescreen
 import (
 	"context"
 	"errors"
+	"github.com/secui/secui/findings/ledger"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -120,3 +121,8 @@ func (m *Model) Snapshot() scr.Snapshot {
 func (m *Model) version() uint64 {
 	return m.ovSeq<<32 ^ uint64(m.loadVer)
 }
+
+// Ledger is the ledger decisions are written to: Options.Ledger, or the one
+// opened in the background (Options.OpenLedger) once it has loaded; nil
+// before that, or when there is none.
+func (m *Model) Ledger() *ledger.Ledger { return m.opts.Ledger }
