@@ -110,8 +110,16 @@ func (s *Set) details(f *Finding) (*Details, error) {
 		// so a malformed code flow or related location shows up here, when
 		// the finding is opened: say exactly where.
 		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			if line, col, ok := rs.lineCol(src.Offset + se.Offset - 1); ok {
+		var te *json.UnmarshalTypeError
+		off := int64(-1)
+		switch {
+		case errors.As(err, &se):
+			off = se.Offset - 1
+		case errors.As(err, &te):
+			off = te.Offset - 1
+		}
+		if off >= 0 {
+			if line, col, ok := rs.lineCol(src.Offset + off); ok {
 				return nil, &LoadError{File: src.File, Line: line, Col: col, Msg: fmt.Sprintf("runs[%d].results[%d]: %s", src.Run, src.Result, jsonErrMsg(err))}
 			}
 		}

@@ -117,6 +117,15 @@ func (f *Finding) Headline() string {
 	}
 	if id := f.RuleID(); id != "" && len(m) > len(id) && strings.HasPrefix(m, id) {
 		rest := strings.TrimLeft(m[len(id):], " ")
+		// gitleaks 8: "<rule> has detected secret for file <path>." says
+		// nothing the rule and location columns do not; the rule's
+		// description says what was found.
+		if strings.HasPrefix(rest, "has detected secret for file ") {
+			if t := f.Title(); t != "" && t != id {
+				return "secret: " + t
+			}
+			return "secret detected"
+		}
 		for _, sep := range []string{"- ", ": ", "— "} {
 			if r, ok := strings.CutPrefix(rest, sep); ok && strings.TrimSpace(r) != "" {
 				return strings.TrimSpace(r)

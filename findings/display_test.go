@@ -15,7 +15,9 @@ func TestReadableRowsWholeCorpus(t *testing.T) {
 	dir := corpusDir(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
 	demo, _ := filepath.Glob(filepath.Join("..", "demo", "scans", "*.sarif"))
-	files = append(files, demo...)
+	// Real logs produced on this machine (testdata/realworld/generate.sh).
+	real, _ := filepath.Glob(filepath.Join("..", "testdata", "realworld", "*", "*.sarif"))
+	files = append(append(files, demo...), real...)
 	if len(files) < 45 {
 		t.Fatalf("expected the corpus and the demo scans, found %d files", len(files))
 	}
@@ -36,6 +38,9 @@ func TestReadableRowsWholeCorpus(t *testing.T) {
 				}
 			}
 			h := f.Headline()
+			if strings.Contains(h, "has detected secret for file") {
+				t.Errorf("%s: headline keeps gitleaks' boilerplate: %q", where, h)
+			}
 			for _, p := range []string{"Artifact: ", "Package: ", "Installed Version:"} {
 				if strings.Contains(h, p) {
 					t.Errorf("%s: headline keeps Trivy's boilerplate %q: %q", where, p, h)
@@ -71,7 +76,8 @@ func TestReadableRowsWholeCorpus(t *testing.T) {
 	// would make the walk above prove nothing for it.
 	for _, tool := range []string{"Trivy", "Dockle", "OWASP Dependency-Track", "dependency-check", "CodeQL", "semgrep",
 		"SpotBugs", "Gitleaks", "devskim", "mAPI", "Cppcheck", "Snyk IaC", "SnykCode", "mobsfscan", "Contrast Security",
-		"Micro Focus Fortify Static Code Analyzer", "TSLint", "Checkov", "grype", "gosec", "ESLint", "Semgrep OSS"} {
+		"Micro Focus Fortify Static Code Analyzer", "TSLint", "Checkov", "grype", "gosec", "ESLint", "Semgrep OSS",
+		"tfsec", "gitleaks", "Staticcheck"} {
 		if perTool[tool] == 0 {
 			t.Errorf("no finding of %s loaded", tool)
 		}

@@ -9,8 +9,8 @@
 #            jq and go-sarif at 1M need several GB: BENCH_1M_OTHERS=1).
 #   console  the real binary in tmux (internal/bench/consoletime): first
 #            frame, first finding row, all rows, 200 `j` presses.
-#   go       Go benchmarks at 100k: load, ledger open/apply/decide, cursor
-#            and filter (-benchtime=3x).
+#   go       Go benchmarks at 100k: load, cursor and filter (-benchtime=3x),
+#            and the 100k-decision ledger (cmd/secui BenchmarkLedger100k, 1x).
 #
 # Environment: GO, BIN (bin/secui), SHARED (../shared), BENCH_DIR, BENCH_RUNS (3),
 # BENCH_1M, BENCH_1M_OTHERS, BENCH_GO=0 to skip the Go benchmarks.
@@ -112,23 +112,26 @@ done
 
 if [ "${BENCH_GO:-1}" != 0 ]; then
 	row "" "" "" "" "" ""
-	row "GO BENCHMARKS (-benchtime=3x)" "ms/op" "MB/op" "allocs/op" "" ""
-	gob() { # PKG PATTERN
-		"$GO" test -run '^$' -bench "$2" -benchtime=3x -benchmem "$1" 2>&1 | awk '
+	row "GO BENCHMARKS (3x; ledger 1x)" "ms/op" "MB/op" "allocs/op" "" ""
+	gob() { # PKG PATTERN [BENCHTIME]
+		"$GO" test -run '^$' -bench "$2" -benchtime="${3:-3x}" -benchmem "$1" 2>&1 | awk '
 		/^pkg: / { n = split($2, p, "/"); pkg = p[n] }
 		/^Benchmark/ {
-			name = $1; sub(/-[0-9]+$/, "", name); ms = ""; mb = ""; al = ""
+			name = $1; sub(/-[0-9]+$/, "", name); ms = ""; mb = ""; al = ""; other = ""
 			for (i = 2; i < NF; i++) {
-				if ($(i+1) == "ns/op") ms = sprintf("%.1f", $i / 1e6)
-				if ($(i+1) == "B/op") mb = sprintf("%.1f", $i / 1048576)
-				if ($(i+1) == "allocs/op") al = $i
+				u = $(i+1)
+				if (u == "ns/op") ms = sprintf("%.1f", $i / 1e6)
+				else if (u == "B/op") mb = sprintf("%.1f", $i / 1048576)
+				else if (u == "allocs/op") al = $i
+				else if (u ~ /[a-z]/ && $i ~ /^[0-9.e+-]+$/) other = other " " $i " " u
 			}
-			printf "%-34s %10s %10s %10s\n", pkg " " substr(name, 10), ms, mb, al
+			printf "%-34s %10s %10s %10s %s\n", pkg " " substr(name, 10), ms, mb, al, other
 		}' >>"$out"
 	}
 	gob ./findings 'Load10k$|Load100k$'
-	gob ./findings/ledger '/100k'
 	gob ./tui/... '(CursorMove|Filter|FilterFirst)/100000$'
+	# The 100k-decision ledger (ledgerperf): open+apply, one decision, summary RSS with/without.
+	gob ./cmd/secui 'Ledger100k' 1x
 fi
 
 echo

@@ -257,7 +257,7 @@ func (m *Model) render(st *theme.Styles) string {
 		title += "  " + st.Muted.Render("computing…")
 	}
 	lines := []string{title, ""}
-	head := fmt.Sprintf("  %-8s %5s  %-24s %8s %10s %9s  %-14s %s", "STAGE", "OPEN", "OPEN BY SEVERITY", "ACCEPTED", "SUPPRESSED", "FIXED", "PROGRESS", "SCANNERS (last run)")
+	head := fmt.Sprintf("  %-9s %5s  %-24s %8s %10s %9s  %-14s %s", "STAGE", "OPEN", "OPEN BY SEVERITY", "ACCEPTED", "SUPPRESSED", "FIXED", "PROGRESS", "SCANNERS (last run)")
 	lines = append(lines, st.TableHeader.Render(ansi.Truncate(head, m.width, "…")))
 	now := m.now()
 	for i, stg := range findings.Stages {
@@ -329,7 +329,7 @@ func (m *Model) rowLine(st *theme.Styles, i int, r *pipeline.Row, now time.Time)
 	if i == m.cursor {
 		marker = "▸ "
 	}
-	line := fmt.Sprintf("%s%d %-6s %5d  %s %8d %10d %9s  %s  %s", marker, i+1, r.Stage, r.Open.Total(), sev(r.Open), r.Accepted.Total(), r.Suppressed.Total(), fixed, prog, strings.Join(feeds, ", "))
+	line := fmt.Sprintf("%s%d %-7s %5d  %s %8d %10d %9s  %s  %s", marker, i+1, r.Stage, r.Open.Total(), sev(r.Open), r.Accepted.Total(), r.Suppressed.Total(), fixed, prog, strings.Join(feeds, ", "))
 	if i == m.cursor {
 		return st.RowSel.Render(ansi.Strip(line))
 	}

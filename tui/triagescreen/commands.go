@@ -282,7 +282,11 @@ func editorCmd(root string, loc findings.Location) (tea.Cmd, error) {
 	case k == findings.PlaceNone:
 		return nil, fmt.Errorf("this finding has no location to open")
 	case k != findings.PlaceFile: // an image, package or URL: not "is not a file"
-		return nil, fmt.Errorf("the location is a %s (%s), not a file to open", k, safe.Line(loc.Path))
+		art := "a"
+		if k == findings.PlaceImage {
+			art = "an"
+		}
+		return nil, fmt.Errorf("the location is %s %s (%s), not a file to open", art, k, safe.Line(loc.Path))
 	case !loc.InRepo:
 		return nil, fmt.Errorf("%s is not a file in this repository", safe.Line(loc.Path))
 	}
