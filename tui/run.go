@@ -16,7 +16,11 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	m.triage.Prepare()
 	defer m.triage.Close()
-	p := tea.NewProgram(m, tea.WithContext(ctx))
+	popts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if opts.Input != nil {
+		popts = append(popts, tea.WithInput(opts.Input))
+	}
+	p := tea.NewProgram(m, popts...)
 	final, err := p.Run()
 	if err != nil {
 		return err

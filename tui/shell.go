@@ -31,6 +31,9 @@ type Options = triagescreen.Options
 // LoadFunc loads findings, calling onFile after each input file.
 type LoadFunc = triagescreen.LoadFunc
 
+// WatchList says whether the console watches its inputs (see triagescreen.WatchList).
+type WatchList = triagescreen.WatchList
+
 type overlay int
 
 const (

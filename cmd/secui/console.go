@@ -5,11 +5,14 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
+	"sync"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/tui"
 	"github.com/secui/secui/tui/keys"
 )
@@ -21,16 +24,34 @@ func runConsole(cmd *cobra.Command, e *env) error {
 	if _, err := keys.Default().WithOverrides(e.Config.UI.Keys); err != nil {
 		return configErr(err) // a bad ui.keys is a configuration error (exit 2)
 	}
-	if !term.IsTerminal(os.Stdout.Fd()) || !term.IsTerminal(os.Stdin.Fd()) {
+	if !term.IsTerminal(os.Stdout.Fd()) {
 		return usageErr("the console needs a terminal; use `secui list` (or --json) for scripts")
 	}
-	// An invalid ledger is passed read-only: the console says so on a triage key.
-	// Opened once: the load (GoneFixed) shares it through quiet.
-	l, _ := openLedger(e)
+	input, err := consoleInput(e.Paths)
+	if err != nil {
+		return err
+	}
+	if input != nil {
+		defer input.Close()
+	}
+	// The ledger opens in the background while the findings load (a large
+	// one takes seconds), once: a load that needs it (GoneFixed) waits for
+	// the same open. An invalid ledger is passed read-only: the console
+	// says so on a triage key.
+	var ledgerOnce sync.Once
+	var led *ledger.Ledger
+	open := func() *ledger.Ledger {
+		ledgerOnce.Do(func() { led, _ = openLedger(e) })
+		return led
+	}
+	needsLedger := e.Repo != nil && len(e.Paths) == 0 && len(e.Config.Scanners) > 0
 	quiet := *e
 	quiet.Err = io.Discard // the console shows load errors itself
 	quiet.noLedger = true  // the console matches the ledger itself (once)
 	load := func(ctx context.Context, onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
+		if needsLedger && quiet.ledger == nil {
+			quiet.ledger = open() // the same ledger the console matches
+		}
 		set, err := quiet.loadWith(ctx, onFile)
 		var xe *exitError
 		if set != nil && errors.As(err, &xe) && xe.code == exitNoInput {
@@ -44,15 +65,57 @@ func runConsole(cmd *cobra.Command, e *env) error {
 		ctx = context.Background()
 	}
 	return tui.Run(ctx, tui.Options{
-		Root:     e.Root,
-		Repo:     e.Repo,
-		Config:   e.Config,
-		Paths:    e.Paths,
-		Load:     load,
-		Query:    e.QueryText,
-		NoColor:  e.NoColor,
-		Ledger:   l,
-		Now:      nowFunc,
-		WorkTree: e.overlayOptions,
+		Root:       e.Root,
+		Repo:       e.Repo,
+		Config:     e.Config,
+		Paths:      e.Paths,
+		Load:       load,
+		Query:      e.QueryText,
+		NoColor:    e.NoColor,
+		OpenLedger: open,
+		Now:        nowFunc,
+		WorkTree:   e.overlayOptions,
+		Input:      input,
+		Watch:      watchPaths(e),
 	})
+}
+
+// consoleInput is the terminal the console reads keys from: stdin, or, when
+// SARIF is piped in (`cat x.sarif | secui -`), /dev/tty while the loader
+// reads the pipe. nil means stdin.
+func consoleInput(paths []string) (*os.File, error) {
+	stdin := slices.Contains(paths, "-")
+	if term.IsTerminal(os.Stdin.Fd()) {
+		if stdin {
+			return nil, usageErr("- reads SARIF from stdin, but stdin is the terminal; pipe a file into it: cat scan.sarif | secui -")
+		}
+		return nil, nil
+	}
+	if !stdin {
+		return nil, usageErr("the console needs a terminal; use `secui list` (or --json) for scripts, or pass - to read SARIF from stdin")
+	}
+	tty, err := os.Open("/dev/tty")
+	if err != nil {
+		return nil, usageErr("reading SARIF from stdin, the console needs the terminal for keys: %v", err)
+	}
+	return tty, nil
+}
+
+// watchPaths says whether the console watches its scan files and ledger
+// (SECUI_NO_WATCH=1 turns it off). With stdin or a pipe among the inputs
+// only the ledger is watched: a pipe cannot be read twice.
+func watchPaths(e *env) func() tui.WatchList {
+	return func() tui.WatchList {
+		wl := tui.WatchList{Off: os.Getenv("SECUI_NO_WATCH") != ""}
+		for _, p := range e.Paths {
+			if p == "-" {
+				wl.NoScans = true
+				continue
+			}
+			if st, err := os.Stat(p); err == nil && !st.IsDir() && !st.Mode().IsRegular() {
+				wl.NoScans = true
+			}
+		}
+		return wl
+	}
 }

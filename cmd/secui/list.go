@@ -169,44 +169,47 @@ func runList(ctx context.Context, cmd *cobra.Command, e *env) error {
 
 // jsonFinding is one record of the secui.findings/v1 schema (docs/json-schema.md).
 type jsonFinding struct {
-	ID               string       `json:"id"`
-	IDLayer          string       `json:"id_layer"`
-	Tool             string       `json:"tool"`
-	ToolVersion      string       `json:"tool_version,omitempty"`
-	Rule             string       `json:"rule"`
-	RuleName         string       `json:"rule_name,omitempty"`
-	Title            string       `json:"title"`      // most specific rule title (display)
-	Headline         string       `json:"headline"`   // message without scanner boilerplate (display)
-	Place            string       `json:"place"`      // location as a row shows it (display)
-	PlaceKind        string       `json:"place_kind"` // file, image, package, url, logical, none
-	HelpURI          string       `json:"help_uri,omitempty"`
-	Severity         string       `json:"severity"`
-	SeveritySource   string       `json:"severity_source"`
-	Level            string       `json:"level"`
-	Category         string       `json:"category"`
-	Stage            string       `json:"stage"`
-	StageReason      string       `json:"stage_reason"`
-	Kind             string       `json:"kind"`
-	KindReason       string       `json:"kind_reason"`
-	Path             string       `json:"path"`
-	URI              string       `json:"uri,omitempty"`
-	InRepo           bool         `json:"in_repo"`
-	Line             int          `json:"line"`
-	Column           int          `json:"column"`
-	EndLine          int          `json:"end_line"`
-	EndColumn        int          `json:"end_column"`
-	Message          string       `json:"message"`
-	State            string       `json:"state"`
-	FixPending       bool         `json:"fix_pending,omitempty"` // fixed, waiting for the re-scan that proves it
-	Expired          bool         `json:"expired"`
-	CWE              []string     `json:"cwe"`
-	Vuln             string       `json:"vuln"`
-	Package          string       `json:"package"`
-	InputSuppression string       `json:"input_suppression"`
-	InputSupReason   string       `json:"input_suppression_justification,omitempty"`
-	BaselineState    string       `json:"baseline_state"`
-	Sources          []jsonSource `json:"sources"`
-	Keys             []string     `json:"keys"`
+	ID             string `json:"id"`
+	IDLayer        string `json:"id_layer"`
+	Tool           string `json:"tool"`
+	ToolVersion    string `json:"tool_version,omitempty"`
+	Rule           string `json:"rule"`
+	RuleName       string `json:"rule_name,omitempty"`
+	Title          string `json:"title"`      // most specific rule title (display)
+	Headline       string `json:"headline"`   // message without scanner boilerplate (display)
+	Place          string `json:"place"`      // location as a row shows it (display)
+	PlaceKind      string `json:"place_kind"` // file, image, package, url, logical, none
+	HelpURI        string `json:"help_uri,omitempty"`
+	Severity       string `json:"severity"`
+	SeveritySource string `json:"severity_source"`
+	Level          string `json:"level"`
+	Category       string `json:"category"`
+	Stage          string `json:"stage"`
+	StageReason    string `json:"stage_reason"`
+	Kind           string `json:"kind"`
+	KindReason     string `json:"kind_reason"`
+	// Correlated: set when several tools' findings were merged into this
+	// one (same check, same secret place): who said what.
+	Correlated       *jsonCorrelated `json:"correlated,omitempty"`
+	Path             string          `json:"path"`
+	URI              string          `json:"uri,omitempty"`
+	InRepo           bool            `json:"in_repo"`
+	Line             int             `json:"line"`
+	Column           int             `json:"column"`
+	EndLine          int             `json:"end_line"`
+	EndColumn        int             `json:"end_column"`
+	Message          string          `json:"message"`
+	State            string          `json:"state"`
+	FixPending       bool            `json:"fix_pending,omitempty"` // fixed, waiting for the re-scan that proves it
+	Expired          bool            `json:"expired"`
+	CWE              []string        `json:"cwe"`
+	Vuln             string          `json:"vuln"`
+	Package          string          `json:"package"`
+	InputSuppression string          `json:"input_suppression"`
+	InputSupReason   string          `json:"input_suppression_justification,omitempty"`
+	BaselineState    string          `json:"baseline_state"`
+	Sources          []jsonSource    `json:"sources"`
+	Keys             []string        `json:"keys"`
 	// Match is how the ledger decision on this finding found it (null: no
 	// decision); Review says why its state needs a human look ("" none).
 	Match  *jsonMatch `json:"match"`
@@ -265,6 +268,22 @@ type jsonSource struct {
 	Result int    `json:"result"`
 }
 
+type jsonCorrelated struct {
+	By      string       `json:"by"`
+	Members []jsonMember `json:"members"`
+}
+
+type jsonMember struct {
+	ID             string `json:"id"`
+	Tool           string `json:"tool"`
+	Rule           string `json:"rule"`
+	Severity       string `json:"severity"`
+	SeveritySource string `json:"severity_source"`
+	Path           string `json:"path"`
+	Line           int    `json:"line"`
+	Message        string `json:"message"`
+}
+
 type jsonError struct {
 	File    string `json:"file"`
 	Line    int    `json:"line"`
@@ -306,6 +325,13 @@ func toJSON(f *findings.Finding, ov *ledger.Overlay) jsonFinding {
 			From: m.From, Moved: m.Moved, Score: m.Score, Git: m.Git, Scope: scopeJSON(m.Scope)}
 	}
 	j.Review = ov.NeedsReview(f)
+	if len(f.Members) > 0 {
+		j.Correlated = &jsonCorrelated{By: f.CorrelatedBy}
+		for _, m := range f.Members {
+			j.Correlated.Members = append(j.Correlated.Members, jsonMember{ID: m.ID, Tool: m.ToolName(), Rule: m.RuleID(),
+				Severity: m.Severity.String(), SeveritySource: m.SevFrom, Path: m.Loc.Path, Line: m.Loc.Line, Message: m.Message})
+		}
+	}
 	if j.CWE == nil {
 		j.CWE = []string{}
 	}

@@ -17,6 +17,10 @@
 //     suppression becomes an orphan; nothing is recorded).
 //   - A finding the matcher cannot place with confidence is Review: never
 //     fixed.
+//   - An earlier finding nothing pairs with, while a current finding of the
+//     same tool and rule nothing pairs with either is reported at its file
+//     and line, is Review (its line changed and no scan record vouches for
+//     either): never fixed, and the current one is not "new".
 //   - A paired finding whose decision says fixed is Reopened: the fix did
 //     not remove it (pending) or it came back (a regression).
 package rescan
@@ -191,6 +195,15 @@ func Classify(in Input) Result {
 		case b.State == findings.StateFixed && !b.Pending:
 			it.Outcome = Gone // already proven fixed by an earlier scan
 		default:
+			// The same rule still reported at the same place, with nothing
+			// to say it is this finding (its line changed, no scan record):
+			// it may well be the same one. Never fixed when unsure.
+			if j := samePlace(b.F, in.After, linked); j >= 0 {
+				linked[j] = true // a candidate, not "introduced"
+				it.Outcome, it.Now = Review, in.After[j]
+				it.Why = "the same rule is still reported at " + b.F.Loc.String() + " but nothing identifies it as this finding: confirm"
+				continue
+			}
 			it.Outcome = Fixed
 		}
 	}
@@ -200,6 +213,21 @@ func Classify(in Input) Result {
 		}
 	}
 	return res
+}
+
+// samePlace returns the index of a current finding nothing is paired with
+// that has b's tool, rule, file and line (-1: none).
+func samePlace(b *findings.Finding, after []*findings.Finding, linked []bool) int {
+	if b.Loc.Path == "" || b.Loc.Line <= 0 {
+		return -1
+	}
+	for j, f := range after {
+		if !linked[j] && f.Loc.Path == b.Loc.Path && f.Loc.Line == b.Loc.Line &&
+			f.RuleID() == b.RuleID() && strings.EqualFold(f.ToolName(), b.ToolName()) {
+			return j
+		}
+	}
+	return -1
 }
 
 // CoverageMode says how a run's coverage is known.

@@ -87,3 +87,31 @@ func TestCoverage(t *testing.T) {
 		t.Error("a location outside the repository is covered")
 	}
 }
+
+// An earlier finding nothing pairs with (its keys hashed the old line)
+// while the same rule is still reported at its file and line is review,
+// not fixed, and the current one is not new; elsewhere it stays fixed.
+func TestSamePlaceIsReview(t *testing.T) {
+	before := []Before{
+		{F: fnd("a1", "G705", "main.go", 21, "snippet:old")},
+		{F: fnd("b1", "G404", "main.go", 21, "snippet:old2")},
+		{F: fnd("c1", "G104", "main.go", 18, "snippet:x")},
+	}
+	after := []*findings.Finding{
+		fnd("a2", "G705", "main.go", 21, "snippet:new"), // same rule, same line, new text
+		fnd("c2", "G104", "main.go", 30, "snippet:y"),   // same rule elsewhere
+	}
+	res := Classify(Input{Before: before, After: after, Covers: NewCoverage("", nil, nil), Success: true})
+	if it := res.Items[0]; it.Outcome != Review || it.Now != after[0] || it.Why == "" {
+		t.Errorf("G705: %+v", it)
+	}
+	if it := res.Items[1]; it.Outcome != Fixed {
+		t.Errorf("G404: %+v", it)
+	}
+	if it := res.Items[2]; it.Outcome != Fixed {
+		t.Errorf("G104: %+v", it)
+	}
+	if len(res.New) != 1 || res.New[0] != after[1] {
+		t.Errorf("new = %v", res.New)
+	}
+}

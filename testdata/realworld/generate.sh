@@ -1,8 +1,8 @@
 #!/bin/sh
 # Regenerates the real scanner logs under testdata/realworld from real
 # projects, with the exact commands used. Needs the scanners on PATH or in
-# ~/go/bin (go install: tfsec v1.28.x, gitleaks v8, staticcheck, gosec;
-# trivy v0.74.0), npm (ESLint 8.57 + eslint-plugin-security 1.7.1 +
+# ~/go/bin (go install: tfsec v1.26.0 (@latest), gitleaks v8, staticcheck, gosec;
+# trivy v0.74.0), npm (secretlint 9, ESLint 8.57 + eslint-plugin-security 1.7.1 +
 # @microsoft/eslint-formatter-sarif 3.1.0) and git clones of the projects:
 #
 #   WORK=/tmp/realworld testdata/realworld/generate.sh
@@ -10,6 +10,8 @@
 # Projects (commit scanned in parentheses):
 #   OWASP/NodeGoat (c5cb68a), bridgecrewio/terragoat (729f8da),
 #   adeyosemanputra/pygoat (19d17cc8), 0c34/govwa (4058f79)
+# KICS is not run: no KICS binary here, and no published KICS <-> tfsec/Trivy
+# id mapping exists, so its findings would not be correlated anyway.
 # Missing scanners are skipped with a note; the committed logs say which
 # version produced them (tool.driver.version).
 set -eu
@@ -72,6 +74,19 @@ if have gitleaks; then
 		(cd "$WORK/$p" && gitleaks dir . --no-banner --exit-code 0 -f sarif -r "$OUT/$o/gitleaks.sarif") 2>/dev/null
 	done
 fi
+
+# ---- secretlint (npm): a second secret scanner
+SL=$WORK/secretlint
+if [ ! -x "$SL/node_modules/.bin/secretlint" ]; then
+	mkdir -p "$SL" && (cd "$SL" && npm init -y >/dev/null &&
+		npm install --no-audit --no-fund secretlint@9 @secretlint/secretlint-rule-preset-recommend@9 @secretlint/secretlint-formatter-sarif@9)
+fi
+echo '{"rules":[{"id":"@secretlint/secretlint-rule-preset-recommend"}]}' >"$SL/.secretlintrc.json"
+for p in terragoat pygoat NodeGoat; do
+	o=$(echo "$p" | tr A-Z a-z)
+	(cd "$WORK/$p" && "$SL/node_modules/.bin/secretlint" --secretlintrc "$SL/.secretlintrc.json" \
+		--format @secretlint/secretlint-formatter-sarif --output "$OUT/$o/secretlint.sarif" "**/*") || true
+done
 
 # ---- Go: staticcheck (quality) and gosec (security) on govwa
 if have staticcheck; then

@@ -33,6 +33,8 @@ type Data struct {
 	State  findings.State
 	Match  string
 	Review string
+	// StateLoading: the ledger is not matched yet, the state is unknown.
+	StateLoading bool
 	// Blame is who last changed the finding's line ("" = not shown; the
 	// console fills it in the background), Owners its CODEOWNERS owners.
 	Blame  string
@@ -112,6 +114,9 @@ func Render(d Data, width int, st *theme.Styles) (string, Anchors) {
 	}
 	w.wrap(stage+"  "+kv("category", f.Category.String()), "")
 	state := kv("state", st.State[d.State&3].Render(d.State.String()))
+	if d.StateLoading {
+		state = kv("state", st.Muted.Render("loading… (triage decisions not matched yet)"))
+	}
 	if f.InputSup != findings.InNone {
 		state += "  " + kv("SARIF suppression", f.InputSup.String())
 		if f.InputSupReason != "" {
@@ -196,6 +201,14 @@ func Render(d Data, width int, st *theme.Styles) (string, Anchors) {
 				tool = safe.Line(s.Tool.Name)
 			}
 			w.wrap(fmt.Sprintf("%s  %s  run %d, result %d", tool, safe.Line(s.File), s.Run, s.Result), "  ")
+		}
+	}
+	if len(f.Members) > 1 {
+		w.blank()
+		w.line(st.Section.Render(fmt.Sprintf("Correlated: %d tools", len(f.Members))))
+		w.wrap(safe.Line(f.CorrelatedBy), "  ")
+		for _, m := range f.Members {
+			w.wrap(fmt.Sprintf("%s %s  %s  %s: %s", m.Severity.Letter(), safe.Line(m.ToolName()), safe.Line(m.RuleID()), m.Severity, safe.Line(m.Message)), "  ")
 		}
 	}
 	if len(d.History) > 0 {

@@ -64,8 +64,24 @@ func (m *Model) SetStyles(st *theme.Styles) {
 // SetWidth sets the bar width.
 func (m *Model) SetWidth(w int) { m.width = w; m.layoutInput() }
 
+// layoutInput sizes the input to the room left of the counts: its view
+// is the prompt, the text and one cell for the cursor. (A wider input was
+// cut with an ellipsis that read as a filter still running.)
 func (m *Model) layoutInput() {
-	m.in.SetWidth(max(4, m.width-ansi.StringWidth(m.right())-4))
+	m.in.SetWidth(max(4, m.width-ansi.StringWidth(m.rightView())-ansi.StringWidth(m.in.Prompt)-1))
+}
+
+// rightView is the right-hand side of the bar: facets and counts.
+func (m Model) rightView() string {
+	right := " " + m.st.FacetOn.Render(m.facets)
+	if m.facets == "" {
+		right = ""
+	}
+	count := strconv.Itoa(m.shown) + " of " + strconv.Itoa(m.total)
+	if m.busy {
+		count = "… " + count
+	}
+	return right + "  " + m.st.FilterCount.Render(count)
 }
 
 // Focus starts editing.
@@ -150,19 +166,6 @@ func (m *Model) Flush() tea.Cmd {
 	return func() tea.Msg { return ChangedMsg{Text: v} }
 }
 
-func (m Model) right() string {
-	var parts []string
-	if m.facets != "" {
-		parts = append(parts, m.facets)
-	}
-	n := strconv.Itoa(m.shown) + " of " + strconv.Itoa(m.total)
-	if m.busy {
-		n = "… " + n
-	}
-	parts = append(parts, n)
-	return strings.Join(parts, "  ")
-}
-
 // Cursor is the real terminal cursor position within the bar (nil when not editing).
 func (m Model) Cursor() *tea.Cursor { return m.in.Cursor() }
 
@@ -171,15 +174,7 @@ func (m Model) View() string {
 	if m.width <= 0 {
 		return ""
 	}
-	right := " " + m.st.FacetOn.Render(m.facets)
-	if m.facets == "" {
-		right = ""
-	}
-	count := strconv.Itoa(m.shown) + " of " + strconv.Itoa(m.total)
-	if m.busy {
-		count = "… " + count
-	}
-	right += "  " + m.st.FilterCount.Render(count)
+	right := m.rightView()
 	var left string
 	if m.in.Focused() || m.in.Value() != "" {
 		left = m.in.View()

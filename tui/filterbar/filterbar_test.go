@@ -1,9 +1,11 @@
 package filterbar
 
 import (
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/secui/secui/tui/internal/golden"
 	"github.com/secui/secui/tui/theme"
@@ -78,4 +80,26 @@ func TestView(t *testing.T) {
 		}
 		golden.RequireEqual(t, m.View())
 	})
+}
+
+// A typed query never reaches the counts: the bar's line is exactly its
+// width and ends with the count, and no ellipsis (which reads as a filter
+// still running) appears when the filter is done.
+func TestQueryFitsBesideCounts(t *testing.T) {
+	st := theme.New(theme.DefaultPalette(), true, true)
+	for _, facets := range []string{"", "sev high+ · stage code"} {
+		m := New(st, "sev:critical")
+		m.SetWidth(120)
+		m.SetFacets(facets)
+		m.SetCounts(128, 1000, false)
+		m.Focus()
+		line := ansi.Strip(m.View())
+		if ansi.StringWidth(line) != 120 || strings.Contains(line, "…") || !strings.HasSuffix(line, "128 of 1000") {
+			t.Fatalf("facets %q: %q (%d cells)", facets, line, ansi.StringWidth(line))
+		}
+		m.Blur()
+		if line := ansi.Strip(m.View()); strings.Contains(line, "…") {
+			t.Fatalf("blurred: %q", line)
+		}
+	}
 }

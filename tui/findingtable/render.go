@@ -111,6 +111,8 @@ func (m Model) rowLine(f *findings.Finding, cur bool) string {
 		case ColState:
 			st, label := m.state(f, w)
 			switch {
+			case m.loadingSt:
+				b.WriteString(m.st.Muted.Render(cell(label, w)))
 			case label == reviewLabel(w):
 				b.WriteString(m.st.StatusWarn.Render(cell(label, w)))
 			case st == findings.StateOpen && !f.InputSup.Hidden():
@@ -191,11 +193,21 @@ func stageLabel(s findings.Stage, w int) string {
 
 // state is f's triage state and its label in a column w wide.
 func (m Model) state(f *findings.Finding, w int) (findings.State, string) {
+	if m.loadingSt {
+		return findings.StateOpen, loadingLabel(w)
+	}
 	if m.tri == nil {
 		return findings.StateOpen, stateLabel(findings.StateOpen, false, false, f, w)
 	}
 	st := m.tri.State(f)
 	return st, stateLabel(st, m.tri.Expired(f), m.tri.NeedsReview(f) != "", f, w)
+}
+
+func loadingLabel(w int) string {
+	if w < 8 {
+		return "load…"
+	}
+	return "loading…"
 }
 
 func reviewLabel(w int) string {

@@ -39,6 +39,7 @@ type Model struct {
 	focused   bool
 	marked    map[*findings.Finding]struct{}
 	tri       Triage // triage states of the rows (nil: all open)
+	loadingSt bool   // the triage states are still loading: the state column says so
 	empty     string
 	fill      string // padding after the last column
 	sevCells  [5]string
@@ -101,6 +102,14 @@ type Triage interface {
 // finding is open). The value is read-only and shared with the filter.
 func (m *Model) SetTriage(t Triage) { m.tri = t }
 
+// SetStatesLoading says whether the triage states are still loading; while
+// they are, the state column reads "loading…" instead of a state the table
+// does not know yet (a suppressed finding must never show as open).
+func (m *Model) SetStatesLoading(loading bool) { m.loadingSt = loading }
+
+// StatesLoading reports whether the state column says "loading…".
+func (m Model) StatesLoading() bool { return m.loadingSt }
+
 // SetData replaces the rows: idx are indices into fs in display order and
 // groups (nil for no grouping) partition idx. The cursor stays on the same
 // finding when it is still shown.
@@ -160,6 +169,15 @@ func (m *Model) rebuild() {
 
 // Len is the number of findings shown (group headers not counted).
 func (m Model) Len() int { return len(m.idx) }
+
+// At is the i-th finding shown, in display order (group headers not
+// counted; nil out of range).
+func (m Model) At(i int) *findings.Finding {
+	if i < 0 || i >= len(m.idx) {
+		return nil
+	}
+	return m.fs[m.idx[i]]
+}
 
 // Rows is the number of rows (group headers included, collapsed members not).
 func (m Model) Rows() int { return len(m.rows) }

@@ -165,6 +165,20 @@ func (m *Model) list(refresh bool) tea.Cmd {
 				}
 				out[i] = entry{f: nf, open: policy.CountsOpen(tri, nf)}
 			}
+			// An edit or a fix changes the content hash of findings near it,
+			// so a still-open finding can come back under a new ID: the old
+			// entry is gone, and the open findings of the stage not in the
+			// list join its end (most severe first), so none is lost.
+			var extra []int32
+			for i, f := range snap.Findings {
+				if _, ok := byID[f.ID]; !ok && f.Stage == stage && policy.CountsOpen(tri, f) {
+					extra = append(extra, int32(i))
+				}
+			}
+			query.Sort(snap.Findings, extra, query.BySeverity)
+			for _, j := range extra {
+				out = append(out, entry{f: snap.Findings[j], open: true})
+			}
 			return listMsg{gen: gen, entries: out, refresh: true}
 		}
 		var idx []int32

@@ -161,7 +161,9 @@ type Model struct {
 	res      *engine.Result
 	applyErr error
 	stopping bool
-	notes    []string // pacing and retry messages (bounded)
+
+	planCtx    context.Context
+	planCancel context.CancelFunc
 }
 
 var genSeq atomic.Uint64
@@ -169,7 +171,9 @@ var genSeq atomic.Uint64
 // New returns the sync screen for target ("github" or "jira"); the plan is
 // computed in Init.
 func New(deps Deps, target string) *Model {
-	return &Model{deps: deps, target: target, keys: DefaultKeys(), gen: genSeq.Add(1), w: 80, h: 24}
+	m := &Model{deps: deps, target: target, keys: DefaultKeys(), gen: genSeq.Add(1), w: 80, h: 24}
+	m.planCtx, m.planCancel = context.WithCancel(context.Background())
+	return m
 }
 
 // ---- messages
@@ -195,7 +199,7 @@ type appliedMsg struct {
 
 // Init computes the plan.
 func (m *Model) Init() tea.Cmd {
-	deps, target, gen := m.deps, m.target, m.gen
+	deps, target, gen, ctx := m.deps, m.target, m.gen, m.planCtx
 	return func() tea.Msg {
 		fail := func(err error) tea.Msg { return plannedMsg{gen: gen, err: err} }
 		if target != "github" && target != "jira" {
@@ -237,7 +241,7 @@ func (m *Model) Init() tea.Cmd {
 			return fail(err)
 		}
 		opts := connect.Options(target, env, tr, deps.Ledger, deps.Set, ov)
-		plan, err := engine.MakePlan(context.Background(), opts)
+		plan, err := engine.MakePlan(ctx, opts) // leaving the screen cancels the listing
 		if err != nil {
 			return fail(err)
 		}
@@ -399,6 +403,7 @@ func (m *Model) result() ResultMsg {
 }
 
 func (m *Model) pop() tea.Cmd {
+	m.planCancel()
 	r := m.result()
 	m.gen = genSeq.Add(1)
 	return screen.Pop(r)

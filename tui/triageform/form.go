@@ -61,6 +61,9 @@ type Model struct {
 	busy   bool
 	width  int
 	now    func() time.Time
+	// dropAsked: esc was pressed once with a typed justification or note;
+	// a second esc drops it, any other key keeps editing.
+	dropAsked bool
 
 	// scopes are the "Applies to" choices (SetScopes): nil, or this
 	// finding / this rule here / this rule everywhere.
@@ -106,6 +109,9 @@ func (m *Model) SetScope(i int) {
 		m.scope = i
 	}
 }
+
+// dropQuestion is what the first esc over typed text says.
+const dropQuestion = "esc again drops what you typed · ctrl+s saves · any other key keeps editing"
 
 // New opens a form for action over count findings described by title.
 func New(st *theme.Styles, action string, count int, title string, now func() time.Time) Model {
@@ -228,8 +234,19 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	if m.busy {
 		return m, nil
 	}
+	if km.String() != "esc" && m.dropAsked {
+		m.dropAsked = false
+		if m.err == dropQuestion {
+			m.err = ""
+		}
+	}
 	switch km.String() {
 	case "esc":
+		if strings.TrimSpace(m.text.Value()) != "" && !m.dropAsked {
+			m.dropAsked = true
+			m.err = dropQuestion
+			return m, nil
+		}
 		return m, func() tea.Msg { return CancelMsg{} }
 	case "tab":
 		m.move(1)

@@ -85,7 +85,7 @@ func TestSuppressForm(t *testing.T) {
 		t.Fatal("keys accepted while saving")
 	}
 	m.SetError("disk full")
-	if _, msg = do(m, "esc"); msg == nil {
+	if _, msg = do(m, "esc", "esc"); msg == nil { // the first asks: text was typed
 		t.Fatal("esc did not cancel")
 	} else if _, ok := msg.(CancelMsg); !ok {
 		t.Fatalf("esc: %T", msg)
@@ -133,6 +133,36 @@ func TestView(t *testing.T) {
 		m.SetWidth(70)
 		golden.RequireEqual(t, m.View())
 	})
+}
+
+// esc over a typed justification asks first; a second esc drops it, any
+// other key keeps editing (and the question goes); an empty form closes at
+// once.
+func TestEscAsksBeforeDroppingText(t *testing.T) {
+	st := theme.New(theme.DefaultPalette(), true, true)
+	m := New(st, ledger.ActSuppress, 1, "G101 at a.go:3", now)
+	if _, msg := do(m, "esc"); msg != (CancelMsg{}) {
+		t.Fatalf("empty form: esc gave %#v", msg)
+	}
+	m, _ = do(m, "tab")
+	for _, r := range "only in tests" {
+		m, _ = do(m, string(r))
+	}
+	m, msg := do(m, "esc")
+	if msg != nil || !strings.Contains(m.Error(), "esc again drops") {
+		t.Fatalf("first esc: %#v, %q", msg, m.Error())
+	}
+	m, _ = do(m, "!")
+	if m.Error() != "" {
+		t.Fatalf("question kept after typing: %q", m.Error())
+	}
+	m, msg = do(m, "esc")
+	if msg != nil {
+		t.Fatal("esc after more typing dropped the text without asking")
+	}
+	if _, msg = do(m, "esc"); msg != (CancelMsg{}) {
+		t.Fatalf("second esc: %#v", msg)
+	}
 }
 
 func TestScopeChoices(t *testing.T) {

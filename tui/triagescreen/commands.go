@@ -38,41 +38,6 @@ func buildOverlay(l *ledger.Ledger, fs []*findings.Finding, now time.Time, opt l
 	return l.Overlay(fs, now, opt), seq
 }
 
-// startLoadCmd runs load in a goroutine that feeds ch: one loadBatchMsg per
-// file, then a loadDoneMsg with the ledger matched to the merged set; the UI
-// re-arms waitCmd after each message. The engine does not change findings
-// after handing them to onFile, so batches are shown as they are.
-func startLoadCmd(ctx context.Context, load LoadFunc, l *ledger.Ledger, now time.Time, work func() ledger.OverlayOptions, ch chan tea.Msg) tea.Cmd {
-	return func() tea.Msg {
-		go func() {
-			defer close(ch)
-			send := func(msg tea.Msg) {
-				select {
-				case ch <- msg:
-				case <-ctx.Done():
-				}
-			}
-			set, err := load(ctx, func(file string, fs []*findings.Finding, err error) {
-				for _, f := range fs {
-					f.SearchText() // built here, so concurrent filters only read it
-				}
-				send(loadBatchMsg{file: file, fs: fs, err: err})
-			})
-			done := loadDoneMsg{set: set, err: err}
-			if set != nil {
-				for _, f := range set.Findings {
-					f.SearchText() // merged findings are new copies
-				}
-				if l != nil { // before the UI sees the set: states and matches
-					done.ov, done.seq = buildOverlay(l, set.Findings, now, work())
-				}
-			}
-			send(done)
-		}()
-		return waitCmd(ch)()
-	}
-}
-
 // waitCmd waits for the next loading message.
 func waitCmd(ch chan tea.Msg) tea.Cmd {
 	return func() tea.Msg {
@@ -121,7 +86,7 @@ func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
 		hidden := policy.HiddenByDefault(tri, f)
 		if hidden {
 			out.hidden++
-		} else if policy.CountsOpen(tri, f) {
+		} else if policy.CountsOpen(tri, f) { // summary's open column counts the same
 			out.ribbon[min(f.Stage, findings.StageMonitor)][min(f.Severity, findings.SevCritical)]++
 		}
 		if job.suppressed && policy.LaneOf(tri, f) != policy.LaneNone || !job.suppressed && !hidden {

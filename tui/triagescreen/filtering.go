@@ -73,6 +73,9 @@ func (m *Model) updateFacets() {
 	if m.groupBy != query.GroupNone && !m.showSupp {
 		parts = append(parts, "by "+m.groupBy.String())
 	}
+	if n := m.table.NumMarked(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d selected", n))
+	}
 	m.bar.SetFacets(strings.Join(parts, " · "))
 }
 
@@ -156,5 +159,5 @@ func (m Model) onFiltered(msg filterDoneMsg) (Model, tea.Cmd) {
 	m.bar.SetCounts(m.table.Len(), m.total, false)
 	m.updateFacets()
 	m.updateEmpty()
-	return m, m.selectionChanged(false)
+	return m, tea.Batch(m.selectionChanged(false), m.filterShown(&msg))
 }

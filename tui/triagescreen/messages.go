@@ -12,6 +12,7 @@ import (
 
 // loadBatchMsg carries the findings of one input file as it finishes loading.
 type loadBatchMsg struct {
+	gen  int // Model.loop.loadGen of the load
 	file string
 	fs   []*findings.Finding
 	err  error
@@ -19,6 +20,7 @@ type loadBatchMsg struct {
 
 // loadDoneMsg ends loading with the merged set.
 type loadDoneMsg struct {
+	gen int // Model.loop.loadGen of the load
 	set *findings.Set
 	err error
 	ov  *ledger.Overlay // the ledger matched to set (nil: no ledger)
@@ -31,7 +33,7 @@ type filterDoneMsg struct {
 	fs      []*findings.Finding
 	idx     []int32
 	groups  []findingtable.Group
-	ribbon  [8][5]int // open findings by stage and severity
+	ribbon  [8][5]int // open findings by stage and severity (summary's open column)
 	total   int       // findings in view before the query (visibility lane applied)
 	hidden  int       // findings hidden by default (suppressed here or in SARIF)
 	err     error

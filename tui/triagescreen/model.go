@@ -45,6 +45,15 @@ type Options struct {
 	NoColor bool
 	// Ledger records triage decisions (nil: triage keys explain why they are off).
 	Ledger *ledger.Ledger
+	// Input is the terminal to read keys from (nil: stdin), e.g. /dev/tty
+	// when SARIF is piped into stdin.
+	Input *os.File
+	// Watch lists the files to watch for changes (scan files and the
+	// ledger); a change reloads them, keeping the cursor and the filter.
+	Watch func() WatchList
+	// OpenLedger, when Ledger is nil, opens the ledger in the background
+	// while the findings load (nil result: no ledger).
+	OpenLedger func() *ledger.Ledger
 	// Now is the clock (nil = time.Now).
 	Now func() time.Time
 	// WorkTree returns the matcher's view of the working tree (evidence,
@@ -130,6 +139,8 @@ type Model struct {
 	formOpen    bool
 	formTargets []*findings.Finding
 
+	loop loopState // loading, live reloads, key coalescing (loading.go)
+
 	// git context of the selection: blame (cancelled when the selection
 	// moves on) and CODEOWNERS (loaded once)
 	blame     func(ctx context.Context, path string, line int) (*gitrepo.Blame, error)
@@ -168,6 +179,8 @@ func New(ctx context.Context, opts Options) (Model, error) {
 		helpReq:   map[string]bool{},
 		loading:   opts.Load != nil,
 	}
+	m.loop.ledgerOpening = opts.Ledger == nil && opts.OpenLedger != nil && opts.Load != nil
+	m.loop.view = &viewCache{}
 	if cfg.UI.Sort != "" {
 		if k, err := query.ParseSortKey(cfg.UI.Sort); err == nil {
 			m.sortKey = k
@@ -210,7 +223,7 @@ func New(ctx context.Context, opts Options) (Model, error) {
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadOwnersCmd()}
 	if m.opts.Load != nil {
-		cmds = append(cmds, startLoadCmd(m.ctx, m.opts.Load, m.opts.Ledger, m.now(), m.workTree, m.loadCh))
+		cmds = append(cmds, startLoading(m.ctx, m.loop.loadGen, m.opts.Load, m.opts.Ledger, m.opts.OpenLedger, m.now(), m.workTree, m.loadCh))
 	}
 	return tea.Batch(cmds...)
 }

@@ -81,10 +81,11 @@ func (m *Model) reload(reason string) tea.Cmd {
 	m.reloadGen++
 	gen := m.reloadGen
 	ctx, load, l, now, work := m.ctx, m.opts.Load, m.opts.Ledger, m.now(), m.workTree
+	lgen := m.loop.loadGen
 	m.status.SetProgress("reloading (" + reason + ")…")
 	return func() tea.Msg {
 		set, err := load(ctx, func(string, []*findings.Finding, error) {})
-		done := loadDoneMsg{set: set, err: err}
+		done := loadDoneMsg{gen: lgen, set: set, err: err}
 		if set != nil {
 			for _, f := range set.Findings {
 				f.SearchText()

@@ -78,6 +78,9 @@ func (m *Model) handleTriageKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	default:
 		return nil, false
 	}
+	if m.opts.Ledger == nil && m.loop.ledgerOpening {
+		return m.status.Flash(status.Info, "the triage decisions are still loading", 3*time.Second), true
+	}
 	if m.opts.Ledger == nil {
 		return m.noLedger(), true
 	}
@@ -282,6 +285,7 @@ func (m *Model) setOverlay(ov *ledger.Overlay, seq uint64) {
 func (m *Model) fillDecision(d *detail.Data) {
 	f := d.F
 	d.State, d.Match, d.Review = findings.StateOpen, "", ""
+	d.StateLoading = m.statesLoading()
 	d.Decision, d.History = m.decisionInfo(f)
 	if m.ov == nil || f == nil {
 		return

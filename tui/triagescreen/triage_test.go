@@ -126,6 +126,10 @@ func TestBulkAcceptAndReopen(t *testing.T) {
 		t.Fatalf("accept form:\n%s", screen(m))
 	}
 	m = typeText(t, m, "tracked in JIRA-12")
+	m = press(t, m, "esc") // asks before dropping the typed note
+	if !m.formOpen || !strings.Contains(screen(m), "esc again drops what you typed") {
+		t.Fatalf("esc dropped the typed note without asking:\n%s", screen(m))
+	}
 	m = press(t, m, "esc")
 	if m.formOpen {
 		t.Fatal("esc did not cancel")
@@ -293,6 +297,7 @@ func TestSlowBlameDoesNotBlockKeys(t *testing.T) {
 		done := make(chan Model, 1)
 		go func() {
 			nm, _ := m.update(keyMsg("j"))
+			nm, _ = nm.update(frameTickMsg{}) // the frame: gathered moves show
 			done <- nm
 		}()
 		select {

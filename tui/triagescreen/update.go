@@ -3,7 +3,6 @@ package triagescreen
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -22,9 +21,9 @@ import (
 // detailDebounce is how long the selection must rest before details load.
 const detailDebounce = 60 * time.Millisecond
 
-// Update routes a message: keys to the focused component, results of Cmds to
+// route routes a message: keys to the focused component, results of Cmds to
 // whoever asked (stale generations dropped).
-func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
+func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		return m, m.resize(msg.Width, msg.Height)
@@ -80,6 +79,8 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.onReloaded(msg)
 	case scr.ChangedMsg:
 		return m, m.reload(msg.Reason)
+	case ledgerLoadedMsg:
+		return m.onLedgerLoaded(msg)
 	case filterbar.ChangedMsg:
 		return m, m.applyQuery(msg.Text)
 	case filterDoneMsg:
@@ -115,6 +116,9 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 			return m, m.status.Flash(status.Error, "editor: "+msg.err.Error(), 6*time.Second)
 		}
 		return m, m.reloadDetail() // the file may have changed: reload its code
+	}
+	if cmd, ok := m.onLive(msg); ok {
+		return m, cmd
 	}
 	// the query bar's debounce ticks
 	var cmd tea.Cmd
@@ -157,10 +161,7 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.floor = nextFloor(m.floor)
 		return m.facetsChanged(), true
 	case key.Matches(msg, m.km.Stage):
-		m.stage++
-		if m.stage >= len(findings.Stages) {
-			m.stage = -1
-		}
+		m.stage = m.nextStage()
 		return m.facetsChanged(), true
 	case len(msg.Text) == 1 && msg.Text[0] >= '0' && msg.Text[0] <= '8' && msg.Mod == 0:
 		s := int(msg.Text[0]-'0') - 1
@@ -183,10 +184,7 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.hideQual = !m.hideQual
 		return m.facetsChanged(), true
 	case key.Matches(msg, m.km.ClearFilter):
-		m.floor, m.stage, m.textQ = -1, -1, nil
-		m.bar.SetError("")
-		m.bar.SetValue("")
-		return tea.Batch(m.bar.Flush(), m.facetsChanged()), true
+		return m.clearFilter(), true
 	case key.Matches(msg, m.km.NextStep, m.km.PrevStep):
 		return m.walkFlow(key.Matches(msg, m.km.NextStep)), true
 	case key.Matches(msg, m.km.Open):
@@ -240,11 +238,19 @@ func (m Model) handleTableKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	}
 	if key.Matches(msg, m.km.Back) && m.table.NumMarked() > 0 {
 		m.table.ClearMarks()
+		m.updateFacets()
 		return m, m.status.Flash(status.Info, "selection cleared", 2*time.Second)
 	}
+	if key.Matches(msg, m.km.Back) && m.filtered() {
+		return m, tea.Batch(m.clearFilter(), m.status.Flash(status.Info, "filter cleared", 2*time.Second))
+	}
 	var cmd tea.Cmd
+	before := m.table.NumMarked()
 	m.table, cmd = m.table.Update(msg)
 	m.moved = true
+	if m.table.NumMarked() != before {
+		m.updateFacets()
+	}
 	return m, tea.Batch(cmd, m.selectionChanged(false))
 }
 
@@ -319,6 +325,9 @@ func (m Model) handleWheel(msg tea.MouseWheelMsg) (Model, tea.Cmd) {
 // ---- loading ----
 
 func (m Model) onBatch(msg loadBatchMsg) (Model, tea.Cmd) {
+	if msg.gen != m.loop.loadGen {
+		return m, nil
+	}
 	name := m.displayPath(msg.file)
 	if msg.err != nil {
 		m.loadErrs = append(m.loadErrs, name+": "+msg.err.Error())
@@ -328,13 +337,17 @@ func (m Model) onBatch(msg loadBatchMsg) (Model, tea.Cmd) {
 	}
 	m.fs = append(m.fs, msg.fs...)
 	m.loadVer++
-	m.status.SetProgress(fmt.Sprintf("loading… %d file(s), %d findings", len(m.files)+len(m.loadErrs), len(m.fs)))
+	m.status.SetProgress(m.loadingProgress())
 	m.updateEmpty()
-	return m, tea.Batch(waitCmd(m.loadCh), m.refilterKeep(m.moved))
+	return m, tea.Batch(waitCmd(m.loadCh), m.batchArrived())
 }
 
 func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
+	if msg.gen != m.loop.loadGen {
+		return m, nil
+	}
 	m.loading = false
+	m.loop.ledgerOpening = false
 	m.loadVer++
 	m.status.SetProgress("")
 	if msg.seq > m.ovSeq {
@@ -343,6 +356,7 @@ func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 	if msg.set != nil {
 		m.set = msg.set
 		m.fs = msg.set.Findings
+		m.loop.epoch++
 		if m.details == nil {
 			m.details = msg.set.Details
 		}
@@ -371,7 +385,7 @@ func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 	}
 	m.updateEmpty()
 	m.det.SetData(detail.Data{Step: -1}) // findings were replaced by the merged set
-	return m, m.refilterKeep(m.moved)
+	return m, tea.Batch(m.refilterKeep(m.moved), m.watchCmd())
 }
 
 func (m *Model) displayPath(p string) string {

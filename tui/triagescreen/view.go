@@ -17,7 +17,7 @@ import (
 
 // View renders the console.
 func (m Model) view() tea.View {
-	v := tea.NewView(m.render())
+	v := tea.NewView(m.cachedRender())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "secui — " + safe.Line(m.repoName())
@@ -44,7 +44,7 @@ func (m Model) render() string {
 	b.WriteString(fit(m.headerView(), m.width))
 	if l.Ribbon.H > 0 {
 		b.WriteByte('\n')
-		b.WriteString(fit(ribbonView(m.st, m.ribbon, m.stage, m.width), m.width))
+		b.WriteString(fit(ribbonView(m.st, m.ribbon, m.stage, m.width, m.ribbonLegend()), m.width))
 	}
 	b.WriteByte('\n')
 	for i, line := range strings.Split(m.bar.View(), "\n") {
@@ -151,12 +151,17 @@ func (m Model) headerView() string {
 // ribbon stage labels: full and short forms.
 var ribbonShort = [...]string{"plan", "code", "bld", "test", "rel", "dep", "ops", "mon"}
 
-// ribbonView renders the stage ribbon: open findings per stage, the count
-// coloured by the worst severity in it; the selected stage is underlined.
-func ribbonView(st *theme.Styles, counts [8][5]int, active, width int) string {
+// ribbonView renders the stage ribbon: the open findings per stage (what
+// `secui summary` counts as open), the count coloured by and suffixed with the worst
+// severity in it; the selected stage is underlined. A legend follows when
+// it fits.
+func ribbonView(st *theme.Styles, counts [8][5]int, active, width int, legend string) string {
 	for _, short := range []bool{false, true} {
 		s, _ := ribbonSegments(st, counts, active, short)
-		if ansi.StringWidth(s) <= width {
+		if sw := ansi.StringWidth(s); sw <= width {
+			if legend != "" && sw+3+ansi.StringWidth(legend) <= width {
+				s += st.Muted.Render("   " + legend)
+			}
 			return s
 		}
 	}

@@ -1,0 +1,129 @@
+package triagescreen
+
+// Keys at frame rate (issue 12 item 4): a held cursor key never queues.
+// The first move of a burst is applied at once; moves that arrive within the
+// next frame are added up and applied together on the frame tick, and the
+// key presses in between re-use the frame already rendered (nothing on
+// screen changed), so 200 presses cost a few renders, not 200.
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// frame is how long cursor moves are gathered before they are shown.
+const frame = 16 * time.Millisecond
+
+// viewCache is the last rendered frame, shared by the copies of the model.
+type viewCache struct {
+	seq uint64
+	s   string
+	ok  bool
+}
+
+// frameTickMsg applies the cursor moves gathered during a frame.
+type frameTickMsg struct{}
+
+func frameTick() tea.Cmd {
+	return tea.Tick(frame, func(time.Time) tea.Msg { return frameTickMsg{} })
+}
+
+// moveOf is the number of rows a coalescable key moves the table cursor
+// (0: the key is not one).
+func (m *Model) moveOf(msg tea.Msg) int {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok || m.focus != focusTable || m.formOpen {
+		return 0
+	}
+	switch {
+	case key.Matches(k, m.km.Down):
+		return 1
+	case key.Matches(k, m.km.Up):
+		return -1
+	}
+	return 0
+}
+
+// update routes a message (route), gathering cursor moves between frames.
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
+	pre, done := m.coalesce(msg)
+	if done {
+		return m, pre
+	}
+	next, cmd := m.route(msg)
+	if arm := next.armMoves(msg); arm != nil {
+		return next, tea.Batch(pre, cmd, arm)
+	}
+	if pre == nil {
+		return next, cmd
+	}
+	return next, tea.Batch(pre, cmd)
+}
+
+// coalesce handles msg when it is a cursor move during a burst or the
+// frame tick; otherwise it applies pending moves first (so a key that acts
+// on the selection acts on the finding the user moved to) and reports
+// false. It also marks the model changed for View's cache.
+func (m *Model) coalesce(msg tea.Msg) (tea.Cmd, bool) {
+	if _, ok := msg.(frameTickMsg); ok {
+		m.loop.bump()
+		m.loop.moveArmed = false
+		if m.loop.moveAcc == 0 {
+			return nil, true
+		}
+		cmd := m.flushMoves()
+		m.loop.moveArmed = true
+		return tea.Batch(cmd, frameTick()), true
+	}
+	if d := m.moveOf(msg); d != 0 && m.loop.moveArmed {
+		m.loop.moveAcc += d
+		m.loop.same = true // nothing visible changed: View re-uses the frame
+		return nil, true
+	}
+	m.loop.bump()
+	// applied before the key below, which may act on the selection
+	return m.flushMoves(), false
+}
+
+// armMoves is called after a cursor key was handled at once: the next moves
+// within a frame are gathered.
+func (m *Model) armMoves(msg tea.Msg) tea.Cmd {
+	if m.moveOf(msg) == 0 || m.loop.moveArmed {
+		return nil
+	}
+	m.loop.moveArmed = true
+	return frameTick()
+}
+
+func (m *Model) flushMoves() tea.Cmd {
+	n := m.loop.moveAcc
+	m.loop.moveAcc = 0
+	if n == 0 {
+		return nil
+	}
+	m.table.MoveBy(n)
+	m.moved = true
+	return m.selectionChanged(false)
+}
+
+// bump marks a new model state (View renders it afresh).
+func (l *loopState) bump() {
+	l.seq++
+	l.same = false
+}
+
+// cachedRender is render, re-using the last frame when nothing changed.
+func (m Model) cachedRender() string {
+	c := m.loop.view
+	if c == nil {
+		return m.render()
+	}
+	if m.loop.same && c.ok && c.seq == m.loop.seq {
+		return c.s
+	}
+	s := m.render()
+	c.seq, c.s, c.ok = m.loop.seq, s, true
+	return s
+}
