@@ -542,3 +542,16 @@ func LineHashes(data []byte) []string {
 	}
 	return out
 }
+
+// SameText reports whether f and g report the same text: tool, rule, path,
+// normalised message and snippet (the fallback key's inputs without the
+// position). Two such findings in one file are identical copies of one
+// finding as far as the log can tell (a pasted copy and its original).
+func (f *Finding) SameText(g *Finding) bool {
+	if f.fbase != 0 && g.fbase != 0 {
+		return f.fbase == g.fbase
+	}
+	return f.ToolName() == g.ToolName() && f.RuleID() == g.RuleID() && f.Loc.Path == g.Loc.Path &&
+		normMessage(f.Message) == normMessage(g.Message) &&
+		strings.TrimSpace(f.Loc.Snippet) == strings.TrimSpace(g.Loc.Snippet)
+}

@@ -253,9 +253,12 @@ func (c *Capturer) File(path string) *File {
 	if ok {
 		return f
 	}
-	data, err := c.root.ReadFile(path, MaxFile)
-	if err == nil {
-		f = NewFile(path, data)
+	// A file not in the tree (a log scanned elsewhere) fails with one stat,
+	// not a symlink walk of every parent.
+	if !c.root.Missing(path) {
+		if data, err := c.root.ReadFile(path, MaxFile); err == nil {
+			f = NewFile(path, data)
+		}
 	}
 	c.mu.Lock()
 	if g, ok := c.files[path]; ok {

@@ -844,27 +844,59 @@ func (m *matcher) window(fi int, file *evidence.File) []uint32 {
 func (m *matcher) legacy(di int) *proposal {
 	d := m.ds[di]
 	e := d.Evidence
-	keys := map[string]bool{}
-	for _, k := range d.Keys {
-		keys[k] = true
-	}
 	var shared []int
 	var sharedKey []string
+	var fbFirst []bool // the finding's first shared key is the fallback key
 	for _, fi := range m.cands(d, e.Path) {
+		// The fallback key, when shared, says "same place" (below); else
+		// any shared key makes the finding a candidate.
+		pick, first := "", false
 		for _, k := range m.fs[fi].F.Keys {
-			if keys[k] {
-				shared = append(shared, fi)
-				sharedKey = append(sharedKey, k)
+			if !slices.Contains(d.Keys, k) {
+				continue
+			}
+			if l, _ := findings.KeyLayer(k); l == findings.LayerFallback {
+				first = pick == ""
+				pick = k
 				break
 			}
+			if pick == "" {
+				pick = k
+			}
+		}
+		if pick != "" {
+			shared = append(shared, fi)
+			sharedKey = append(sharedKey, pick)
+			fbFirst = append(fbFirst, first)
 		}
 	}
 	// A place that has no code on either side (a URL, an image, a file
 	// not in the working tree): same fallback key = same tool, rule, path,
-	// line, column, message and snippet.
-	for i, fi := range shared {
-		if l, _ := findings.KeyLayer(sharedKey[i]); l == findings.LayerFallback && m.evOf(fi).Empty() && len(shared) == 1 {
-			return &proposal{link: Link{Decision: di, Finding: fi, How: ByLocation, Key: sharedKey[i], Layer: layer(sharedKey[i]), Score: 1}}
+	// line, column, message and snippet, and the only finding sharing a
+	// key.
+	//
+	// A finding that also shares a weak positional key (CodeQL's
+	// primaryLocationLineHash, listed before the fallback key) is placed
+	// so only on an exact hit: the decision was recorded by secui with its
+	// commit (not ledger v1) on this very finding (same id, path, line and
+	// column), and no other finding in the file has the same text. A copy
+	// pasted above the original takes the original's place, ":1" line hash
+	// and fallback key; without the code only the original's twin text,
+	// one line down, gives it away, and then the decision is reviewed.
+	if len(shared) == 1 {
+		fi, k := shared[0], sharedKey[0]
+		f := m.fs[fi].F
+		if l, _ := findings.KeyLayer(k); l == findings.LayerFallback && m.evOf(fi).Empty() {
+			if fbFirst[0] {
+				return &proposal{link: Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}}
+			}
+			if e.Commit != "" && f.ID == d.ID && f.Loc.Path == e.Path && f.Loc.Line == e.Line && f.Loc.Col == e.Col {
+				if twins := m.twins(d, fi); len(twins) > 0 {
+					m.review(di, append(shared, twins...), "no code to compare and another finding here has the same text (a copy?); confirm the candidate")
+					return nil
+				}
+				return &proposal{link: Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}}
+			}
 		}
 	}
 	if len(shared) > 0 {
@@ -872,6 +904,19 @@ func (m *matcher) legacy(di int) *proposal {
 		return nil
 	}
 	return nil
+}
+
+// twins are the other findings of d's tool and rule in fi's file with fi's
+// text (tool, rule, path, message, snippet), taken or not.
+func (m *matcher) twins(d Decision, fi int) []int {
+	f := m.fs[fi].F
+	var out []int
+	for _, fj := range m.groups[groupKey{d.Tool, d.Rule, f.Loc.Path}] {
+		if fj != fi && f.SameText(m.fs[fj].F) {
+			out = append(out, fj)
+		}
+	}
+	return out
 }
 
 // symbolConflict: both enclosing symbols are known and differ.

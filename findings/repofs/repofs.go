@@ -224,6 +224,18 @@ func (r *Root) IsFile(rel string) bool {
 	return err == nil
 }
 
+// Missing reports whether rel certainly does not exist in the tree: a cheap
+// check (one stat, no symlink resolution) for callers that would only fail
+// on such a path. false does not mean ReadFile or Open will succeed.
+func (r *Root) Missing(rel string) bool {
+	c, err := Clean(rel)
+	if err != nil {
+		return false
+	}
+	_, err = r.root.Stat(filepath.FromSlash(c))
+	return errors.Is(err, fs.ErrNotExist)
+}
+
 // ReadFile reads the regular file rel, refusing files larger than max bytes
 // (max <= 0: no limit).
 func (r *Root) ReadFile(rel string, max int64) ([]byte, error) {

@@ -98,3 +98,34 @@ func TestAllowed(t *testing.T) {
 		t.Error(".git/config changed")
 	}
 }
+
+// Missing is true only for paths that do not exist: never for a file, a
+// refused path or a symlink leaving the tree (those are ReadFile's to refuse).
+func TestMissing(t *testing.T) {
+	r, repo, _ := setup(t)
+	if err := os.Symlink("nowhere", filepath.Join(repo, "dangling")); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]bool{
+		"src/main.go":         false,
+		"code/main.go":        false,
+		"src":                 false,
+		"pw":                  false,
+		"etc/passwd":          false,
+		"etc/new-file":        false,
+		"../x":                false,
+		".git/config":         false,
+		"src/none.go":         true,
+		"no/such/dir/file.go": true,
+		"dangling":            true,
+	} {
+		if got := r.Missing(p); got != want {
+			t.Errorf("Missing(%q) = %v, want %v", p, got, want)
+		}
+		if want {
+			if _, err := r.ReadFile(p, 0); err == nil {
+				t.Errorf("ReadFile(%q) read a missing file", p)
+			}
+		}
+	}
+}
