@@ -600,26 +600,7 @@ func (m *Model) Lines() []string { return m.lines }
 func (m *Model) View() string {
 	var b strings.Builder
 	st := m.deps.Styles
-	style := func(s string, kind byte) string {
-		if st == nil {
-			return s
-		}
-		switch kind {
-		case 't':
-			return st.Title.Render(s)
-		case '+':
-			return st.DiffAdd.Render(s)
-		case '-':
-			return st.DiffDel.Render(s)
-		case '@':
-			return st.DiffHunk.Render(s)
-		case 'm':
-			return st.Muted.Render(s)
-		case 'e':
-			return st.StatusError.Render(s)
-		}
-		return s
-	}
+	style := st.Styled
 	f := m.f
 	loc := safe.Line(f.Loc.String())
 	title := fmt.Sprintf("fix %s  %s %s  %s", f.ID, f.Severity.Letter(), safe.Line(f.RuleID()), loc)

@@ -556,20 +556,7 @@ func (m *Model) Report() []string { return m.report }
 // View renders the per-scanner progress and the output or the report.
 func (m *Model) View() string {
 	st := m.deps.Styles
-	style := func(s string, kind byte) string {
-		if st == nil {
-			return s
-		}
-		switch kind {
-		case 't':
-			return st.Title.Render(s)
-		case 'm':
-			return st.Muted.Render(s)
-		case 'e':
-			return st.StatusError.Render(s)
-		}
-		return s
-	}
+	style := st.Styled
 	var b strings.Builder
 	what := "every stage"
 	if m.stage != "" {

@@ -426,23 +426,7 @@ func (m *Model) Progress() []string { return m.progress }
 
 // ---- view
 
-func (m *Model) style(s string, kind byte) string {
-	st := m.deps.Styles
-	if st == nil {
-		return s
-	}
-	switch kind {
-	case 't':
-		return st.Title.Render(s)
-	case 'm':
-		return st.Muted.Render(s)
-	case 'e':
-		return st.StatusError.Render(s)
-	case 's':
-		return st.RowSel.Render(s)
-	}
-	return s
-}
+func (m *Model) style(s string, kind byte) string { return m.deps.Styles.Styled(s, kind) }
 
 // tableHeight is how many ticket rows are shown at most.
 func (m *Model) tableHeight() int { return max(min(len(m.actions()), (m.h-4)/2), 1) }

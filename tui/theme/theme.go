@@ -230,3 +230,30 @@ var SevGlyph = [5]string{
 	findings.SevHigh:     "▲",
 	findings.SevCritical: "✖",
 }
+
+// Styled renders text in the style a screen names by one letter: 't' title,
+// 'm' muted, 'e' error, 's' selected row, '+', '-' and '@' a diff's added,
+// deleted and hunk lines. Another letter, or a nil Styles (a screen built
+// without a theme), leaves the text plain.
+func (s *Styles) Styled(text string, kind byte) string {
+	if s == nil {
+		return text
+	}
+	switch kind {
+	case 't':
+		return s.Title.Render(text)
+	case 'm':
+		return s.Muted.Render(text)
+	case 'e':
+		return s.StatusError.Render(text)
+	case 's':
+		return s.RowSel.Render(text)
+	case '+':
+		return s.DiffAdd.Render(text)
+	case '-':
+		return s.DiffDel.Render(text)
+	case '@':
+		return s.DiffHunk.Render(text)
+	}
+	return text
+}
