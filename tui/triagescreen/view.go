@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/secui/secui/findings"
-	"github.com/secui/secui/tui/findingtable"
+	"github.com/secui/secui/tui/internal/cells"
 	"github.com/secui/secui/tui/safe"
 	"github.com/secui/secui/tui/theme"
 )
@@ -92,36 +92,12 @@ func (m Model) bodyView() string {
 	}
 }
 
-func lineAt(lines []string, i, w int) string {
-	if i < len(lines) {
-		return fit(lines[i], w)
-	}
-	return strings.Repeat(" ", w)
-}
-
-func joinLines(s string, w, h int) string {
-	lines := strings.Split(s, "\n")
-	var b strings.Builder
-	for i := 0; i < h; i++ {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(lineAt(lines, i, w))
-	}
-	return b.String()
-}
-
-// fit truncates or pads s to exactly w cells.
-func fit(s string, w int) string {
-	sw := findingtable.Width(s)
-	switch {
-	case sw > w:
-		return ansi.Truncate(s, w, "…")
-	case sw < w:
-		return s + strings.Repeat(" ", w-sw)
-	}
-	return s
-}
+// The layout's cell helpers (tui/internal/cells).
+var (
+	fit       = cells.Fit
+	lineAt    = cells.LineAt
+	joinLines = cells.Block
+)
 
 func (m Model) headerView() string {
 	st := m.st
