@@ -14,6 +14,7 @@ import (
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/config"
+	"github.com/secui/secui/findings/gitrepo"
 	"github.com/secui/secui/findings/rescan"
 	"github.com/secui/secui/runner"
 )
@@ -72,6 +73,7 @@ func newScanCmd() *cobra.Command {
 	f.StringSlice("scanner", nil, "only these scanners (by name)")
 	f.Bool("json", false, "print the report as JSON (schema "+scanSchema+")")
 	f.BoolP("quiet", "q", false, "do not show the scanners' output as progress")
+	f.Bool("base", false, "scan the merge base with the base branch instead (git.base; a temporary worktree), for new:branch by identity")
 	_ = cmd.RegisterFlagCompletionFunc("stage", fixedCompletion(stageNames()))
 	return cmd
 }
@@ -98,6 +100,9 @@ func runScan(ctx context.Context, cmd *cobra.Command, e *env) error {
 	scanners, err := selectScanners(e.Config, flagSlice(cmd, "scanner"), flagSlice(cmd, "stage"))
 	if err != nil {
 		return err
+	}
+	if flagBool(cmd, "base") {
+		return runBaseScan(ctx, cmd, e, scanners)
 	}
 	l, err := openLedger(e)
 	if l == nil {
@@ -349,4 +354,41 @@ func sevIndex(s string) int {
 		return 0
 	}
 	return int(v)
+}
+
+// runBaseScan runs the scanners on the merge base of HEAD and the base
+// branch, in a temporary worktree, and stores the results as the base scan
+// that new:branch compares with (nothing goes to the ledger).
+func runBaseScan(ctx context.Context, cmd *cobra.Command, e *env, scanners []*config.Scanner) error {
+	mb, err := e.Repo.MergeBase(ctx, gitrepo.BaseOptions{Ref: e.Config.Git.Base})
+	if err != nil {
+		return configErr(fmt.Errorf("scan --base: %w", err))
+	}
+	wt, err := e.Repo.TempWorktree(ctx, mb.Commit)
+	if err != nil {
+		return fmt.Errorf("scan --base: checking out %s: %w", mb.Short(), err)
+	}
+	defer wt.Close()
+	progress := func(ev runner.Event) {
+		if !flagBool(cmd, "quiet") && ev.Kind == runner.EventStart {
+			fmt.Fprintf(e.Err, "%s: running %s on %s\n", ev.Scanner, sanitize(ev.Line), mb.Short())
+		}
+	}
+	execs, err := runner.ScanBase(ctx, scanners, runner.Options{Root: e.Repo.Root, Now: nowFunc, Progress: progress}, wt.Dir, mb.Commit, mb.Ref)
+	failed := 0
+	for _, x := range execs {
+		if x.OK() {
+			fmt.Fprintf(e.Out, "%s: base results stored (%s at %s)\n", x.Scanner, sanitize(mb.Ref), mb.Short())
+		} else {
+			failed++
+			fmt.Fprintf(e.Out, "%s: %s: %s (new:branch uses changed lines for it)\n", x.Scanner, x.Status, sanitize(x.Reason))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d base scans failed", failed, len(execs))}
+	}
+	return nil
 }

@@ -194,3 +194,67 @@ func TestDemoRescan(t *testing.T) {
 		t.Errorf("missing scanners: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// secui scan --base runs the real gosec on the merge base in a temporary
+// worktree and stores it as the base scan: new:branch then decides by
+// identity — the finding added on the branch is new, main's seven are not,
+// even though the branch also moved them (lines inserted above).
+func TestScanBaseNewOnBranch(t *testing.T) {
+	gosec := testutil.Gosec(t)
+	dir := scanRepo(t, gosec)
+	env := goEnv(t)
+	git(t, dir, "checkout", "-q", "-b", "feature")
+	// Move every finding of main.go down a line, and add one new finding.
+	main, err := os.ReadFile(filepath.Join(dir, "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(string(main), "\nimport", "\n// moved down by the branch\nimport", 1)
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	extra := "package main\n\nimport \"os\"\n\nfunc writeOpen(b []byte) error { return os.WriteFile(\"out.txt\", b, 0o666) }\n"
+	if err := os.WriteFile(filepath.Join(dir, "extra.go"), []byte(extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, "add", "-A")
+	git(t, dir, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "feature")
+
+	if r := runCmd(t, dir, env, nil, "scan", "--quiet"); r.code != 0 {
+		t.Fatalf("scan: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := runCmd(t, dir, env, nil, "scan", "--base", "--quiet")
+	if r.code != 0 || !strings.Contains(r.stdout, "gosec: base results stored (main at ") {
+		t.Fatalf("scan --base: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".secui", "scans", "base", "base.json")); err != nil {
+		t.Fatal(err)
+	}
+	r = runCmd(t, dir, env, nil, "list", "-q", "new:branch", "--json")
+	var doc struct {
+		Findings []struct {
+			Rule string `json:"rule"`
+			Path string `json:"path"`
+		} `json:"findings"`
+		Branch *struct {
+			Method        string   `json:"method"`
+			BaseScanTools []string `json:"base_scan_tools"`
+			New           int      `json:"new"`
+		} `json:"branch"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, r.stdout, r.stderr)
+	}
+	if doc.Branch == nil || doc.Branch.New != 1 || len(doc.Findings) != 1 || !strings.HasSuffix(doc.Findings[0].Path, "extra.go") ||
+		strings.Join(doc.Branch.BaseScanTools, ",") != "gosec" {
+		t.Errorf("new:branch after scan --base: %s", r.stdout)
+	}
+	// The base scan is not loaded as current findings.
+	r = runCmd(t, dir, env, nil, "list", "--json")
+	var all struct {
+		Findings []json.RawMessage `json:"findings"`
+	}
+	if json.Unmarshal([]byte(r.stdout), &all) != nil || len(all.Findings) != 8 {
+		t.Errorf("list after scan --base: %d findings, want 8 (7 + the new one)\n%s", len(all.Findings), r.stderr)
+	}
+}
