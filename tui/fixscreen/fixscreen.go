@@ -32,6 +32,7 @@ import (
 	"github.com/secui/secui/findings/gitrepo"
 	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/findings/repofs"
+	"github.com/secui/secui/tui/internal/cells"
 	"github.com/secui/secui/tui/safe"
 	"github.com/secui/secui/tui/screen"
 	"github.com/secui/secui/tui/theme"
@@ -604,11 +605,11 @@ func (m *Model) View() string {
 	f := m.f
 	loc := safe.Line(f.Loc.String())
 	title := fmt.Sprintf("fix %s  %s %s  %s", f.ID, f.Severity.Letter(), safe.Line(f.RuleID()), loc)
-	b.WriteString(style(clip(title, m.w), 't'))
+	b.WriteString(style(cells.Clip(title, m.w), 't'))
 	b.WriteByte('\n')
 	switch {
 	case m.mode == modeEdit:
-		b.WriteString(clip("editing "+loc+" in $VISUAL/$EDITOR…", m.w))
+		b.WriteString(cells.Clip("editing "+loc+" in $VISUAL/$EDITOR…", m.w))
 		b.WriteString("\n")
 		return b.String()
 	case m.phase == phasePlanning:
@@ -624,7 +625,7 @@ func (m *Model) View() string {
 	default:
 		info = fmt.Sprintf("%d fixes (tab/n, p or 1-%d chooses) — %s", len(m.plans), min(len(m.plans), 9), planLine(m.plans[m.sel]))
 	}
-	b.WriteString(clip(info, m.w))
+	b.WriteString(cells.Clip(info, m.w))
 	b.WriteByte('\n')
 	status := m.status
 	kind := byte('m')
@@ -635,11 +636,11 @@ func (m *Model) View() string {
 		status = "y/enter applies (all files or none), c applies and commits, e edits by hand, esc leaves"
 		kind = 'm'
 	}
-	b.WriteString(style(clip(status, m.w), kind))
+	b.WriteString(style(cells.Clip(status, m.w), kind))
 	b.WriteByte('\n')
 	end := min(m.off+m.bodyHeight(), len(m.lines))
 	for _, l := range m.lines[m.off:end] {
-		l = clip(l, m.w)
+		l = cells.Clip(l, m.w)
 		switch {
 		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
 			l = style(l, 't')
@@ -666,22 +667,6 @@ func planLine(p *fix.Plan) string {
 	}
 	if !p.OK() {
 		s += " — refused (" + p.Refusal.Kind + ")"
-	}
-	return s
-}
-
-// clip cuts s to w display cells (runes; the diff is sanitized single-width
-// text in the common case).
-func clip(s string, w int) string {
-	if w <= 0 {
-		return s
-	}
-	n := 0
-	for i := range s {
-		if n == w {
-			return s[:i]
-		}
-		n++
 	}
 	return s
 }

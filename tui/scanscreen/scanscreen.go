@@ -30,6 +30,7 @@ import (
 	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/findings/rescan"
 	"github.com/secui/secui/runner"
+	"github.com/secui/secui/tui/internal/cells"
 	"github.com/secui/secui/tui/safe"
 	"github.com/secui/secui/tui/screen"
 	"github.com/secui/secui/tui/theme"
@@ -576,7 +577,7 @@ func (m *Model) View() string {
 	default:
 		title += " — done (o: output, esc: back)"
 	}
-	b.WriteString(style(clip(title, m.w), 't'))
+	b.WriteString(style(cells.Clip(title, m.w), 't'))
 	b.WriteByte('\n')
 	for _, s := range m.scanners {
 		state := "waiting"
@@ -591,7 +592,7 @@ func (m *Model) View() string {
 		if s.done != "" && s.done != string(runner.StatusOK) {
 			kind = 'e'
 		}
-		b.WriteString(style(clip(line, m.w), kind))
+		b.WriteString(style(cells.Clip(line, m.w), kind))
 		b.WriteByte('\n')
 	}
 	if d := m.dropped.Load(); d > 0 {
@@ -605,24 +606,10 @@ func (m *Model) View() string {
 	}
 	end := min(off+m.bodyHeight(), len(body))
 	for _, l := range body[min(off, end):end] {
-		b.WriteString(clip(l, m.w))
+		b.WriteString(cells.Clip(l, m.w))
 		b.WriteByte('\n')
 	}
 	return b.String()
-}
-
-func clip(s string, w int) string {
-	if w <= 0 {
-		return s
-	}
-	n := 0
-	for i := range s {
-		if n == w {
-			return s[:i]
-		}
-		n++
-	}
-	return s
 }
 
 // SetSize sets the body's size.

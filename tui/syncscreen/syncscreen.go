@@ -35,6 +35,7 @@ import (
 	"github.com/secui/secui/trackers/httpx"
 	"github.com/secui/secui/trackers/planview"
 	"github.com/secui/secui/trackers/redact"
+	"github.com/secui/secui/tui/internal/cells"
 	"github.com/secui/secui/tui/safe"
 	"github.com/secui/secui/tui/screen"
 	"github.com/secui/secui/tui/theme"
@@ -486,7 +487,7 @@ func (m *Model) Payload(i int) []string {
 func (m *Model) View() string {
 	var b strings.Builder
 	line := func(s string, kind byte) {
-		b.WriteString(m.style(clip(s, m.w), kind))
+		b.WriteString(m.style(cells.Clip(s, m.w), kind))
 		b.WriteByte('\n')
 	}
 	switch {
@@ -598,20 +599,6 @@ func wrap(s string, w int) []string {
 		s = strings.TrimLeft(string(r[cut:]), " ")
 	}
 	return append(out, s)
-}
-
-func clip(s string, w int) string {
-	if w <= 0 {
-		return s
-	}
-	n := 0
-	for i := range s {
-		if n == w {
-			return s[:i]
-		}
-		n++
-	}
-	return s
 }
 
 // SetSize sets the body's size.

@@ -42,3 +42,20 @@ func Block(s string, w, h int) string {
 	}
 	return b.String()
 }
+
+// Clip cuts s to its first w runes (w <= 0: s unchanged); for sanitized,
+// single-width text such as diffs and scanner output, where Fit's cell
+// measuring and padding are not wanted.
+func Clip(s string, w int) string {
+	if w <= 0 {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == w {
+			return s[:i]
+		}
+		n++
+	}
+	return s
+}
