@@ -165,25 +165,6 @@ func writeStagesJSON(w io.Writer, rows []pipeline.Row, feeds []*pipeline.Scanner
 	return enc.Encode(doc)
 }
 
-// ago is a short age ("3m ago", "2d ago").
-func ago(t, now time.Time) string {
-	if t.IsZero() {
-		return "never run"
-	}
-	d := now.Sub(t)
-	switch {
-	case d < 0:
-		return t.UTC().Format("2006-01-02 15:04")
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
-}
-
 func writeStages(w io.Writer, rows []pipeline.Row, now time.Time, color bool) {
 	bold := func(s string) string {
 		if color {
@@ -226,7 +207,7 @@ func writeStages(w io.Writer, rows []pipeline.Row, now time.Time, color bool) {
 		for _, f := range r.Feeds {
 			s := sanitize(f.Name)
 			if f.Configured || !f.LastRun.IsZero() {
-				s += " " + ago(f.LastRun, now)
+				s += " " + pipeline.Ago(f.LastRun, now)
 			}
 			if f.Status != "" && f.Status != "ok" {
 				s += " (" + f.Status + ")"

@@ -11,6 +11,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -165,4 +166,25 @@ func Compute(fs []*findings.Finding, t findings.Triage, o Options) []Row {
 		})
 	}
 	return rows
+}
+
+// Ago is a scanner's last run as a short age ("3m ago", "2d ago"; "never
+// run" for the zero time; a time after now as the date), as `secui stages`
+// and the console's pipeline screen show it.
+func Ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "never run"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return t.UTC().Format("2006-01-02 15:04")
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 }

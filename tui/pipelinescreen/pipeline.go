@@ -318,7 +318,7 @@ func (m *Model) rowLine(st *theme.Styles, i int, r *pipeline.Row, now time.Time)
 	for _, f := range r.Feeds {
 		s := safe.Line(f.Name)
 		if f.Configured || !f.LastRun.IsZero() {
-			s += " " + Ago(f.LastRun, now)
+			s += " " + pipeline.Ago(f.LastRun, now)
 		}
 		if f.Status != "" && f.Status != "ok" {
 			s += " (" + safe.Line(f.Status) + ")"
@@ -350,7 +350,7 @@ func (m *Model) feedLines(st *theme.Styles, r *pipeline.Row, now time.Time) []st
 		} else {
 			s += "  seen in SARIF"
 		}
-		s += "  last run: " + Ago(f.LastRun, now)
+		s += "  last run: " + pipeline.Ago(f.LastRun, now)
 		if f.From != "" {
 			s += " (" + f.From + ")"
 		}
@@ -364,23 +364,4 @@ func (m *Model) feedLines(st *theme.Styles, r *pipeline.Row, now time.Time) []st
 		out = append(out, s)
 	}
 	return out
-}
-
-// Ago is a short age ("3m ago", "2d ago"; "never run" for the zero time).
-func Ago(t, now time.Time) string {
-	if t.IsZero() {
-		return "never run"
-	}
-	d := now.Sub(t)
-	switch {
-	case d < 0:
-		return t.UTC().Format("2006-01-02 15:04")
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 }
