@@ -32,6 +32,12 @@ var testNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 // texts for the region of the call (columns 4-16).
 func gosecRepo(t *testing.T, fixes ...string) (string, Deps, *findings.Finding) {
 	t.Helper()
+	// The ledger author is the repository's git identity (Ann Dev); CI sets
+	// GIT_AUTHOR_* for its own commits, which DecisionAuthor would record too.
+	for _, k := range []string{"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"} {
+		t.Setenv(k, "") // restored after the test
+		os.Unsetenv(k)
+	}
 	src := filepath.Join(testutil.ModuleRoot(t), "cmd", "secui", "testdata", "gosecapp")
 	code, err := os.ReadFile(filepath.Join(src, "main.go"))
 	if err != nil {
