@@ -447,7 +447,10 @@ func (c *contentHasher) hashFile(rel string) []string {
 			c.rfs = r
 		}
 	})
-	if c.rfs == nil {
+	if c.rfs == nil || c.rfs.Missing(rel) {
+		// Missing first: one stat, where ReadFile's symlink resolution
+		// walks every parent of a path that is not there (SARIF from CI
+		// often names files this checkout does not have).
 		return nil
 	}
 	data, err := c.rfs.ReadFile(rel, maxHashedFile)

@@ -292,6 +292,12 @@ func (s *streamState) chunk(buf []byte) {
 		s.capFrom = 0
 	}
 	for i < n && !s.bad {
+		if len(s.stack) > deepFrom && !s.inStr && !s.inTok {
+			if j := s.deep(buf, i); j != i {
+				i = j
+				continue
+			}
+		}
 		if s.inStr {
 			if s.esc {
 				s.esc = false
@@ -453,6 +459,127 @@ func (s *streamState) chunk(buf []byte) {
 	if s.capKind != 0 && !s.bad && !s.skipping {
 		s.capBuf = append(s.capBuf, buf[s.capFrom:]...)
 	}
+}
+
+// deepFrom is the depth below which no byte concerns the scanner beyond the
+// grammar: nothing is captured, cut or looked up deeper than a result's
+// members (depth 5), a run's members (3) or the top level's (1).
+const deepFrom = 5
+
+// deep scans the bytes of buf from i while the nesting stays deeper than
+// deepFrom, checking the grammar exactly as chunk does, with the state in
+// locals: most of a file's bytes are inside a result's locations, flows and
+// fixes, or a run's rules, where chunk's hooks have nothing to do. It
+// returns where it stopped: at the end of buf, or at a byte it leaves to
+// chunk (a close back to deepFrom, a string or token that does not end in
+// this chunk or is too long, anything the grammar refuses, the depth limit),
+// which chunk then handles, and reports, as always.
+func (s *streamState) deep(buf []byte, i int) int {
+	start := i
+	stack, want, valPending := s.stack, s.want, s.valPending
+	n := len(buf)
+	maxDepth := s.lim.MaxDepth
+	maxTok := s.lim.MaxToken
+loop:
+	for i < n {
+		c := buf[i]
+		switch c {
+		case ' ', '\n', '\r', '\t':
+			i++
+		case '"':
+			isKey := want == gKey || want == gKeyOrClose
+			if !isKey && want != gValue && want != gValueOrClose {
+				break loop
+			}
+			j := i + 1
+			for {
+				q := bytes.IndexByte(buf[j:], '"')
+				if q < 0 {
+					break loop // ends in a later chunk
+				}
+				k := j + q
+				bs := 0
+				for k-1-bs > i && buf[k-1-bs] == '\\' {
+					bs++
+				}
+				if bs%2 == 0 {
+					j = k
+					break
+				}
+				j = k + 1
+			}
+			if int64(j-i) > maxTok {
+				break loop
+			}
+			if isKey {
+				want = gColon
+			} else {
+				want = gSep
+			}
+			i = j + 1
+		case ':':
+			if want != gColon {
+				break loop
+			}
+			want, valPending = gValue, true
+			i++
+		case ',':
+			if want != gSep {
+				break loop
+			}
+			if stack[len(stack)-1] == '{' {
+				want = gKey
+			} else {
+				want = gValue
+			}
+			valPending = false
+			i++
+		case '{', '[':
+			if (want != gValue && want != gValueOrClose) || len(stack) >= maxDepth {
+				break loop
+			}
+			if c == '{' {
+				want = gKeyOrClose
+			} else {
+				want = gValueOrClose
+			}
+			stack = append(stack, c)
+			valPending = false
+			i++
+		case '}', ']':
+			d := len(stack)
+			if d <= deepFrom+1 || (c == '}') != (stack[d-1] == '{') ||
+				!(want == gSep || (c == '}' && want == gKeyOrClose) || (c == ']' && want == gValueOrClose)) {
+				break loop
+			}
+			stack = stack[:d-1]
+			want, valPending = gSep, false
+			i++
+		default:
+			if want != gValue && want != gValueOrClose {
+				break loop
+			}
+			j := i + 1
+		tok:
+			for ; j < n; j++ {
+				switch buf[j] {
+				case ' ', '\n', '\r', '\t', '"', ':', ',', '{', '[', '}', ']':
+					break tok
+				}
+			}
+			if j == n || int64(j-i) > maxTok {
+				break loop // ends in a later chunk, or too long: chunk says so
+			}
+			want = gSep
+			i = j
+		}
+	}
+	if i == start {
+		return i
+	}
+	s.stack, s.want, s.valPending = stack, want, valPending
+	s.expectKey = want == gKey || want == gKeyOrClose
+	return i
 }
 
 // keyAppend collects a member key; keys longer than any key the scanner
