@@ -35,7 +35,9 @@ const (
 // streamThreshold is the file size from which files are streamed.
 var streamThreshold int64 = 8 << 20
 
-const streamChunk = 4 << 20
+// streamChunk is the size of the reads the streamed scanner works on (a
+// variable so that tests can cut files at every byte).
+var streamChunk = 4 << 20
 
 type streamState struct {
 	fl  *fileLoad
