@@ -68,7 +68,8 @@ type converter struct {
 	kindTags  map[*Rule]tagSignal
 	sevs      map[[2]string]string
 	arts      map[artKey]Location
-	artsByURI map[string]artEntry
+	artsByURI map[string][]artEntry
+	nArts     int
 	dc        *decCache
 
 	rfsDone bool
@@ -95,7 +96,7 @@ type mappedPath struct {
 }
 
 func newConverter(fl *fileLoad) *converter {
-	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, kindTags: map[*Rule]tagSignal{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}, artsByURI: map[string]artEntry{}, dc: newDecCache()}
+	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, kindTags: map[*Rule]tagSignal{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}, artsByURI: map[string][]artEntry{}, dc: newDecCache()}
 }
 
 func (cv *converter) in(s string) string {
@@ -267,9 +268,9 @@ type artKey struct {
 	index     int
 }
 
-// artEntry caches an artifact location by URI alone (a string key hashes
-// much faster than artKey); another run, base or index for the same URI goes
-// to the artKey cache.
+// artEntry caches an artifact location by URI (a string key hashes much
+// faster than artKey): the URI's entries, one per run, base and index it was
+// seen with, are a short slice. Past the cache's bound, the artKey map.
 type artEntry struct {
 	rm    *runMeta
 	base  string
@@ -279,12 +280,15 @@ type artEntry struct {
 
 func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 	index := intOr(a.Index, -1)
-	e, byURI := cv.artsByURI[a.URI]
-	if byURI && e.rm == rm && e.base == a.URIBaseID && e.index == index {
-		return e.loc
+	es := cv.artsByURI[a.URI]
+	for i := range es {
+		if e := &es[i]; e.rm == rm && e.base == a.URIBaseID && e.index == index {
+			return e.loc
+		}
 	}
 	k := artKey{rm, a.URI, a.URIBaseID, index}
-	if byURI {
+	full := cv.nArts >= 1<<16
+	if full {
 		if l, ok := cv.arts[k]; ok {
 			return l
 		}
@@ -293,9 +297,10 @@ func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 	mp := cv.mapPath(ru)
 	l := Location{Path: mp.path, URI: cv.in(sanitize(a.URI)), InRepo: mp.inRepo}
 	switch {
-	case !byURI && len(cv.artsByURI) < 1<<16:
-		cv.artsByURI[a.URI] = artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l}
-	case byURI && len(cv.arts) < 1<<16:
+	case !full:
+		cv.artsByURI[a.URI] = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l})
+		cv.nArts++
+	case len(cv.arts) < 1<<16:
 		cv.arts[k] = l
 	}
 	return l

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf16"
+	"unsafe"
 
 	"github.com/secui/secui/findings/repofs"
 )
@@ -97,7 +98,7 @@ func (h fnv64) key(layer string) string {
 	for i := 0; i < 16; i++ {
 		b[n+1+i] = hexd[(uint64(h)>>(60-4*i))&0xf]
 	}
-	return string(b)
+	return unsafe.String(&b[0], len(b)) // b is not used again: one allocation, not two
 }
 
 func hashKey(layer string, parts ...string) string {
@@ -246,7 +247,11 @@ func strongKeys(f *Finding) {
 		if positionalPartial(pf) {
 			layer = "linehash"
 		}
-		keys = append(keys, hashKey(layer, append([]string{tool, rule}, sortedPairs(pf, false)...)...))
+		h := fnvOffset.part(tool).part(rule) // hashKey(layer, tool, rule, pairs...)
+		for _, kv := range sortedPairs(pf, false) {
+			h = h.part(kv)
+		}
+		keys = append(keys, h.key(layer))
 	}
 	f.Keys = keys
 	f.fps, f.pfps = nil, nil
