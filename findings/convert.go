@@ -243,9 +243,7 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	cv.fl.ld.cls.classifyCached(f, &r, cv.classes)
 	cv.fl.ld.cls.classifyKind(f, &r, cv.kindTags)
 
-	f.fps = r.Fingerprints
-	f.pfps = r.PartialFingerprints
-	strongKeys(f)
+	strongKeys(f, r.Fingerprints, r.PartialFingerprints)
 	return f
 }
 

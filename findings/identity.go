@@ -225,8 +225,9 @@ func sortedPairs(m fpMap, desc bool) []string {
 
 // strongKeys computes the keys that need nothing but the result itself
 // (vulnerability, fingerprint, partial) and the fallback base hash. It runs on
-// the decoding workers.
-func strongKeys(f *Finding) {
+// the decoding workers. fps and pfps are the result's fingerprints and
+// partial fingerprints.
+func strongKeys(f *Finding, fps, pfps fpMap) {
 	tool, rule := f.ToolName(), f.RuleID()
 	keys := f.Keys[:0] // a slot in the worker's batch slab when there is one
 	if cap(keys) == 0 {
@@ -239,10 +240,10 @@ func strongKeys(f *Finding) {
 		}
 		keys = append(keys, hashKey("vulnerability", f.VulnID, f.Package, p))
 	}
-	for _, kv := range sortedPairs(validPairs(f.fps), true) {
+	for _, kv := range sortedPairs(validPairs(fps), true) {
 		keys = append(keys, hashKey("fingerprint", tool, kv))
 	}
-	if pf := validPairs(f.pfps); len(pf) > 0 {
+	if pf := validPairs(pfps); len(pf) > 0 {
 		layer := "partial"
 		if positionalPartial(pf) {
 			layer = "linehash"
@@ -254,7 +255,6 @@ func strongKeys(f *Finding) {
 		keys = append(keys, h.key(layer))
 	}
 	f.Keys = keys
-	f.fps, f.pfps = nil, nil
 	f.fbase = uint64(fnvOffset.part(tool).part(rule).part(f.Loc.Path).normPart(f.Message).part(strings.TrimSpace(f.Loc.Snippet)))
 	f.fallback1 = fallbackKey(f.fbase, f.Loc.Line, f.Loc.Col)
 }
