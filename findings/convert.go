@@ -71,6 +71,7 @@ type converter struct {
 	artsByURI map[string][]artEntry
 	nArts     int
 	dc        *decCache
+	kb        keyBuf // identity keys
 
 	rfsDone bool
 	rfs     *repofs.Root // the repository, for path mapping (opened on first use)
@@ -243,7 +244,7 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	cv.fl.ld.cls.classifyCached(f, &r, cv.classes)
 	cv.fl.ld.cls.classifyKind(f, &r, cv.kindTags)
 
-	strongKeys(f, r.Fingerprints, r.PartialFingerprints)
+	strongKeys(f, r.Fingerprints, r.PartialFingerprints, &cv.kb)
 	return f
 }
 

@@ -37,7 +37,7 @@ var streamThreshold int64 = 8 << 20
 
 // streamChunk is the size of the reads the streamed scanner works on (a
 // variable so that tests can cut files at every byte).
-var streamChunk = 4 << 20
+var streamChunk = 1 << 20
 
 type streamState struct {
 	fl  *fileLoad
@@ -734,7 +734,7 @@ func (s *streamState) takeArenas() []*arena {
 // arena is a reusable buffer for result bytes.
 type arena struct{ buf []byte }
 
-const arenaSize = 1 << 20
+const arenaSize = 256 << 10
 
 var arenaPool = sync.Pool{New: func() any { return &arena{buf: make([]byte, 0, arenaSize)} }}
 
