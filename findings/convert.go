@@ -66,7 +66,7 @@ type converter struct {
 	intern    map[string]string
 	classes   map[*Rule]classification
 	kindTags  map[*Rule]tagSignal
-	sevs      map[[2]string]string
+	sevs      map[string]map[string]string // by prefix, then value
 	arts      map[artKey]Location
 	artsByURI map[string][]artEntry
 	nArts     int
@@ -97,7 +97,7 @@ type mappedPath struct {
 }
 
 func newConverter(fl *fileLoad) *converter {
-	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, kindTags: map[*Rule]tagSignal{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}, artsByURI: map[string][]artEntry{}, dc: newDecCache()}
+	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, kindTags: map[*Rule]tagSignal{}, sevs: map[string]map[string]string{}, arts: map[artKey]Location{}, artsByURI: map[string][]artEntry{}, dc: newDecCache()}
 }
 
 func (cv *converter) in(s string) string {
@@ -248,15 +248,22 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	return f
 }
 
-// sevFrom returns the interned "prefix value" severity source text.
+// sevFrom returns the interned "prefix value" severity source text. The
+// prefixes are resolveSeverity's few literals: the cache is looked up by the
+// value alone, within the prefix's own map (a short string hashes faster
+// than a pair).
 func (cv *converter) sevFrom(prefix, val string) string {
-	k := [2]string{prefix, val}
-	if s, ok := cv.sevs[k]; ok {
+	m := cv.sevs[prefix]
+	if s, ok := m[val]; ok {
 		return s
 	}
 	s := prefix + sanitize(val)
-	if len(cv.sevs) < 4096 {
-		cv.sevs[k] = s
+	if m == nil && len(cv.sevs) < 64 {
+		m = map[string]string{}
+		cv.sevs[prefix] = m
+	}
+	if m != nil && len(m) < 4096 {
+		m[val] = s
 	}
 	return s
 }
@@ -279,7 +286,12 @@ type artEntry struct {
 
 func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 	index := intOr(a.Index, -1)
-	es := cv.artsByURI[a.URI]
+	var es []artEntry
+	if a.ent != nil {
+		es = a.ent.arts
+	} else {
+		es = cv.artsByURI[a.URI]
+	}
 	for i := range es {
 		if e := &es[i]; e.rm == rm && e.base == a.URIBaseID && e.index == index {
 			return e.loc
@@ -296,6 +308,9 @@ func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 	mp := cv.mapPath(ru)
 	l := Location{Path: mp.path, URI: cv.in(sanitize(a.URI)), InRepo: mp.inRepo}
 	switch {
+	case !full && a.ent != nil:
+		a.ent.arts = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l})
+		cv.nArts++
 	case !full:
 		cv.artsByURI[a.URI] = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l})
 		cv.nArts++

@@ -31,8 +31,11 @@ type decCache struct {
 	// logs repeat them from one result to the next (one base id, a file's
 	// results together, one rule's results together), and comparing with
 	// the last value costs less than a map lookup.
-	lastBase, lastURI, lastSnippet string
-	lastRule                       *string
+	lastBase, lastSnippet string
+	lastRule              *string
+
+	uris    map[string]*uriEnt
+	lastEnt *uriEnt
 
 	scratch []byte // istr's buffer for unescaping
 
@@ -44,8 +47,16 @@ type decCache struct {
 
 const decCacheMax = 1 << 14
 
+// uriEnt is a URI a worker has decoded: the string, and the converter's
+// cache of the locations it maps to (one hash lookup per location, not one
+// to intern the URI and another to find its location).
+type uriEnt struct {
+	s    string
+	arts []artEntry
+}
+
 func newDecCache() *decCache {
-	return &decCache{strs: map[string]string{}, ptrs: map[string]*string{}}
+	return &decCache{strs: map[string]string{}, ptrs: map[string]*string{}, uris: map[string]*uriEnt{}}
 }
 
 // smallInts backs the *int fields (indexes) the decoder hands out for small
@@ -294,19 +305,48 @@ func (fd *fastDec) lstring(p *string, last *string) bool {
 	return true
 }
 
-// lstringDC is lstring with the cache's last value of member k (0 a URI,
-// 1 a base id, 2 a snippet); without a cache it is istring.
+// lstringDC is lstring with the cache's last value of member k (1 a base
+// id, 2 a snippet); without a cache it is istring.
 func (fd *fastDec) lstringDC(p *string, k int) bool {
 	if fd.dc == nil {
 		return fd.istring(p)
 	}
-	switch k {
-	case 0:
-		return fd.lstring(p, &fd.dc.lastURI)
-	case 1:
+	if k == 1 {
 		return fd.lstring(p, &fd.dc.lastBase)
 	}
 	return fd.lstring(p, &fd.dc.lastSnippet)
+}
+
+// uri decodes an artifact location's URI through the cache's URI entries.
+func (fd *fastDec) uri(a *liteArtLoc) bool {
+	if fd.dc == nil {
+		return fd.istring(&a.URI)
+	}
+	if fd.null() {
+		return true
+	}
+	if b, ok := fd.plainAt(); ok {
+		e := fd.dc.lastEnt
+		if e == nil || len(b) != len(e.s) || string(b) != e.s {
+			e = fd.dc.uris[string(b)]
+		}
+		if e != nil {
+			fd.i += len(b) + 2
+			a.URI, a.ent, fd.dc.lastEnt = e.s, e, e
+			return true
+		}
+	}
+	v, ok := fd.str()
+	if !ok {
+		return false
+	}
+	a.URI = v
+	if len(fd.dc.uris) < decCacheMax {
+		e := &uriEnt{s: v}
+		fd.dc.uris[v] = e
+		a.ent, fd.dc.lastEnt = e, e
+	}
+	return true
 }
 
 // enum is istring for members whose values the spec enumerates (level,
@@ -765,7 +805,7 @@ func (fd *fastDec) artLoc(a *liteArtLoc) bool {
 	return fd.object(func(key []byte) (uint32, bool) {
 		switch string(key) {
 		case "uri":
-			return 1, fd.lstringDC(&a.URI, 0)
+			return 1, fd.uri(a)
 		case "uriBaseId":
 			return 2, fd.lstringDC(&a.URIBaseID, 1)
 		case "index":

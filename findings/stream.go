@@ -762,7 +762,7 @@ func (s *streamState) stringEnd(buf []byte, end int) {
 		case 3:
 			s.key3 = string(s.key)
 		case 5:
-			s.key5skip = skipMember[string(s.key)]
+			s.key5skip = isSkipMember(s.key)
 		}
 		return
 	}
@@ -838,11 +838,14 @@ func jsonUnmarshalString(b []byte, out *string) bool {
 	return jsonStd.Unmarshal(b, out) == nil
 }
 
-// skipMember lists result members the list view does not need. Streamed
+// isSkipMember says whether a result member is one the list view does not need. Streamed
 // results are copied without them (a placeholder records whether they were
 // empty), which spares the decoder most of a data-flow result's bytes.
-var skipMember = map[string]bool{
-	"codeFlows": true, "fixes": true, "relatedLocations": true, "stacks": true, "graphs": true,
-	"graphTraversals": true, "webRequest": true, "webResponse": true, "attachments": true,
-	"provenance": true,
+func isSkipMember(key []byte) bool {
+	switch string(key) {
+	case "codeFlows", "fixes", "relatedLocations", "stacks", "graphs",
+		"graphTraversals", "webRequest", "webResponse", "attachments", "provenance":
+		return true
+	}
+	return false
 }
