@@ -165,21 +165,44 @@ type matcher struct {
 	fs  []Finding
 	opt Options
 
-	ev     []evidence.Evidence
-	haveEv []bool
-	taken  []bool // finding already placed
-	done   []bool // decision placed, reviewed or orphaned
-	groups map[groupKey][]int
-	win    map[int][]uint32       // window tokens by finding
-	buf    []int                  // cands' result
-	paths  map[[2]string][]string // (tool, rule) → paths with findings
+	ev      []evidence.Evidence
+	haveEv  []bool
+	taken   []bool // finding already placed
+	done    []bool // decision placed, reviewed or orphaned
+	dStrong []bool // decision has a strong key
+	fStrong []bool // finding has a strong key
+	groups  groups
+	win     map[int][]uint32       // window tokens by finding
+	buf     []int                  // cands' result
+	shared  []int                  // legacy's scratch
+	paths   map[[2]string][]string // (tool, rule) → paths with findings, built on first use
+	prop    proposal               // the proposal a round's fn returns (copied at once)
+	claims  []int32                // resolve's scratch, len(fs)
 
 	res Result
 }
 
+// groups are the findings of each (tool, rule, path), in finding order, as
+// one flat array: group g is at[start[g]:start[g+1]].
+type groups struct {
+	id    map[groupKey]int32
+	keys  []groupKey // by group, in the order first seen
+	start []int32
+	at    []int32
+}
+
+func (g *groups) of(k groupKey) []int32 {
+	i, ok := g.id[k]
+	if !ok {
+		return nil
+	}
+	return g.at[g.start[i]:g.start[i+1]]
+}
+
 // Assign places ds on fs.
 func Assign(ds []Decision, fs []Finding, opt Options) Result {
-	m := &matcher{ds: ds, fs: fs, opt: opt, taken: make([]bool, len(fs)), done: make([]bool, len(ds))}
+	m := &matcher{ds: ds, fs: fs, opt: opt, taken: make([]bool, len(fs)), done: make([]bool, len(ds)),
+		dStrong: make([]bool, len(ds)), fStrong: make([]bool, len(fs))}
 	m.strong()
 	if m.remaining() {
 		m.index()
@@ -192,8 +215,17 @@ func Assign(ds []Decision, fs []Finding, opt Options) Result {
 			m.orphan(di, "no finding of this tool and rule to compare with")
 		}
 	}
-	slices.SortFunc(m.res.Links, func(a, b Link) int { return cmp.Compare(a.Decision, b.Decision) })
-	slices.SortFunc(m.res.Review, func(a, b Review) int { return cmp.Compare(a.Decision, b.Decision) })
+	// Each decision is in one of the lists once, so any sort gives the same
+	// order; most often a list is already sorted (one round placed it).
+	if byD := func(a, b Link) int { return cmp.Compare(a.Decision, b.Decision) }; !slices.IsSortedFunc(m.res.Links, byD) {
+		slices.SortFunc(m.res.Links, byD)
+	}
+	if byD := func(a, b Review) int { return cmp.Compare(a.Decision, b.Decision) }; !slices.IsSortedFunc(m.res.Review, byD) {
+		slices.SortFunc(m.res.Review, byD)
+	}
+	if slices.IsSorted(m.res.Orphans) {
+		return m.res
+	}
 	type ow struct {
 		d   int
 		why string
@@ -231,17 +263,41 @@ func (m *matcher) link(l Link) {
 // strong places decisions by strong keys.
 func (m *matcher) strong() {
 	const ambiguous = -1
-	byID := make(map[string]int, len(m.fs))
-	byKey := make(map[string]int, len(m.fs))
-	for i, f := range m.fs {
-		if f.F.IDLayer.Strong() {
-			if _, dup := byID[f.F.ID]; dup {
-				byID[f.F.ID] = ambiguous
-			} else {
-				byID[f.F.ID] = i
+	// Count first: a log without strong identities (most weak-keyed
+	// scanners) builds no map.
+	nID, nKey := 0, 0
+	for i := range m.fs {
+		f := m.fs[i].F
+		if f.IDLayer.Strong() {
+			nID++
+		}
+		for _, k := range f.Keys {
+			if findings.StrongKey(k) {
+				nKey++
+				m.fStrong[i] = true
 			}
 		}
-		for _, k := range f.F.Keys {
+	}
+	var byID, byKey map[string]int
+	if nID > 0 {
+		byID = make(map[string]int, nID)
+	}
+	if nKey > 0 {
+		byKey = make(map[string]int, nKey)
+	}
+	for i := range m.fs {
+		f := m.fs[i].F
+		if f.IDLayer.Strong() {
+			if _, dup := byID[f.ID]; dup {
+				byID[f.ID] = ambiguous
+			} else {
+				byID[f.ID] = i
+			}
+		}
+		if !m.fStrong[i] {
+			continue
+		}
+		for _, k := range f.Keys {
 			if !findings.StrongKey(k) {
 				continue
 			}
@@ -252,9 +308,19 @@ func (m *matcher) strong() {
 			}
 		}
 	}
-	props := make([]proposal, 0, len(m.ds))
+	var props []proposal
 	var hit []int
-	for di, d := range m.ds {
+	for di := range m.ds {
+		d := &m.ds[di]
+		for _, k := range d.Keys {
+			if findings.StrongKey(k) {
+				m.dStrong[di] = true
+				break
+			}
+		}
+		if byID == nil && byKey == nil {
+			continue
+		}
 		hit = hit[:0]
 		how, key := ByKey, ""
 		weakID := len(d.Keys) > 0 && !findings.StrongKey(d.Keys[0])
@@ -270,7 +336,7 @@ func (m *matcher) strong() {
 			}
 		}
 		for _, k := range d.Keys {
-			if !findings.StrongKey(k) {
+			if byKey == nil || !findings.StrongKey(k) {
 				continue
 			}
 			if fi, ok := byKey[k]; ok {
@@ -307,7 +373,7 @@ func (m *matcher) strong() {
 }
 
 // sameRule: f is of d's tool and rule (unknown on the decision: any).
-func (m *matcher) sameRule(d Decision, fi int) bool {
+func (m *matcher) sameRule(d *Decision, fi int) bool {
 	f := m.fs[fi].F
 	return f.Reports(d.Tool, d.Rule) // a correlated finding: any of its tools and rules
 }
@@ -316,8 +382,20 @@ func (m *matcher) sameRule(d Decision, fi int) bool {
 // several decisions goes to the clearly best one; the others, and ties, are
 // reviewed.
 func (m *matcher) resolve(props []proposal, better func(a, b proposal) bool) {
-	// claims[f]: 0 none, i+1 the only proposal i, -1 several.
-	claims := make([]int32, len(m.fs))
+	if len(props) == 0 {
+		return
+	}
+	// claims[f]: 0 none, i+1 the only proposal i, -1 several. Reset below
+	// for the next round.
+	if m.claims == nil {
+		m.claims = make([]int32, len(m.fs))
+	}
+	claims := m.claims
+	defer func() {
+		for _, p := range props {
+			claims[p.link.Finding] = 0
+		}
+	}()
 	multi := false
 	for i, p := range props {
 		switch c := &claims[p.link.Finding]; *c {
@@ -378,27 +456,79 @@ func (m *matcher) resolve(props []proposal, better func(a, b proposal) bool) {
 func (m *matcher) index() {
 	m.ev = make([]evidence.Evidence, len(m.fs))
 	m.haveEv = make([]bool, len(m.fs))
-	m.groups = map[groupKey][]int{}
-	m.paths = map[[2]string][]string{}
-	add := func(i int, g groupKey) {
-		if _, ok := m.groups[g]; !ok {
-			tr := [2]string{g.tool, g.rule}
-			m.paths[tr] = append(m.paths[tr], g.path)
+	g := &m.groups
+	g.id = make(map[groupKey]int32, len(m.fs))
+	// (group, finding) pairs in finding order, then counted into place:
+	// each group lists its findings in finding order.
+	gof := make([]int32, 0, len(m.fs))
+	var extra [][2]int32 // members' groups: (index into gof before which, group), finding
+	var extraF []int32
+	add := func(k groupKey) int32 {
+		id, ok := g.id[k]
+		if !ok {
+			id = int32(len(g.keys))
+			g.id[k] = id
+			g.keys = append(g.keys, k)
 		}
-		m.groups[g] = append(m.groups[g], i)
+		return id
 	}
-	for i, f := range m.fs {
-		add(i, groupKey{f.F.ToolName(), f.F.RuleID(), f.F.Loc.Path})
+	var last groupKey
+	lastID := int32(-1)
+	for i := range m.fs {
+		f := m.fs[i].F
+		k := groupKey{f.ToolName(), f.RuleID(), f.Loc.Path}
+		if lastID < 0 || k != last { // findings of one file and rule come in runs
+			last, lastID = k, add(k)
+		}
+		gof = append(gof, lastID)
 		// A correlated finding is a candidate for decisions made on any
 		// of its members (each tool's own finding before correlation).
-		for _, mb := range f.F.Members {
-			g := groupKey{mb.ToolName(), mb.RuleID(), mb.Loc.Path}
-			if g.tool == f.F.ToolName() && g.rule == f.F.RuleID() && g.path == f.F.Loc.Path {
+		for _, mb := range f.Members {
+			mk := groupKey{mb.ToolName(), mb.RuleID(), mb.Loc.Path}
+			if mk == k {
 				continue
 			}
-			add(i, g)
+			extra = append(extra, [2]int32{int32(len(gof)), add(mk)})
+			extraF = append(extraF, int32(i))
 		}
 	}
+	g.start = make([]int32, len(g.keys)+1)
+	for _, id := range gof {
+		g.start[id+1]++
+	}
+	for _, e := range extra {
+		g.start[e[1]+1]++
+	}
+	for i := 1; i < len(g.start); i++ {
+		g.start[i] += g.start[i-1]
+	}
+	g.at = make([]int32, g.start[len(g.keys)])
+	next := slices.Clone(g.start[:len(g.keys)])
+	put := func(id, fi int32) {
+		g.at[next[id]] = fi
+		next[id]++
+	}
+	x := 0
+	for i, id := range gof {
+		put(id, int32(i))
+		for x < len(extra) && extra[x][0] == int32(i+1) {
+			put(extra[x][1], extraF[x])
+			x++
+		}
+	}
+}
+
+// pathsOf are the paths with findings of tool and rule, in the order first
+// seen.
+func (m *matcher) pathsOf(tool, rule string) []string {
+	if m.paths == nil {
+		m.paths = map[[2]string][]string{}
+		for _, k := range m.groups.keys {
+			tr := [2]string{k.tool, k.rule}
+			m.paths[tr] = append(m.paths[tr], k.path)
+		}
+	}
+	return m.paths[[2]string{tool, rule}]
 }
 
 // evidence of finding fi, captured on first use.
@@ -418,51 +548,53 @@ func (m *matcher) evOf(fi int) evidence.Evidence {
 // when path is ""), without those the tool itself tells apart from d: both
 // have strong keys and share none. The slice is reused: valid until the
 // next call.
-func (m *matcher) cands(d Decision, path string) []int {
+func (m *matcher) cands(di int, path string) []int {
+	d := &m.ds[di]
 	out := m.buf[:0]
-	add := func(fis []int) {
+	add := func(fis []int32) {
 		for _, fi := range fis {
-			if !m.taken[fi] && !m.strongConflict(d, fi) {
-				out = append(out, fi)
+			if !m.taken[fi] && !m.strongConflict(di, int(fi)) {
+				out = append(out, int(fi))
 			}
 		}
 	}
 	if path != "" {
-		add(m.groups[groupKey{d.Tool, d.Rule, path}])
+		add(m.groups.of(groupKey{d.Tool, d.Rule, path}))
 	} else {
-		for _, p := range m.paths[[2]string{d.Tool, d.Rule}] {
-			add(m.groups[groupKey{d.Tool, d.Rule, p}])
+		for _, p := range m.pathsOf(d.Tool, d.Rule) {
+			add(m.groups.of(groupKey{d.Tool, d.Rule, p}))
 		}
 	}
 	m.buf = out
 	return out
 }
 
-func (m *matcher) strongConflict(d Decision, fi int) bool {
-	dk := 0
-	for _, k := range d.Keys {
-		if findings.StrongKey(k) {
-			dk++
-		}
-	}
-	if dk == 0 {
+func (m *matcher) strongConflict(di, fi int) bool {
+	if !m.dStrong[di] || !m.fStrong[fi] {
 		return false
 	}
-	fk := 0
+	d := &m.ds[di]
 	for _, k := range m.fs[fi].F.Keys {
-		if findings.StrongKey(k) {
-			fk++
-			if slices.Contains(d.Keys, k) {
-				return false
-			}
+		if findings.StrongKey(k) && slices.Contains(d.Keys, k) {
+			return false
 		}
 	}
-	return fk > 0
+	return true
+}
+
+// propose is fn's result in a round: one proposal, reused (round copies it
+// before the next call).
+func (m *matcher) propose(l Link, cands []int) *proposal {
+	m.prop = proposal{link: l, cands: cands}
+	return &m.prop
 }
 
 // round proposes for every open decision with fn, then resolves.
 func (m *matcher) round(t tier, fn func(di int) *proposal) {
 	var props []proposal
+	if t == tierLegacy {
+		props = make([]proposal, 0, len(m.ds)-len(m.res.Links)-len(m.res.Review)-len(m.res.Orphans))
+	}
 	for di := range m.ds {
 		if m.done[di] {
 			continue
@@ -485,13 +617,13 @@ func short(c string) string {
 // tracked follows d's line through git. nil with d left open: not
 // trackable, try evidence.
 func (m *matcher) tracked(di int) *proposal {
-	d := m.ds[di]
+	d := &m.ds[di]
 	e := d.Evidence
 	if m.opt.Tracker == nil || e.Commit == "" || e.Line <= 0 || e.LineHash == 0 || e.Path == "" {
 		return nil
 	}
 	var others []string
-	for _, p := range m.paths[[2]string{d.Tool, d.Rule}] {
+	for _, p := range m.pathsOf(d.Tool, d.Rule) {
 		if p != e.Path {
 			others = append(others, p)
 		}
@@ -504,7 +636,7 @@ func (m *matcher) tracked(di int) *proposal {
 	if lm.Path != e.Path {
 		from = e.Path
 	}
-	cands := m.cands(d, lm.Path)
+	cands := m.cands(di, lm.Path)
 	fol := lm.Follow(e.Line)
 	at := func(line int) []int {
 		var out []int
@@ -519,8 +651,8 @@ func (m *matcher) tracked(di int) *proposal {
 		if from != "" && how != BySimilar {
 			how = ByRename
 		}
-		return &proposal{link: Link{Decision: di, Finding: fi, How: how, From: from,
-			Moved: m.fs[fi].F.Loc.Line - e.Line, Score: score, Git: true}}
+		return m.propose(Link{Decision: di, Finding: fi, How: how, From: from,
+			Moved: m.fs[fi].F.Loc.Line - e.Line, Score: score, Git: true}, nil)
 	}
 	since := " since " + short(e.Commit)
 	ambiguous := len(fol.Alt) > 0
@@ -626,7 +758,7 @@ func (m *matcher) tracked(di int) *proposal {
 // re-wrapped or re-formatted line). It reviews weak or tied candidates.
 // nil with the decision open: nothing similar.
 func (m *matcher) similar(di int, in []int, file *evidence.File, blockEnd int, from string) *proposal {
-	d := m.ds[di]
+	d := &m.ds[di]
 	e := d.Evidence
 	type sc struct {
 		fi    int
@@ -670,8 +802,8 @@ func (m *matcher) similar(di int, in []int, file *evidence.File, blockEnd int, f
 	}
 	best := scored[0]
 	if best.ok && (len(scored) == 1 || best.score-scored[1].score >= margin) {
-		return &proposal{link: Link{Decision: di, Finding: best.fi, How: BySimilar, From: from,
-			Moved: m.fs[best.fi].F.Loc.Line - e.Line, Score: best.score, Git: true}, cands: cands[1:]}
+		return m.propose(Link{Decision: di, Finding: best.fi, How: BySimilar, From: from,
+			Moved: m.fs[best.fi].F.Loc.Line - e.Line, Score: best.score, Git: true}, cands[1:])
 	}
 	why := "the line was edited; the candidates are only somewhat similar"
 	if best.ok {
@@ -718,8 +850,8 @@ func (m *matcher) pick(di int, cands []int, from string, git bool, why string) *
 		} else if m.fs[fi].F.Loc.Line == e.Line {
 			how = BySame
 		}
-		return &proposal{link: Link{Decision: di, Finding: fi, How: how, From: from,
-			Moved: m.fs[fi].F.Loc.Line - e.Line, Score: scored[0].score, Git: git}, cands: out[1:]}
+		return m.propose(Link{Decision: di, Finding: fi, How: how, From: from,
+			Moved: m.fs[fi].F.Loc.Line - e.Line, Score: scored[0].score, Git: git}, out[1:])
 	}
 	m.review(di, out, why)
 	return nil
@@ -727,7 +859,7 @@ func (m *matcher) pick(di int, cands []int, from string, git bool, why string) *
 
 // byEvidence places a decision by evidence alone, in its own file.
 func (m *matcher) byEvidence(di int) *proposal {
-	d := m.ds[di]
+	d := &m.ds[di]
 	e := d.Evidence
 	if e.Empty() || e.Path == "" {
 		return nil
@@ -743,7 +875,7 @@ func (m *matcher) byEvidence(di int) *proposal {
 	}
 	var scored []sc // the best maxScored, best first
 	var unknown []int
-	cands := m.cands(d, e.Path)
+	cands := m.cands(di, e.Path)
 	crowded := len(cands) > crowdedGroup
 	for _, fi := range cands {
 		ce := m.evOf(fi)
@@ -810,7 +942,7 @@ func (m *matcher) byEvidence(di int) *proposal {
 		case ce.LineHash == e.LineHash:
 			how = ByMove
 		}
-		return &proposal{link: Link{Decision: di, Finding: fi, How: how, Moved: m.fs[fi].F.Loc.Line - e.Line, Score: best.score}, cands: cands[1:]}
+		return m.propose(Link{Decision: di, Finding: fi, How: how, Moved: m.fs[fi].F.Loc.Line - e.Line, Score: best.score}, cands[1:])
 	}
 	why := "no git history to follow the line; the candidates are only somewhat similar"
 	if best.confident {
@@ -842,12 +974,12 @@ func (m *matcher) window(fi int, file *evidence.File) []uint32 {
 // legacy handles decisions without code evidence (ledger v1, or findings
 // outside the repository's files).
 func (m *matcher) legacy(di int) *proposal {
-	d := m.ds[di]
+	d := &m.ds[di]
 	e := d.Evidence
-	var shared []int
-	var sharedKey []string
-	var fbFirst []bool // the finding's first shared key is the fallback key
-	for _, fi := range m.cands(d, e.Path) {
+	shared := m.shared[:0]
+	var key0 string   // the first shared finding's key
+	var fbFirst0 bool // its first shared key is the fallback key
+	for _, fi := range m.cands(di, e.Path) {
 		// The fallback key, when shared, says "same place" (below); else
 		// any shared key makes the finding a candidate.
 		pick, first := "", false
@@ -865,11 +997,13 @@ func (m *matcher) legacy(di int) *proposal {
 			}
 		}
 		if pick != "" {
+			if len(shared) == 0 {
+				key0, fbFirst0 = pick, first
+			}
 			shared = append(shared, fi)
-			sharedKey = append(sharedKey, pick)
-			fbFirst = append(fbFirst, first)
 		}
 	}
+	m.shared = shared
 	// A place that has no code on either side (a URL, an image, a file
 	// not in the working tree): same fallback key = same tool, rule, path,
 	// line, column, message and snippet, and the only finding sharing a
@@ -884,23 +1018,23 @@ func (m *matcher) legacy(di int) *proposal {
 	// and fallback key; without the code only the original's twin text,
 	// one line down, gives it away, and then the decision is reviewed.
 	if len(shared) == 1 {
-		fi, k := shared[0], sharedKey[0]
+		fi, k := shared[0], key0
 		f := m.fs[fi].F
 		if l, _ := findings.KeyLayer(k); l == findings.LayerFallback && m.evOf(fi).Empty() {
-			if fbFirst[0] {
-				return &proposal{link: Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}}
+			if fbFirst0 {
+				return m.propose(Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}, nil)
 			}
 			if e.Commit != "" && f.ID == d.ID && f.Loc.Path == e.Path && f.Loc.Line == e.Line && f.Loc.Col == e.Col {
 				if twins := m.twins(d, fi); len(twins) > 0 {
-					m.review(di, append(shared, twins...), "no code to compare and another finding here has the same text (a copy?); confirm the candidate")
+					m.review(di, append([]int{fi}, twins...), "no code to compare and another finding here has the same text (a copy?); confirm the candidate")
 					return nil
 				}
-				return &proposal{link: Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}}
+				return m.propose(Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}, nil)
 			}
 		}
 	}
 	if len(shared) > 0 {
-		m.review(di, shared, "decided before secui recorded evidence (ledger v1): only a weak key matches; confirm the candidate")
+		m.review(di, slices.Clone(shared), "decided before secui recorded evidence (ledger v1): only a weak key matches; confirm the candidate")
 		return nil
 	}
 	return nil
@@ -908,12 +1042,12 @@ func (m *matcher) legacy(di int) *proposal {
 
 // twins are the other findings of d's tool and rule in fi's file with fi's
 // text (tool, rule, path, message, snippet), taken or not.
-func (m *matcher) twins(d Decision, fi int) []int {
+func (m *matcher) twins(d *Decision, fi int) []int {
 	f := m.fs[fi].F
 	var out []int
-	for _, fj := range m.groups[groupKey{d.Tool, d.Rule, f.Loc.Path}] {
-		if fj != fi && f.SameText(m.fs[fj].F) {
-			out = append(out, fj)
+	for _, fj := range m.groups.of(groupKey{d.Tool, d.Rule, f.Loc.Path}) {
+		if int(fj) != fi && f.SameText(m.fs[fj].F) {
+			out = append(out, int(fj))
 		}
 	}
 	return out
