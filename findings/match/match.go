@@ -162,8 +162,11 @@ type groupKey struct{ tool, rule, path string }
 
 type matcher struct {
 	ds  []Decision
-	fs  []Finding
+	f   []*findings.Finding
 	opt Options
+	// given is the evidence of finding fi known without the working tree
+	// (Finding.Evidence); nil: none.
+	given func(fi int) evidence.Evidence
 
 	ev      []evidence.Evidence
 	haveEv  []bool
@@ -178,6 +181,8 @@ type matcher struct {
 	paths   map[[2]string][]string // (tool, rule) → paths with findings, built on first use
 	prop    proposal               // the proposal a round's fn returns (copied at once)
 	claims  []int32                // resolve's scratch, len(fs)
+	own     []int32                // each finding's own group
+	noFile  []int8                 // by group: its path is not a file of the working tree (1), is (2), unknown (0)
 
 	res Result
 }
@@ -201,7 +206,26 @@ func (g *groups) of(k groupKey) []int32 {
 
 // Assign places ds on fs.
 func Assign(ds []Decision, fs []Finding, opt Options) Result {
-	m := &matcher{ds: ds, fs: fs, opt: opt, taken: make([]bool, len(fs)), done: make([]bool, len(ds)),
+	f := make([]*findings.Finding, len(fs))
+	for i := range fs {
+		f[i] = fs[i].F
+	}
+	return assign(ds, f, func(fi int) evidence.Evidence { return fs[fi].Evidence }, opt)
+}
+
+// AssignFindings is Assign on the findings themselves (no []Finding to
+// build): ev, when not nil, gives the evidence of a finding known without
+// reading the working tree, as Finding.Evidence does.
+func AssignFindings(ds []Decision, fs []*findings.Finding, ev func(*findings.Finding) evidence.Evidence, opt Options) Result {
+	var given func(int) evidence.Evidence
+	if ev != nil {
+		given = func(fi int) evidence.Evidence { return ev(fs[fi]) }
+	}
+	return assign(ds, fs, given, opt)
+}
+
+func assign(ds []Decision, fs []*findings.Finding, given func(int) evidence.Evidence, opt Options) Result {
+	m := &matcher{ds: ds, f: fs, given: given, opt: opt, taken: make([]bool, len(fs)), done: make([]bool, len(ds)),
 		dStrong: make([]bool, len(ds)), fStrong: make([]bool, len(fs))}
 	m.strong()
 	if m.remaining() {
@@ -266,8 +290,8 @@ func (m *matcher) strong() {
 	// Count first: a log without strong identities (most weak-keyed
 	// scanners) builds no map.
 	nID, nKey := 0, 0
-	for i := range m.fs {
-		f := m.fs[i].F
+	for i := range m.f {
+		f := m.f[i]
 		if f.IDLayer.Strong() {
 			nID++
 		}
@@ -285,8 +309,8 @@ func (m *matcher) strong() {
 	if nKey > 0 {
 		byKey = make(map[string]int, nKey)
 	}
-	for i := range m.fs {
-		f := m.fs[i].F
+	for i := range m.f {
+		f := m.f[i]
 		if f.IDLayer.Strong() {
 			if _, dup := byID[f.ID]; dup {
 				byID[f.ID] = ambiguous
@@ -309,6 +333,9 @@ func (m *matcher) strong() {
 		}
 	}
 	var props []proposal
+	if byID != nil || byKey != nil {
+		props = make([]proposal, 0, len(m.ds))
+	}
 	var hit []int
 	for di := range m.ds {
 		d := &m.ds[di]
@@ -330,7 +357,7 @@ func (m *matcher) strong() {
 			} else {
 				hit = append(hit, fi)
 				how = ByID
-				if ks := m.fs[fi].F.Keys; len(ks) > 0 {
+				if ks := m.f[fi].Keys; len(ks) > 0 {
 					key = ks[0]
 				}
 			}
@@ -374,7 +401,7 @@ func (m *matcher) strong() {
 
 // sameRule: f is of d's tool and rule (unknown on the decision: any).
 func (m *matcher) sameRule(d *Decision, fi int) bool {
-	f := m.fs[fi].F
+	f := m.f[fi]
 	return f.Reports(d.Tool, d.Rule) // a correlated finding: any of its tools and rules
 }
 
@@ -388,7 +415,7 @@ func (m *matcher) resolve(props []proposal, better func(a, b proposal) bool) {
 	// claims[f]: 0 none, i+1 the only proposal i, -1 several. Reset below
 	// for the next round.
 	if m.claims == nil {
-		m.claims = make([]int32, len(m.fs))
+		m.claims = make([]int32, len(m.f))
 	}
 	claims := m.claims
 	defer func() {
@@ -454,13 +481,14 @@ func (m *matcher) resolve(props []proposal, better func(a, b proposal) bool) {
 }
 
 func (m *matcher) index() {
-	m.ev = make([]evidence.Evidence, len(m.fs))
-	m.haveEv = make([]bool, len(m.fs))
+	m.ev = make([]evidence.Evidence, len(m.f))
+	m.haveEv = make([]bool, len(m.f))
 	g := &m.groups
-	g.id = make(map[groupKey]int32, len(m.fs))
+	g.id = make(map[groupKey]int32, len(m.f))
+	g.keys = make([]groupKey, 0, len(m.f)/2)
 	// (group, finding) pairs in finding order, then counted into place:
 	// each group lists its findings in finding order.
-	gof := make([]int32, 0, len(m.fs))
+	gof := make([]int32, 0, len(m.f))
 	var extra [][2]int32 // members' groups: (index into gof before which, group), finding
 	var extraF []int32
 	add := func(k groupKey) int32 {
@@ -474,8 +502,8 @@ func (m *matcher) index() {
 	}
 	var last groupKey
 	lastID := int32(-1)
-	for i := range m.fs {
-		f := m.fs[i].F
+	for i := range m.f {
+		f := m.f[i]
 		k := groupKey{f.ToolName(), f.RuleID(), f.Loc.Path}
 		if lastID < 0 || k != last { // findings of one file and rule come in runs
 			last, lastID = k, add(k)
@@ -502,6 +530,7 @@ func (m *matcher) index() {
 	for i := 1; i < len(g.start); i++ {
 		g.start[i] += g.start[i-1]
 	}
+	m.own = gof
 	g.at = make([]int32, g.start[len(g.keys)])
 	next := slices.Clone(g.start[:len(g.keys)])
 	put := func(id, fi int32) {
@@ -534,14 +563,51 @@ func (m *matcher) pathsOf(tool, rule string) []string {
 // evidence of finding fi, captured on first use.
 func (m *matcher) evOf(fi int) evidence.Evidence {
 	if !m.haveEv[fi] {
-		e := m.fs[fi].Evidence
+		var e evidence.Evidence
+		if m.given != nil {
+			e = m.given(fi)
+		}
 		if e.Empty() && e.Path == "" && m.opt.Work != nil {
-			e = m.opt.Work.ForFinding(m.fs[fi].F)
+			e = m.opt.Work.ForFinding(m.f[fi])
 		}
 		m.ev[fi] = e
 		m.haveEv[fi] = true
 	}
 	return m.ev[fi]
+}
+
+// evEmpty is evOf(fi).Empty(), without capturing the evidence: a finding
+// outside the repository, or in a file the working tree does not have, has
+// none (Capturer.ForFinding gives its location only).
+func (m *matcher) evEmpty(fi int) bool {
+	if m.haveEv[fi] {
+		return m.ev[fi].Empty()
+	}
+	var e evidence.Evidence
+	if m.given != nil {
+		e = m.given(fi)
+	}
+	if !e.Empty() || e.Path != "" || m.opt.Work == nil {
+		return e.Empty()
+	}
+	f := m.f[fi]
+	if !f.Loc.InRepo {
+		return true
+	}
+	if m.noFile == nil {
+		m.noFile = make([]int8, len(m.groups.keys))
+	}
+	g := m.own[fi]
+	if m.noFile[g] == 0 {
+		m.noFile[g] = 2
+		if m.opt.Work.File(f.Loc.Path) == nil {
+			m.noFile[g] = 1
+		}
+	}
+	if m.noFile[g] == 1 {
+		return true
+	}
+	return m.evOf(fi).Empty()
 }
 
 // cands are the untaken findings of d's tool and rule in path (any path
@@ -574,7 +640,7 @@ func (m *matcher) strongConflict(di, fi int) bool {
 		return false
 	}
 	d := &m.ds[di]
-	for _, k := range m.fs[fi].F.Keys {
+	for _, k := range m.f[fi].Keys {
 		if findings.StrongKey(k) && slices.Contains(d.Keys, k) {
 			return false
 		}
@@ -641,7 +707,7 @@ func (m *matcher) tracked(di int) *proposal {
 	at := func(line int) []int {
 		var out []int
 		for _, fi := range cands {
-			if m.fs[fi].F.Loc.Line == line {
+			if m.f[fi].Loc.Line == line {
 				out = append(out, fi)
 			}
 		}
@@ -652,7 +718,7 @@ func (m *matcher) tracked(di int) *proposal {
 			how = ByRename
 		}
 		return m.propose(Link{Decision: di, Finding: fi, How: how, From: from,
-			Moved: m.fs[fi].F.Loc.Line - e.Line, Score: score, Git: true}, nil)
+			Moved: m.f[fi].Loc.Line - e.Line, Score: score, Git: true}, nil)
 	}
 	since := " since " + short(e.Commit)
 	ambiguous := len(fol.Alt) > 0
@@ -662,7 +728,7 @@ func (m *matcher) tracked(di int) *proposal {
 		if len(here) > 1 && e.Col > 0 {
 			var sameCol []int
 			for _, fi := range here {
-				if m.fs[fi].F.Loc.Col == e.Col {
+				if m.f[fi].Loc.Col == e.Col {
 					sameCol = append(sameCol, fi)
 				}
 			}
@@ -716,7 +782,7 @@ func (m *matcher) tracked(di int) *proposal {
 	case fol.Status == evidence.Modified:
 		var in []int
 		for _, fi := range cands {
-			if l := m.fs[fi].F.Loc.Line; l >= fol.From && l <= fol.To {
+			if l := m.f[fi].Loc.Line; l >= fol.From && l <= fol.To {
 				in = append(in, fi)
 			}
 		}
@@ -732,7 +798,7 @@ func (m *matcher) tracked(di int) *proposal {
 	unique := strings.HasSuffix(lm.Path, ".go") && lm.Old.Count(e.LineHash) == 1 && lm.New.Count(e.LineHash) == 1
 	var moved []int
 	for _, fi := range cands {
-		f := m.fs[fi].F
+		f := m.f[fi]
 		if ce := m.evOf(fi); lm.Origin(f.Loc.Line) == 0 && lm.New.Hash(f.Loc.Line) == e.LineHash &&
 			!symbolConflict(e, ce) && (evidence.ContextSimilarity(e, ce) >= minContext || (unique && e.Symbol == ce.Symbol)) {
 			moved = append(moved, fi)
@@ -768,7 +834,7 @@ func (m *matcher) similar(di int, in []int, file *evidence.File, blockEnd int, f
 	var scored []sc
 	for _, fi := range in {
 		ce := m.evOf(fi)
-		line := m.fs[fi].F.Loc.Line
+		line := m.f[fi].Loc.Line
 		tok := evidence.Jaccard(e.Tokens, ce.Tokens)
 		if len(e.Tokens) >= 3 && file != nil {
 			n := min(max(blockEnd-line+1, 1), 5)
@@ -803,7 +869,7 @@ func (m *matcher) similar(di int, in []int, file *evidence.File, blockEnd int, f
 	best := scored[0]
 	if best.ok && (len(scored) == 1 || best.score-scored[1].score >= margin) {
 		return m.propose(Link{Decision: di, Finding: best.fi, How: BySimilar, From: from,
-			Moved: m.fs[best.fi].F.Loc.Line - e.Line, Score: best.score, Git: true}, cands[1:])
+			Moved: m.f[best.fi].Loc.Line - e.Line, Score: best.score, Git: true}, cands[1:])
 	}
 	why := "the line was edited; the candidates are only somewhat similar"
 	if best.ok {
@@ -847,11 +913,11 @@ func (m *matcher) pick(di int, cands []int, from string, git bool, why string) *
 		how := ByMove
 		if from != "" {
 			how = ByRename
-		} else if m.fs[fi].F.Loc.Line == e.Line {
+		} else if m.f[fi].Loc.Line == e.Line {
 			how = BySame
 		}
 		return m.propose(Link{Decision: di, Finding: fi, How: how, From: from,
-			Moved: m.fs[fi].F.Loc.Line - e.Line, Score: scored[0].score, Git: git}, out[1:])
+			Moved: m.f[fi].Loc.Line - e.Line, Score: scored[0].score, Git: git}, out[1:])
 	}
 	m.review(di, out, why)
 	return nil
@@ -883,7 +949,7 @@ func (m *matcher) byEvidence(di int) *proposal {
 			unknown = append(unknown, fi)
 			continue
 		}
-		line := m.fs[fi].F.Loc.Line
+		line := m.f[fi].Loc.Line
 		exact := ce.LineHash == e.LineHash
 		if crowded && !exact && absInt(line-e.Line) > crowdedGroup {
 			continue // bounded cost: in a crowded file, edited lines are looked for nearby only
@@ -937,12 +1003,12 @@ func (m *matcher) byEvidence(di int) *proposal {
 		ce := m.evOf(fi)
 		how := BySimilar
 		switch {
-		case ce.LineHash == e.LineHash && m.fs[fi].F.Loc.Line == e.Line:
+		case ce.LineHash == e.LineHash && m.f[fi].Loc.Line == e.Line:
 			how = BySame
 		case ce.LineHash == e.LineHash:
 			how = ByMove
 		}
-		return m.propose(Link{Decision: di, Finding: fi, How: how, Moved: m.fs[fi].F.Loc.Line - e.Line, Score: best.score}, cands[1:])
+		return m.propose(Link{Decision: di, Finding: fi, How: how, Moved: m.f[fi].Loc.Line - e.Line, Score: best.score}, cands[1:])
 	}
 	why := "no git history to follow the line; the candidates are only somewhat similar"
 	if best.confident {
@@ -965,7 +1031,7 @@ func (m *matcher) window(fi int, file *evidence.File) []uint32 {
 	}
 	w, ok := m.win[fi]
 	if !ok {
-		w = file.WindowTokens(m.fs[fi].F.Loc.Line, 3)
+		w = file.WindowTokens(m.f[fi].Loc.Line, 3)
 		m.win[fi] = w
 	}
 	return w
@@ -983,7 +1049,7 @@ func (m *matcher) legacy(di int) *proposal {
 		// The fallback key, when shared, says "same place" (below); else
 		// any shared key makes the finding a candidate.
 		pick, first := "", false
-		for _, k := range m.fs[fi].F.Keys {
+		for _, k := range m.f[fi].Keys {
 			if !slices.Contains(d.Keys, k) {
 				continue
 			}
@@ -1019,8 +1085,8 @@ func (m *matcher) legacy(di int) *proposal {
 	// one line down, gives it away, and then the decision is reviewed.
 	if len(shared) == 1 {
 		fi, k := shared[0], key0
-		f := m.fs[fi].F
-		if l, _ := findings.KeyLayer(k); l == findings.LayerFallback && m.evOf(fi).Empty() {
+		f := m.f[fi]
+		if l, _ := findings.KeyLayer(k); l == findings.LayerFallback && m.evEmpty(fi) {
 			if fbFirst0 {
 				return m.propose(Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}, nil)
 			}
@@ -1043,10 +1109,10 @@ func (m *matcher) legacy(di int) *proposal {
 // twins are the other findings of d's tool and rule in fi's file with fi's
 // text (tool, rule, path, message, snippet), taken or not.
 func (m *matcher) twins(d *Decision, fi int) []int {
-	f := m.fs[fi].F
+	f := m.f[fi]
 	var out []int
 	for _, fj := range m.groups.of(groupKey{d.Tool, d.Rule, f.Loc.Path}) {
-		if int(fj) != fi && f.SameText(m.fs[fj].F) {
+		if int(fj) != fi && f.SameText(m.f[fj]) {
 			out = append(out, int(fj))
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"hash/fnv"
 	"maps"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/secui/secui/findings/evidence"
 	"github.com/secui/secui/findings/match"
 	"github.com/secui/secui/findings/match/internal/reference"
+	"github.com/secui/secui/findings/repofs"
 	"github.com/secui/secui/internal/testutil"
 )
 
@@ -34,14 +37,41 @@ import (
 func TestAssignSameAsReference(t *testing.T) {
 	n := 3000
 	if testing.Short() {
-		n = 800
+		n = 400
 	}
 	seen := map[string]int{} // what the inputs exercised
 	for seed := range uint64(n) {
 		in := randomInput(seed)
-		for _, opt := range []match.Options{{}, {Tracker: in.tracker}} {
-			want := reference.Assign(in.ds, in.fs, opt)
-			got := match.Assign(in.ds, in.fs, opt)
+		opts := []match.Options{{}, {Tracker: in.tracker}}
+		fss := [][]match.Finding{in.fs, in.fs}
+		if seed%8 == 0 { // evidence captured from a working tree, lazily
+			opts = append(opts, match.Options{Work: in.work(t), Tracker: in.tracker})
+			lazy := slices.Clone(in.fs)
+			for i := range lazy {
+				if i%3 != 0 {
+					lazy[i].Evidence = evidence.Evidence{}
+				}
+			}
+			fss = append(fss, lazy)
+		}
+		for i, opt := range opts {
+			fs := fss[i]
+			want := reference.Assign(in.ds, fs, opt)
+			got := match.Assign(in.ds, fs, opt)
+			if i == 0 {
+				fsp := make([]*findings.Finding, len(fs))
+				for j := range fs {
+					fsp[j] = fs[j].F
+				}
+				ev := map[*findings.Finding]evidence.Evidence{}
+				for j := range fs {
+					ev[fs[j].F] = fs[j].Evidence
+				}
+				got := match.AssignFindings(in.ds, fsp, func(f *findings.Finding) evidence.Evidence { return ev[f] }, opt)
+				if !reflect.DeepEqual(norm(got), norm(want)) {
+					t.Fatalf("seed %d AssignFindings:\ngot  %s\nwant %s", seed, dump(got), dump(want))
+				}
+			}
 			for _, l := range want.Links {
 				seen[fmt.Sprintf("link %s git=%v", l.How, l.Git)]++
 			}
@@ -150,13 +180,35 @@ func dump(r match.Result) string {
 type propInput struct {
 	ds      []match.Decision
 	fs      []match.Finding
-	tracker match.Tracker
+	tracker propTracker
+}
+
+// work writes the working tree's files and reads them back through a
+// capturer.
+func (in propInput) work(t *testing.T) *evidence.Capturer {
+	dir := t.TempDir()
+	for p, f := range in.tracker.new {
+		var lines []string
+		for l := range f.Lines() {
+			lines = append(lines, in.tracker.text[p][l])
+		}
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := repofs.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evidence.NewCapturer(root, "c1")
 }
 
 // propTracker diffs a file's version at commit "c1" with the working tree.
 type propTracker struct {
 	old, new map[string]*evidence.File
-	renamed  map[string]string // old path → working-tree path
+	renamed  map[string]string   // old path → working-tree path
+	text     map[string][]string // working-tree lines
 }
 
 func (t propTracker) Map(commit, path string, _ []string) *evidence.LineMap {
@@ -270,7 +322,7 @@ func randomInput(seed uint64) propInput {
 	}
 
 	var in propInput
-	in.tracker = propTracker{old: old, new: cur, renamed: renamed}
+	in.tracker = propTracker{old: old, new: cur, renamed: renamed, text: curText}
 	// Current findings.
 	seen := map[string]int{}
 	for _, s := range sites(curText, true) {
@@ -278,7 +330,7 @@ func randomInput(seed uint64) propInput {
 		seen[s.tool.Name+s.rule.ID+s.text]++
 		id, layer, keys := keysOf(s, occ)
 		f := &findings.Finding{ID: id, IDLayer: layer, Keys: keys, Tool: s.tool, Rule: s.rule,
-			Message: "m " + s.rule.ID, Loc: findings.Location{Path: s.path, Line: s.line, Col: s.col, InRepo: s.path != absent}}
+			Message: "m " + s.rule.ID, Loc: findings.Location{Path: s.path, Line: s.line, Col: s.col, InRepo: s.path != absent || s.line%2 == 0}}
 		if r.IntN(10) == 0 { // correlated with another tool's finding here
 			mt, mr := tools[r.IntN(len(tools))], rules[r.IntN(len(rules))]
 			f.Members = []findings.Member{{ID: id, Tool: s.tool, Rule: s.rule, Loc: f.Loc}, {ID: hash16(id), Tool: mt, Rule: mr, Loc: f.Loc}}
