@@ -451,9 +451,14 @@ func (m *matcher) resolve(props []proposal, better func(a, b proposal) bool) {
 		}
 		byF[fi] = append(byF[fi], p)
 	}
-	if !multi {
-		return
+	if multi {
+		m.contested(byF, order, better)
 	}
+}
+
+// contested gives each finding several proposals claim (byF, in order) to
+// the clearly best one; the others, and ties, are reviewed.
+func (m *matcher) contested(byF map[int][]proposal, order []int, better func(a, b proposal) bool) {
 	for _, fi := range order {
 		ps := byF[fi]
 		slices.SortStableFunc(ps, func(a, b proposal) int {
@@ -481,8 +486,6 @@ func (m *matcher) resolve(props []proposal, better func(a, b proposal) bool) {
 }
 
 func (m *matcher) index() {
-	m.ev = make([]evidence.Evidence, len(m.f))
-	m.haveEv = make([]bool, len(m.f))
 	g := &m.groups
 	g.id = make(map[groupKey]int32, len(m.f))
 	g.keys = make([]groupKey, 0, len(m.f)/2)
@@ -562,6 +565,10 @@ func (m *matcher) pathsOf(tool, rule string) []string {
 
 // evidence of finding fi, captured on first use.
 func (m *matcher) evOf(fi int) evidence.Evidence {
+	if m.haveEv == nil { // on first use: a ledger placed by location alone needs none
+		m.ev = make([]evidence.Evidence, len(m.f))
+		m.haveEv = make([]bool, len(m.f))
+	}
 	if !m.haveEv[fi] {
 		var e evidence.Evidence
 		if m.given != nil {
@@ -580,7 +587,7 @@ func (m *matcher) evOf(fi int) evidence.Evidence {
 // outside the repository, or in a file the working tree does not have, has
 // none (Capturer.ForFinding gives its location only).
 func (m *matcher) evEmpty(fi int) bool {
-	if m.haveEv[fi] {
+	if m.haveEv != nil && m.haveEv[fi] {
 		return m.ev[fi].Empty()
 	}
 	var e evidence.Evidence
@@ -657,20 +664,76 @@ func (m *matcher) propose(l Link, cands []int) *proposal {
 
 // round proposes for every open decision with fn, then resolves.
 func (m *matcher) round(t tier, fn func(di int) *proposal) {
-	var props []proposal
-	if t == tierLegacy {
-		props = make([]proposal, 0, len(m.ds)-len(m.res.Links)-len(m.res.Review)-len(m.res.Orphans))
-	}
+	// The proposals go straight into Links (nothing is taken before the
+	// round ends, so no proposal sees another); settle then keeps those
+	// alone on their finding and resolves the others as resolve does.
+	start := len(m.res.Links)
+	var cands map[int][]int // index into the round's proposals → its other candidates
 	for di := range m.ds {
 		if m.done[di] {
 			continue
 		}
 		if p := fn(di); p != nil {
-			p.tier = t
-			props = append(props, *p)
+			if p.cands != nil {
+				if cands == nil {
+					cands = map[int][]int{}
+				}
+				cands[len(m.res.Links)-start] = p.cands
+			}
+			m.res.Links = append(m.res.Links, p.link)
 		}
 	}
-	m.resolve(props, func(a, b proposal) bool { return false })
+	m.settle(t, start, cands)
+}
+
+// settle applies the proposals of a round, Links[start:] (see round).
+func (m *matcher) settle(t tier, start int, cands map[int][]int) {
+	props := m.res.Links[start:]
+	if len(props) == 0 {
+		return
+	}
+	if m.claims == nil {
+		m.claims = make([]int32, len(m.f))
+	}
+	claims := m.claims
+	multi := false
+	for i := range props {
+		switch c := &claims[props[i].Finding]; *c {
+		case 0:
+			*c = int32(i + 1)
+		default:
+			*c, multi = -1, true
+		}
+	}
+	keep := props[:0]
+	var byF map[int][]proposal
+	var order []int
+	for i, l := range props {
+		fi := l.Finding
+		if claims[fi] > 0 {
+			m.done[l.Decision] = true
+			m.taken[fi] = true
+			keep = append(keep, l)
+			continue
+		}
+		if _, ok := byF[fi]; !ok {
+			if byF == nil {
+				byF = map[int][]proposal{}
+			}
+			order = append(order, fi)
+		}
+		byF[fi] = append(byF[fi], proposal{link: l, tier: t, cands: cands[i]})
+	}
+	for _, l := range keep { // ready for the next round (props is compacted: keep and order hold every finding claimed)
+		claims[l.Finding] = 0
+	}
+	for _, fi := range order {
+		claims[fi] = 0
+	}
+	m.res.Links = m.res.Links[:start+len(keep)]
+	if multi {
+		m.contested(byF, order, func(a, b proposal) bool { return false })
+	}
 }
 
 func short(c string) string {
