@@ -181,8 +181,12 @@ type matcher struct {
 	paths   map[[2]string][]string // (tool, rule) → paths with findings, built on first use
 	prop    proposal               // the proposal a round's fn returns (copied at once)
 	claims  []int32                // resolve's scratch, len(fs)
-	own     []int32                // each finding's own group
-	noFile  []int8                 // by group: its path is not a file of the working tree (1), is (2), unknown (0)
+	layers  [2]struct {            // strongKey's cache: the last key layers seen
+		name   string
+		strong bool
+	}
+	own    []int32 // each finding's own group
+	noFile []int8  // by group: its path is not a file of the working tree (1), is (2), unknown (0)
 
 	res Result
 }
@@ -296,7 +300,7 @@ func (m *matcher) strong() {
 			nID++
 		}
 		for _, k := range f.Keys {
-			if findings.StrongKey(k) {
+			if m.strongKey(k) {
 				nKey++
 				m.fStrong[i] = true
 			}
@@ -322,7 +326,7 @@ func (m *matcher) strong() {
 			continue
 		}
 		for _, k := range f.Keys {
-			if !findings.StrongKey(k) {
+			if !m.strongKey(k) {
 				continue
 			}
 			if j, dup := byKey[k]; dup && j != i {
@@ -340,7 +344,7 @@ func (m *matcher) strong() {
 	for di := range m.ds {
 		d := &m.ds[di]
 		for _, k := range d.Keys {
-			if findings.StrongKey(k) {
+			if m.strongKey(k) {
 				m.dStrong[di] = true
 				break
 			}
@@ -350,7 +354,7 @@ func (m *matcher) strong() {
 		}
 		hit = hit[:0]
 		how, key := ByKey, ""
-		weakID := len(d.Keys) > 0 && !findings.StrongKey(d.Keys[0])
+		weakID := len(d.Keys) > 0 && !m.strongKey(d.Keys[0])
 		if fi, ok := byID[d.ID]; ok && !weakID && (fi == ambiguous || m.sameRule(d, fi)) {
 			if fi == ambiguous {
 				hit = append(hit, ambiguous)
@@ -363,7 +367,7 @@ func (m *matcher) strong() {
 			}
 		}
 		for _, k := range d.Keys {
-			if byKey == nil || !findings.StrongKey(k) {
+			if byKey == nil || !m.strongKey(k) {
 				continue
 			}
 			if fi, ok := byKey[k]; ok {
@@ -397,6 +401,24 @@ func (m *matcher) strong() {
 		}
 	}
 	m.resolve(props, func(a, b proposal) bool { return a.link.How == ByID && b.link.How != ByID })
+}
+
+// strongKey is findings.StrongKey(k), which depends only on k's layer
+// (before the ':'): the last two layers' answers are kept (a log has a few).
+func (m *matcher) strongKey(k string) bool {
+	i := strings.IndexByte(k, ':')
+	if i < 0 {
+		return findings.StrongKey(k)
+	}
+	name := k[:i]
+	for _, l := range m.layers {
+		if l.name == name && name != "" {
+			return l.strong
+		}
+	}
+	strong := findings.StrongKey(k)
+	m.layers[1], m.layers[0].name, m.layers[0].strong = m.layers[0], name, strong
+	return strong
 }
 
 // sameRule: f is of d's tool and rule (unknown on the decision: any).
@@ -648,7 +670,7 @@ func (m *matcher) strongConflict(di, fi int) bool {
 	}
 	d := &m.ds[di]
 	for _, k := range m.f[fi].Keys {
-		if findings.StrongKey(k) && slices.Contains(d.Keys, k) {
+		if m.strongKey(k) && slices.Contains(d.Keys, k) {
 			return false
 		}
 	}
@@ -668,6 +690,9 @@ func (m *matcher) round(t tier, fn func(di int) *proposal) {
 	// round ends, so no proposal sees another); settle then keeps those
 	// alone on their finding and resolves the others as resolve does.
 	start := len(m.res.Links)
+	if t == tierGit { // room for every decision still open
+		m.res.Links = slices.Grow(m.res.Links, len(m.ds)-len(m.res.Links)-len(m.res.Review)-len(m.res.Orphans))
+	}
 	var cands map[int][]int // index into the round's proposals → its other candidates
 	for di := range m.ds {
 		if m.done[di] {
