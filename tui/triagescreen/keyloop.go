@@ -7,6 +7,7 @@ package triagescreen
 // screen changed), so 200 presses cost a few renders, not 200.
 
 import (
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -18,9 +19,10 @@ const frame = 16 * time.Millisecond
 
 // viewCache is the last rendered frame, shared by the copies of the model.
 type viewCache struct {
-	seq uint64
-	s   string
-	ok  bool
+	seq     uint64
+	s       string
+	ok      bool
+	renders atomic.Uint64 // frames rendered (Renders)
 }
 
 // frameTickMsg applies the cursor moves gathered during a frame.
@@ -68,11 +70,11 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 // false. It also marks the model changed for View's cache.
 func (m *Model) coalesce(msg tea.Msg) (tea.Cmd, bool) {
 	if _, ok := msg.(frameTickMsg); ok {
-		m.loop.bump()
 		m.loop.moveArmed = false
-		if m.loop.moveAcc == 0 {
+		if m.loop.moveAcc == 0 { // nothing gathered: the frame shown is current
 			return nil, true
 		}
+		m.loop.bump()
 		cmd := m.flushMoves()
 		m.loop.moveArmed = true
 		return tea.Batch(cmd, frameTick()), true
@@ -108,6 +110,20 @@ func (m *Model) flushMoves() tea.Cmd {
 	return m.selectionChanged(false)
 }
 
+// ViewVersion implements screen.Versioned: it changes with every message
+// except the cursor moves gathered for the next frame (and frame ticks that
+// found none), which change nothing on screen.
+func (m *Model) ViewVersion() uint64 { return m.loop.seq }
+
+// Renders is how many times the screen was rendered afresh (not re-used),
+// for the key-latency benchmark.
+func (m *Model) Renders() uint64 {
+	if m.loop.view == nil {
+		return 0
+	}
+	return m.loop.view.renders.Load()
+}
+
 // bump marks a new model state (View renders it afresh).
 func (l *loopState) bump() {
 	l.seq++
@@ -124,6 +140,7 @@ func (m Model) cachedRender() string {
 		return c.s
 	}
 	s := m.render()
+	c.renders.Add(1)
 	c.seq, c.s, c.ok = m.loop.seq, s, true
 	return s
 }

@@ -17,6 +17,7 @@ import (
 // holds it by pointer (Update mutates it in place).
 var _ scr.Screen = (*Model)(nil)
 var _ scr.Capturer = (*Model)(nil)
+var _ scr.Versioned = (*Model)(nil)
 
 // Update implements scr.Screen.
 func (m *Model) Update(msg tea.Msg) (scr.Screen, tea.Cmd) {
@@ -33,7 +34,7 @@ func (m *Model) View() string { return m.view().Content }
 func (m *Model) Cursor() *tea.Cursor { return m.view().Cursor }
 
 // SetSize implements scr.Screen.
-func (m *Model) SetSize(w, h int) { m.resize(w, h) }
+func (m *Model) SetSize(w, h int) { m.loop.bump(); m.resize(w, h) }
 
 // Title implements scr.Screen.
 func (m *Model) Title() string { return "triage" }
@@ -81,3 +82,7 @@ func (m *Model) BodyY() int { return m.layout.Body.Y }
 // Selected is the finding under the cursor (nil on a group header or when
 // the table is empty).
 func (m *Model) Selected() *findings.Finding { return m.table.Selected() }
+
+// TableCursor is the cursor's row in the findings table (group headers
+// count as rows).
+func (m *Model) TableCursor() int { return m.table.Cursor() }
