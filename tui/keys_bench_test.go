@@ -88,7 +88,18 @@ func BenchmarkKeys200(b *testing.B) {
 	done := make(chan struct{})
 	go func() { _, _ = p.Run(); close(done) }()
 	defer func() { p.Kill(); inW.Close(); <-done; inR.Close() }()
-	time.Sleep(300 * time.Millisecond) // the first frame, terminal queries
+	for wait := time.Now(); ; time.Sleep(10 * time.Millisecond) { // the first frame
+		out.mu.Lock()
+		f := out.frames
+		out.mu.Unlock()
+		if f > 0 {
+			break
+		}
+		if time.Since(wait) > 10*time.Second {
+			b.Fatal("no frame")
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
 	keys := strings.Repeat("j", presses)
 	var wall, cpu time.Duration
 	var views, frames, bytes int64
@@ -97,7 +108,7 @@ func BenchmarkKeys200(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		time.Sleep(150 * time.Millisecond) // the previous burst's detail pane settles
-		start := int64(i * presses) // the cursor starts on the first row
+		start := int64(i * presses)        // the cursor starts on the first row
 		if start+presses >= n {
 			b.Fatal("out of rows: use -benchtime=Nx with N < 400")
 		}

@@ -79,14 +79,27 @@ func (m *Model) coalesce(msg tea.Msg) (tea.Cmd, bool) {
 		m.loop.moveArmed = true
 		return tea.Batch(cmd, frameTick()), true
 	}
-	if d := m.moveOf(msg); d != 0 && m.loop.moveArmed {
-		m.loop.moveAcc += d
-		m.loop.same = true // nothing visible changed: View re-uses the frame
+	if m.gather(msg) {
 		return nil, true
 	}
 	m.loop.bump()
 	// applied before the key below, which may act on the selection
 	return m.flushMoves(), false
+}
+
+// gather adds msg to the moves of the next frame when it is a cursor move
+// during a burst, and reports whether it did.
+func (m *Model) gather(msg tea.Msg) bool {
+	if !m.loop.moveArmed {
+		return false
+	}
+	d := m.moveOf(msg)
+	if d == 0 {
+		return false
+	}
+	m.loop.moveAcc += d
+	m.loop.same = true // nothing visible changed: View re-uses the frame
+	return true
 }
 
 // armMoves is called after a cursor key was handled at once: the next moves

@@ -21,6 +21,9 @@ var _ scr.Versioned = (*Model)(nil)
 
 // Update implements scr.Screen.
 func (m *Model) Update(msg tea.Msg) (scr.Screen, tea.Cmd) {
+	if m.gather(msg) { // a held key: no copy of the model, nothing to render
+		return m, nil
+	}
 	nm, cmd := m.update(msg)
 	*m = nm
 	return m, cmd
@@ -31,7 +34,7 @@ func (m *Model) View() string { return m.view().Content }
 
 // Cursor is the terminal cursor (the query bar's, while it has the focus),
 // in the screen's coordinates; nil when hidden.
-func (m *Model) Cursor() *tea.Cursor { return m.view().Cursor }
+func (m *Model) Cursor() *tea.Cursor { return m.cursor() }
 
 // SetSize implements scr.Screen.
 func (m *Model) SetSize(w, h int) { m.loop.bump(); m.resize(w, h) }

@@ -21,14 +21,20 @@ func (m Model) view() tea.View {
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "secui — " + safe.Line(m.repoName())
+	v.Cursor = m.cursor()
+	return v
+}
+
+// cursor is the terminal cursor: the query bar's while it has the focus.
+func (m Model) cursor() *tea.Cursor {
 	if m.focus == focusFilter && !m.layout.TooSmall {
 		if c := m.bar.Cursor(); c != nil {
 			c.Position.X += m.layout.Filter.X
 			c.Position.Y += m.layout.Filter.Y
-			v.Cursor = c
+			return c
 		}
 	}
-	return v
+	return nil
 }
 
 func (m Model) render() string {
