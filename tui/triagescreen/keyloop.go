@@ -82,6 +82,9 @@ func (m *Model) coalesce(msg tea.Msg) (tea.Cmd, bool) {
 	if m.gather(msg) {
 		return nil, true
 	}
+	if t, ok := msg.(detailTickMsg); ok && t.tag != m.detailTag {
+		return nil, true // the selection moved on since: nothing to do or draw
+	}
 	m.loop.bump()
 	// applied before the key below, which may act on the selection
 	return m.flushMoves(), false

@@ -75,6 +75,7 @@ func (m Model) bodyView() string {
 		right := strings.Split(m.det.View(), "\n")
 		sep := m.st.Border.Render("│")
 		var b strings.Builder
+		b.Grow(len(left)*(len(left[0])+len(sep)+1) + len(right)*len(right[0]) + l.Body.H*(l.Detail.W+2))
 		for i := 0; i < l.Body.H; i++ {
 			if i > 0 {
 				b.WriteByte('\n')
