@@ -39,6 +39,7 @@ func TestFrameReusedOnlyWhenUnchanged(t *testing.T) {
 	}
 	r := m.triage.Renders()
 	v := m.View()
+	sr := m.frame.renders
 	for range 5 { // gathered for the frame tick: the frame shown is re-used
 		m.Update(key1("j"))
 		if got := m.View(); got.Content != v.Content {
@@ -47,6 +48,9 @@ func TestFrameReusedOnlyWhenUnchanged(t *testing.T) {
 	}
 	if got := m.triage.Renders(); got != r {
 		t.Fatalf("%d renders for moves gathered into one frame", got-r)
+	}
+	if got := m.frame.renders; got != sr {
+		t.Fatalf("the shell rendered %d frames for moves gathered into one", got-sr)
 	}
 	drive(t, m, tick) // the frame tick applies the five moves
 	if m.triage.TableCursor() != 6 {
@@ -70,5 +74,30 @@ func TestFrameReusedOnlyWhenUnchanged(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
 	if lines := strings.Split(m.View().Content, "\n"); len(lines) != 30 || ansi.StringWidth(lines[0]) != 120 {
 		t.Fatalf("resize not shown: %d lines, first %d wide", len(lines), ansi.StringWidth(lines[0]))
+	}
+}
+
+// A burst of 200 presses, each followed by View as Bubble Tea does, renders
+// the console a handful of times, not 200.
+func TestBurstRendersFewFrames(t *testing.T) {
+	m := shellOver(t, fixture.Findings(1000), nil, 160, 40)
+	r0, s0 := m.triage.Renders(), m.frame.renders
+	var tick tea.Cmd
+	for i := range 200 {
+		_, cmd := m.Update(key1("j"))
+		if i == 0 {
+			tick = cmd // the frame tick the first move armed
+		}
+		_ = m.View()
+	}
+	drive(t, m, tick)
+	_ = m.View()
+	if m.triage.TableCursor() != 200 {
+		t.Fatalf("cursor %d after 200 j", m.triage.TableCursor())
+	}
+	r, s := m.triage.Renders()-r0, m.frame.renders-s0
+	t.Logf("renders: screen %d, shell %d", r, s)
+	if r > 4 || s > 4 {
+		t.Fatalf("200 presses rendered the screen %d times and the shell %d times", r, s)
 	}
 }

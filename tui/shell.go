@@ -57,9 +57,10 @@ type Model struct {
 
 // frameCache is the last frame and what it was rendered from.
 type frameCache struct {
-	ok  bool
-	key frameKey
-	v   tea.View
+	ok      bool
+	key     frameKey
+	v       tea.View
+	renders int // frames rendered afresh (tests)
 }
 
 type frameKey struct {
@@ -256,7 +257,7 @@ func (m *Model) View() tea.View {
 		}
 	}
 	v := m.view()
-	m.frame = frameCache{ok: cacheable, key: k, v: v}
+	m.frame = frameCache{ok: cacheable, key: k, v: v, renders: m.frame.renders + 1}
 	return v
 }
 
