@@ -169,7 +169,7 @@ func (m Model) View() string {
 		return ""
 	}
 	title := " Details"
-	if m.data.F != nil {
+	if m.data.F != nil && !m.data.F.Provisional() {
 		title += " · " + m.data.F.ID
 	}
 	if d := m.data.Details; d != nil && len(d.Flows) > 0 {

@@ -36,6 +36,11 @@ type loopState struct {
 	loadGen int // the load (first or a reload) whose messages are current
 	extends int // batches merged into a result (not filtered again)
 
+	// provisional rows of a file still being read (partial.go)
+	prov     provRows
+	swaps    []swap            // provisional rows replaced in place in this epoch
+	reselect *findings.Finding // the cursor goes here once shown (rows replaced, not in place)
+
 	// key coalescing (keyloop.go)
 	moveAcc   int  // cursor rows not yet applied
 	moveArmed bool // a frame tick is pending
@@ -65,7 +70,7 @@ func (m *Model) filterKey() filterKey {
 // statesLoading reports whether the findings' triage states are not known
 // yet: a ledger is (being) opened and its decisions are not matched.
 func (m *Model) statesLoading() bool {
-	return m.ov == nil && (m.opts.Ledger != nil || m.loop.ledgerOpening)
+	return m.ov == nil && (m.opts.Ledger != nil || m.loop.ledgerOpening) || m.loop.prov.n > 0
 }
 
 // ledgerLoadedMsg carries the ledger opened in the background (Options.OpenLedger).
@@ -80,7 +85,7 @@ type ledgerLoadedMsg struct {
 // load (open is the slow part of a large ledger), so the first frame and the
 // first rows never wait for it. The engine does not change findings after
 // handing them to onFile, so batches are shown as they are.
-func startLoading(ctx context.Context, gen int, load LoadFunc, l *ledger.Ledger, openLedger func() *ledger.Ledger, now time.Time, work func() ledger.OverlayOptions, ch chan tea.Msg) tea.Cmd {
+func startLoading(ctx context.Context, gen int, load LoadFunc, partial PartialLoadFunc, l *ledger.Ledger, openLedger func() *ledger.Ledger, now time.Time, work func() ledger.OverlayOptions, ch chan tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		var lch chan *ledger.Ledger
 		if l == nil && openLedger != nil {
@@ -95,12 +100,22 @@ func startLoading(ctx context.Context, gen int, load LoadFunc, l *ledger.Ledger,
 				case <-ctx.Done():
 				}
 			}
-			set, err := load(ctx, func(file string, fs []*findings.Finding, err error) {
+			onFile := func(file string, fs []*findings.Finding, err error) {
 				for _, f := range fs {
 					f.SearchText() // built here, so concurrent filters only read it
 				}
 				send(loadBatchMsg{gen: gen, file: file, fs: fs, err: err})
-			})
+			}
+			var set *findings.Set
+			var err error
+			if partial != nil {
+				// provisional findings come with their search text built
+				set, err = partial(ctx, func(file string, fs []*findings.Finding) {
+					send(loadPartialMsg{gen: gen, file: file, fs: fs})
+				}, onFile)
+			} else {
+				set, err = load(ctx, onFile)
+			}
 			if lch != nil {
 				select {
 				case l = <-lch:
@@ -249,13 +264,14 @@ func extendFilter(ctx context.Context, job filterJob, base *filterDoneMsg) filte
 func (m *Model) filterShown(msg *filterDoneMsg) tea.Cmd {
 	m.table.SetStatesLoading(m.statesLoading())
 	m.loop.base, m.loop.baseKey, m.loop.baseEp = msg, m.filterKey(), m.loop.epoch
+	re := m.reselected()
 	if len(msg.fs) < len(m.fs) {
 		if cmd := m.extendCmd(); cmd != nil {
-			return cmd
+			return tea.Batch(re, cmd)
 		}
-		return m.refilterKeep(m.moved)
+		return tea.Batch(re, m.refilterKeep(m.moved))
 	}
-	return nil
+	return re
 }
 
 // loadingProgress is the status line while loading.

@@ -50,6 +50,9 @@ func (m *Model) handleOpenKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		if f == nil {
 			return m.status.Flash(status.Info, "no finding selected", 3*time.Second), true
 		}
+		if f.Provisional() { // fixes, edits and re-scans record decisions on its ID
+			return m.status.Flash(status.Info, "this finding is still loading: it has no ID yet", 3*time.Second), true
+		}
 		what := OpenFix
 		switch {
 		case key.Matches(msg, m.km.Edit):
