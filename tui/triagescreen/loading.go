@@ -236,17 +236,29 @@ func extendFilter(ctx context.Context, job filterJob, base *filterDoneMsg) filte
 	}
 	idx = idx[:n]
 	query.Sort(job.fs, idx, job.sort)
-	all := make([]int32, len(add))
-	for i := range all {
-		all[i] = int32(n0 + i)
+	if len(idx) == len(add) && len(base.idx) == len(base.perm) {
+		// Everything is shown (no filter, nothing hidden): the result is the
+		// sort order itself (base.idx is base.perm, both read only), so it is
+		// merged once and shared.
+		if ctx.Err() != nil {
+			out.err = ctx.Err()
+			return out
+		}
+		out.idx = query.MergeSorted(nil, job.fs, base.idx, idx, job.sort)
+		out.perm = out.idx
+	} else {
+		all := make([]int32, len(add))
+		for i := range all {
+			all[i] = int32(n0 + i)
+		}
+		query.Sort(job.fs, all, job.sort)
+		if ctx.Err() != nil {
+			out.err = ctx.Err()
+			return out
+		}
+		out.idx = query.MergeSorted(nil, job.fs, base.idx, idx, job.sort)
+		out.perm = query.MergeSorted(nil, job.fs, base.perm, all, job.sort)
 	}
-	query.Sort(job.fs, all, job.sort)
-	if ctx.Err() != nil {
-		out.err = ctx.Err()
-		return out
-	}
-	out.idx = query.MergeSorted(nil, job.fs, base.idx, idx, job.sort)
-	out.perm = query.MergeSorted(nil, job.fs, base.perm, all, job.sort)
 	switch {
 	case job.suppressed:
 		out.groups = laneGroups(tri, job.fs, out.idx)
