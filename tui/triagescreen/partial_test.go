@@ -198,7 +198,9 @@ func TestProvisionalRowsReplacedNotInPlace(t *testing.T) {
 			<-step
 			return &findings.Set{Findings: finals}, nil
 		},
-		Load: func(context.Context, func(string, []*findings.Finding, error)) (*findings.Set, error) { return nil, nil },
+		Load: func(context.Context, func(string, []*findings.Finding, error)) (*findings.Set, error) {
+			return nil, nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
