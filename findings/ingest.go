@@ -511,8 +511,8 @@ func (b *runBuilder) result(j resultJob) {
 			b.batch = make([]resultJob, 0, pipelineBatch)
 		}
 		b.batch = append(b.batch, j)
-		if len(b.batch) == pipelineBatch {
-			b.flush()
+		if len(b.batch) == pipelineBatch || len(b.batch) == firstPartialBatch && len(b.streamed) == 0 && b.fl.partial {
+			b.flush() // a file's first rows (Options.OnPartial) go out after a few results
 		}
 		b.refs = append(b.refs, jobRef{off: j.off, size: int32(j.size), index: int32(j.index), line: int32(j.line), col: int32(j.col)})
 		return
@@ -812,6 +812,11 @@ func containsStr(ss []string, s string) bool {
 
 // pipelineBatch is how many results one decoding task handles.
 const pipelineBatch = 512
+
+// firstPartialBatch is the size of a streamed run's first decoding task
+// when provisional findings are handed out: the first rows wait for these
+// few results only.
+const firstPartialBatch = 64
 
 // pipeline decodes batches of results on worker goroutines while the scanner
 // goes on; wait returns the findings in input order.

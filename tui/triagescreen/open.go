@@ -115,8 +115,14 @@ func (m Model) onReloaded(msg reloadDoneMsg) (Model, tea.Cmd) {
 
 // Snapshot is what the screen has loaded (for the pipeline and focus
 // screens). Version changes whenever the findings or the overlay do.
+// Provisional rows (a file still being read) are left out: they have no
+// identity for another screen to act on.
 func (m *Model) Snapshot() scr.Snapshot {
-	return scr.Snapshot{Set: m.set, Findings: m.fs, Overlay: m.ov, Loading: m.loading, Version: m.version()}
+	fs := m.fs
+	if p := m.loop.prov; p.n > 0 && p.lo+p.n == len(fs) {
+		fs = fs[:p.lo:p.lo]
+	}
+	return scr.Snapshot{Set: m.set, Findings: fs, Overlay: m.ov, Loading: m.loading, Version: m.version()}
 }
 
 // version identifies the data: it changes with the findings slice, its
