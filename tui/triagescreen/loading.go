@@ -289,6 +289,9 @@ func (m *Model) filterShown(msg *filterDoneMsg) tea.Cmd {
 // loadingProgress is the status line while loading.
 func (m *Model) loadingProgress() string {
 	s := fmt.Sprintf("loading… %d file(s), %d findings", len(m.files)+len(m.loadErrs), len(m.fs))
+	if p := m.loop.prov; p.n > 0 {
+		s += " · reading " + m.displayPath(p.file)
+	}
 	if m.statesLoading() {
 		s += " · triage decisions loading"
 	}

@@ -228,3 +228,17 @@ func TestProvisionalRowsReplacedNotInPlace(t *testing.T) {
 	}
 	step <- struct{}{}
 }
+
+// Cursor gives the cursor the rendered view has, without rendering.
+func TestCursorIsTheViewsCursor(t *testing.T) {
+	m := newModel(t, fixture.Findings(50), 120, 30)
+	if c := m.Cursor(); c != nil || m.view().Cursor != nil {
+		t.Fatalf("a cursor in the table: %v %v", c, m.view().Cursor)
+	}
+	m, _ = send(t, m, keyMsg("/"))
+	m, _ = send(t, m, tea.KeyPressMsg{Code: 'x', Text: "x"})
+	got, want := m.Cursor(), m.view().Cursor
+	if got == nil || want == nil || *got != *want {
+		t.Fatalf("cursor %+v, the view's %+v", got, want)
+	}
+}

@@ -30,7 +30,19 @@ func (m *Model) View() string { return m.view().Content }
 
 // Cursor is the terminal cursor (the query bar's, while it has the focus),
 // in the screen's coordinates; nil when hidden.
-func (m *Model) Cursor() *tea.Cursor { return m.view().Cursor }
+// It is view().Cursor without rendering the screen a second time per frame
+// (the shell asks for the cursor after View).
+func (m *Model) Cursor() *tea.Cursor {
+	if m.focus != focusFilter || m.layout.TooSmall {
+		return nil
+	}
+	c := m.bar.Cursor()
+	if c != nil {
+		c.Position.X += m.layout.Filter.X
+		c.Position.Y += m.layout.Filter.Y
+	}
+	return c
+}
 
 // SetSize implements scr.Screen.
 func (m *Model) SetSize(w, h int) { m.resize(w, h) }
