@@ -242,3 +242,46 @@ func TestCursorIsTheViewsCursor(t *testing.T) {
 		t.Fatalf("cursor %+v, the view's %+v", got, want)
 	}
 }
+
+// A file that fails after part of it was shown (a truncated stream): its
+// provisional rows go, the error is shown, and states stop saying loading.
+func TestProvisionalRowsOfAFailedFileGo(t *testing.T) {
+	const file = "/nonexistent/acme/cut.sarif"
+	fs := fixture.Findings(600)
+	for i, f := range fs {
+		f.Sources[0].File = file
+		f.Sources[0].Result = i
+	}
+	prov := provisionalOf(fs, file)
+	step := make(chan struct{})
+	m, err := New(context.Background(), Options{
+		Root: "/nonexistent/acme",
+		LoadPartial: func(ctx context.Context, onPartial func(string, []*findings.Finding), onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
+			onPartial(file, prov)
+			<-step
+			le := &findings.LoadError{File: file, Line: 9000, Col: 3, Msg: "invalid JSON: unexpected end of input inside an array"}
+			onFile(file, nil, le)
+			return &findings.Set{Files: []findings.FileInfo{{Path: file, Err: le}}, Errors: []*findings.LoadError{le}}, nil
+		},
+		Load: func(context.Context, func(string, []*findings.Finding, error)) (*findings.Set, error) { return nil, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.prepare()
+	p := newPump(t, m)
+	p.send(tea.WindowSizeMsg{Width: 160, Height: 40})
+	p.start(p.m.Init())
+	p.until("the provisional rows", nil, func(m Model) bool { return m.table.Len() == 600 && !m.filtering })
+	if s := screen(p.m); !strings.Contains(s, "reading cut.sarif") {
+		t.Fatalf("the status line does not name the file being read:\n%s", s)
+	}
+	step <- struct{}{}
+	p.until("loading ends", nil, func(m Model) bool { return !m.loading && !m.filtering })
+	if p.m.table.Len() != 0 || len(p.m.fs) != 0 || p.m.statesLoading() {
+		t.Fatalf("%d rows, %d findings left after the file failed", p.m.table.Len(), len(p.m.fs))
+	}
+	if s := screen(p.m); !strings.Contains(s, "unexpected end of input") {
+		t.Fatalf("the error is not shown:\n%s", s)
+	}
+}
