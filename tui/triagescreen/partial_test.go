@@ -263,7 +263,9 @@ func TestProvisionalRowsOfAFailedFileGo(t *testing.T) {
 			onFile(file, nil, le)
 			return &findings.Set{Files: []findings.FileInfo{{Path: file, Err: le}}, Errors: []*findings.LoadError{le}}, nil
 		},
-		Load: func(context.Context, func(string, []*findings.Finding, error)) (*findings.Set, error) { return nil, nil },
+		Load: func(context.Context, func(string, []*findings.Finding, error)) (*findings.Set, error) {
+			return nil, nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
