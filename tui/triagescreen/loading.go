@@ -37,9 +37,11 @@ type loopState struct {
 	extends int // batches merged into a result (not filtered again)
 
 	// provisional rows of a file still being read (partial.go)
-	prov     provRows
-	swaps    []swap            // provisional rows replaced in place in this epoch
-	reselect *findings.Finding // the cursor goes here once shown (rows replaced, not in place)
+	prov       provRows
+	swaps      []swap            // provisional rows replaced in place in this epoch
+	reselect   *findings.Finding // the cursor goes here once shown (rows replaced, not in place)
+	lastMerge  time.Time         // when provisional rows were last merged (partialArrived)
+	mergeArmed bool              // a mergeTickMsg is pending
 
 	// key coalescing (keyloop.go)
 	moveAcc   int  // cursor rows not yet applied
@@ -277,6 +279,9 @@ func (m *Model) filterShown(msg *filterDoneMsg) tea.Cmd {
 	m.table.SetStatesLoading(m.statesLoading())
 	m.loop.base, m.loop.baseKey, m.loop.baseEp = msg, m.filterKey(), m.loop.epoch
 	re := m.reselected()
+	if len(msg.fs) < len(m.fs) && m.loop.prov.n > 0 && len(msg.fs) > m.loop.prov.lo {
+		return tea.Batch(re, m.partialArrived()) // more provisional rows: merged at the next tick
+	}
 	if len(msg.fs) < len(m.fs) {
 		if cmd := m.extendCmd(); cmd != nil {
 			return tea.Batch(re, cmd)

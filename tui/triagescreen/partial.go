@@ -12,6 +12,7 @@ package triagescreen
 import (
 	"context"
 	"slices"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -59,7 +60,46 @@ func (m Model) onPartial(msg loadPartialMsg) (Model, tea.Cmd) {
 	m.table.SetStatesLoading(true)
 	m.status.SetProgress(m.loadingProgress())
 	m.updateEmpty()
-	return m, tea.Batch(waitCmd(m.loadCh), m.batchArrived())
+	return m, tea.Batch(waitCmd(m.loadCh), m.partialArrived())
+}
+
+// partialMergeEvery is how often, at most, provisional batches are merged
+// into the rows shown once there are some: merging costs a pass over the
+// order shown, and the file's reading shares the machine with it.
+const partialMergeEvery = 250 * time.Millisecond
+
+// mergeTickMsg merges the provisional batches that waited (partialArrived).
+type mergeTickMsg struct{ gen int }
+
+// partialArrived merges provisional findings appended to m.fs: at once for
+// the first rows, then at most every partialMergeEvery (wall time).
+func (m *Model) partialArrived() tea.Cmd {
+	if m.filtering {
+		return nil // onFiltered (filterShown) comes back here
+	}
+	wait := partialMergeEvery - time.Since(m.loop.lastMerge)
+	if m.table.Len() == 0 || wait <= 0 {
+		m.loop.lastMerge = time.Now()
+		return m.batchArrived()
+	}
+	if m.loop.mergeArmed {
+		return nil
+	}
+	m.loop.mergeArmed = true
+	gen := m.loop.loadGen
+	return tea.Tick(wait, func(time.Time) tea.Msg { return mergeTickMsg{gen: gen} })
+}
+
+func (m Model) onMergeTick(msg mergeTickMsg) (Model, tea.Cmd) {
+	m.loop.mergeArmed = false
+	if msg.gen != m.loop.loadGen || m.filtering || !m.loading {
+		return m, nil // a run in flight comes back to partialArrived; a load that ended refiltered
+	}
+	if b := m.loop.base; b != nil && len(b.fs) >= len(m.fs) {
+		return m, nil // nothing new since
+	}
+	m.loop.lastMerge = time.Now()
+	return m, m.batchArrived()
 }
 
 // finalArrived replaces the provisional rows of the file whose final

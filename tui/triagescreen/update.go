@@ -70,6 +70,8 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 		return m.onBatch(msg)
 	case loadPartialMsg:
 		return m.onPartial(msg)
+	case mergeTickMsg:
+		return m.onMergeTick(msg)
 	case loadDoneMsg:
 		m, cmd := m.onLoaded(msg)
 		if m.reloadPending {
