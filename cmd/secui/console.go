@@ -48,10 +48,12 @@ func runConsole(cmd *cobra.Command, e *env) error {
 	quiet := *e
 	quiet.Err = io.Discard // the console shows load errors itself
 	quiet.noLedger = true  // the console matches the ledger itself (once)
+	if needsLedger {
+		// the same ledger the console matches, asked for when the load
+		// needs it (after the findings are read: the first rows never wait)
+		quiet.ledgerOpen = open
+	}
 	loadPartial := func(ctx context.Context, onPartial func(string, []*findings.Finding), onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
-		if needsLedger && quiet.ledger == nil {
-			quiet.ledger = open() // the same ledger the console matches
-		}
 		set, err := quiet.loadPartial(ctx, onPartial, onFile)
 		var xe *exitError
 		if set != nil && errors.As(err, &xe) && xe.code == exitNoInput {

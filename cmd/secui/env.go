@@ -45,6 +45,10 @@ type env struct {
 	tree     *repofs.Root   // the working tree, for evidence (opened on first use)
 	noLedger bool           // load without matching the ledger (the console does it itself)
 	ledger   *ledger.Ledger // opened once per command (openLedger)
+	// ledgerOpen, when set, is how openLedger first gets the ledger (the
+	// console's background open, shared): a load that needs it (GoneFixed)
+	// asks for it after the findings are read, not before.
+	ledgerOpen func() *ledger.Ledger
 }
 
 // workTree is the confined view of the working tree (nil when it cannot be
