@@ -72,7 +72,7 @@ type Options struct {
 	OnFile func(file string, fs []*Finding, err error)
 	// OnPartial, if set, is called while a large (streamed) input file is
 	// read, with provisional findings of the results decoded so far, in
-	// input order, from one goroutine (at most every ~100 ms after the
+	// input order, from one goroutine (at most every ~250 ms after the
 	// first). They are copies carrying every display field (sanitized
 	// message, location, severity, stage, kind, tool, rule; SearchText
 	// built) but no identity: ID is "" and Keys nil (see

@@ -17,7 +17,7 @@ import (
 
 // partialEvery is how often, at most, provisional findings are handed out
 // after the first batch (which goes out at once).
-const partialEvery = 100 * time.Millisecond
+const partialEvery = 250 * time.Millisecond
 
 // Provisional reports whether f is a provisional finding (Options.OnPartial):
 // it has no ID and no identity keys yet, so no triage decision can be placed
