@@ -70,6 +70,20 @@ type Options struct {
 	// kept and read from other goroutines at once; only their SearchText is
 	// built lazily (call it before sharing them).
 	OnFile func(file string, fs []*Finding, err error)
+	// OnPartial, if set, is called while a large (streamed) input file is
+	// read, with provisional findings of the results decoded so far, in
+	// input order, from one goroutine (at most every ~250 ms after the
+	// first). They are copies carrying every display field (sanitized
+	// message, location, severity, stage, kind, tool, rule; SearchText
+	// built) but no identity: ID is "" and Keys nil (see
+	// Finding.Provisional), so no decision can be matched to them. Their
+	// first source names the file, run and result (Finding.SameResult).
+	// All calls for a file happen before its OnFile, which hands out the
+	// final findings of the same results in the same order (a run whose
+	// metadata follows its results is decoded again: its provisional
+	// findings may then differ or have no final counterpart). Load never
+	// changes them afterwards.
+	OnPartial func(file string, fs []*Finding)
 	// Limits bound what one input may cost (zero fields: DefaultLimits).
 	Limits Limits
 	// FIFOWait is how long to wait for a writer to open a named pipe given

@@ -255,7 +255,7 @@ func (w spoolWriter) Write(p []byte) (int, error) {
 // stream parses a large input with the streaming scanner.
 func (ld *loader) stream(ctx context.Context, name string, r io.Reader, ra io.ReaderAt, start int64, src *rawSource) ([]*Finding, FileInfo, *rawSource, []*LoadError) {
 	info := FileInfo{Path: name}
-	fl := &fileLoad{ld: ld, name: name}
+	fl := &fileLoad{ld: ld, name: name, partial: true}
 	fs := fl.parseStream(ctx, r, ra, start)
 	info.Runs, info.Results = len(fl.runs), fl.nresults
 	errs := fl.done()
@@ -313,6 +313,7 @@ type fileLoad struct {
 	errs     []*LoadError
 	nerrs    int
 	mu       sync.Mutex
+	partial  bool // hand out provisional batches (Options.OnPartial) while the file is read
 }
 
 // errorLC reports an error at a known line and column (0: unknown).
@@ -510,8 +511,8 @@ func (b *runBuilder) result(j resultJob) {
 			b.batch = make([]resultJob, 0, pipelineBatch)
 		}
 		b.batch = append(b.batch, j)
-		if len(b.batch) == pipelineBatch {
-			b.flush()
+		if len(b.batch) == pipelineBatch || len(b.batch) == firstPartialBatch && len(b.streamed) == 0 && b.fl.partial {
+			b.flush() // a file's first rows (Options.OnPartial) go out after a few results
 		}
 		b.refs = append(b.refs, jobRef{off: j.off, size: int32(j.size), index: int32(j.index), line: int32(j.line), col: int32(j.col)})
 		return
@@ -812,6 +813,11 @@ func containsStr(ss []string, s string) bool {
 // pipelineBatch is how many results one decoding task handles.
 const pipelineBatch = 512
 
+// firstPartialBatch is the size of a streamed run's first decoding task
+// when provisional findings are handed out: the first rows wait for these
+// few results only.
+const firstPartialBatch = 64
+
 // pipeline decodes batches of results on worker goroutines while the scanner
 // goes on; wait returns the findings in input order.
 type pipeline struct {
@@ -823,6 +829,7 @@ type pipeline struct {
 	outs    [][]*Finding
 	dropped map[int]bool
 	n       int
+	emit    *partialEmitter // nil unless provisional batches are handed out
 }
 
 type pipeTask struct {
@@ -833,6 +840,11 @@ type pipeTask struct {
 
 func (fl *fileLoad) startPipeline(ctx context.Context) *pipeline {
 	pl := &pipeline{fl: fl, ctx: ctx, in: make(chan pipeTask, 2)}
+	if cb := fl.ld.opts.OnPartial; fl.partial && cb != nil {
+		name := fl.name
+		pl.emit = newPartialEmitter(func(fs []*Finding) { cb(name, fs) })
+		go pl.emit.run(pl)
+	}
 	for w := 0; w < fl.ld.workers; w++ {
 		pl.wg.Add(1)
 		go func() {
@@ -860,9 +872,19 @@ func (fl *fileLoad) startPipeline(ctx context.Context) *pipeline {
 						out = append(out, f)
 					}
 				}
+				var ps []*Finding
+				if pl.emit != nil {
+					ps = provisionalCopies(out, fl.name)
+				}
 				pl.mu.Lock()
 				pl.outs[t.seq] = out
+				if pl.emit != nil {
+					pl.emit.ready(t.seq, ps)
+				}
 				pl.mu.Unlock()
+				if pl.emit != nil {
+					pl.emit.notify()
+				}
 				for _, a := range t.arenas {
 					a.release()
 				}
@@ -899,6 +921,10 @@ func (pl *pipeline) drop(seqs []int) {
 func (pl *pipeline) wait() []*Finding {
 	close(pl.in)
 	pl.wg.Wait()
+	if pl.emit != nil { // the last provisional batch goes out before the identity pass
+		close(pl.emit.sig)
+		<-pl.emit.done
+	}
 	all := make([]*Finding, 0, pl.n)
 	for seq, o := range pl.outs {
 		if !pl.dropped[seq] {

@@ -119,7 +119,9 @@ func (fl *fileLoad) parseStream(ctx context.Context, r io.Reader, ra io.ReaderAt
 			s.bad = true
 			break
 		}
-		n, err := io.ReadFull(r, buf)
+		// What is there, not a full chunk: a pipe fed slowly is scanned
+		// (and its results handed out, Options.OnPartial) as it arrives.
+		n, err := r.Read(buf)
 		if n > 0 {
 			s.chunk(buf[:n])
 			if !s.bad {
@@ -130,7 +132,7 @@ func (fl *fileLoad) parseStream(ctx context.Context, r io.Reader, ra io.ReaderAt
 			}
 			s.off += int64(n)
 		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
+		if err == io.EOF {
 			break
 		}
 		if err != nil && !s.bad {

@@ -48,11 +48,13 @@ func runConsole(cmd *cobra.Command, e *env) error {
 	quiet := *e
 	quiet.Err = io.Discard // the console shows load errors itself
 	quiet.noLedger = true  // the console matches the ledger itself (once)
-	load := func(ctx context.Context, onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
-		if needsLedger && quiet.ledger == nil {
-			quiet.ledger = open() // the same ledger the console matches
-		}
-		set, err := quiet.loadWith(ctx, onFile)
+	if needsLedger {
+		// the same ledger the console matches, asked for when the load
+		// needs it (after the findings are read: the first rows never wait)
+		quiet.ledgerOpen = open
+	}
+	loadPartial := func(ctx context.Context, onPartial func(string, []*findings.Finding), onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
+		set, err := quiet.loadPartial(ctx, onPartial, onFile)
 		var xe *exitError
 		if set != nil && errors.As(err, &xe) && xe.code == exitNoInput {
 			// every file failed: the console lists the errors and stays open
@@ -60,23 +62,28 @@ func runConsole(cmd *cobra.Command, e *env) error {
 		}
 		return set, err
 	}
+	load := func(ctx context.Context, onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
+		return loadPartial(ctx, nil, onFile)
+	}
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	return tui.Run(ctx, tui.Options{
-		Root:       e.Root,
-		Repo:       e.Repo,
-		Config:     e.Config,
-		Paths:      e.Paths,
-		Load:       load,
-		Query:      e.QueryText,
-		NoColor:    e.NoColor,
-		OpenLedger: open,
-		Now:        nowFunc,
-		WorkTree:   e.overlayOptions,
-		Input:      input,
-		Watch:      watchPaths(e),
+		Root:   e.Root,
+		Repo:   e.Repo,
+		Config: e.Config,
+		Paths:  e.Paths,
+		Load:   load,
+		// rows of a big file show while it is read (provisional, no identity)
+		LoadPartial: loadPartial,
+		Query:       e.QueryText,
+		NoColor:     e.NoColor,
+		OpenLedger:  open,
+		Now:         nowFunc,
+		WorkTree:    e.overlayOptions,
+		Input:       input,
+		Watch:       watchPaths(e),
 	})
 }
 

@@ -45,6 +45,10 @@ type env struct {
 	tree     *repofs.Root   // the working tree, for evidence (opened on first use)
 	noLedger bool           // load without matching the ledger (the console does it itself)
 	ledger   *ledger.Ledger // opened once per command (openLedger)
+	// ledgerOpen, when set, is how openLedger first gets the ledger (the
+	// console's background open, shared): a load that needs it (GoneFixed)
+	// asks for it after the findings are read, not before.
+	ledgerOpen func() *ledger.Ledger
 }
 
 // workTree is the confined view of the working tree (nil when it cannot be
@@ -333,6 +337,12 @@ func (e *env) load(ctx context.Context) (*findings.Set, error) {
 
 // loadWith is load with a per-file callback (see findings.Options.OnFile).
 func (e *env) loadWith(ctx context.Context, onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
+	return e.loadPartial(ctx, nil, onFile)
+}
+
+// loadPartial is loadWith that also hands out provisional findings of large
+// files while they are read (see findings.Options.OnPartial).
+func (e *env) loadPartial(ctx context.Context, onPartial func(string, []*findings.Finding), onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
 	paths, err := e.inputs()
 	if err != nil {
 		return nil, err
@@ -344,7 +354,9 @@ func (e *env) loadWith(ctx context.Context, onFile func(string, []*findings.Find
 		}
 		return nil, inputErr("no SARIF files found in %s (looked for %s); run a scanner with SARIF output or pass files", e.Root, strings.Join(inc, " "))
 	}
-	set, err := findings.Load(ctx, paths, e.loadOptions(onFile))
+	o := e.loadOptions(onFile)
+	o.OnPartial = onPartial
+	set, err := findings.Load(ctx, paths, o)
 	if err != nil {
 		if errors.Is(err, findings.ErrNoInput) {
 			return nil, inputErr("%v", err)

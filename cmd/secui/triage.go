@@ -46,6 +46,9 @@ var ledgerCache sync.Map // *findings.Set -> matchedLedger
 // console share it; a 100k-record ledger costs a parse each time): later
 // calls re-read the file only when it changed (Reload).
 func openLedger(e *env) (*ledger.Ledger, error) {
+	if e.ledger == nil && e.ledgerOpen != nil {
+		e.ledger = e.ledgerOpen()
+	}
 	if e.ledger != nil {
 		if err := e.ledger.Reload(); err != nil && e.ledger.Err() == nil {
 			return e.ledger, err // e.g. refused: say so, as Open would

@@ -79,6 +79,7 @@ func filterRange(ctx context.Context, fs []*findings.Finding, q *Query, tri find
 	}
 	terms, order := q.terms, q.order
 	done := ctx.Done()
+	needID := q.NeedsIdentity()
 next:
 	for i := lo; i < hi; i++ {
 		if (i-lo)%checkEvery == 0 && done != nil {
@@ -89,7 +90,7 @@ next:
 			}
 		}
 		f := fs[i]
-		if f == nil {
+		if f == nil || needID && f.Provisional() {
 			continue
 		}
 		for _, j := range order {

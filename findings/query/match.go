@@ -19,6 +19,9 @@ func (q *Query) Match(f *findings.Finding, tri findings.Triage) bool {
 	if q == nil {
 		return true
 	}
+	if f.Provisional() && q.NeedsIdentity() {
+		return false
+	}
 	for _, i := range q.order {
 		t := &q.terms[i]
 		if t.match(f, tri, nil) == t.neg {

@@ -198,7 +198,7 @@ func (m Model) view() string {
 		return ""
 	}
 	title := " Details"
-	if m.data.F != nil {
+	if m.data.F != nil && !m.data.F.Provisional() {
 		title += " · " + m.data.F.ID
 	}
 	if d := m.data.Details; d != nil && len(d.Flows) > 0 {

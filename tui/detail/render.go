@@ -140,7 +140,11 @@ func Render(d Data, width int, st *theme.Styles) (string, Anchors) {
 	if f.Tool != nil && f.Tool.Version != "" {
 		tool += " " + safe.Line(f.Tool.Version)
 	}
-	w.wrap(kv("tool", tool)+"  "+kv("id", f.ID)+st.Muted.Render(" ("+f.IDLayer.String()+")"), "")
+	if f.Provisional() { // the file is still being read: no identity yet
+		w.wrap(kv("tool", tool)+"  "+kv("id", "loading…"), "")
+	} else {
+		w.wrap(kv("tool", tool)+"  "+kv("id", f.ID)+st.Muted.Render(" ("+f.IDLayer.String()+")"), "")
+	}
 	if d.Blame != "" {
 		w.wrap(kv("blame", safe.Line(d.Blame)), "")
 	}

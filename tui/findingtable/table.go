@@ -134,7 +134,7 @@ func (m *Model) SetData(fs []*findings.Finding, idx []int32, groups []Group) {
 	switch {
 	case prev != nil:
 		for i, r := range m.rows {
-			if r >= 0 && (fs[r] == prev || fs[r].ID == prev.ID) {
+			if r >= 0 && (fs[r] == prev || prev.ID != "" && fs[r].ID == prev.ID) { // provisional rows have no ID yet
 				m.cursor = i
 				break
 			}

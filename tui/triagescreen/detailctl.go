@@ -172,6 +172,9 @@ func (m *Model) copySelected(id bool) tea.Cmd {
 	if d.F == nil {
 		return nil
 	}
+	if id && d.F.Provisional() {
+		return m.status.Flash(status.Info, "this finding is still loading: it has no ID yet", 3*time.Second)
+	}
 	text := d.F.ID
 	if !id {
 		loc, _ := m.currentLocation()

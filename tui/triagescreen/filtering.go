@@ -137,6 +137,7 @@ func (m Model) onFiltered(msg filterDoneMsg) (Model, tea.Cmd) {
 		return m, nil // superseded
 	}
 	m.filtering = false
+	msg.fs = m.rebase(msg.fs) // provisional rows that became final meanwhile
 	if msg.err != nil {
 		if errors.Is(msg.err, context.Canceled) {
 			return m, nil

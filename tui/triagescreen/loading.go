@@ -36,6 +36,13 @@ type loopState struct {
 	loadGen int // the load (first or a reload) whose messages are current
 	extends int // batches merged into a result (not filtered again)
 
+	// provisional rows of a file still being read (partial.go)
+	prov       provRows
+	swaps      []swap            // provisional rows replaced in place in this epoch
+	reselect   *findings.Finding // the cursor goes here once shown (rows replaced, not in place)
+	lastMerge  time.Time         // when provisional rows were last merged (partialArrived)
+	mergeArmed bool              // a mergeTickMsg is pending
+
 	// key coalescing (keyloop.go)
 	moveAcc   int  // cursor rows not yet applied
 	moveArmed bool // a frame tick is pending
@@ -65,7 +72,7 @@ func (m *Model) filterKey() filterKey {
 // statesLoading reports whether the findings' triage states are not known
 // yet: a ledger is (being) opened and its decisions are not matched.
 func (m *Model) statesLoading() bool {
-	return m.ov == nil && (m.opts.Ledger != nil || m.loop.ledgerOpening)
+	return m.ov == nil && (m.opts.Ledger != nil || m.loop.ledgerOpening) || m.loop.prov.n > 0
 }
 
 // ledgerLoadedMsg carries the ledger opened in the background (Options.OpenLedger).
@@ -80,7 +87,7 @@ type ledgerLoadedMsg struct {
 // load (open is the slow part of a large ledger), so the first frame and the
 // first rows never wait for it. The engine does not change findings after
 // handing them to onFile, so batches are shown as they are.
-func startLoading(ctx context.Context, gen int, load LoadFunc, l *ledger.Ledger, openLedger func() *ledger.Ledger, now time.Time, work func() ledger.OverlayOptions, ch chan tea.Msg) tea.Cmd {
+func startLoading(ctx context.Context, gen int, load LoadFunc, partial PartialLoadFunc, l *ledger.Ledger, openLedger func() *ledger.Ledger, now time.Time, work func() ledger.OverlayOptions, ch chan tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		var lch chan *ledger.Ledger
 		if l == nil && openLedger != nil {
@@ -95,12 +102,22 @@ func startLoading(ctx context.Context, gen int, load LoadFunc, l *ledger.Ledger,
 				case <-ctx.Done():
 				}
 			}
-			set, err := load(ctx, func(file string, fs []*findings.Finding, err error) {
+			onFile := func(file string, fs []*findings.Finding, err error) {
 				for _, f := range fs {
 					f.SearchText() // built here, so concurrent filters only read it
 				}
 				send(loadBatchMsg{gen: gen, file: file, fs: fs, err: err})
-			})
+			}
+			var set *findings.Set
+			var err error
+			if partial != nil {
+				// provisional findings come with their search text built
+				set, err = partial(ctx, func(file string, fs []*findings.Finding) {
+					send(loadPartialMsg{gen: gen, file: file, fs: fs})
+				}, onFile)
+			} else {
+				set, err = load(ctx, onFile)
+			}
 			if lch != nil {
 				select {
 				case l = <-lch:
@@ -221,17 +238,29 @@ func extendFilter(ctx context.Context, job filterJob, base *filterDoneMsg) filte
 	}
 	idx = idx[:n]
 	query.Sort(job.fs, idx, job.sort)
-	all := make([]int32, len(add))
-	for i := range all {
-		all[i] = int32(n0 + i)
+	if len(idx) == len(add) && len(base.idx) == len(base.perm) {
+		// Everything is shown (no filter, nothing hidden): the result is the
+		// sort order itself (base.idx is base.perm, both read only), so it is
+		// merged once and shared.
+		if ctx.Err() != nil {
+			out.err = ctx.Err()
+			return out
+		}
+		out.idx = query.MergeSorted(nil, job.fs, base.idx, idx, job.sort)
+		out.perm = out.idx
+	} else {
+		all := make([]int32, len(add))
+		for i := range all {
+			all[i] = int32(n0 + i)
+		}
+		query.Sort(job.fs, all, job.sort)
+		if ctx.Err() != nil {
+			out.err = ctx.Err()
+			return out
+		}
+		out.idx = query.MergeSorted(nil, job.fs, base.idx, idx, job.sort)
+		out.perm = query.MergeSorted(nil, job.fs, base.perm, all, job.sort)
 	}
-	query.Sort(job.fs, all, job.sort)
-	if ctx.Err() != nil {
-		out.err = ctx.Err()
-		return out
-	}
-	out.idx = query.MergeSorted(nil, job.fs, base.idx, idx, job.sort)
-	out.perm = query.MergeSorted(nil, job.fs, base.perm, all, job.sort)
 	switch {
 	case job.suppressed:
 		out.groups = laneGroups(tri, job.fs, out.idx)
@@ -249,18 +278,25 @@ func extendFilter(ctx context.Context, job filterJob, base *filterDoneMsg) filte
 func (m *Model) filterShown(msg *filterDoneMsg) tea.Cmd {
 	m.table.SetStatesLoading(m.statesLoading())
 	m.loop.base, m.loop.baseKey, m.loop.baseEp = msg, m.filterKey(), m.loop.epoch
+	re := m.reselected()
+	if len(msg.fs) < len(m.fs) && m.loop.prov.n > 0 && len(msg.fs) > m.loop.prov.lo {
+		return tea.Batch(re, m.partialArrived()) // more provisional rows: merged at the next tick
+	}
 	if len(msg.fs) < len(m.fs) {
 		if cmd := m.extendCmd(); cmd != nil {
-			return cmd
+			return tea.Batch(re, cmd)
 		}
-		return m.refilterKeep(m.moved)
+		return tea.Batch(re, m.refilterKeep(m.moved))
 	}
-	return nil
+	return re
 }
 
 // loadingProgress is the status line while loading.
 func (m *Model) loadingProgress() string {
 	s := fmt.Sprintf("loading… %d file(s), %d findings", len(m.files)+len(m.loadErrs), len(m.fs))
+	if p := m.loop.prov; p.n > 0 {
+		s += " · reading " + m.displayPath(p.file)
+	}
 	if m.statesLoading() {
 		s += " · triage decisions loading"
 	}

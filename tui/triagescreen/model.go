@@ -39,6 +39,11 @@ type Options struct {
 	// Load loads the findings, calling onFile after each input file so the
 	// console can show the first findings while the rest load.
 	Load func(ctx context.Context, onFile func(file string, fs []*findings.Finding, err error)) (*findings.Set, error)
+	// LoadPartial, when set, is what the first load calls instead of Load:
+	// Load that also hands out provisional findings of a large file while
+	// it is read (findings.Options.OnPartial), so rows show before a big
+	// file is read to its end. Reloads call Load.
+	LoadPartial PartialLoadFunc
 	// Query is the initial filter text (query grammar).
 	Query string
 	// NoColor turns colours off (NO_COLOR is honoured as well).
@@ -223,7 +228,7 @@ func New(ctx context.Context, opts Options) (Model, error) {
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadOwnersCmd()}
 	if m.opts.Load != nil {
-		cmds = append(cmds, startLoading(m.ctx, m.loop.loadGen, m.opts.Load, m.opts.Ledger, m.opts.OpenLedger, m.now(), m.workTree, m.loadCh))
+		cmds = append(cmds, startLoading(m.ctx, m.loop.loadGen, m.opts.Load, m.opts.LoadPartial, m.opts.Ledger, m.opts.OpenLedger, m.now(), m.workTree, m.loadCh))
 	}
 	return tea.Batch(cmds...)
 }

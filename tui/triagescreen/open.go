@@ -50,6 +50,9 @@ func (m *Model) handleOpenKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		if f == nil {
 			return m.status.Flash(status.Info, "no finding selected", 3*time.Second), true
 		}
+		if f.Provisional() { // fixes, edits and re-scans record decisions on its ID
+			return m.status.Flash(status.Info, "this finding is still loading: it has no ID yet", 3*time.Second), true
+		}
 		what := OpenFix
 		switch {
 		case key.Matches(msg, m.km.Edit):
@@ -112,8 +115,14 @@ func (m Model) onReloaded(msg reloadDoneMsg) (Model, tea.Cmd) {
 
 // Snapshot is what the screen has loaded (for the pipeline and focus
 // screens). Version changes whenever the findings or the overlay do.
+// Provisional rows (a file still being read) are left out: they have no
+// identity for another screen to act on.
 func (m *Model) Snapshot() scr.Snapshot {
-	return scr.Snapshot{Set: m.set, Findings: m.fs, Overlay: m.ov, Loading: m.loading, Version: m.version()}
+	fs := m.fs
+	if p := m.loop.prov; p.n > 0 && p.lo+p.n == len(fs) {
+		fs = fs[:p.lo:p.lo]
+	}
+	return scr.Snapshot{Set: m.set, Findings: fs, Overlay: m.ov, Loading: m.loading, Version: m.version()}
 }
 
 // version identifies the data: it changes with the findings slice, its

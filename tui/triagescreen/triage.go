@@ -96,6 +96,9 @@ func (m *Model) handleTriageKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	if len(fs) == 0 {
 		return m.status.Flash(status.Info, "no finding selected", 3*time.Second), true
 	}
+	if provisional(fs...) { // no ID yet: a decision could not be placed on it
+		return m.status.Flash(status.Info, "the triage decisions are still loading", 3*time.Second), true
+	}
 	if action == ledger.ActReopen {
 		req := ledger.Request{Action: ledger.ActReopen, Now: m.now()}
 		return m.decideCmd(fs, req), true

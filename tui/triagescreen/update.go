@@ -68,6 +68,10 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 		return m.handleWheel(msg)
 	case loadBatchMsg:
 		return m.onBatch(msg)
+	case loadPartialMsg:
+		return m.onPartial(msg)
+	case mergeTickMsg:
+		return m.onMergeTick(msg)
 	case loadDoneMsg:
 		m, cmd := m.onLoaded(msg)
 		if m.reloadPending {
@@ -335,6 +339,10 @@ func (m Model) onBatch(msg loadBatchMsg) (Model, tea.Cmd) {
 	} else {
 		m.files = append(m.files, name)
 	}
+	if cmd, took := m.finalArrived(msg.file, msg.fs); took { // the file's provisional rows became final in place
+		m.status.SetProgress(m.loadingProgress())
+		return m, tea.Batch(waitCmd(m.loadCh), cmd)
+	}
 	m.fs = append(m.fs, msg.fs...)
 	m.loadVer++
 	m.status.SetProgress(m.loadingProgress())
@@ -357,6 +365,7 @@ func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 		m.set = msg.set
 		m.fs = msg.set.Findings
 		m.loop.epoch++
+		m.loop.prov, m.loop.swaps = provRows{}, nil
 		if m.details == nil {
 			m.details = msg.set.Details
 		}
@@ -376,6 +385,9 @@ func (m Model) onLoaded(msg loadDoneMsg) (Model, tea.Cmd) {
 			m.loadErrs = append(m.loadErrs, "tool error: "+m.displayPathInError(e))
 		}
 		m.status.SetErrors(m.loadErrs)
+	}
+	if m.loop.prov.n > 0 { // no set: the rows of a file never read to its end go
+		m.dropProvisional()
 	}
 	if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
 		m.loadErr = msg.err
