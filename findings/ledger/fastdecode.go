@@ -31,17 +31,25 @@ func fastDecodeString(s string) ([]*Decision, bool) {
 	return fd.run()
 }
 
+// fastDecodeVer is fastDecodeString that also returns the version the file
+// declares (2, or 3 for a shard of a sharded ledger).
+func fastDecodeVer(s string) ([]*Decision, int, bool) {
+	fd := &fastDecoder{s: s}
+	ds, ok := fd.run()
+	return ds, fd.ver, ok
+}
+
 // fastDecodeSpans is fastDecodeString that also returns the byte offset in s
 // of each record (its "- " line), in the order of the result; nil when the
 // records were not sorted by id in the file (the offsets would not follow
 // the result's order).
-func fastDecodeSpans(s string) ([]*Decision, []int, bool) {
+func fastDecodeSpans(s string) ([]*Decision, []int, int, bool) {
 	fd := &fastDecoder{s: s, spans: true}
 	ds, ok := fd.run()
 	if !ok || len(fd.offs) != len(ds) {
-		return ds, nil, ok
+		return ds, nil, fd.ver, ok
 	}
-	return ds, fd.offs, ok
+	return ds, fd.offs, fd.ver, ok
 }
 
 type fastDecoder struct {
@@ -52,6 +60,7 @@ type fastDecoder struct {
 
 	spans bool  // record offs
 	offs  []int // byte offset of each record's first line
+	ver   int   // the version the file declares (2, or 3 for a shard)
 
 	decs   []Decision // slab
 	events []Event    // slab
@@ -192,8 +201,9 @@ func (fd *fastDecoder) run() ([]*Decision, bool) {
 			}
 		case ln[0] != ' ' && ln[0] != '-':
 			switch {
-			case ln == "version: 2" && !version && !decisions:
+			case (ln == "version: 2" || ln == "version: 3") && !version && !decisions:
 				version = true
+				fd.ver = int(ln[len(ln)-1] - '0')
 			case (ln == "decisions:" || ln == "decisions: []") && version && !decisions:
 				decisions = true
 			default:

@@ -79,7 +79,7 @@ func checkBothPaths(t *testing.T, data []byte) []*Decision {
 	if err != nil {
 		t.Fatalf("YAML path: %v\n%s", err, data)
 	}
-	if slow.Version != SchemaVersion {
+	if slow.Version != FileVersion {
 		t.Fatalf("version %d", slow.Version)
 	}
 	if !reflect.DeepEqual(fast, slow.Decisions) {
