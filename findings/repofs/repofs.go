@@ -456,4 +456,3 @@ func (r *Root) SyncDir(rel string) error {
 	}
 	return r.syncDir(real)
 }
-
