@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/secui/secui/findings/evidence"
 )
@@ -44,7 +45,7 @@ func fastDecodeVer(s string) ([]*Decision, int, bool) {
 // records were not sorted by id in the file (the offsets would not follow
 // the result's order).
 func fastDecodeSpans(s string) ([]*Decision, []int, int, bool) {
-	fd := &fastDecoder{s: s, spans: true}
+	fd := &fastDecoder{s: s, spans: true, own: true}
 	ds, ok := fd.run()
 	if !ok || len(fd.offs) != len(ds) {
 		return ds, nil, fd.ver, ok
@@ -61,6 +62,12 @@ type fastDecoder struct {
 	spans bool  // record offs
 	offs  []int // byte offset of each record's first line
 	ver   int   // the version the file declares (2, or 3 for a shard)
+
+	// own: the decoded strings are copied out of s (repeated ones
+	// interned), so the file's text is not kept alive by the records.
+	own    bool
+	arena  []byte
+	intern map[string]string
 
 	decs   []Decision // slab
 	events []Event    // slab
@@ -471,6 +478,9 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 		if l, ok = stringList(v); !ok {
 			return false
 		}
+		for i, x := range l {
+			l[i] = fd.cp(x)
+		}
 		if k == "keys" {
 			d.Keys = l
 		} else {
@@ -503,11 +513,11 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 			got |= bit
 			switch k {
 			case "scanner":
-				sc.Scanner = v
+				sc.Scanner = fd.in(v)
 			case "version":
-				sc.Version = v
+				sc.Version = fd.in(v)
 			case "commit":
-				sc.Commit, err = parseCommit(v)
+				sc.Commit, err = parseCommit(fd.in(v))
 			case "time":
 				sc.Time, err = parseTimestamp(v)
 			}
@@ -526,7 +536,7 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 	}
 	switch k {
 	case "id":
-		d.ID, err = parseID(s)
+		d.ID, err = parseID(fd.cp(s))
 	case "state":
 		d.State, err = parseStateName(s)
 	case "reason":
@@ -534,11 +544,11 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 	case "scope":
 		d.Scope, err = parseScopeName(s)
 	case "justification":
-		d.Justification = s
+		d.Justification = fd.in(s)
 	case "note":
-		d.Note = s
+		d.Note = fd.in(s)
 	case "author":
-		d.Author = s
+		d.Author = fd.in(s)
 	case "time":
 		d.Time, err = parseTimestamp(s)
 	case "expires":
@@ -546,13 +556,13 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 	case "due":
 		d.Due, err = parseDate(s)
 	case "tool":
-		d.Tool = s
+		d.Tool = fd.in(s)
 	case "rule":
-		d.Rule = s
+		d.Rule = fd.in(s)
 	case "path":
-		d.Path = s
+		d.Path = fd.in(s)
 	case "review":
-		d.Review = s
+		d.Review = fd.in(s)
 	case "pending":
 		d.Pending, err = parseBool(s)
 	case "fix-source":
@@ -605,15 +615,15 @@ func (fd *fastDecoder) evidenceField(e *evidence.Evidence, seen *int, ln string)
 	var err error
 	switch k {
 	case "path":
-		e.Path = s
+		e.Path = fd.in(s)
 	case "line":
 		e.Line, err = parseLine(s)
 	case "col":
 		e.Col, err = parseLine(s)
 	case "commit":
-		e.Commit, err = parseCommit(s)
+		e.Commit, err = parseCommit(fd.in(s))
 	case "symbol":
-		e.Symbol = s
+		e.Symbol = fd.in(s)
 	case "line-hash":
 		e.LineHash, err = parseHash(s)
 	}
@@ -634,7 +644,7 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 		case "time":
 			e.Time, err = parseTimestamp(v)
 		case "author":
-			e.Author = v
+			e.Author = fd.in(v)
 		case "action":
 			e.Action, err = parseAction(v)
 		case "state":
@@ -642,9 +652,9 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 		case "reason":
 			e.Reason, err = parseReasonName(v)
 		case "justification":
-			e.Justification = v
+			e.Justification = fd.in(v)
 		case "note":
-			e.Note = v
+			e.Note = fd.in(v)
 		case "expires":
 			e.Expires, err = parseDate(v)
 		case "due":
@@ -690,4 +700,36 @@ func eventBit(k string) int {
 		return 256
 	}
 	return 0
+}
+
+// cp is s copied out of the file's text (when fd.own), into an arena of
+// the decoder: the strings of a file share a few large blocks, which hold
+// only string bytes, not the file's syntax, hashes and history.
+func (fd *fastDecoder) cp(s string) string {
+	if !fd.own || s == "" {
+		return s
+	}
+	if len(s) > cap(fd.arena)-len(fd.arena) {
+		fd.arena = make([]byte, 0, max(16<<10, len(s)))
+	}
+	start := len(fd.arena)
+	fd.arena = append(fd.arena, s...) // within capacity: never moves
+	return unsafe.String(&fd.arena[start], len(s))
+}
+
+// in is cp for strings that repeat across records (authors,
+// justifications, notes, tools, rules, paths, commits): one copy each.
+func (fd *fastDecoder) in(s string) string {
+	if !fd.own || s == "" {
+		return s
+	}
+	if v, ok := fd.intern[s]; ok {
+		return v
+	}
+	if fd.intern == nil {
+		fd.intern = make(map[string]string, 256)
+	}
+	v := fd.cp(s)
+	fd.intern[v] = v
+	return v
 }

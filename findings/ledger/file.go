@@ -769,18 +769,28 @@ func plainChars(s string, flow bool) bool {
 	if s == "" {
 		return false
 	}
+	// One pass (this runs on every scalar the fast decoder reads): ": "
+	// and " #" are checked where the ':' or the space is.
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
 		case c == '_' || c == '.' || c == '/' || c == '(' || c == ')' || c == '<' || c == '+':
-		case i > 0 && (c == ' ' || c == '=' || c == ':' || c == '\'' || c == '-' || c == '@' || c == '>'):
+		case i > 0 && c == ' ':
+			if i+1 < len(s) && s[i+1] == '#' {
+				return false
+			}
+		case i > 0 && c == ':':
+			if i+1 < len(s) && s[i+1] == ' ' {
+				return false
+			}
+		case i > 0 && (c == '=' || c == '\'' || c == '-' || c == '@' || c == '>'):
 		case i > 0 && c == ',' && !flow:
 		default:
 			return false
 		}
 	}
-	return s[len(s)-1] != ' ' && s[len(s)-1] != ':' && !strings.Contains(s, ": ") && !strings.Contains(s, " #")
+	return s[len(s)-1] != ' ' && s[len(s)-1] != ':'
 }
 
 func needsQuote(s string) bool {
