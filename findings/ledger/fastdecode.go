@@ -164,7 +164,11 @@ func fieldBit(k string) int {
 
 func (fd *fastDecoder) newDecision() *Decision {
 	if len(fd.decs) == cap(fd.decs) {
-		fd.decs = make([]Decision, 0, min(4096, max(64, len(fd.s)/2048)))
+		n := min(4096, max(64, len(fd.s)/2048))
+		if fd.own && fd.decs == nil { // a shard: exactly its records
+			n = max(1, strings.Count(fd.s, "\n- "))
+		}
+		fd.decs = make([]Decision, 0, n)
 	}
 	fd.decs = append(fd.decs, Decision{})
 	return &fd.decs[len(fd.decs)-1]
@@ -667,7 +671,11 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 	}
 	if d.History == nil {
 		if len(fd.events) == cap(fd.events) {
-			fd.events = make([]Event, 0, min(4096, max(16, len(fd.s)/256)))
+			n := min(4096, max(16, len(fd.s)/256))
+			if fd.own && fd.events == nil { // exactly the events of the file (a shard's)
+				n = max(1, min(n, strings.Count(fd.s, "\n    - {")))
+			}
+			fd.events = make([]Event, 0, n)
 		}
 		fd.events = append(fd.events, e)
 		n := len(fd.events)
