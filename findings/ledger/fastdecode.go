@@ -24,18 +24,18 @@ func fastDecode(data []byte) ([]*Decision, bool) {
 }
 
 // fastDecodeString is fastDecode on the file's text; the decoded strings
-// share its memory.
+// do not reference it (they are copied, repeated ones once).
 func fastDecodeString(s string) ([]*Decision, bool) {
 	// Every byte outside comments goes through a check of its own (keys,
 	// plainChars, quoted, the exact header lines); comments are checked here.
-	fd := &fastDecoder{s: s}
+	fd := &fastDecoder{s: s, own: true}
 	return fd.run()
 }
 
 // fastDecodeVer is fastDecodeString that also returns the version the file
 // declares (2, or 3 for a shard of a sharded ledger).
 func fastDecodeVer(s string) ([]*Decision, int, bool) {
-	fd := &fastDecoder{s: s}
+	fd := &fastDecoder{s: s, own: true}
 	ds, ok := fd.run()
 	return ds, fd.ver, ok
 }
@@ -64,7 +64,8 @@ type fastDecoder struct {
 	ver   int   // the version the file declares (2, or 3 for a shard)
 
 	// own: the decoded strings are copied out of s (repeated ones
-	// interned), so the file's text is not kept alive by the records.
+	// interned), so the file's text is not kept alive by the records and
+	// its buffer may be reused (every decoder sets it).
 	own    bool
 	arena  []byte
 	intern map[string]string

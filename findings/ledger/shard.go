@@ -3,6 +3,7 @@ package ledger
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -224,8 +225,10 @@ func (l *Ledger) readShards(root *repofs.Root, next map[string]*shard, todo []st
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte // reused: decoded records never reference the text
 			for sh := range work {
-				if err := l.readShard(root, sh); err != nil {
+				var err error
+				if buf, err = l.readShard(root, sh, buf); err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -244,20 +247,22 @@ func (l *Ledger) readShards(root *repofs.Root, next map[string]*shard, todo []st
 }
 
 // readShard reads one shard: its records (each must belong to it) or, for
-// tickets.yaml, its ticket records (and no decisions).
-func (l *Ledger) readShard(root *repofs.Root, sh *shard) error {
+// tickets.yaml, its ticket records (and no decisions). The file is read
+// into buf (grown as needed and returned): nothing decoded keeps it.
+func (l *Ledger) readShard(root *repofs.Root, sh *shard, buf []byte) ([]byte, error) {
 	rel := l.shardRel(sh.name)
-	data, err := root.ReadFile(rel, 0)
+	data, err := readInto(root, rel, buf)
 	if err != nil {
-		return err
+		return buf, err
 	}
+	buf = data[:0]
 	doc, lay, verr := parseLayout(rel, sharedText(data))
 	var issues []Issue
 	var ve *ValidationError
 	if errors.As(verr, &ve) {
 		issues = append(issues, ve.Issues...)
 	} else if verr != nil {
-		return verr
+		return buf, verr
 	}
 	tix, tissues := loadTickets(rel, data)
 	if sh.name == ticketsName {
@@ -268,7 +273,7 @@ func (l *Ledger) readShard(root *repofs.Root, sh *shard) error {
 				Msg: fmt.Sprintf("record %s belongs in %s, not in %s (the ticket records' file)", d.ID, l.shardRel(ShardName(d.ID)), rel)})
 		}
 		sh.issue = issues
-		return nil
+		return buf, nil
 	}
 	if len(tix) > 0 || len(tissues) > 0 {
 		issues = append(issues, Issue{File: rel, Line: 1, Col: 1, Field: "tickets",
@@ -290,7 +295,44 @@ func (l *Ledger) readShard(root *repofs.Root, sh *shard) error {
 		}
 	}
 	sh.list, sh.lay, sh.issue = list, lay, issues
-	return nil
+	return buf, nil
+}
+
+// readInto reads the regular file rel (confined, like repofs.ReadFile) into
+// buf's memory, grown when it is too small.
+func readInto(root *repofs.Root, rel string, buf []byte) ([]byte, error) {
+	f, err := root.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &repofs.Error{Path: rel, Reason: repofs.ReasonNotFile}
+	}
+	n := int(st.Size())
+	if cap(buf) < n+1 {
+		buf = make([]byte, 0, n+n/4+512)
+	}
+	data := buf[:cap(buf)]
+	got, err := io.ReadFull(f, data)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if got == len(data) { // it grew while being read: read the rest
+		rest, err := io.ReadAll(f)
+		if err != nil {
+			return nil, err
+		}
+		return append(data, rest...), nil
+	}
+	return data[:got], nil
 }
 
 type folded struct {
