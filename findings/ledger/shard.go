@@ -453,6 +453,11 @@ func (l *Ledger) updateShards(root *repofs.Root, recs map[string]*Decision, tix 
 				return err
 			}
 		}
+		if betweenShardPhases != nil {
+			if err := betweenShardPhases(); err != nil {
+				return err
+			}
+		}
 		for _, n := range names {
 			if removed[n] {
 				if err := l.writeShard(root, n, after[n], recs); err != nil {
@@ -667,3 +672,8 @@ func (l *Ledger) toShards(root *repofs.Root, recs map[string]*Decision, tix map[
 // directory and the removal of the single file: an error stops the upgrade
 // there, as a crash would.
 var afterUpgradeRename func() error
+
+// betweenShardPhases, when set (tests), runs after the first phase of a
+// write that moves records between shards: an error stops it there, as a
+// crash would.
+var betweenShardPhases func() error

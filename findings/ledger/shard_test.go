@@ -405,3 +405,58 @@ func TestShardMisplacedRecord(t *testing.T) {
 		t.Fatal("a write to an invalid sharded ledger was accepted")
 	}
 }
+
+// A decision that moves a record to another id in another shard (its
+// finding's id changed) writes both shards; a crash between the two phases
+// leaves the record under both ids, never under none.
+func TestShardedMoveAcrossShards(t *testing.T) {
+	for _, crash := range []bool{false, true} {
+		t.Run(fmt.Sprintf("crash=%v", crash), func(t *testing.T) {
+			dir := t.TempDir()
+			l, _ := Open(dir, "")
+			f := spread(0x11)
+			others := spreadAll(40)
+			if err := l.Decide(append([]*findings.Finding{f}, others[:3]...), suppress("Ann <ann@example.com>")); err != nil {
+				t.Fatal(err)
+			}
+			l.Upgrade(nil)
+			// The same finding, now with another id (in another shard), and
+			// its fingerprint.
+			g := *f
+			g.ID = "ee" + f.ID[2:]
+			ov := l.Overlay([]*findings.Finding{&g, others[0], others[1], others[2]}, t0)
+			if m, ok := ov.Own(&g); !ok || m.Decision.ID != f.ID {
+				t.Fatalf("setup: the decision is not placed on the renamed finding: %+v %v", m, ok)
+			}
+			if ShardName(g.ID) == ShardName(f.ID) {
+				t.Fatal("setup: same shard")
+			}
+			stop := errors.New("killed")
+			if crash {
+				betweenShardPhases = func() error { return stop }
+				defer func() { betweenShardPhases = nil }()
+			}
+			err := l.Decide([]*findings.Finding{&g}, Request{Action: ActAccept, Note: "tracked in SEC-77", Author: "Bo <bo@example.com>", Now: t0.Add(time.Hour), Overlay: ov})
+			re, rerr := Open(dir, "")
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			if crash {
+				if !errors.Is(err, stop) {
+					t.Fatalf("decide: %v", err)
+				}
+				if re.Get(f.ID) == nil || re.Get(g.ID) == nil {
+					t.Fatalf("a crash between the phases lost the record: old %v, new %v", re.Get(f.ID) != nil, re.Get(g.ID) != nil)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if re.Get(f.ID) != nil || re.Get(g.ID) == nil || re.Get(g.ID).State != findings.StateAccepted || len(re.Decisions()) != 4 {
+				t.Fatalf("after the move: old %+v, new %+v, %d records", re.Get(f.ID), re.Get(g.ID), len(re.Decisions()))
+			}
+			checkShards(t, dir, re)
+		})
+	}
+}
