@@ -252,9 +252,10 @@ func (l *Ledger) undoBatch() []undoEntry {
 	return l.undo
 }
 
-// sharedText is the file's bytes as a string without a copy: readLedger
-// returns a fresh buffer that is never written again, so the decoded
-// strings may share it.
+// sharedText is the file's bytes as a string without a copy, for the
+// decoders: they copy every string they keep (the fast decoder into arenas,
+// the YAML path by itself), so the buffer is free once parsed (and a sharded
+// read reuses it for the next shard).
 func sharedText(data []byte) string {
 	if len(data) == 0 {
 		return ""
