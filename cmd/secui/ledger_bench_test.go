@@ -116,6 +116,7 @@ func overlayOptsFor(b *testing.B, dir string) ledger.OverlayOptions {
 //     SARIF is loaded once, outside the timing): target <= 0.3 s;
 //   - decide-one: one decision (accept, with the overlay) written into it:
 //     target <= 0.2 s;
+//   - apply: the matcher and the overlay alone (the ledger opened once);
 //   - open+apply-sharded, decide-one-sharded: the same on a copy of the
 //     ledger upgraded to the sharded format (schema v3, .secui/ledger/);
 //   - summary-rss: the real binary's `secui summary` with and without the
@@ -142,6 +143,23 @@ func BenchmarkLedger100k(b *testing.B) {
 			benchDecideOne(b, c.dir, set, now, n)
 		})
 	}
+
+	// apply: open+apply without the open (the matcher and the overlay).
+	b.Run("apply", func(b *testing.B) {
+		l, err := ledger.Open(dir, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		opts := overlayOptsFor(b, dir)
+		b.ReportAllocs()
+		c0 := cpuNow()
+		for b.Loop() {
+			if ov := l.Overlay(set.Findings, now, opts); len(ov.Orphans()) != 0 || len(ov.Decisions()) != n {
+				b.Fatalf("overlay: %s", ov)
+			}
+		}
+		b.ReportMetric(float64((cpuNow()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
+	})
 
 	b.Run("summary-rss", func(b *testing.B) {
 		plain := filepath.Join(os.TempDir(), fmt.Sprintf("secui-bench-noledger-%d", n))
