@@ -182,7 +182,7 @@ func runCheck(ctx context.Context, cmd *cobra.Command, e *env) error {
 		return err
 	}
 	now := ov.Now()
-	in := policy.Input{Overlay: ov, Decisions: ov.Decisions(), Ledger: l.RelPath(), Errors: set.Errors, Now: now}
+	in := policy.Input{Overlay: ov, Decisions: ov.Decisions(), Ledger: l.RelPath(), LedgerFile: l.FileOf, Errors: set.Errors, Now: now}
 	for _, i := range idx {
 		in.Findings = append(in.Findings, set.Findings[i])
 	}

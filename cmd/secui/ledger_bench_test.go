@@ -116,44 +116,33 @@ func overlayOptsFor(b *testing.B, dir string) ledger.OverlayOptions {
 //     SARIF is loaded once, outside the timing): target <= 0.3 s;
 //   - decide-one: one decision (accept, with the overlay) written into it:
 //     target <= 0.2 s;
+//   - apply: the matcher and the overlay alone (the ledger opened once);
+//   - open+apply-sharded, decide-one-sharded: the same on a copy of the
+//     ledger upgraded to the sharded format (schema v3, .secui/ledger/);
 //   - summary-rss: the real binary's `secui summary` with and without the
 //     ledger; reports the peak RSS of both and their ratio (target <= 1.5)
-//     and the CPU seconds of each.
+//     and the CPU seconds of each, for both formats.
 //
 // cpu-ms/op is the process CPU time per operation (GC included), the figure
 // to compare on a loaded machine.
 func BenchmarkLedger100k(b *testing.B) {
 	const n = 100_000
 	dir, sarif := benchLedgerRepo(b, n)
-	ledgerFile := filepath.Join(dir, ledger.DefaultPath)
 	set, err := findings.Load(context.Background(), []string{sarif}, findings.Options{Root: dir})
 	if err != nil || len(set.Findings) != n {
 		b.Fatalf("loaded %d findings: %v", len(set.Findings), err)
 	}
 	now := time.Now()
 
-	b.Run("open+apply", func(b *testing.B) {
-		st, _ := os.Stat(ledgerFile)
-		review := 0
-		c0 := cpuNow()
-		for b.Loop() {
-			l, err := ledger.Open(dir, "")
-			if err != nil {
-				b.Fatal(err)
-			}
-			ov := l.Overlay(set.Findings, now, overlayOptsFor(b, dir))
-			// Every decision is on its finding or, where another finding
-			// of the file has the same text and the file is not in the
-			// tree to compare the code, in review; none is lost.
-			if len(ov.Orphans()) != 0 || len(ov.Decisions()) != n {
-				b.Fatalf("overlay: %s", ov)
-			}
-			review = len(ov.Review())
-		}
-		b.ReportMetric(float64((cpuNow()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
-		b.ReportMetric(float64(review), "in-review")
-		b.ReportMetric(float64(st.Size())/1e6, "file-MB")
-	})
+	dir3 := benchShardedRepo(b, dir, n)
+	for _, c := range []struct{ suffix, dir string }{{"", dir}, {"-sharded", dir3}} {
+		b.Run("open+apply"+c.suffix, func(b *testing.B) {
+			benchOpenApply(b, c.dir, set, now, n)
+		})
+		b.Run("decide-one"+c.suffix, func(b *testing.B) {
+			benchDecideOne(b, c.dir, set, now, n)
+		})
+	}
 
 	// apply: open+apply without the open (the matcher and the overlay).
 	b.Run("apply", func(b *testing.B) {
@@ -172,54 +161,97 @@ func BenchmarkLedger100k(b *testing.B) {
 		b.ReportMetric(float64((cpuNow()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
 	})
 
-	b.Run("decide-one", func(b *testing.B) {
-		// A copy: the cached ledger stays the bulk suppression.
-		work := b.TempDir()
-		git(b, work, "init", "-q", "-b", "main")
-		data, err := os.ReadFile(ledgerFile)
-		if err != nil {
-			b.Fatal(err)
-		}
-		os.MkdirAll(filepath.Join(work, ".secui"), 0o755)
-		if err := os.WriteFile(filepath.Join(work, ledger.DefaultPath), data, 0o644); err != nil {
-			b.Fatal(err)
-		}
-		l, err := ledger.Open(work, "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		ov := l.Overlay(set.Findings, now)
-		i := 0
-		c0 := cpuNow()
-		for b.Loop() {
-			i++
-			f := set.Findings[(i*7919)%n]
-			err := l.Decide([]*findings.Finding{f}, ledger.Request{Action: ledger.ActAccept, Note: "tracked in SEC-1",
-				Author: "Bench <bench@example.com>", Now: now.Add(time.Duration(i) * time.Second), Overlay: ov})
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64((cpuNow()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
-	})
-
 	b.Run("summary-rss", func(b *testing.B) {
 		plain := filepath.Join(os.TempDir(), fmt.Sprintf("secui-bench-noledger-%d", n))
 		if _, err := os.Stat(filepath.Join(plain, ".git")); err != nil {
 			os.MkdirAll(plain, 0o755)
 			git(b, plain, "init", "-q", "-b", "main")
 		}
-		var with, without summaryRun
+		var with, with3, without summaryRun
 		for b.Loop() {
 			without = runSummary(b, plain, sarif)
 			with = runSummary(b, dir, sarif)
+			with3 = runSummary(b, dir3, sarif)
 		}
 		b.ReportMetric(float64(without.rss)/1e6, "noledger-RSS-MB")
 		b.ReportMetric(float64(with.rss)/1e6, "ledger-RSS-MB")
 		b.ReportMetric(float64(with.rss)/float64(without.rss), "RSS-ratio")
+		b.ReportMetric(float64(with3.rss)/1e6, "sharded-RSS-MB")
+		b.ReportMetric(float64(with3.rss)/float64(without.rss), "sharded-RSS-ratio")
 		b.ReportMetric(without.cpu.Seconds(), "noledger-cpu-s")
 		b.ReportMetric(with.cpu.Seconds(), "ledger-cpu-s")
+		b.ReportMetric(with3.cpu.Seconds(), "sharded-cpu-s")
 	})
+}
+
+// benchShardedRepo is a copy of the 100k ledger repository with the ledger
+// upgraded to the sharded format (schema v3), cached next to it.
+func benchShardedRepo(b *testing.B, src string, n int) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("secui-bench-ledger3-%d", n))
+	if st, err := os.Stat(filepath.Join(dir, ".secui", "ledger")); err == nil && st.IsDir() {
+		return dir
+	}
+	os.RemoveAll(dir)
+	if out, err := exec.Command("cp", "-a", src, dir).CombinedOutput(); err != nil {
+		b.Fatalf("copy: %v\n%s", err, out)
+	}
+	l, err := ledger.Open(dir, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := l.Upgrade(nil); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+func benchOpenApply(b *testing.B, dir string, set *findings.Set, now time.Time, n int) {
+	review := 0
+	c0 := cpuNow()
+	for b.Loop() {
+		l, err := ledger.Open(dir, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		ov := l.Overlay(set.Findings, now, overlayOptsFor(b, dir))
+		// Every decision is on its finding or, where another finding
+		// of the file has the same text and the file is not in the
+		// tree to compare the code, in review; none is lost.
+		if len(ov.Orphans()) != 0 || len(ov.Decisions()) != n {
+			b.Fatalf("overlay: %s", ov)
+		}
+		review = len(ov.Review())
+	}
+	b.ReportMetric(float64((cpuNow()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(review), "in-review")
+}
+
+// benchDecideOne: one decision (accept, with the overlay) written into a
+// copy of the ledger (the cached one stays the bulk suppression).
+func benchDecideOne(b *testing.B, dir string, set *findings.Set, now time.Time, n int) {
+	work := b.TempDir()
+	git(b, work, "init", "-q", "-b", "main")
+	if out, err := exec.Command("cp", "-a", filepath.Join(dir, ".secui"), filepath.Join(work, ".secui")).CombinedOutput(); err != nil {
+		b.Fatalf("copy: %v\n%s", err, out)
+	}
+	l, err := ledger.Open(work, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ov := l.Overlay(set.Findings, now)
+	i := 0
+	c0 := cpuNow()
+	for b.Loop() {
+		i++
+		f := set.Findings[(i*7919)%n]
+		err := l.Decide([]*findings.Finding{f}, ledger.Request{Action: ledger.ActAccept, Note: "tracked in SEC-1",
+			Author: "Bench <bench@example.com>", Now: now.Add(time.Duration(i) * time.Second), Overlay: ov})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((cpuNow()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 type summaryRun struct {

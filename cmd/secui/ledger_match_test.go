@@ -249,14 +249,29 @@ func TestV1LedgerUpgradeCLI(t *testing.T) {
 		t.Fatal("reading changed the v1 file")
 	}
 
-	mustOK(t, runEnv(t, dir, at, "ledger", "--upgrade"), "upgrade")
-	v2, _ := os.ReadFile(filepath.Join(dir, ".secui", "ledger.yaml"))
-	if !bytes.Contains(v2, []byte("\nversion: 2\n")) || bytes.Count(v2, []byte("  evidence:\n")) != 4 || !bytes.Contains(v2, []byte(`never user input"`)) {
-		t.Fatalf("upgraded file:\n%s", v2)
+	up := runEnv(t, dir, at, "ledger", "--upgrade")
+	mustOK(t, up, "upgrade")
+	if !strings.Contains(up.stderr, "rewritten as .secui/ledger/, schema v3") {
+		t.Errorf("upgrade said:\n%s", up.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".secui", "ledger.yaml")); !os.IsNotExist(err) {
+		t.Fatalf("the v1 file is still there after the upgrade: %v", err)
+	}
+	shards, _ := filepath.Glob(filepath.Join(dir, ".secui", "ledger", "*.yaml"))
+	var v3 []byte
+	for _, p := range shards {
+		b, _ := os.ReadFile(p)
+		if !bytes.Contains(b, []byte("\nversion: 3\n")) {
+			t.Fatalf("%s is not a v3 shard:\n%s", p, b)
+		}
+		v3 = append(v3, b...)
+	}
+	if len(shards) != 4 || bytes.Count(v3, []byte("  evidence:\n")) != 4 || !bytes.Contains(v3, []byte(`never user input"`)) {
+		t.Fatalf("upgraded ledger (%d shards):\n%s", len(shards), v3)
 	}
 	r = runEnv(t, dir, at, "ledger", "--json")
 	json.Unmarshal([]byte(r.stdout), &l)
-	if l.Version != 2 || len(l.Decisions) != 4 || strings.Contains(r.stderr, "schema v1") {
+	if l.Version != 3 || len(l.Decisions) != 4 || strings.Contains(r.stderr, "schema v1") {
 		t.Fatalf("after upgrade: %+v %s", l, r.stderr)
 	}
 	for _, d := range l.Decisions {
@@ -273,7 +288,8 @@ func TestV1LedgerUpgradeCLI(t *testing.T) {
 			t.Errorf("%s: %s before the upgrade, %s after", k, v, after[k])
 		}
 	}
-	// A plain decision on a v1 file also writes v2 (the in-place upgrade).
+	// A plain decision on a v1 file writes v2 (still one file).
+	os.RemoveAll(filepath.Join(dir, ".secui", "ledger"))
 	git(t, dir, "checkout", "-q", ".secui/ledger.yaml")
 	mustOK(t, runEnv(t, dir, at, "accept", "--rule", "G114", "--note", "tracked in SEC-150: add timeouts"), "accept on v1")
 	v2b, _ := os.ReadFile(filepath.Join(dir, ".secui", "ledger.yaml"))
@@ -297,7 +313,7 @@ func TestLedgerReviewCLI(t *testing.T) {
 	git(t, dir, "commit", "-q", "-m", "v1 triage")
 	at := []string{"SECUI_NOW=2026-12-01T09:00:00Z"}
 	mustOK(t, runEnv(t, dir, at, "ledger", "--upgrade"), "upgrade")
-	p := filepath.Join(dir, ".secui", "ledger.yaml")
+	p := filepath.Join(dir, ".secui", "ledger", "76.yaml") // the shard of 761e9cd6a79dd2f9
 	data, _ := os.ReadFile(p)
 	marked := bytes.Replace(data, []byte("  rule: G304\n  path: main.go\n"), []byte("  rule: G304\n  path: main.go\n  review: \"merge conflict: one branch suppressed, the other reopened\"\n"), 1)
 	if bytes.Equal(marked, data) {

@@ -48,11 +48,18 @@ Exit codes: 0 listed, 2 the ledger is invalid (its problems are printed on
 stderr as file:line:col: field: message, git conflict markers with how to
 resolve them; the valid records are still listed).
 
---upgrade rewrites a schema v1 ledger as v2 (any decision does as well) and
-records evidence for the v1 decisions that are on a finding with their own id
-(or a shared fingerprint), so later edits can be followed. Until then a v1
-decision applies to the one finding that has its id, as before v2, and goes to
-review otherwise.`,
+--upgrade rewrites the ledger as schema v3: a directory (.secui/ledger/ for
+.secui/ledger.yaml) of shards, "<2 hex>.yaml" holding the records whose id
+starts with those digits, and tickets.yaml, so that one decision rewrites one
+small file and a large ledger opens fast. The directory is written completely,
+renamed into place, then the single file is removed (a crash in between is
+harmless: the directory is read with the file folded in, and the next write
+removes the file). Commit both changes; the merge driver's .gitattributes line
+becomes '.secui/ledger/*.yaml merge=secui'. It also records evidence for v1
+decisions that are on a finding with their own id (or a shared fingerprint),
+so later edits can be followed. Until then a v1 decision applies to the one
+finding that has its id, as before v2, and goes to review otherwise. Any
+decision on a v1 file rewrites it as v2 (still one file).`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := newEnv(cmd, args)
@@ -70,7 +77,7 @@ review otherwise.`,
 	f.Bool("review", false, "only decisions that need review")
 	f.Bool("scopes", false, "only scope records (rule or path), with the findings each covers")
 	f.Bool("stale", false, "only scope records that match no current finding")
-	f.Bool("upgrade", false, "rewrite the ledger in the current schema (v2), with evidence for v1 decisions that match by a strong identity")
+	f.Bool("upgrade", false, "rewrite the ledger in the current schema: v3, a directory of shards (.secui/ledger/), with evidence for v1 decisions that match by a strong identity")
 	f.Bool("json", false, "print JSON (schema "+ledgerSchema+")")
 	return cmd
 }
@@ -259,13 +266,13 @@ func setFindings(set *findings.Set) []*findings.Finding {
 	return set.Findings
 }
 
-// upgradeLedger rewrites the ledger as v2, giving evidence to v1 records
-// that match their finding by a strong identity.
+// upgradeLedger rewrites the ledger as v3 (sharded: .secui/ledger/), giving
+// evidence to v1 records that match their finding by a strong identity.
 func upgradeLedger(e *env, l *ledger.Ledger, ov *ledger.Overlay) error {
 	if err := l.Err(); err != nil {
 		return configErr(fmt.Errorf("ledger %s is invalid; fix it first:\n%w", l.RelPath(), err))
 	}
-	from := l.Version()
+	from, file := l.Version(), l.RelPath()
 	work := e.capturer()
 	n, err := l.Upgrade(func(d *ledger.Decision) (evidence.Evidence, bool) {
 		f := ov.FindingOf(d.ID)
@@ -279,12 +286,15 @@ func upgradeLedger(e *env, l *ledger.Ledger, ov *ledger.Overlay) error {
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	if from == 0 {
-		fmt.Fprintf(e.Err, "secui: %s does not exist yet; it is written as schema v%d by the first decision\n", l.RelPath(), ledger.SchemaVersion)
-		return nil
+	switch from {
+	case 0:
+		fmt.Fprintf(e.Err, "secui: created %s, an empty schema v%d ledger (one shard per first two hex digits of the ids); decisions are written there\n", l.RelPath(), ledger.SchemaVersion)
+	case ledger.SchemaVersion:
+		fmt.Fprintf(e.Err, "secui: %s is schema v%d already; evidence recorded for %d decision(s) matched by a strong identity\n", l.RelPath(), from, n)
+	default:
+		fmt.Fprintf(e.Err, "secui: %s (schema v%d) rewritten as %s, schema v%d (one shard per first two hex digits of the ids; commit the directory and the removal of %s, and see README for the merge driver line); evidence recorded for %d decision(s) matched by a strong identity\n",
+			file, from, l.RelPath(), ledger.SchemaVersion, file, n)
 	}
-	fmt.Fprintf(e.Err, "secui: %s rewritten as schema v%d (was v%d); evidence recorded for %d decision(s) matched by a strong identity\n",
-		l.RelPath(), ledger.SchemaVersion, from, n)
 	return nil
 }
 

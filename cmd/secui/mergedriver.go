@@ -19,6 +19,7 @@ record and writes the result to OURS (git's %A).
 Set it up once per clone (the attribute line is committed):
 
   echo '.secui/ledger.yaml merge=secui' >> .gitattributes
+  echo '.secui/ledger/*.yaml merge=secui' >> .gitattributes   # sharded ledger (v3)
   git config merge.secui.name "secui triage ledger"
   git config merge.secui.driver "secui merge-driver %O %A %B"
 
@@ -31,13 +32,16 @@ review" (its decision does not apply: the finding counts as open and
 ` + "`secui check`" + ` fails) and it is listed on stderr; decide again with
 ` + "`secui suppress|accept|reopen ID`" + ` to resolve it.
 
+On a sharded ledger (schema v3, secui ledger --upgrade) git runs it once per
+shard; the result is a shard again.
+
 Exit codes: 0 merged (also with records marked needs review), 2 a file is not
 a valid ledger (OURS is left unchanged; git marks the file conflicted).`
 
 func newMergeDriverCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "merge-driver BASE OURS THEIRS",
-		Short: "Git merge driver for .secui/ledger.yaml (record by record)",
+		Short: "Git merge driver for .secui/ledger.yaml and its shards (record by record)",
 		Long:  mergeDriverLong,
 		Args:  cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {

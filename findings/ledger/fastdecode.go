@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/secui/secui/findings/evidence"
 )
@@ -23,25 +24,33 @@ func fastDecode(data []byte) ([]*Decision, bool) {
 }
 
 // fastDecodeString is fastDecode on the file's text; the decoded strings
-// share its memory.
+// do not reference it (they are copied, repeated ones once).
 func fastDecodeString(s string) ([]*Decision, bool) {
 	// Every byte outside comments goes through a check of its own (keys,
 	// plainChars, quoted, the exact header lines); comments are checked here.
-	fd := &fastDecoder{s: s}
+	fd := &fastDecoder{s: s, own: true}
 	return fd.run()
+}
+
+// fastDecodeVer is fastDecodeString that also returns the version the file
+// declares (2, or 3 for a shard of a sharded ledger).
+func fastDecodeVer(s string) ([]*Decision, int, bool) {
+	fd := &fastDecoder{s: s, own: true}
+	ds, ok := fd.run()
+	return ds, fd.ver, ok
 }
 
 // fastDecodeSpans is fastDecodeString that also returns the byte offset in s
 // of each record (its "- " line), in the order of the result; nil when the
 // records were not sorted by id in the file (the offsets would not follow
 // the result's order).
-func fastDecodeSpans(s string) ([]*Decision, []int, bool) {
-	fd := &fastDecoder{s: s, spans: true}
+func fastDecodeSpans(s string) ([]*Decision, []int, int, bool) {
+	fd := &fastDecoder{s: s, spans: true, own: true}
 	ds, ok := fd.run()
 	if !ok || len(fd.offs) != len(ds) {
-		return ds, nil, ok
+		return ds, nil, fd.ver, ok
 	}
-	return ds, fd.offs, ok
+	return ds, fd.offs, fd.ver, ok
 }
 
 type fastDecoder struct {
@@ -52,6 +61,14 @@ type fastDecoder struct {
 
 	spans bool  // record offs
 	offs  []int // byte offset of each record's first line
+	ver   int   // the version the file declares (2, or 3 for a shard)
+
+	// own: the decoded strings are copied out of s (repeated ones
+	// interned), so the file's text is not kept alive by the records and
+	// its buffer may be reused (every decoder sets it).
+	own    bool
+	arena  []byte
+	intern map[string]string
 
 	decs   []Decision // slab
 	events []Event    // slab
@@ -148,7 +165,11 @@ func fieldBit(k string) int {
 
 func (fd *fastDecoder) newDecision() *Decision {
 	if len(fd.decs) == cap(fd.decs) {
-		fd.decs = make([]Decision, 0, min(4096, max(64, len(fd.s)/2048)))
+		n := min(4096, max(64, len(fd.s)/2048))
+		if fd.own && fd.decs == nil { // a shard: exactly its records
+			n = max(1, strings.Count(fd.s, "\n- "))
+		}
+		fd.decs = make([]Decision, 0, n)
 	}
 	fd.decs = append(fd.decs, Decision{})
 	return &fd.decs[len(fd.decs)-1]
@@ -192,8 +213,9 @@ func (fd *fastDecoder) run() ([]*Decision, bool) {
 			}
 		case ln[0] != ' ' && ln[0] != '-':
 			switch {
-			case ln == "version: 2" && !version && !decisions:
+			case (ln == "version: 2" || ln == "version: 3") && !version && !decisions:
 				version = true
+				fd.ver = int(ln[len(ln)-1] - '0')
 			case (ln == "decisions:" || ln == "decisions: []") && version && !decisions:
 				decisions = true
 			default:
@@ -461,6 +483,9 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 		if l, ok = stringList(v); !ok {
 			return false
 		}
+		for i, x := range l {
+			l[i] = fd.cp(x)
+		}
 		if k == "keys" {
 			d.Keys = l
 		} else {
@@ -493,11 +518,11 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 			got |= bit
 			switch k {
 			case "scanner":
-				sc.Scanner = v
+				sc.Scanner = fd.in(v)
 			case "version":
-				sc.Version = v
+				sc.Version = fd.in(v)
 			case "commit":
-				sc.Commit, err = parseCommit(v)
+				sc.Commit, err = parseCommit(fd.in(v))
 			case "time":
 				sc.Time, err = parseTimestamp(v)
 			}
@@ -516,7 +541,7 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 	}
 	switch k {
 	case "id":
-		d.ID, err = parseID(s)
+		d.ID, err = parseID(fd.cp(s))
 	case "state":
 		d.State, err = parseStateName(s)
 	case "reason":
@@ -524,11 +549,11 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 	case "scope":
 		d.Scope, err = parseScopeName(s)
 	case "justification":
-		d.Justification = s
+		d.Justification = fd.in(s)
 	case "note":
-		d.Note = s
+		d.Note = fd.in(s)
 	case "author":
-		d.Author = s
+		d.Author = fd.in(s)
 	case "time":
 		d.Time, err = parseTimestamp(s)
 	case "expires":
@@ -536,13 +561,13 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 	case "due":
 		d.Due, err = parseDate(s)
 	case "tool":
-		d.Tool = s
+		d.Tool = fd.in(s)
 	case "rule":
-		d.Rule = s
+		d.Rule = fd.in(s)
 	case "path":
-		d.Path = s
+		d.Path = fd.in(s)
 	case "review":
-		d.Review = s
+		d.Review = fd.in(s)
 	case "pending":
 		d.Pending, err = parseBool(s)
 	case "fix-source":
@@ -595,15 +620,15 @@ func (fd *fastDecoder) evidenceField(e *evidence.Evidence, seen *int, ln string)
 	var err error
 	switch k {
 	case "path":
-		e.Path = s
+		e.Path = fd.in(s)
 	case "line":
 		e.Line, err = parseLine(s)
 	case "col":
 		e.Col, err = parseLine(s)
 	case "commit":
-		e.Commit, err = parseCommit(s)
+		e.Commit, err = parseCommit(fd.in(s))
 	case "symbol":
-		e.Symbol = s
+		e.Symbol = fd.in(s)
 	case "line-hash":
 		e.LineHash, err = parseHash(s)
 	}
@@ -624,7 +649,7 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 		case "time":
 			e.Time, err = parseTimestamp(v)
 		case "author":
-			e.Author = v
+			e.Author = fd.in(v)
 		case "action":
 			e.Action, err = parseAction(v)
 		case "state":
@@ -632,9 +657,9 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 		case "reason":
 			e.Reason, err = parseReasonName(v)
 		case "justification":
-			e.Justification = v
+			e.Justification = fd.in(v)
 		case "note":
-			e.Note = v
+			e.Note = fd.in(v)
 		case "expires":
 			e.Expires, err = parseDate(v)
 		case "due":
@@ -647,7 +672,11 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 	}
 	if d.History == nil {
 		if len(fd.events) == cap(fd.events) {
-			fd.events = make([]Event, 0, min(4096, max(16, len(fd.s)/256)))
+			n := min(4096, max(16, len(fd.s)/256))
+			if fd.own && fd.events == nil { // exactly the events of the file (a shard's)
+				n = max(1, min(n, strings.Count(fd.s, "\n    - {")))
+			}
+			fd.events = make([]Event, 0, n)
 		}
 		fd.events = append(fd.events, e)
 		n := len(fd.events)
@@ -680,4 +709,36 @@ func eventBit(k string) int {
 		return 256
 	}
 	return 0
+}
+
+// cp is s copied out of the file's text (when fd.own), into an arena of
+// the decoder: the strings of a file share a few large blocks, which hold
+// only string bytes, not the file's syntax, hashes and history.
+func (fd *fastDecoder) cp(s string) string {
+	if !fd.own || s == "" {
+		return s
+	}
+	if len(s) > cap(fd.arena)-len(fd.arena) {
+		fd.arena = make([]byte, 0, max(16<<10, len(s)))
+	}
+	start := len(fd.arena)
+	fd.arena = append(fd.arena, s...) // within capacity: never moves
+	return unsafe.String(&fd.arena[start], len(s))
+}
+
+// in is cp for strings that repeat across records (authors,
+// justifications, notes, tools, rules, paths, commits): one copy each.
+func (fd *fastDecoder) in(s string) string {
+	if !fd.own || s == "" {
+		return s
+	}
+	if v, ok := fd.intern[s]; ok {
+		return v
+	}
+	if fd.intern == nil {
+		fd.intern = make(map[string]string, 256)
+	}
+	v := fd.cp(s)
+	fd.intern[v] = v
+	return v
 }

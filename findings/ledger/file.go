@@ -44,6 +44,12 @@ var idRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
 const header = "# secui triage ledger, schema v2. One record per finding, sorted by id.\n" +
 	"# Written by `secui suppress|accept|reopen`; merged by `secui merge-driver` (see README).\n"
 
+// shardHeader is the comment block at the top of a shard of a sharded
+// (version 3) ledger.
+const shardHeader = "# secui triage ledger, schema v3: one shard of the ledger directory (the records\n" +
+	"# whose id starts with this file's name), one record per finding, sorted by id.\n" +
+	"# Written by `secui suppress|accept|reopen`; merged by `secui merge-driver` (see README).\n"
+
 // Doc is a parsed ledger file.
 type Doc struct {
 	// Version is the schema version the file declares (1 or 2; 0 for an
@@ -73,8 +79,8 @@ func ParseDoc(name string, data []byte) (Doc, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return Doc{}, nil
 	}
-	if ds, ok := fastDecode(data); ok {
-		return Doc{Version: SchemaVersion, Decisions: ds}, nil
+	if ds, v, ok := fastDecodeVer(string(data)); ok {
+		return Doc{Version: v, Decisions: ds}, nil
 	}
 	return parseSlow(name, data)
 }
@@ -88,8 +94,8 @@ func parseText(name, text string) (Doc, error) {
 	if strings.TrimSpace(text) == "" {
 		return Doc{}, nil
 	}
-	if ds, ok := fastDecodeString(text); ok {
-		return Doc{Version: SchemaVersion, Decisions: ds}, nil
+	if ds, v, ok := fastDecodeVer(text); ok {
+		return Doc{Version: v, Decisions: ds}, nil
 	}
 	return parseSlow(name, []byte(text))
 }
@@ -126,7 +132,7 @@ func validateDoc(name string, doc *yaml.Node) (Doc, error) {
 			seenVersion = true
 			n, err := strconv.Atoi(val.Value)
 			if val.Kind != yaml.ScalarNode || err != nil || n < 1 || n > SchemaVersion {
-				v.add(val, "version", fmt.Sprintf("unsupported schema version %q (this secui reads versions 1 and %d)", val.Value, SchemaVersion))
+				v.add(val, "version", fmt.Sprintf("unsupported schema version %q (this secui reads versions 1 to %d)", val.Value, SchemaVersion))
 			} else {
 				out.Version = n
 			}
@@ -134,7 +140,7 @@ func validateDoc(name string, doc *yaml.Node) (Doc, error) {
 	}
 	v.version = out.Version
 	if v.version == 0 {
-		v.version = SchemaVersion // report the records against the newest schema
+		v.version = FileVersion // report the records against the newest schema
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, val := root.Content[i], root.Content[i+1]
@@ -507,12 +513,24 @@ func marshal(ds []*Decision) ([]byte, []*Decision, []int) {
 
 // marshalLayout is marshal that also returns the byte offset of each record.
 func marshalLayout(ds []*Decision) ([]byte, []*Decision, []int, []int) {
+	return marshalVersion(ds, FileVersion)
+}
+
+// marshalVersion is marshalLayout for a file of version ver: FileVersion
+// (a single-file ledger) or ShardedVersion (one shard of a sharded ledger;
+// the records are the same).
+func marshalVersion(ds []*Decision, ver int) ([]byte, []*Decision, []int, []int) {
 	ds = slices.Clone(ds)
 	slices.SortFunc(ds, func(a, b *Decision) int { return strings.Compare(a.ID, b.ID) })
 	b := make([]byte, 0, 1024*(len(ds)+1))
-	b = append(b, header...)
+	if ver == ShardedVersion {
+		b = append(b, shardHeader...)
+	} else {
+		ver = FileVersion
+		b = append(b, header...)
+	}
 	b = append(b, "version: "...)
-	b = strconv.AppendInt(b, SchemaVersion, 10)
+	b = strconv.AppendInt(b, int64(ver), 10)
 	b = append(b, '\n')
 	if len(ds) == 0 {
 		b = append(b, "decisions: []\n"...)
@@ -751,18 +769,28 @@ func plainChars(s string, flow bool) bool {
 	if s == "" {
 		return false
 	}
+	// One pass (this runs on every scalar the fast decoder reads): ": "
+	// and " #" are checked where the ':' or the space is.
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
 		case c == '_' || c == '.' || c == '/' || c == '(' || c == ')' || c == '<' || c == '+':
-		case i > 0 && (c == ' ' || c == '=' || c == ':' || c == '\'' || c == '-' || c == '@' || c == '>'):
+		case i > 0 && c == ' ':
+			if i+1 < len(s) && s[i+1] == '#' {
+				return false
+			}
+		case i > 0 && c == ':':
+			if i+1 < len(s) && s[i+1] == ' ' {
+				return false
+			}
+		case i > 0 && (c == '=' || c == '\'' || c == '-' || c == '@' || c == '>'):
 		case i > 0 && c == ',' && !flow:
 		default:
 			return false
 		}
 	}
-	return s[len(s)-1] != ' ' && s[len(s)-1] != ':' && !strings.Contains(s, ": ") && !strings.Contains(s, " #")
+	return s[len(s)-1] != ' ' && s[len(s)-1] != ':'
 }
 
 func needsQuote(s string) bool {

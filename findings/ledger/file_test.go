@@ -71,6 +71,12 @@ func stripLines(ds []*Decision) []*Decision {
 // YAML path read the same records.
 func checkBothPaths(t *testing.T, data []byte) []*Decision {
 	t.Helper()
+	return checkBothPathsVersion(t, data, FileVersion)
+}
+
+// checkBothPathsVersion is checkBothPaths for a file of version ver.
+func checkBothPathsVersion(t *testing.T, data []byte, ver int) []*Decision {
+	t.Helper()
 	fast, ok := fastDecode(data)
 	if !ok {
 		t.Fatalf("fast decoder refused Marshal output:\n%s", data)
@@ -79,8 +85,8 @@ func checkBothPaths(t *testing.T, data []byte) []*Decision {
 	if err != nil {
 		t.Fatalf("YAML path: %v\n%s", err, data)
 	}
-	if slow.Version != SchemaVersion {
-		t.Fatalf("version %d", slow.Version)
+	if slow.Version != ver {
+		t.Fatalf("version %d, want %d", slow.Version, ver)
 	}
 	if !reflect.DeepEqual(fast, slow.Decisions) {
 		t.Fatalf("fast and YAML paths differ:\nfast %+v\nslow %+v\n%s", fast, slow.Decisions, data)

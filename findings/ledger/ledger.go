@@ -29,9 +29,18 @@ import (
 // DefaultPath is the ledger location relative to the repository root.
 const DefaultPath = ".secui/ledger.yaml"
 
-// SchemaVersion is the ledger file schema version written in its header.
-// Version 1 files are still read; every write produces this version.
-const SchemaVersion = 2
+// SchemaVersion is the newest ledger schema: version 3, the sharded ledger
+// (a directory of files, one per first two hex digits of the record ids,
+// each a version 3 file with version 2 records; see shard.go). `secui
+// ledger --upgrade` writes it. Versions 1 and 2 (one file) are still read.
+const SchemaVersion = ShardedVersion
+
+// FileVersion is the version a single-file ledger is written in: a write
+// to a version 1 or 2 file produces a version 2 file.
+const FileVersion = 2
+
+// ShardedVersion is the version of a sharded ledger and of each of its files.
+const ShardedVersion = 3
 
 // Reason is why a finding is suppressed.
 type Reason string

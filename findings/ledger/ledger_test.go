@@ -391,11 +391,15 @@ func TestLedgerChild(t *testing.T) {
 		os.Exit(2)
 	}
 	for i := from; n == 0 || i < from+n; i++ {
-		if err := l.Decide([]*findings.Finding{mk(i)}, suppress(fmt.Sprintf("child %d <child%d@example.com>", from, from))); err != nil {
+		f := mk(i)
+		if os.Getenv("LEDGER_CHILD_SPREAD") != "" {
+			f = spread(i) // ids over every shard of a sharded ledger
+		}
+		if err := l.Decide([]*findings.Finding{f}, suppress(fmt.Sprintf("child %d <child%d@example.com>", from, from))); err != nil {
 			fmt.Println("error", err)
 			os.Exit(2)
 		}
-		fmt.Printf("confirmed %s\n", fid(i))
+		fmt.Printf("confirmed %s\n", f.ID)
 	}
 	os.Exit(0)
 }
@@ -403,14 +407,41 @@ func TestLedgerChild(t *testing.T) {
 func child(dir string, from, n int) *exec.Cmd {
 	c := exec.Command(os.Args[0], "-test.run=^TestLedgerChild$", "-test.count=1")
 	c.Env = append(os.Environ(), "LEDGER_CHILD_DIR="+dir, "LEDGER_CHILD_FROM="+strconv.Itoa(from), "LEDGER_CHILD_N="+strconv.Itoa(n))
+	if _, err := os.Stat(filepath.Join(dir, ".secui", "ledger")); err == nil {
+		c.Env = append(c.Env, "LEDGER_CHILD_SPREAD=1")
+	}
 	return c
+}
+
+// formats runs f on a single-file ledger and on a sharded one (an empty
+// ledger upgraded first), in dir.
+func formats(t *testing.T, f func(t *testing.T, dir string, id func(int) string)) {
+	for _, sharded := range []bool{false, true} {
+		name, id := "file", fid
+		if sharded {
+			name, id = "sharded", func(i int) string { return spread(i).ID }
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if sharded {
+				l, _ := Open(dir, "")
+				if _, err := l.Upgrade(nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f(t, dir, id)
+		})
+	}
 }
 
 func TestCrashKill9LosesNothingConfirmed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	dir := t.TempDir()
+	formats(t, crashKill9)
+}
+
+func crashKill9(t *testing.T, dir string, _ func(int) string) {
 	var confirmed []string
 	for round := 0; round < 6; round++ {
 		c := child(dir, round*100000, 0)
@@ -475,7 +506,10 @@ func TestConcurrentProcessesLoseNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	dir := t.TempDir()
+	formats(t, concurrentProcesses)
+}
+
+func concurrentProcesses(t *testing.T, dir string, fid func(int) string) {
 	const n = 40
 	var wg sync.WaitGroup
 	errs := make([]error, 3)

@@ -34,18 +34,26 @@ import (
 //
 // conflicts lists the records that need review (sorted). A file that does
 // not parse is an error.
+//
+// The files may be single-file ledgers or shards of a sharded ledger (the
+// driver runs once per shard): the result is a shard (version 3) when ours
+// or theirs is one.
 func Merge(base, ours, theirs []byte) (merged []byte, conflicts []string, err error) {
-	b, err := parseMap("base", base)
+	b, _, err := parseMap("base", base)
 	if err != nil {
 		return nil, nil, err
 	}
-	o, err := parseMap("ours", ours)
+	o, ov, err := parseMap("ours", ours)
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := parseMap("theirs", theirs)
+	t, tv, err := parseMap("theirs", theirs)
 	if err != nil {
 		return nil, nil, err
+	}
+	ver := FileVersion
+	if ov == ShardedVersion || tv == ShardedVersion {
+		ver = ShardedVersion
 	}
 	ids := map[string]bool{}
 	for _, m := range []map[string]*Decision{b, o, t} {
@@ -85,19 +93,22 @@ func Merge(base, ours, theirs []byte) (merged []byte, conflicts []string, err er
 	tix, tconf := mergeTickets(base, ours, theirs)
 	conflicts = append(conflicts, tconf...)
 	slices.Sort(conflicts)
-	return appendTickets(Marshal(out), tix), conflicts, nil
+	data, _, _, _ := marshalVersion(out, ver)
+	return appendTickets(data, tix), conflicts, nil
 }
 
-func parseMap(name string, data []byte) (map[string]*Decision, error) {
-	ds, err := Parse(name, data)
+// parseMap parses a ledger file into a map by id; it also returns the
+// version the file declares.
+func parseMap(name string, data []byte) (map[string]*Decision, int, error) {
+	doc, err := ParseDoc(name, data)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	m := make(map[string]*Decision, len(ds))
-	for _, d := range ds {
+	m := make(map[string]*Decision, len(doc.Decisions))
+	for _, d := range doc.Decisions {
 		m[d.ID] = d
 	}
-	return m, nil
+	return m, doc.Version, nil
 }
 
 func same(a, b *Decision) bool {

@@ -246,9 +246,9 @@ func FuzzMerge(f *testing.F) {
 		for _, d := range got {
 			ids[d.ID] = d
 		}
-		bm, _ := parseMap("b", b)
-		om, _ := parseMap("o", o)
-		tm, _ := parseMap("t", th)
+		bm, _, _ := parseMap("b", b)
+		om, _, _ := parseMap("o", o)
+		tm, _, _ := parseMap("t", th)
 		for _, side := range []map[string]*Decision{om, tm} {
 			for id, d := range side {
 				if bd := bm[id]; (bd == nil || !same(bd, d)) && ids[id] == nil {

@@ -61,8 +61,10 @@ func ParseScopeKind(s string) (ScopeKind, error) {
 
 func parseScopeName(s string) (ScopeKind, error) {
 	switch ScopeKind(s) {
-	case ScopeRule, ScopePath:
-		return ScopeKind(s), nil
+	case ScopeRule:
+		return ScopeRule, nil // the constant: no reference to the file's text
+	case ScopePath:
+		return ScopePath, nil
 	}
 	return "", fmt.Errorf("unknown scope %q (want rule or path; a record without scope is one finding's)", s)
 }

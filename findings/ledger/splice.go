@@ -132,7 +132,7 @@ func parseLayout(name, text string) (Doc, *layout, error) {
 		doc, err := parseText(name, text)
 		return doc, nil, err
 	}
-	ds, offs, ok := fastDecodeSpans(body)
+	ds, offs, ver, ok := fastDecodeSpans(body)
 	if !ok {
 		doc, err := parseText(name, text)
 		return doc, nil, err
@@ -141,7 +141,7 @@ func parseLayout(name, text string) (Doc, *layout, error) {
 	if len(ds) > 0 && offs != nil && body[len(body)-1] == '\n' {
 		lay = &layout{list: ds, offs: offs, end: len(body), endLine: strings.Count(body, "\n") + 1}
 	}
-	return Doc{Version: SchemaVersion, Decisions: ds}, lay, nil
+	return Doc{Version: ver, Decisions: ds}, lay, nil
 }
 
 // sectionToEnd reports whether the top-level section whose first line ends
@@ -173,6 +173,12 @@ func sectionToEnd(text string, from int) bool {
 // when that is worth it; published records whose line changes are
 // replaced, in recs too, by copies with the new line.
 func render(old *layout, oldRecs, recs map[string]*Decision) (*plan, *layout) {
+	return renderVersion(old, oldRecs, recs, FileVersion)
+}
+
+// renderVersion is render for a file of version ver (a single file or a
+// shard); a spliced file keeps the header it had.
+func renderVersion(old *layout, oldRecs, recs map[string]*Decision, ver int) (*plan, *layout) {
 	if p, lay, ok := splice(old, oldRecs, recs); ok {
 		return p, lay
 	}
@@ -180,7 +186,7 @@ func render(old *layout, oldRecs, recs map[string]*Decision) (*plan, *layout) {
 	for _, d := range recs {
 		ds = append(ds, d)
 	}
-	data, sorted, lines, offs := marshalLayout(ds)
+	data, sorted, lines, offs := marshalVersion(ds, ver)
 	var slab []Decision
 	for i, d := range sorted {
 		if d.Line != lines[i] {

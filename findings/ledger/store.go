@@ -38,6 +38,9 @@ type Ledger struct {
 	// lay is where list's records are in the file as last read or written
 	// (nil: unknown, the next write renders every record; see splice.go).
 	lay *layout
+	// shd is the state of a sharded (version 3) ledger: nil while the
+	// ledger is one file (shard.go).
+	shd *sharded
 
 	undo []undoEntry // pre-images of the last Decide batch of this process
 }
@@ -72,11 +75,63 @@ func Open(repoRoot, relPath string) (*Ledger, error) {
 	return l, nil
 }
 
-// Path returns the absolute path of the ledger file.
-func (l *Ledger) Path() string { return l.path }
+// Path returns the absolute path of the ledger file, or of its directory
+// when it is sharded.
+func (l *Ledger) Path() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.shd != nil {
+		return filepath.Join(l.root, filepath.FromSlash(l.shd.dir))
+	}
+	return l.path
+}
 
-// RelPath returns the ledger path relative to the repository root (slash form).
-func (l *Ledger) RelPath() string { return l.rel }
+// RelPath returns the ledger path relative to the repository root (slash
+// form): the file, or its directory with a trailing slash when it is
+// sharded.
+func (l *Ledger) RelPath() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.shd != nil {
+		return l.shd.dir + "/"
+	}
+	return l.rel
+}
+
+// Sharded reports whether the ledger is a directory of shards (version 3).
+func (l *Ledger) Sharded() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.shd != nil
+}
+
+// FileOf returns the repository-relative file that holds (or would hold)
+// the record with id: the ledger file, or its shard.
+func (l *Ledger) FileOf(id string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.shd != nil {
+		return l.shardRel(ShardName(id))
+	}
+	return l.rel
+}
+
+// WatchPaths are the absolute paths whose change may change the ledger:
+// the file, and, for a sharded ledger, every shard it may have (existing
+// or not) and its tickets file.
+func (l *Ledger) WatchPaths() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := []string{l.path}
+	if l.shd != nil {
+		dir := filepath.Join(l.root, filepath.FromSlash(l.shd.dir))
+		for i := range 256 {
+			out = append(out, filepath.Join(dir, fmt.Sprintf("%02x.yaml", i)))
+		}
+		out = append(out, filepath.Join(dir, ticketsName))
+	}
+	return out
+}
 
 // Err returns the validation error of the file as last read (nil when valid).
 func (l *Ledger) Err() error {
@@ -93,6 +148,24 @@ func (l *Ledger) Reload() error {
 }
 
 func (l *Ledger) reload() error {
+	root, err := repofs.Open(l.root)
+	if err != nil {
+		return err
+	}
+	isDir, err := l.dirExists(root)
+	if err == nil && isDir {
+		err = l.reloadShards(root)
+	}
+	root.Close()
+	if err != nil || isDir {
+		if err != nil && repofs.IsRefused(err) {
+			l.recs, l.stat, l.readErr, l.version, l.list, l.lay, l.shd = map[string]*Decision{}, nil, err, 0, nil, nil, nil
+		}
+		return err
+	}
+	if l.shd != nil { // the directory is gone: the file is read again
+		l.shd, l.stat, l.lay = nil, nil, nil
+	}
 	last := l.stat
 	if l.readErr != nil {
 		last = nil
@@ -127,23 +200,26 @@ func (l *Ledger) reload() error {
 	return verr
 }
 
-// Version is the schema version of the file as last read: 1 or 2, 0 when
-// there is no file yet. Any write makes it SchemaVersion.
+// Version is the schema version of the ledger as last read: 1 or 2 (one
+// file), 3 (sharded), 0 when there is no ledger yet. A write to a single
+// file makes it FileVersion.
 func (l *Ledger) Version() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.version
 }
 
-// Upgrade rewrites the file in the current schema (a no-op rewrite for a
-// file already current). backfill, when set, may give evidence to records
-// that have none (version 1 records): it is called for each of them and
-// its result is kept when ok. It returns the number of records that got
-// evidence.
+// Upgrade rewrites the ledger in the current schema: a single file (version
+// 1 or 2, or none yet) becomes a sharded ledger (version 3, see shard.go);
+// a sharded ledger is rewritten where backfill changes it. backfill, when
+// set, may give evidence to records that have none (version 1 records): it
+// is called for each of them and its result is kept when ok. It returns the
+// number of records that got evidence.
 func (l *Ledger) Upgrade(backfill func(*Decision) (evidence.Evidence, bool)) (int, error) {
 	n := 0
 	keep := l.undoBatch()
-	err := l.update(func(recs map[string]*Decision) ([]undoEntry, error) {
+	fill := func(recs map[string]*Decision) ([]undoEntry, error) {
+		n = 0
 		if backfill == nil {
 			return nil, nil
 		}
@@ -159,7 +235,11 @@ func (l *Ledger) Upgrade(backfill func(*Decision) (evidence.Evidence, bool)) (in
 			}
 		}
 		return nil, nil
-	})
+	}
+	err := l.upgradeShards(fill)
+	if errors.Is(err, errSharded) {
+		err = l.update(fill)
+	}
 	l.mu.Lock()
 	l.undo = keep // an upgrade is not a decision: undo still reverts the last one
 	l.mu.Unlock()
@@ -172,9 +252,10 @@ func (l *Ledger) undoBatch() []undoEntry {
 	return l.undo
 }
 
-// sharedText is the file's bytes as a string without a copy: readLedger
-// returns a fresh buffer that is never written again, so the decoded
-// strings may share it.
+// sharedText is the file's bytes as a string without a copy, for the
+// decoders: they copy every string they keep (the fast decoder into arenas,
+// the YAML path by itself), so the buffer is free once parsed (and a sharded
+// read reuses it for the next shard).
 func sharedText(data []byte) string {
 	if len(data) == 0 {
 		return ""
@@ -646,6 +727,25 @@ func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, erro
 			return err
 		}
 	}
+	if l.shd != nil {
+		root, err := repofs.Open(l.root)
+		if err != nil {
+			return err
+		}
+		err = l.updateShards(root, recs, tix)
+		root.Close()
+		if err != nil {
+			for _, sh := range l.shd.shards { // read every shard again
+				sh.stat = nil
+			}
+			return err
+		}
+		l.recs, l.readErr, l.version, l.tickets = recs, nil, ShardedVersion, tix
+		if !ticketsOnly {
+			l.undo = undo
+		}
+		return nil
+	}
 	// Published decisions are immutable (readers hold them without the
 	// lock): a record whose line moved is replaced by a copy. Only the
 	// records that changed are rendered (splice.go).
@@ -665,7 +765,7 @@ func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, erro
 	if lay != nil {
 		sorted = lay.list
 	}
-	l.recs, l.stat, l.readErr, l.version, l.list, l.tickets, l.lay = recs, st, nil, SchemaVersion, sorted, tix, lay
+	l.recs, l.stat, l.readErr, l.version, l.list, l.tickets, l.lay = recs, st, nil, FileVersion, sorted, tix, lay
 	if ticketsOnly {
 		return nil
 	}
@@ -675,4 +775,43 @@ func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, erro
 		l.undo = nil
 	}
 	return nil
+}
+
+// errSharded: the ledger is already sharded (upgradeShards did nothing).
+var errSharded = errors.New("ledger already sharded")
+
+// upgradeShards turns a single-file ledger (or none) into a sharded one,
+// with fill applied to its records first (errSharded when it is sharded
+// already).
+func (l *Ledger) upgradeShards(fill func(map[string]*Decision) ([]undoEntry, error)) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	unlock, err := l.lockLedger()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := l.reload(); err != nil {
+		if repofs.IsRefused(err) {
+			return err
+		}
+		return fmt.Errorf("%s is not valid, refusing to rewrite it:\n%w", l.rel, err)
+	}
+	if l.shd != nil {
+		return errSharded
+	}
+	recs := maps.Clone(l.recs)
+	if _, err := fill(recs); err != nil {
+		return err
+	}
+	root, err := repofs.Open(l.root)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if err := l.toShards(root, recs, l.tickets); err != nil {
+		return err
+	}
+	l.stat, l.lay, l.list = nil, nil, nil
+	return l.reload()
 }

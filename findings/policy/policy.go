@@ -226,6 +226,9 @@ type Input struct {
 	Decisions []*ledger.Decision
 	// Ledger is the ledger's repository-relative path, for locations.
 	Ledger string
+	// LedgerFile, when set, is the file that holds the record with an id
+	// (the shard of a sharded ledger), for locations; Ledger otherwise.
+	LedgerFile func(id string) string
 	// Errors are the SARIF input errors: the gate cannot vouch for what it
 	// could not read, so any error fails it.
 	Errors []*findings.LoadError
@@ -338,7 +341,7 @@ func (g *Gate) Evaluate(in Input) *Report {
 		}
 	}
 	for _, d := range in.Decisions {
-		loc := fmt.Sprintf("%s:%d", in.Ledger, d.Line)
+		loc := fmt.Sprintf("%s:%d", in.ledgerFile(d.ID), d.Line)
 		p := Problem{ID: d.ID, Rule: d.Rule, Location: loc}
 		if d.Review != "" {
 			p.Kind, p.Message = KindReview, "needs review: "+d.Review
@@ -367,7 +370,7 @@ func (g *Gate) Evaluate(in Input) *Report {
 				continue // a record marked needs review: reported (and failing) above
 			}
 			p := Problem{Kind: KindAmbiguous, ID: r.Decision.ID, Rule: r.Decision.Rule,
-				Location: fmt.Sprintf("%s:%d", in.Ledger, r.Decision.Line), Message: "needs review: " + r.Why}
+				Location: fmt.Sprintf("%s:%d", in.ledgerFile(r.Decision.ID), r.Decision.Line), Message: "needs review: " + r.Why}
 			if len(r.Candidates) > 0 {
 				var c []string
 				for _, f := range r.Candidates {
@@ -387,7 +390,7 @@ func (g *Gate) Evaluate(in Input) *Report {
 	// decides nothing, so it is a warning (a problem with Strict).
 	if so, ok := in.Overlay.(interface{ StaleScopes() []*ledger.Decision }); ok {
 		for _, d := range so.StaleScopes() {
-			p := Problem{Kind: KindStale, ID: d.ID, Rule: d.Rule, Location: fmt.Sprintf("%s:%d", in.Ledger, d.Line),
+			p := Problem{Kind: KindStale, ID: d.ID, Rule: d.Rule, Location: fmt.Sprintf("%s:%d", in.ledgerFile(d.ID), d.Line),
 				Message: fmt.Sprintf("%s scope %s covers no current finding", d.State, d.ScopeOf())}
 			if g.Strict {
 				add(p)
@@ -406,4 +409,12 @@ func matchOf(o Overlay, f *findings.Finding) (ledger.Match, bool) {
 		return ledger.Match{}, false
 	}
 	return o.Match(f)
+}
+
+// ledgerFile is the file holding record id, for locations.
+func (in *Input) ledgerFile(id string) string {
+	if in.LedgerFile != nil {
+		return in.LedgerFile(id)
+	}
+	return in.Ledger
 }

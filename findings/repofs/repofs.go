@@ -386,3 +386,73 @@ func writeAtomic(p string, perm os.FileMode, write func(*os.File) error) error {
 	}
 	return nil
 }
+
+// ReadDir lists the directory rel (its real location, confined).
+func (r *Root) ReadDir(rel string) ([]fs.DirEntry, error) {
+	real, err := r.Resolve(rel)
+	if err != nil {
+		return nil, err
+	}
+	d, err := r.root.Open(filepath.FromSlash(real))
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.ReadDir(-1)
+}
+
+// Remove removes the file (or empty directory) rel and syncs its directory.
+func (r *Root) Remove(rel string) error {
+	real, err := r.Resolve(rel)
+	if err != nil {
+		return err
+	}
+	if err := r.root.Remove(filepath.FromSlash(real)); err != nil {
+		return err
+	}
+	return r.syncDir(path.Dir(real))
+}
+
+// RemoveAll removes the directory rel and everything in it (nothing when it
+// does not exist). The tree it removes is the one under rel's real
+// location; os.Root keeps it from following a symlink out.
+func (r *Root) RemoveAll(rel string) error {
+	real, err := r.Resolve(rel)
+	if err != nil {
+		return err
+	}
+	return r.root.RemoveAll(filepath.FromSlash(real))
+}
+
+// Rename renames from to to (both inside the tree; to must not exist when
+// from is a directory) and syncs the directories involved, so the rename is
+// durable when it returns.
+func (r *Root) Rename(from, to string) error {
+	rf, err := r.Resolve(from)
+	if err != nil {
+		return err
+	}
+	rt, err := r.Resolve(to)
+	if err != nil {
+		return err
+	}
+	if err := r.root.Rename(filepath.FromSlash(rf), filepath.FromSlash(rt)); err != nil {
+		return err
+	}
+	if err := r.syncDir(path.Dir(rt)); err != nil {
+		return err
+	}
+	if path.Dir(rf) != path.Dir(rt) {
+		return r.syncDir(path.Dir(rf))
+	}
+	return nil
+}
+
+// SyncDir fsyncs the directory rel (after files in it were written).
+func (r *Root) SyncDir(rel string) error {
+	real, err := r.Resolve(rel)
+	if err != nil {
+		return err
+	}
+	return r.syncDir(real)
+}

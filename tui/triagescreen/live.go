@@ -30,17 +30,17 @@ type WatchList struct {
 // reloadState is the live reload's state.
 type reloadState struct {
 	w        *watch.Watcher
-	scans    []string // watched scan files (absolute)
-	ledger   string   // watched ledger file ("" = none)
-	ledgerGn int      // ledger reloads started (stale results dropped)
+	scans    []string        // watched scan files (absolute)
+	ledgers  map[string]bool // watched ledger files (a sharded ledger's shards)
+	ledgerGn int             // ledger reloads started (stale results dropped)
 }
 
 // watchStartedMsg carries a new watcher (made in a Cmd: it is I/O).
 type watchStartedMsg struct {
-	w      *watch.Watcher
-	scans  []string
-	ledger string
-	err    error
+	w       *watch.Watcher
+	scans   []string
+	ledgers []string
+	err     error
 }
 
 // ledgerReloadedMsg is a ledger re-read from disk after a change.
@@ -76,20 +76,19 @@ func (m *Model) watchCmd() tea.Cmd {
 			scans = append(scans, filepath.Clean(p))
 		}
 	}
-	led := ""
+	var leds []string
 	if m.opts.Ledger != nil {
-		led = filepath.Clean(m.opts.Ledger.Path())
+		for _, p := range m.opts.Ledger.WatchPaths() {
+			leds = append(leds, filepath.Clean(p))
+		}
 	}
 	return func() tea.Msg {
-		files := append(slices.Clone(scans), led)
-		if led == "" {
-			files = scans
-		}
+		files := append(slices.Clone(scans), leds...)
 		if len(files) == 0 {
 			return nil
 		}
 		w, err := watch.New(files)
-		return watchStartedMsg{w: w, scans: scans, ledger: led, err: err}
+		return watchStartedMsg{w: w, scans: scans, ledgers: leds, err: err}
 	}
 }
 
@@ -105,7 +104,10 @@ func (m *Model) onLive(msg tea.Msg) (tea.Cmd, bool) {
 			msg.w.Close()
 			return nil, true
 		}
-		r.w, r.scans, r.ledger = msg.w, msg.scans, msg.ledger
+		r.w, r.scans, r.ledgers = msg.w, msg.scans, map[string]bool{}
+		for _, p := range msg.ledgers {
+			r.ledgers[p] = true
+		}
 		go func(ctx context.Context, w *watch.Watcher) { <-ctx.Done(); w.Close() }(m.ctx, msg.w)
 		return msg.w.Next(), true
 	case watch.ErrorMsg:
@@ -118,13 +120,16 @@ func (m *Model) onLive(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		cmds := []tea.Cmd{msg.W.Next()}
-		scan := false
+		scan, led := false, false
 		for _, f := range msg.Files {
-			if f == r.ledger {
-				cmds = append(cmds, m.ledgerReloadCmd())
+			if r.ledgers[f] {
+				led = true
 			} else {
 				scan = true
 			}
+		}
+		if led {
+			cmds = append(cmds, m.ledgerReloadCmd())
 		}
 		if scan {
 			cmds = append(cmds, m.scanReloadCmd(msg.Files))
@@ -175,7 +180,7 @@ func (m *Model) ledgerReloadCmd() tea.Cmd {
 func (m *Model) scanReloadCmd(files []string) tea.Cmd {
 	names := make([]string, 0, len(files))
 	for _, f := range files {
-		if f != m.loop.reload.ledger {
+		if !m.loop.reload.ledgers[f] {
 			names = append(names, m.displayPath(f))
 		}
 	}
