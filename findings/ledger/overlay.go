@@ -300,11 +300,11 @@ func assign(ds []*Decision, fs []*findings.Finding, opt OverlayOptions) match.Re
 	md := make([]match.Decision, len(dsel))
 	for i, di := range dsel {
 		d := ds[di]
-		ev := d.Evidence
-		if ev.Path == "" {
-			ev.Path = d.Path // a v1 record: the path it was decided on, nothing else
+		m := &md[i]
+		m.ID, m.Tool, m.Rule, m.Keys, m.Evidence = d.ID, d.Tool, d.Rule, d.Keys, d.Evidence
+		if m.Evidence.Path == "" {
+			m.Evidence.Path = d.Path // a v1 record: the path it was decided on, nothing else
 		}
-		md[i] = match.Decision{ID: d.ID, Tool: d.Tool, Rule: d.Rule, Keys: d.Keys, Evidence: ev}
 	}
 	mf := fs // the matcher reads the findings in place
 	if len(stand) > 0 {
