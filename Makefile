@@ -91,7 +91,7 @@ test: vet fmt-check ## vet, gofmt, all tests, the concurrent packages again unde
 
 lint: vet fmt-check layering ## vet, gofmt and layering
 
-bench: build ## performance in one table: load (10k, 100k; 1M with BENCH_1M=1) vs jq and go-sarif, console times in tmux, Go benchmarks at 100k
+bench: build ## issue 12's figures in one table, each beside its target: load at 10k/100k/1M vs jq and go-sarif, console in tmux (vs less), the 100k ledger, Go benchmarks (BENCH_JSON=path, BENCH_RUNS=3, BENCH_1M=0)
 	GO=$(GO) BIN=$(BIN) SHARED=$(SHARED) internal/bench/bench.sh
 
 clean: ## remove build outputs
