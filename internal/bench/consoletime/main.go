@@ -67,11 +67,20 @@ func (t term) capture(session string) string {
 
 func (t term) kill() { t.run("kill-server") }
 
-// press sends n `j` presses at once and returns the time from sending them
-// until the screen last changed (it then stays unchanged for quiet).
+// press waits for the screen to settle, sends n `j` presses at once and
+// returns the time from sending them until the screen last changed (it then
+// stays unchanged for quiet).
 func (t term) press(session string, n int) (time.Duration, error) {
-	time.Sleep(500 * time.Millisecond)
-	last := t.capture(session)
+	// First the screen settles (unchanged for quiet, at most 15 s): what
+	// is still being drawn after loading (details, git context) is not
+	// counted as the presses' cost.
+	last, since := t.capture(session), time.Now()
+	for settle := time.Now(); time.Since(since) < quiet && time.Since(settle) < 15*time.Second; {
+		time.Sleep(10 * time.Millisecond)
+		if s := t.capture(session); s != last {
+			last, since = s, time.Now()
+		}
+	}
 	args := []string{"send-keys", "-t", session}
 	for i := 0; i < n; i++ {
 		args = append(args, "j")
