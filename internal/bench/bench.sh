@@ -349,37 +349,61 @@ say "ledger: load average $(loadavg)"
 if ! "$GO" test -run '^$' -bench '^BenchmarkLedger100k$' -benchtime="$LTIME" ./cmd/secui >"$dir/ledger.txt" 2>&1; then
 	fail "BenchmarkLedger100k: $(grep -v '^\(goos\|goarch\|pkg\|cpu\):' "$dir/ledger.txt" | head -c 400 | tr '\n' ' ')"
 else
-	# metric SUB UNIT: the value of UNIT on the sub-benchmark's line.
-	metric() { awk -v s="Ledger100k/$1" -v u="$2" 'index($1, s) { for (i = 2; i < NF; i++) if ($(i+1) == u) print $i }' "$dir/ledger.txt" | tail -1; }
-	oa_w=$(metric open+apply ns/op) oa_c=$(metric open+apply cpu-ms/op)
-	do_w=$(metric decide-one ns/op) do_c=$(metric decide-one cpu-ms/op)
-	fmb=$(metric open+apply file-MB) rev=$(metric open+apply in-review)
-	l_m=$(metric summary-rss ledger-RSS-MB) n_m=$(metric summary-rss noledger-RSS-MB)
-	l_c=$(metric summary-rss ledger-cpu-s) n_c=$(metric summary-rss noledger-cpu-s)
-	rr=$(metric summary-rss RSS-ratio)
+	# metric SUB UNIT: the value of UNIT on the line of exactly that
+	# sub-benchmark (open+apply, not open+apply-sharded).
+	metric() {
+		awk -v s="BenchmarkLedger100k/$1" -v u="$2" '{ n = $1; sub(/-[0-9]+$/, "", n) }
+			n == s { for (i = 2; i < NF; i++) if ($(i+1) == u) print $i }' "$dir/ledger.txt" | tail -1
+	}
 	s() { awk -v v="$1" -v d="$2" 'BEGIN {if (v != "") printf "%.3f", v / d}'; }
-	oa_w=$(s "$oa_w" 1e9) oa_c=$(s "$oa_c" 1e3) do_w=$(s "$do_w" 1e9) do_c=$(s "$do_c" 1e3)
-	[ -z "$oa_w$do_w$l_m" ] && fail "BenchmarkLedger100k printed none of open+apply, decide-one, summary-rss: $(head -c 300 "$dir/ledger.txt" | tr '\n' ' ')"
-	[ -n "$fmb" ] && echo "  ledger file ${fmb} MB; decisions left to review after matching: $(num "$rev")" >>"$out"
-	fig ledger "open+apply" wall "$oa_w" s
-	fig ledger "open+apply" cpu "$oa_c" s
+	# Every timed sub-benchmark, in the order printed: open+apply and
+	# decide-one, and any variant (e.g. -sharded for another format).
+	subs=$(awk '/^BenchmarkLedger100k\// { n = $1; sub(/-[0-9]+$/, "", n); sub(/^BenchmarkLedger100k\//, "", n); if (n != "summary-rss") print n }' "$dir/ledger.txt")
+	[ -n "$subs" ] || fail "BenchmarkLedger100k printed no sub-benchmark: $(head -c 300 "$dir/ledger.txt" | tr '\n' ' ')"
+	fmb=$(metric open+apply file-MB) rev=$(metric open+apply in-review)
+	[ -n "$fmb$rev" ] && echo "  ledger file $(num "$fmb") MB; decisions left to review after matching: $(num "$rev")" >>"$out"
 	fig ledger "open+apply" file "$fmb" MB
 	fig ledger "open+apply" in_review "$rev" decisions
-	fig ledger "decide-one" wall "$do_w" s
-	fig ledger "decide-one" cpu "$do_c" s
-	fig ledger "summary with ledger" cpu "$l_c" s
-	fig ledger "summary with ledger" rss "$l_m" MB
-	fig ledger "summary without ledger" cpu "$n_c" s
-	fig ledger "summary without ledger" rss "$n_m" MB
-	fig ledger "summary with/without" rss "$rr" x
-	chk ledger "open+apply" "open+apply" "$oa_w" 0.3 " s" "$oa_c"
-	row "  open + apply" "$(num "$oa_w")" "$(num "$oa_c")" "" "" "$T" "$V"
-	chk ledger "decide-one" "one decision" "$do_w" 0.2 " s" "$do_c"
-	row "  one decision written" "$(num "$do_w")" "$(num "$do_c")" "" "" "$T" "$V"
-	row "  secui summary, with the ledger" "" "$(num "$l_c")" "$(num "$l_m")" ""
-	row "  secui summary, no ledger" "" "$(num "$n_c")" "$(num "$n_m")" ""
-	chk ledger "summary with/without" "RSS with/without" "$rr" 1.5 "x"
-	row "  with / without" "" "$(ratio "$l_c" "$n_c")" "$(num "$rr")" "" "$T" "$V"
+	for sub in $subs; do
+		w=$(s "$(metric "$sub" ns/op)" 1e9) c=$(s "$(metric "$sub" cpu-ms/op)" 1e3)
+		fig ledger "$sub" wall "$w" s
+		fig ledger "$sub" cpu "$c" s
+		case $sub in
+		open+apply*) label="open + apply" v=${sub#open+apply} limit=0.3 tname=open+apply ;;
+		decide-one*) label="one decision written" v=${sub#decide-one} limit=0.2 tname="one decision" ;;
+		*) label=$sub v= limit= ;;
+		esac
+		[ -n "$v" ] && label="$label (${v#-})"
+		if [ -n "$limit" ]; then
+			chk ledger "$sub" "$tname" "$w" "$limit" " s" "$c"
+			row "  $label" "$(num "$w")" "$(num "$c")" "" "" "$T" "$V"
+		else
+			row "  $label" "$(num "$w")" "$(num "$c")" "" ""
+		fi
+	done
+	n_m=$(metric summary-rss noledger-RSS-MB) n_c=$(metric summary-rss noledger-cpu-s)
+	if [ -z "$n_m" ]; then
+		fail "BenchmarkLedger100k/summary-rss printed no noledger-RSS-MB: $(grep summary-rss "$dir/ledger.txt" | head -c 300)"
+	else
+		row "  secui summary, no ledger" "" "$(num "$n_c")" "$(num "$n_m")" ""
+		fig ledger "summary without ledger" cpu "$n_c" s
+		fig ledger "summary without ledger" rss "$n_m" MB
+		# with the ledger (ledger-*, RSS-ratio) and any variant (<v>-RSS-MB,
+		# <v>-RSS-ratio, <v>-cpu-s, e.g. sharded-)
+		variants=$(awk '{ n = $1; sub(/-[0-9]+$/, "", n) } n == "BenchmarkLedger100k/summary-rss" {
+			for (i = 2; i <= NF; i++) if ($i ~ /-RSS-MB$/ && $i != "noledger-RSS-MB" && $i != "ledger-RSS-MB") { v = $i; sub(/-RSS-MB$/, "", v); print v } }' "$dir/ledger.txt")
+		for v in ledger $variants; do
+			if [ $v = ledger ]; then rr=$(metric summary-rss RSS-ratio) lab="ledger"; else rr=$(metric summary-rss "$v-RSS-ratio") lab="ledger ($v)"; fi
+			l_m=$(metric summary-rss "$v-RSS-MB") l_c=$(metric summary-rss "$v-cpu-s")
+			[ -n "$rr" ] || rr=$(ratio "$l_m" "$n_m")
+			row "  secui summary, $lab" "" "$(num "$l_c")" "$(num "$l_m")" ""
+			fig ledger "summary with $lab" cpu "$l_c" s
+			fig ledger "summary with $lab" rss "$l_m" MB
+			fig ledger "summary with/without $lab" rss "$rr" x
+			chk ledger "summary with/without $lab" "RSS with/without" "$rr" 1.5 "x"
+			row "    with / without" "" "$(ratio "$l_c" "$n_c")" "$(num "$rr")" "" "$T" "$V"
+		done
+	fi
 fi
 fi
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -122,5 +123,81 @@ func TestBenchScriptKeepsGoing(t *testing.T) {
 	}
 	if len(got.Failures) != 2 || !strings.Contains(got.Failures[0], "simulated failure") {
 		t.Errorf("failures: %q", got.Failures)
+	}
+}
+
+// TestBenchLedgerRows feeds the script's ledger section the output of a
+// BenchmarkLedger100k with a second format (sub-benchmarks with a suffix,
+// summary metrics with a prefix): every variant gets its own rows and
+// targets, open+apply is not confused with open+apply-sharded, and the
+// verdicts follow the figures.
+func TestBenchLedgerRows(t *testing.T) {
+	if _, err := exec.LookPath("jq"); err != nil {
+		t.Skip("jq not installed")
+	}
+	root := testutil.ModuleRoot(t)
+	tmp := t.TempDir()
+	realGo, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not in PATH")
+	}
+	out := `goos: linux
+pkg: github.com/secui/secui/cmd/secui
+BenchmarkLedger100k/open+apply-2         	       3	4456000000 ns/op	      1916 cpu-ms/op	        67.19 file-MB	      5459 in-review
+BenchmarkLedger100k/decide-one-2         	       3	 288000000 ns/op	       74.0 cpu-ms/op
+BenchmarkLedger100k/open+apply-sharded-2 	       3	 250000000 ns/op	       200 cpu-ms/op	      5459 in-review
+BenchmarkLedger100k/decide-one-sharded-2 	       3	  50000000 ns/op	       30.0 cpu-ms/op
+BenchmarkLedger100k/summary-rss-2        	       1	33389709334 ns/op	         2.266 RSS-ratio	       443.3 ledger-RSS-MB	         5.720 ledger-cpu-s	       195.6 noledger-RSS-MB	         2.850 noledger-cpu-s	       250.0 sharded-RSS-MB	         1.278 sharded-RSS-ratio	         3.100 sharded-cpu-s
+PASS
+`
+	os.WriteFile(filepath.Join(tmp, "ledger.txt"), []byte(out), 0o644)
+	fakeGo := filepath.Join(tmp, "go")
+	script := "#!/bin/sh\ncase \"$*\" in *BenchmarkLedger100k*) cat " + filepath.Join(tmp, "ledger.txt") + "; exit 0;; esac\nexec " + realGo + " \"$@\"\n"
+	if err := os.WriteFile(fakeGo, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	jsonPath := filepath.Join(tmp, "bench.json")
+	cmd := exec.Command(filepath.Join(root, "internal", "bench", "bench.sh"))
+	cmd.Env = append(os.Environ(), "GO="+fakeGo, "BIN=/bin/true", "BENCH_SIZES= ", "BENCH_GO=0",
+		"BENCH_DIR="+filepath.Join(tmp, "work"), "BENCH_JSON="+jsonPath)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("bench.sh: %v\n%s", err, b)
+	}
+	report, _ := os.ReadFile(filepath.Join(tmp, "work", "report.txt"))
+	for _, re := range []string{
+		`open \+ apply +4\.456 +1\.916 +open\+apply <= 0\.3 s +miss\n`,
+		`one decision written +0\.288 +0\.074 +one decision <= 0\.2 s +miss \(CPU 0\.074 s within\)\n`,
+		`open \+ apply \(sharded\) +0\.250 +0\.200 +open\+apply <= 0\.3 s +pass\n`,
+		`one decision written \(sharded\) +0\.050 +0\.030 +one decision <= 0\.2 s +pass\n`,
+		`secui summary, no ledger +2\.850 +195\.6\n`,
+		`secui summary, ledger +5\.720 +443\.3\n +with / without +2\.01 +2\.266 +RSS with/without <= 1\.5x +miss\n`,
+		`secui summary, ledger \(sharded\) +3\.100 +250\.0\n +with / without +1\.09 +1\.278 +RSS with/without <= 1\.5x +pass\n`,
+		`ledger file 67\.19 MB; decisions left to review after matching: 5459\n`,
+		`targets \(issue 12\): 3 pass, 3 miss`,
+	} {
+		if !regexp.MustCompile(re).Match(report) {
+			t.Errorf("report lacks %s:\n%s", re, report)
+		}
+	}
+	var got struct {
+		Targets []struct{ Row, Verdict string }
+	}
+	data, _ := os.ReadFile(jsonPath)
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatalf("BENCH_JSON: %v\n%s", err, data)
+	}
+	verdicts := map[string]string{}
+	for _, tg := range got.Targets {
+		verdicts[tg.Row] = tg.Verdict
+	}
+	want := map[string]string{"open+apply": "miss", "decide-one": "miss", "open+apply-sharded": "pass", "decide-one-sharded": "pass",
+		"summary with/without ledger": "miss", "summary with/without ledger (sharded)": "pass"}
+	if len(verdicts) != len(want) {
+		t.Errorf("targets %v, want %v", verdicts, want)
+	}
+	for k, v := range want {
+		if verdicts[k] != v {
+			t.Errorf("target %s: %q, want %q", k, verdicts[k], v)
+		}
 	}
 }
