@@ -1,7 +1,9 @@
 // Command consoletime times the real console in tmux, as a user sees it: the
 // first frame, the first finding row and all rows after start, then how long
 // 200 `j` presses sent at once take to reach the screen (until it stops
-// changing). With -less it times `less` on as many lines with the same
+// changing). The cursor must then be on finding 201 of `secui list --sort
+// severity`, or the run is an error: presses that were lost would otherwise
+// look fast. With -less it times `less` on as many lines with the same
 // presses, in the same tmux server, by the same method: what the terminal
 // path (tmux, the pty, the scheduler) costs on this machine right now. It is
 // the console part of `make bench`.
@@ -15,6 +17,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -161,6 +164,19 @@ func console(t term, file string) (figures, error) {
 			return f, fmt.Errorf("secui: %w", err)
 		}
 		f.keys = d
+		// Every press arrived: the cursor row is the finding keys+1 rows down.
+		if cursorWant != "" {
+			row := ""
+			for _, l := range strings.Split(t.capture("b"), "\n") {
+				if strings.Contains(l, "▌") {
+					row = l
+					break
+				}
+			}
+			if !strings.Contains(row, cursorWant) {
+				return f, fmt.Errorf("after %d presses the cursor row is %q, not finding %d (%s) of `secui list --sort severity`", *keys, strings.TrimSpace(row), *keys+1, cursorWant)
+			}
+		}
 	}
 	t.run("kill-session", "-t", "b")
 	return f, nil
@@ -188,6 +204,32 @@ func lessKeys(t term, lines string) (time.Duration, error) {
 		return 0, fmt.Errorf("less: after %d presses the top line is %q, not line %d", *keys, top, *keys+1)
 	}
 	return d, nil
+}
+
+// cursorWant is what the cursor row shows after the presses: the tail
+// (base name and line) of finding keys+1 in the console's order, severity.
+var cursorWant string
+
+func findCursorWant(file string) error {
+	cmd := exec.Command(*bin, "list", "--jsonl", "--limit", strconv.Itoa(*keys+1), "--sort", "severity", file)
+	cmd.Dir = *dir
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("secui list: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < *keys+1 {
+		return nil // fewer findings than presses: nothing to check
+	}
+	var f struct {
+		Path string `json:"path"`
+		Line int    `json:"line"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &f); err != nil || f.Path == "" {
+		return fmt.Errorf("secui list: finding %d: %q: %v", *keys+1, lines[len(lines)-1], err)
+	}
+	cursorWant = fmt.Sprintf("%s:%d", filepath.Base(f.Path), f.Line)
+	return nil
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -248,6 +290,12 @@ func main() {
 		}
 	}
 
+	if *keys > 0 {
+		if err := findCursorWant(file); err != nil {
+			fmt.Fprintln(os.Stderr, "consoletime:", err)
+			os.Exit(1)
+		}
+	}
 	var all []figures
 	for r := 0; r < *runs; r++ {
 		t.kill()
