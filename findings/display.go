@@ -230,7 +230,9 @@ var imageRefRe = regexp.MustCompile(`^(?:[a-z0-9][a-z0-9.-]*(?::[0-9]+)?/)?[a-z0
 // looksLikeImage reports whether p names a container image: a reference
 // with a tag or digest, or an image archive.
 func looksLikeImage(p string) bool {
-	if strings.ContainsAny(p, " \\") {
+	// A reference needs a tag or a digest, and every archive prefix has a
+	// colon: without ':' or '@' (most file paths) there is nothing to match.
+	if strings.ContainsAny(p, " \\") || !strings.ContainsAny(p, ":@") {
 		return false
 	}
 	if imageRefRe.MatchString(p) {

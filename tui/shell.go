@@ -52,6 +52,23 @@ type Model struct {
 	height  int
 	snapVer uint64 // the triage screen's snapshot version the other screens have
 	opts    Options
+	frame   frameCache // the last View, re-used while nothing it shows changed
+}
+
+// frameCache is the last frame and what it was rendered from.
+type frameCache struct {
+	ok      bool
+	key     frameKey
+	v       tea.View
+	renders int // frames rendered afresh (tests)
+}
+
+type frameKey struct {
+	top           screen.Screen
+	depth         int
+	ver, status   uint64
+	overlay       overlay
+	width, height int
 }
 
 // New builds the console. It fails on a bad configuration (e.g. an unknown
@@ -225,7 +242,26 @@ func (m *Model) relayout() tea.Cmd {
 
 // View renders the top screen (or an overlay over its area), the status line
 // and the footer.
+//
+// Bubble Tea calls View after every message; while the top screen is a
+// screen.Versioned whose version (and the status line's) did not change,
+// the last frame is returned as it is.
 func (m *Model) View() tea.View {
+	vs, cacheable := m.top().(screen.Versioned)
+	var k frameKey
+	if cacheable {
+		k = frameKey{top: m.top(), depth: len(m.stack), ver: vs.ViewVersion(), status: m.triage.Status().Version(),
+			overlay: m.overlay, width: m.width, height: m.height}
+		if m.frame.ok && m.frame.key == k {
+			return m.frame.v
+		}
+	}
+	v := m.view()
+	m.frame = frameCache{ok: cacheable, key: k, v: v, renders: m.frame.renders + 1}
+	return v
+}
+
+func (m *Model) view() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion

@@ -26,6 +26,22 @@ type Model struct {
 	width   int
 	height  int
 	focused bool
+	gen     uint64    // bumped whenever the content is rendered
+	memo    *viewMemo // the last View, shared by the copies of the model
+}
+
+// viewMemo is the last View and what it was made from: a frame in which the
+// pane did not change (the query bar typed into, a notice) re-uses it.
+type viewMemo struct {
+	key viewKey
+	s   string
+}
+
+type viewKey struct {
+	gen           uint64
+	y             int
+	focused       bool
+	width, height int
 }
 
 // New returns an empty detail pane.
@@ -33,7 +49,7 @@ func New(st *theme.Styles, km keys.KeyMap) Model {
 	vp := viewport.New()
 	vp.KeyMap = viewport.KeyMap{} // keys are handled here, from the console key map
 	vp.MouseWheelEnabled = true
-	return Model{st: st, km: km, vp: vp}
+	return Model{st: st, km: km, vp: vp, memo: &viewMemo{}}
 }
 
 // SetStyles replaces the styles and re-renders.
@@ -78,6 +94,7 @@ func (m *Model) render(top bool) {
 		return
 	}
 	content, an := Render(m.data, m.width, m.st)
+	m.gen++
 	m.anchors = an
 	m.vp.SetContent(content)
 	if top {
@@ -165,6 +182,18 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 
 // View renders the title line and the visible part of the content.
 func (m Model) View() string {
+	k := viewKey{gen: m.gen, y: m.vp.YOffset(), focused: m.focused, width: m.width, height: m.height}
+	if m.memo != nil && m.gen > 0 && m.memo.key == k {
+		return m.memo.s
+	}
+	s := m.view()
+	if m.memo != nil {
+		m.memo.key, m.memo.s = k, s
+	}
+	return s
+}
+
+func (m Model) view() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}

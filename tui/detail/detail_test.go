@@ -215,3 +215,47 @@ func TestCWEURL(t *testing.T) {
 		t.Fatal("CWEURL")
 	}
 }
+
+// The pane's View re-used from its memo is what rendering it afresh gives,
+// after every change it depends on.
+func TestViewMemoMatchesFreshView(t *testing.T) {
+	st := theme.New(theme.DefaultPalette(), true, false)
+	m := New(st, keys.Default())
+	check := func(step string) {
+		t.Helper()
+		if got, want := m.View(), m.view(); got != want {
+			t.Fatalf("%s: memo differs from a fresh view\nmemo:\n%s\nfresh:\n%s", step, ansi.Strip(got), ansi.Strip(want))
+		}
+	}
+	check("no size")
+	m.SetSize(70, 20)
+	check("sized")
+	d := data(t)
+	m.SetData(d)
+	check("data")
+	_ = m.View()
+	m.Focus()
+	check("focused")
+	m.StepBy(1)
+	check("step")
+	m.SetSize(70, 8)
+	check("short")
+	y := m.YOffset()
+	m, _ = m.Update(tea.KeyPressMsg{Code: 'j', Text: "j"})
+	if m.YOffset() == y {
+		t.Fatal("j did not scroll")
+	}
+	check("scrolled")
+	m.Blur()
+	check("blurred")
+	m.SetSize(60, 25)
+	check("resized")
+	m.SetStyles(theme.New(theme.DefaultPalette(), false, false))
+	check("light")
+	d.Loading = false
+	d.Help = "Validate input."
+	m.SetData(d)
+	check("help")
+	m.SetData(Data{Step: -1})
+	check("no finding")
+}

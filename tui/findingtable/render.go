@@ -35,13 +35,17 @@ func (m Model) View() string {
 		return b.String()
 	}
 	end := min(len(m.rows), m.offset+h)
+	rc := m.rowCache()
 	for i := m.offset; i < end; i++ {
 		b.WriteByte('\n')
 		r := m.rows[i]
-		if r < 0 {
+		switch {
+		case r < 0:
 			b.WriteString(m.groupLine(&m.groups[-r-1], i == m.cursor))
-		} else {
+		case i == m.cursor || rc == nil:
 			b.WriteString(m.rowLine(m.fs[r], i == m.cursor))
+		default:
+			b.WriteString(rc.line(m, m.fs[r]))
 		}
 	}
 	for i := end - m.offset; i < h; i++ {
@@ -49,6 +53,47 @@ func (m Model) View() string {
 		b.WriteString(strings.Repeat(" ", m.width))
 	}
 	return b.String()
+}
+
+// rowCache keeps the rendered rows other than the cursor's, so a frame
+// renders only the rows that were not on screen in the last one (scrolling
+// by one row renders one row and the two cursor rows). An entry depends on
+// the finding, its mark and the model's rowGen (widths, styles, triage
+// states); rows of findings no longer on screen are dropped now and then.
+type rowCache struct {
+	gen  uint64
+	rows map[rowKey]string
+}
+
+type rowKey struct {
+	f      *findings.Finding
+	marked bool
+}
+
+// rowCacheMax bounds the cache (a few screens of rows).
+const rowCacheMax = 1024
+
+func (m Model) rowCache() *rowCache {
+	rc := m.rows0
+	if rc == nil {
+		return nil
+	}
+	if rc.gen != m.rowGen || rc.rows == nil || len(rc.rows) > rowCacheMax {
+		rc.gen = m.rowGen
+		rc.rows = make(map[rowKey]string, 2*m.bodyHeight())
+	}
+	return rc
+}
+
+func (rc *rowCache) line(m Model, f *findings.Finding) string {
+	_, marked := m.marked[f]
+	k := rowKey{f, marked}
+	if s, ok := rc.rows[k]; ok {
+		return s
+	}
+	s := m.rowLine(f, false)
+	rc.rows[k] = s
+	return s
 }
 
 func (m Model) headerLine() string {

@@ -43,15 +43,17 @@ type Model struct {
 	empty     string
 	fill      string // padding after the last column
 	sevCells  [5]string
+	rows0     *rowCache // rendered rows, shared by the copies of the model
+	rowGen    uint64    // bumped by everything rendered rows depend on
 }
 
 // New returns an empty table.
 func New(st *theme.Styles, km keys.KeyMap) Model {
-	return Model{st: st, km: km, collapsed: map[string]bool{}, marked: map[*findings.Finding]struct{}{}, focused: true}
+	return Model{st: st, km: km, collapsed: map[string]bool{}, marked: map[*findings.Finding]struct{}{}, focused: true, rows0: &rowCache{}}
 }
 
 // SetStyles replaces the styles.
-func (m *Model) SetStyles(st *theme.Styles) { m.st = st; m.prerender() }
+func (m *Model) SetStyles(st *theme.Styles) { m.st = st; m.prerender(); m.rowGen++ }
 
 // prerender renders the cells that depend only on severity, width and styles.
 func (m *Model) prerender() {
@@ -76,6 +78,7 @@ func (m *Model) SetSize(w, h int) {
 	}
 	m.fill = strings.Repeat(" ", max(0, w-used))
 	m.prerender()
+	m.rowGen++
 	m.clamp()
 }
 
@@ -100,12 +103,17 @@ type Triage interface {
 
 // SetTriage sets the triage states the state column shows (nil: every
 // finding is open). The value is read-only and shared with the filter.
-func (m *Model) SetTriage(t Triage) { m.tri = t }
+func (m *Model) SetTriage(t Triage) { m.tri = t; m.rowGen++ }
 
 // SetStatesLoading says whether the triage states are still loading; while
 // they are, the state column reads "loading…" instead of a state the table
 // does not know yet (a suppressed finding must never show as open).
-func (m *Model) SetStatesLoading(loading bool) { m.loadingSt = loading }
+func (m *Model) SetStatesLoading(loading bool) {
+	if loading != m.loadingSt {
+		m.loadingSt = loading
+		m.rowGen++
+	}
+}
 
 // StatesLoading reports whether the state column says "loading…".
 func (m Model) StatesLoading() bool { return m.loadingSt }
@@ -120,6 +128,7 @@ func (m *Model) SetData(fs []*findings.Finding, idx []int32, groups []Group) {
 		prevGroup = g.Key
 	}
 	m.fs, m.idx, m.groups = fs, idx, groups
+	m.rowGen++ // findings may have been replaced (a reload, final rows)
 	m.rebuild()
 	m.cursor = 0
 	switch {

@@ -283,3 +283,50 @@ func TestStateLabelFlagsExpiredAndReview(t *testing.T) {
 		t.Errorf("narrow review: %q", got)
 	}
 }
+
+// Rows re-used from the row cache are exactly what rendering them afresh
+// gives, after every change a row depends on (marks, triage states, the
+// states still loading, widths, styles, new data, focus).
+func TestCachedRowsMatchFreshRender(t *testing.T) {
+	m, fs := newTable(300, 160, 20)
+	check := func(step string) {
+		t.Helper()
+		fresh := m
+		fresh.rows0 = nil // no cache: every row rendered
+		if got, want := m.View(), fresh.View(); got != want {
+			t.Fatalf("%s: cached rows differ from a fresh render\ncached:\n%s\nfresh:\n%s", step, ansi.Strip(got), ansi.Strip(want))
+		}
+	}
+	check("first frame")
+	if len(m.rows0.rows) == 0 {
+		t.Fatal("no rows cached")
+	}
+	for range 5 {
+		m = press(m, keyJ)
+		check("j")
+	}
+	m = press(m, keySpace) // mark row 5, cursor to 6
+	m = press(m, keyK)
+	m = press(m, keyK)
+	check("mark")
+	m.SetTriage(triMap{st: map[*findings.Finding]findings.State{fs[1]: findings.StateSuppressed, fs[7]: findings.StateAccepted}})
+	check("triage states")
+	m.SetStatesLoading(true)
+	check("states loading")
+	m.SetStatesLoading(false)
+	check("states loaded")
+	m.SetSize(100, 20)
+	check("narrower")
+	m.SetStyles(theme.New(theme.DefaultPalette(), false, false))
+	check("light theme")
+	m.Blur()
+	check("blurred")
+	fs2 := fixture.Findings(300)
+	for _, f := range fs2 {
+		f.Message = "replaced " + f.Message
+	}
+	m.SetData(fs2, fixture.Index(300), nil)
+	check("new data")
+	m = press(m, keyPgDn)
+	check("page down")
+}

@@ -34,6 +34,16 @@ type Screen interface {
 	FullHelp() [][]key.Binding
 }
 
+// Versioned is implemented by screens that can say when their rendering
+// (View, ShortHelp, FullHelp, Cursor) may have changed: ViewVersion changes
+// whenever it may have, and stays the same while it cannot. The shell
+// re-uses its last frame while the top screen's version and the status
+// line's stay the same, so a message that changes nothing on screen (a key
+// press gathered for the next frame, a stale result) costs no rendering.
+type Versioned interface {
+	ViewVersion() uint64
+}
+
 // Capturer is implemented by screens that sometimes take every key (a text
 // input, a confirmation): while Capturing is true the shell forwards keys
 // without interpreting global bindings (quit, help).

@@ -36,18 +36,23 @@ type Model struct {
 	id       int
 	progress string   // e.g. "loading 3/12 files…"
 	errs     []string // input problems, shown when no notice is up
+	ver      uint64   // bumped by every change (Version)
 }
 
 // New returns an empty status line.
 func New(st *theme.Styles) Model { return Model{styles: st} }
 
 // SetStyles replaces the styles (theme change).
-func (m *Model) SetStyles(st *theme.Styles) { m.styles = st }
+func (m *Model) SetStyles(st *theme.Styles) { m.styles = st; m.ver++ }
+
+// Version changes whenever what View shows may have changed.
+func (m Model) Version() uint64 { return m.ver }
 
 // Flash shows text at level for d (0 = until replaced) and returns the tick
 // that clears it.
 func (m *Model) Flash(level Level, text string, d time.Duration) tea.Cmd {
 	m.id++
+	m.ver++
 	m.level, m.text = level, safe.Line(text)
 	if d <= 0 {
 		return nil
@@ -60,6 +65,7 @@ func (m *Model) Flash(level Level, text string, d time.Duration) tea.Cmd {
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	if c, ok := msg.(ClearMsg); ok && c.ID == m.id {
 		m.text = ""
+		m.ver++
 	}
 	return m, nil
 }
@@ -68,10 +74,16 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 func (m Model) Text() string { return m.text }
 
 // SetProgress sets the persistent progress text ("" to clear).
-func (m *Model) SetProgress(s string) { m.progress = s }
+func (m *Model) SetProgress(s string) {
+	if s != m.progress {
+		m.progress = s
+		m.ver++
+	}
+}
 
 // SetErrors sets the list of input problems (already formatted).
 func (m *Model) SetErrors(errs []string) {
+	m.ver++
 	m.errs = m.errs[:0]
 	for _, e := range errs {
 		m.errs = append(m.errs, safe.Line(e))

@@ -7,6 +7,7 @@ package triagescreen
 // screen changed), so 200 presses cost a few renders, not 200.
 
 import (
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -18,9 +19,10 @@ const frame = 16 * time.Millisecond
 
 // viewCache is the last rendered frame, shared by the copies of the model.
 type viewCache struct {
-	seq uint64
-	s   string
-	ok  bool
+	seq     uint64
+	s       string
+	ok      bool
+	renders atomic.Uint64 // frames rendered (Renders)
 }
 
 // frameTickMsg applies the cursor moves gathered during a frame.
@@ -68,23 +70,39 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 // false. It also marks the model changed for View's cache.
 func (m *Model) coalesce(msg tea.Msg) (tea.Cmd, bool) {
 	if _, ok := msg.(frameTickMsg); ok {
-		m.loop.bump()
 		m.loop.moveArmed = false
-		if m.loop.moveAcc == 0 {
+		if m.loop.moveAcc == 0 { // nothing gathered: the frame shown is current
 			return nil, true
 		}
+		m.loop.bump()
 		cmd := m.flushMoves()
 		m.loop.moveArmed = true
 		return tea.Batch(cmd, frameTick()), true
 	}
-	if d := m.moveOf(msg); d != 0 && m.loop.moveArmed {
-		m.loop.moveAcc += d
-		m.loop.same = true // nothing visible changed: View re-uses the frame
+	if m.gather(msg) {
 		return nil, true
+	}
+	if t, ok := msg.(detailTickMsg); ok && t.tag != m.detailTag {
+		return nil, true // the selection moved on since: nothing to do or draw
 	}
 	m.loop.bump()
 	// applied before the key below, which may act on the selection
 	return m.flushMoves(), false
+}
+
+// gather adds msg to the moves of the next frame when it is a cursor move
+// during a burst, and reports whether it did.
+func (m *Model) gather(msg tea.Msg) bool {
+	if !m.loop.moveArmed {
+		return false
+	}
+	d := m.moveOf(msg)
+	if d == 0 {
+		return false
+	}
+	m.loop.moveAcc += d
+	m.loop.same = true // nothing visible changed: View re-uses the frame
+	return true
 }
 
 // armMoves is called after a cursor key was handled at once: the next moves
@@ -108,6 +126,20 @@ func (m *Model) flushMoves() tea.Cmd {
 	return m.selectionChanged(false)
 }
 
+// ViewVersion implements screen.Versioned: it changes with every message
+// except the cursor moves gathered for the next frame (and frame ticks that
+// found none), which change nothing on screen.
+func (m *Model) ViewVersion() uint64 { return m.loop.seq }
+
+// Renders is how many times the screen was rendered afresh (not re-used),
+// for the key-latency benchmark.
+func (m *Model) Renders() uint64 {
+	if m.loop.view == nil {
+		return 0
+	}
+	return m.loop.view.renders.Load()
+}
+
 // bump marks a new model state (View renders it afresh).
 func (l *loopState) bump() {
 	l.seq++
@@ -124,6 +156,7 @@ func (m Model) cachedRender() string {
 		return c.s
 	}
 	s := m.render()
+	c.renders.Add(1)
 	c.seq, c.s, c.ok = m.loop.seq, s, true
 	return s
 }

@@ -17,9 +17,13 @@ import (
 // holds it by pointer (Update mutates it in place).
 var _ scr.Screen = (*Model)(nil)
 var _ scr.Capturer = (*Model)(nil)
+var _ scr.Versioned = (*Model)(nil)
 
 // Update implements scr.Screen.
 func (m *Model) Update(msg tea.Msg) (scr.Screen, tea.Cmd) {
+	if m.gather(msg) { // a held key: no copy of the model, nothing to render
+		return m, nil
+	}
 	nm, cmd := m.update(msg)
 	*m = nm
 	return m, cmd
@@ -30,10 +34,10 @@ func (m *Model) View() string { return m.view().Content }
 
 // Cursor is the terminal cursor (the query bar's, while it has the focus),
 // in the screen's coordinates; nil when hidden.
-func (m *Model) Cursor() *tea.Cursor { return m.view().Cursor }
+func (m *Model) Cursor() *tea.Cursor { return m.cursor() }
 
 // SetSize implements scr.Screen.
-func (m *Model) SetSize(w, h int) { m.resize(w, h) }
+func (m *Model) SetSize(w, h int) { m.loop.bump(); m.resize(w, h) }
 
 // Title implements scr.Screen.
 func (m *Model) Title() string { return "triage" }
@@ -81,3 +85,7 @@ func (m *Model) BodyY() int { return m.layout.Body.Y }
 // Selected is the finding under the cursor (nil on a group header or when
 // the table is empty).
 func (m *Model) Selected() *findings.Finding { return m.table.Selected() }
+
+// TableCursor is the cursor's row in the findings table (group headers
+// count as rows).
+func (m *Model) TableCursor() int { return m.table.Cursor() }

@@ -21,14 +21,20 @@ func (m Model) view() tea.View {
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "secui — " + safe.Line(m.repoName())
+	v.Cursor = m.cursor()
+	return v
+}
+
+// cursor is the terminal cursor: the query bar's while it has the focus.
+func (m Model) cursor() *tea.Cursor {
 	if m.focus == focusFilter && !m.layout.TooSmall {
 		if c := m.bar.Cursor(); c != nil {
 			c.Position.X += m.layout.Filter.X
 			c.Position.Y += m.layout.Filter.Y
-			v.Cursor = c
+			return c
 		}
 	}
-	return v
+	return nil
 }
 
 func (m Model) render() string {
@@ -69,6 +75,7 @@ func (m Model) bodyView() string {
 		right := strings.Split(m.det.View(), "\n")
 		sep := m.st.Border.Render("│")
 		var b strings.Builder
+		b.Grow(len(left)*(len(left[0])+len(sep)+1) + len(right)*len(right[0]) + l.Body.H*(l.Detail.W+2))
 		for i := 0; i < l.Body.H; i++ {
 			if i > 0 {
 				b.WriteByte('\n')

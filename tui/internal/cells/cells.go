@@ -34,6 +34,7 @@ func LineAt(lines []string, i, w int) string {
 func Block(s string, w, h int) string {
 	lines := strings.Split(s, "\n")
 	var b strings.Builder
+	b.Grow(len(s) + h*(w+1))
 	for i := 0; i < h; i++ {
 		if i > 0 {
 			b.WriteByte('\n')
