@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,40 +24,75 @@ import (
 
 // The 100k-decision ledger of issue 12: a gensarif log of 100k results in a
 // git repository, every finding suppressed by one bulk `secui suppress
-// --all` (the real binary). Built once and cached in the temp directory
-// (secui-bench-ledger-<n>/), since the bulk suppression alone takes seconds.
+// --all` (the real binary). Built once per binary and cached in the temp
+// directory (secui-bench-ledger-<n>-<binary digest>/), since the bulk
+// suppression alone takes seconds: a ledger an older secui wrote (another
+// format, other records) is never measured as if this one had written it.
+// The cache is built under another name and renamed into place, so runs in
+// other worktrees never see half of one; caches older than a day go.
 func benchLedgerRepo(b *testing.B, n int) (dir, sarif string) {
 	b.Helper()
 	src := benchSARIF(b, n)
-	dir = filepath.Join(os.TempDir(), fmt.Sprintf("secui-bench-ledger-%d", n))
+	prefix := filepath.Join(os.TempDir(), fmt.Sprintf("secui-bench-ledger-%d-", n))
+	dir = prefix + fileDigest(b, secuiBin)[:16]
 	sarif = filepath.Join(dir, "scans", "big.sarif")
-	if st, err := os.Stat(filepath.Join(dir, ledger.DefaultPath)); err == nil && st.Size() > 0 {
+	if _, err := os.Stat(filepath.Join(dir, ledger.DefaultPath)); err == nil {
 		return dir, sarif
 	}
-	os.RemoveAll(dir)
-	if err := os.MkdirAll(filepath.Join(dir, "scans"), 0o755); err != nil {
+	old, _ := filepath.Glob(prefix + "*")
+	for _, o := range old {
+		if st, err := os.Stat(o); err == nil && time.Since(st.ModTime()) > 24*time.Hour {
+			os.RemoveAll(o)
+		}
+	}
+	build := fmt.Sprintf("%s.tmp%d", dir, os.Getpid())
+	os.RemoveAll(build)
+	defer os.RemoveAll(build)
+	if err := os.MkdirAll(filepath.Join(build, "scans"), 0o755); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.Link(src, sarif); err != nil {
+	tmpSARIF := filepath.Join(build, "scans", "big.sarif")
+	if err := os.Link(src, tmpSARIF); err != nil {
 		data, err := os.ReadFile(src)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := os.WriteFile(sarif, data, 0o644); err != nil {
+		if err := os.WriteFile(tmpSARIF, data, 0o644); err != nil {
 			b.Fatal(err)
 		}
 	}
-	git(b, dir, "init", "-q", "-b", "main")
-	git(b, dir, "add", "-A")
-	git(b, dir, "commit", "-q", "-m", "scan")
+	git(b, build, "init", "-q", "-b", "main")
+	git(b, build, "add", "-A")
+	git(b, build, "commit", "-q", "-m", "scan")
 	start := time.Now()
-	r := runIn(b, dir, nil, "suppress", "--all", "--reason", "accepted-risk",
+	r := runIn(b, build, nil, "suppress", "--all", "--reason", "accepted-risk",
 		"-j", "bulk accepted for the ledger benchmark of issue 12", "scans/big.sarif")
 	if r.code != 0 {
 		b.Fatalf("bulk suppress: exit %d\n%s", r.code, r.stderr)
 	}
 	b.Logf("bulk suppress of %d findings: %.1f s", n, time.Since(start).Seconds())
+	if err := os.Rename(build, dir); err != nil {
+		// Another run renamed its copy into place first: use that one.
+		if _, serr := os.Stat(filepath.Join(dir, ledger.DefaultPath)); serr != nil {
+			b.Fatal(err)
+		}
+	}
 	return dir, sarif
+}
+
+// fileDigest is the SHA-256 of a file, in hex.
+func fileDigest(b *testing.B, path string) string {
+	b.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		b.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // benchSARIF is a gensarif log of n results, cached in the temp directory

@@ -1,19 +1,35 @@
 // Command consoletime times the real console in tmux, as a user sees it: the
 // first frame, the first finding row and all rows after start, then how long
 // 200 `j` presses sent at once take to reach the screen (until it stops
-// changing). It is the console part of `make bench`.
+// changing). The cursor must then be on finding 201 of `secui list --sort
+// severity`, or the run is an error: presses that were lost would otherwise
+// look fast. With -less it times `less` on as many lines with the same
+// presses, in the same tmux server, by the same method: what the terminal
+// path (tmux, the pty, the scheduler) costs on this machine right now. It is
+// the console part of `make bench`.
 //
-//	consoletime -bin bin/secui -n 100000 -dir /tmp/repo FILE.sarif
+//	consoletime -bin bin/secui -n 100000 -dir /tmp/repo -runs 3 -less FILE.sarif
+//
+// It prints one line of key=value figures in seconds, medians of -runs runs
+// (first_frame, first_row, all_rows, keys200, less200), then runs=N. A
+// phase that does not finish within -timeout is an error naming the phase,
+// with the screen it was waiting on.
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -22,78 +38,297 @@ var (
 	want    = flag.Int("n", 0, "findings the file holds (all rows: the count shows `N of N`)")
 	dir     = flag.String("dir", "", "directory to start the console in (a git repository)")
 	keys    = flag.Int("keys", 200, "j presses to time (0: none)")
-	timeout = flag.Duration("timeout", 120*time.Second, "give up after")
+	runs    = flag.Int("runs", 1, "runs; the figures are medians")
+	less    = flag.Bool("less", false, "also time `less` on -n lines with the same presses")
+	timeout = flag.Duration("timeout", 180*time.Second, "give up on a phase after")
+	width   = flag.Int("x", 160, "terminal columns")
+	height  = flag.Int("y", 40, "terminal rows")
 )
 
 // A finding row: severity letter, then a stage.
 var rowRe = regexp.MustCompile(`\s[CHMLI]\s+(plan|code|build|test|release|deploy|operate|monitor)\s`)
 var countRe = regexp.MustCompile(`(\d+) of (\d+)`)
 
-func main() {
-	flag.Parse()
-	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: consoletime [flags] FILE.sarif")
-		os.Exit(2)
-	}
-	sock := fmt.Sprintf("secui-bench-%d", os.Getpid())
-	tmux := func(args ...string) (string, error) {
-		out, err := exec.Command("tmux", append([]string{"-L", sock}, args...)...).Output()
-		return string(out), err
-	}
-	defer tmux("kill-server")
-	capture := func() string { s, _ := tmux("capture-pane", "-p", "-t", "b"); return s }
+// quiet is how long the screen must stay unchanged after the presses for
+// the last change to count as their end.
+const quiet = 700 * time.Millisecond
 
-	t0 := time.Now()
-	if _, err := tmux("new-session", "-d", "-s", "b", "-x", "160", "-y", "40", "-c", *dir, *bin+" "+flag.Arg(0)); err != nil {
-		fmt.Fprintln(os.Stderr, "consoletime: tmux:", err)
-		os.Exit(1)
+type term struct{ sock string }
+
+func (t term) run(args ...string) (string, error) {
+	out, err := exec.Command("tmux", append([]string{"-L", t.sock}, args...)...).Output()
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+		err = fmt.Errorf("tmux %s: %v: %s", args[0], err, strings.TrimSpace(string(ee.Stderr)))
 	}
-	var frame, row, all time.Duration
-	for frame == 0 || row == 0 || all == 0 {
+	return string(out), err
+}
+
+func (t term) capture(session string) string {
+	s, _ := t.run("capture-pane", "-p", "-t", session)
+	return s
+}
+
+func (t term) kill() { t.run("kill-server") }
+
+// press waits for the screen to settle, sends n `j` presses at once and
+// returns the time from sending them until the screen last changed (it then
+// stays unchanged for quiet).
+func (t term) press(session string, n int) (time.Duration, error) {
+	// First the screen settles (unchanged for quiet, at most 15 s): what
+	// is still being drawn after loading (details, git context) is not
+	// counted as the presses' cost.
+	last, since := t.capture(session), time.Now()
+	for settle := time.Now(); time.Since(since) < quiet && time.Since(settle) < 15*time.Second; {
+		time.Sleep(10 * time.Millisecond)
+		if s := t.capture(session); s != last {
+			last, since = s, time.Now()
+		}
+	}
+	args := []string{"send-keys", "-t", session}
+	for i := 0; i < n; i++ {
+		args = append(args, "j")
+	}
+	k0 := time.Now()
+	if _, err := t.run(args...); err != nil {
+		return 0, err
+	}
+	lastAt := time.Duration(0)
+	for time.Since(k0) < *timeout {
+		s := t.capture(session)
+		if s != last {
+			last, lastAt = s, time.Since(k0)
+		} else if lastAt > 0 && time.Since(k0)-lastAt > quiet {
+			return lastAt, nil
+		}
+		time.Sleep(3 * time.Millisecond)
+	}
+	if lastAt == 0 {
+		return 0, fmt.Errorf("%d presses: the screen never changed; screen:\n%s", n, last)
+	}
+	return 0, fmt.Errorf("%d presses: the screen was still changing after %s", n, *timeout)
+}
+
+type figures struct{ frame, row, all, keys, less time.Duration }
+
+func console(t term, file string) (figures, error) {
+	var f figures
+	t0 := time.Now()
+	errf, err := os.CreateTemp("", "consoletime-*.err")
+	if err != nil {
+		return f, err
+	}
+	errf.Close()
+	defer os.Remove(errf.Name())
+	cmd := shellQuote(*bin) + " " + shellQuote(file) + " 2>" + shellQuote(errf.Name())
+	if _, err := t.run("new-session", "-d", "-s", "b", "-x", strconv.Itoa(*width), "-y", strconv.Itoa(*height), "-c", *dir, cmd); err != nil {
+		return f, err
+	}
+	var s string
+	for f.frame == 0 || f.row == 0 || f.all == 0 {
+		if _, err := t.run("has-session", "-t", "b"); err != nil {
+			msg, _ := os.ReadFile(errf.Name())
+			return f, fmt.Errorf("the console exited before all rows were shown: %s; last screen:\n%s", strings.TrimSpace(string(msg)), s)
+		}
 		if time.Since(t0) > *timeout {
-			fmt.Fprintf(os.Stderr, "consoletime: timed out; screen:\n%s\n", capture())
-			os.Exit(1)
+			phase := "the first frame"
+			switch {
+			case f.row == 0 && f.frame != 0:
+				phase = "the first finding row"
+			case f.frame != 0:
+				phase = fmt.Sprintf("all rows (%d of %d)", *want, *want)
+			}
+			return f, fmt.Errorf("timed out after %s waiting for %s; screen:\n%s", *timeout, phase, s)
 		}
-		s := capture()
+		s = t.capture("b")
 		el := time.Since(t0)
-		if frame == 0 && strings.TrimSpace(s) != "" {
-			frame = el
+		if f.frame == 0 && strings.TrimSpace(s) != "" {
+			f.frame = el
 		}
-		if row == 0 && rowRe.MatchString(s) {
-			row = el
+		if f.row == 0 && rowRe.MatchString(s) {
+			f.row = el
 		}
-		if all == 0 {
+		if f.all == 0 {
 			for _, m := range countRe.FindAllStringSubmatch(s, -1) {
 				a, _ := strconv.Atoi(m[1])
 				b, _ := strconv.Atoi(m[2])
 				if a == b && a == *want {
-					all = el
+					f.all = el
 				}
 			}
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	fmt.Printf("first_frame=%.3f first_row=%.3f all_rows=%.3f", frame.Seconds(), row.Seconds(), all.Seconds())
 	if *keys > 0 {
-		time.Sleep(500 * time.Millisecond)
-		before := capture()
-		args := []string{"send-keys", "-t", "b"}
-		for i := 0; i < *keys; i++ {
-			args = append(args, "j")
+		d, err := t.press("b", *keys)
+		if err != nil {
+			return f, fmt.Errorf("secui: %w", err)
 		}
-		k0 := time.Now()
-		tmux(args...)
-		last, lastAt := before, time.Duration(0)
-		for time.Since(k0) < *timeout {
-			s := capture()
-			if s != last {
-				last, lastAt = s, time.Since(k0)
-			} else if lastAt > 0 && time.Since(k0)-lastAt > 700*time.Millisecond {
-				break
+		f.keys = d
+		// Every press arrived: the cursor row is the finding keys+1 rows down.
+		if cursorWant != "" {
+			row := ""
+			for _, l := range strings.Split(t.capture("b"), "\n") {
+				if strings.Contains(l, "▌") {
+					row = l
+					break
+				}
 			}
-			time.Sleep(3 * time.Millisecond)
+			if !strings.Contains(row, cursorWant) {
+				return f, fmt.Errorf("after %d presses the cursor row is %q, not finding %d (%s) of `secui list --sort severity`", *keys, strings.TrimSpace(row), *keys+1, cursorWant)
+			}
 		}
-		fmt.Printf(" keys%d=%.3f", *keys, lastAt.Seconds())
 	}
-	fmt.Println()
+	t.run("kill-session", "-t", "b")
+	return f, nil
+}
+
+// lessKeys times the same presses in `less -S` on a file of n lines and
+// checks they all arrived (the top line is then line keys+1).
+func lessKeys(t term, lines string) (time.Duration, error) {
+	if _, err := t.run("new-session", "-d", "-s", "l", "-x", strconv.Itoa(*width), "-y", strconv.Itoa(*height), "less -S "+shellQuote(lines)); err != nil {
+		return 0, err
+	}
+	defer t.run("kill-session", "-t", "l")
+	deadline := time.Now().Add(*timeout)
+	for !strings.HasPrefix(t.capture("l"), "line 1\n") {
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("less did not start; screen:\n%s", t.capture("l"))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	d, err := t.press("l", *keys)
+	if err != nil {
+		return 0, fmt.Errorf("less: %w", err)
+	}
+	if top := strings.SplitN(t.capture("l"), "\n", 2)[0]; top != fmt.Sprintf("line %d", *keys+1) {
+		return 0, fmt.Errorf("less: after %d presses the top line is %q, not line %d", *keys, top, *keys+1)
+	}
+	return d, nil
+}
+
+// cursorWant is what the cursor row shows after the presses: the tail
+// (base name and line) of finding keys+1 in the console's order, severity.
+var cursorWant string
+
+func findCursorWant(file string) error {
+	cmd := exec.Command(*bin, "list", "--jsonl", "--limit", strconv.Itoa(*keys+1), "--sort", "severity", file)
+	cmd.Dir = *dir
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("secui list: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < *keys+1 {
+		return nil // fewer findings than presses: nothing to check
+	}
+	var f struct {
+		Path string `json:"path"`
+		Line int    `json:"line"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &f); err != nil || f.Path == "" {
+		return fmt.Errorf("secui list: finding %d: %q: %v", *keys+1, lines[len(lines)-1], err)
+	}
+	cursorWant = fmt.Sprintf("%s:%d", filepath.Base(f.Path), f.Line)
+	return nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[(len(s)-1)/2]
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func main() {
+	flag.Parse()
+	if flag.NArg() != 1 || *runs < 1 {
+		fmt.Fprintln(os.Stderr, "usage: consoletime [flags] FILE.sarif")
+		os.Exit(2)
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		fmt.Fprintln(os.Stderr, "consoletime: tmux not found")
+		os.Exit(1)
+	}
+	file, _ := filepath.Abs(flag.Arg(0))
+	if p, err := exec.LookPath(*bin); err == nil {
+		*bin, _ = filepath.Abs(p)
+	} else {
+		fmt.Fprintln(os.Stderr, "consoletime:", err)
+		os.Exit(1)
+	}
+	t := term{sock: fmt.Sprintf("secui-bench-%d", os.Getpid())}
+	defer t.kill()
+	// Interrupted (make bench stopped): the tmux server goes too.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		<-sig
+		t.kill()
+		os.Exit(130)
+	}()
+
+	var lines string
+	if *less && *keys > 0 {
+		if _, err := exec.LookPath("less"); err != nil {
+			fmt.Fprintln(os.Stderr, "consoletime: less not found: no less200")
+			*less = false
+		} else {
+			f, err := os.CreateTemp("", "consoletime-*.txt")
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "consoletime:", err)
+				os.Exit(1)
+			}
+			var b strings.Builder
+			for i := 1; i <= max(*want, *keys+*height); i++ {
+				fmt.Fprintf(&b, "line %d\n", i)
+			}
+			f.WriteString(b.String())
+			f.Close()
+			lines = f.Name()
+			defer os.Remove(lines)
+		}
+	}
+
+	if *keys > 0 {
+		if err := findCursorWant(file); err != nil {
+			fmt.Fprintln(os.Stderr, "consoletime:", err)
+			os.Exit(1)
+		}
+	}
+	var all []figures
+	for r := 0; r < *runs; r++ {
+		t.kill()
+		f, err := console(t, file)
+		if err != nil {
+			t.kill()
+			fmt.Fprintf(os.Stderr, "consoletime: run %d: %v\n", r+1, err)
+			os.Exit(1)
+		}
+		if lines != "" {
+			if f.less, err = lessKeys(t, lines); err != nil {
+				fmt.Fprintf(os.Stderr, "consoletime: run %d: %v\n", r+1, err)
+				os.Exit(1)
+			}
+		}
+		all = append(all, f)
+	}
+	pick := func(g func(figures) time.Duration) float64 {
+		var ds []time.Duration
+		for _, f := range all {
+			ds = append(ds, g(f))
+		}
+		return median(ds).Seconds()
+	}
+	fmt.Printf("first_frame=%.3f first_row=%.3f all_rows=%.3f",
+		pick(func(f figures) time.Duration { return f.frame }),
+		pick(func(f figures) time.Duration { return f.row }),
+		pick(func(f figures) time.Duration { return f.all }))
+	if *keys > 0 {
+		fmt.Printf(" keys%d=%.3f", *keys, pick(func(f figures) time.Duration { return f.keys }))
+		if lines != "" {
+			fmt.Printf(" less%d=%.3f", *keys, pick(func(f figures) time.Duration { return f.less }))
+		}
+	}
+	fmt.Printf(" runs=%d\n", *runs)
 }
