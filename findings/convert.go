@@ -66,10 +66,12 @@ type converter struct {
 	intern    map[string]string
 	classes   map[*Rule]classification
 	kindTags  map[*Rule]tagSignal
-	sevs      map[[2]string]string
+	sevs      map[string]map[string]string // by prefix, then value
 	arts      map[artKey]Location
-	artsByURI map[string]artEntry
+	artsByURI map[string][]artEntry
+	nArts     int
 	dc        *decCache
+	kb        keyBuf // identity keys
 
 	rfsDone bool
 	rfs     *repofs.Root // the repository, for path mapping (opened on first use)
@@ -95,7 +97,7 @@ type mappedPath struct {
 }
 
 func newConverter(fl *fileLoad) *converter {
-	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, kindTags: map[*Rule]tagSignal{}, sevs: map[[2]string]string{}, arts: map[artKey]Location{}, artsByURI: map[string]artEntry{}, dc: newDecCache()}
+	return &converter{fl: fl, root: fl.ld.opts.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, classes: map[*Rule]classification{}, kindTags: map[*Rule]tagSignal{}, sevs: map[string]map[string]string{}, arts: map[artKey]Location{}, artsByURI: map[string][]artEntry{}, dc: newDecCache()}
 }
 
 func (cv *converter) in(s string) string {
@@ -242,21 +244,26 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	cv.fl.ld.cls.classifyCached(f, &r, cv.classes)
 	cv.fl.ld.cls.classifyKind(f, &r, cv.kindTags)
 
-	f.fps = r.Fingerprints
-	f.pfps = r.PartialFingerprints
-	strongKeys(f)
+	strongKeys(f, r.Fingerprints, r.PartialFingerprints, &cv.kb)
 	return f
 }
 
-// sevFrom returns the interned "prefix value" severity source text.
+// sevFrom returns the interned "prefix value" severity source text. The
+// prefixes are resolveSeverity's few literals: the cache is looked up by the
+// value alone, within the prefix's own map (a short string hashes faster
+// than a pair).
 func (cv *converter) sevFrom(prefix, val string) string {
-	k := [2]string{prefix, val}
-	if s, ok := cv.sevs[k]; ok {
+	m := cv.sevs[prefix]
+	if s, ok := m[val]; ok {
 		return s
 	}
 	s := prefix + sanitize(val)
-	if len(cv.sevs) < 4096 {
-		cv.sevs[k] = s
+	if m == nil && len(cv.sevs) < 64 {
+		m = map[string]string{}
+		cv.sevs[prefix] = m
+	}
+	if m != nil && len(m) < 4096 {
+		m[val] = s
 	}
 	return s
 }
@@ -267,9 +274,9 @@ type artKey struct {
 	index     int
 }
 
-// artEntry caches an artifact location by URI alone (a string key hashes
-// much faster than artKey); another run, base or index for the same URI goes
-// to the artKey cache.
+// artEntry caches an artifact location by URI (a string key hashes much
+// faster than artKey): the URI's entries, one per run, base and index it was
+// seen with, are a short slice. Past the cache's bound, the artKey map.
 type artEntry struct {
 	rm    *runMeta
 	base  string
@@ -279,12 +286,20 @@ type artEntry struct {
 
 func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 	index := intOr(a.Index, -1)
-	e, byURI := cv.artsByURI[a.URI]
-	if byURI && e.rm == rm && e.base == a.URIBaseID && e.index == index {
-		return e.loc
+	var es []artEntry
+	if a.ent != nil {
+		es = a.ent.arts
+	} else {
+		es = cv.artsByURI[a.URI]
+	}
+	for i := range es {
+		if e := &es[i]; e.rm == rm && e.base == a.URIBaseID && e.index == index {
+			return e.loc
+		}
 	}
 	k := artKey{rm, a.URI, a.URIBaseID, index}
-	if byURI {
+	full := cv.nArts >= 1<<16
+	if full {
 		if l, ok := cv.arts[k]; ok {
 			return l
 		}
@@ -293,9 +308,13 @@ func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 	mp := cv.mapPath(ru)
 	l := Location{Path: mp.path, URI: cv.in(sanitize(a.URI)), InRepo: mp.inRepo}
 	switch {
-	case !byURI && len(cv.artsByURI) < 1<<16:
-		cv.artsByURI[a.URI] = artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l}
-	case byURI && len(cv.arts) < 1<<16:
+	case !full && a.ent != nil:
+		a.ent.arts = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l})
+		cv.nArts++
+	case !full:
+		cv.artsByURI[a.URI] = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l})
+		cv.nArts++
+	case len(cv.arts) < 1<<16:
 		cv.arts[k] = l
 	}
 	return l

@@ -126,7 +126,7 @@ func (s *Set) details(f *Finding) (*Details, error) {
 		return nil, fmt.Errorf("%s: runs[%d].results[%d]: %s", src.File, src.Run, src.Result, jsonErrMsg(err))
 	}
 	rm := rs.runs[src.Run]
-	cv := &converter{root: s.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, arts: map[artKey]Location{}, artsByURI: map[string]artEntry{}}
+	cv := &converter{root: s.Root, paths: map[resolvedURI]mappedPath{}, intern: map[string]string{}, arts: map[artKey]Location{}, artsByURI: map[string][]artEntry{}}
 	d := &Details{Properties: sanitizeProps(dr.Properties)}
 	for i := range dr.RelatedLocations {
 		d.Related = append(d.Related, cv.location(rm, &dr.RelatedLocations[i]))

@@ -3,6 +3,7 @@ package findings
 import (
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // A hand-written decoder for liteResult: the hot path of loading. It decodes
@@ -25,12 +26,37 @@ type fastDec struct {
 type decCache struct {
 	strs map[string]string
 	ptrs map[string]*string
+
+	// The value each of these members had in the previous result: most
+	// logs repeat them from one result to the next (one base id, a file's
+	// results together, one rule's results together), and comparing with
+	// the last value costs less than a map lookup.
+	lastBase, lastSnippet string
+	lastRule              *string
+
+	uris    map[string]*uriEnt
+	lastEnt *uriEnt
+
+	scratch []byte // istr's buffer for unescaping
+
+	// Reused by each result the worker decodes: the converter keeps
+	// nothing of a liteResult's locations or message but their strings.
+	locs []liteLoc
+	msg  liteMsg
 }
 
 const decCacheMax = 1 << 14
 
+// uriEnt is a URI a worker has decoded: the string, and the converter's
+// cache of the locations it maps to (one hash lookup per location, not one
+// to intern the URI and another to find its location).
+type uriEnt struct {
+	s    string
+	arts []artEntry
+}
+
 func newDecCache() *decCache {
-	return &decCache{strs: map[string]string{}, ptrs: map[string]*string{}}
+	return &decCache{strs: map[string]string{}, ptrs: map[string]*string{}, uris: map[string]*uriEnt{}}
 }
 
 // smallInts backs the *int fields (indexes) the decoder hands out for small
@@ -227,37 +253,190 @@ func (fd *fastDec) istr() (string, bool) {
 				fd.dc.strs[v] = v
 			}
 			return v, ok
-		case c == '\\' || c < 0x20:
+		case c == '\\':
+			// Escaped (a snippet quoting code): unescaped into the
+			// cache's scratch buffer, allocated only when new.
+			b, end, ok := fd.unescapeTo(fd.dc.scratch, s, j)
+			if !ok {
+				return "", false
+			}
+			fd.dc.scratch = b
+			fd.i = end
+			if v, ok := fd.dc.strs[string(b)]; ok {
+				return v, true
+			}
+			v := string(b)
+			if len(fd.dc.strs) < decCacheMax {
+				fd.dc.strs[v] = v
+			}
+			return v, true
+		case c < 0x20:
 			return fd.str()
 		}
 	}
 	return "", false
 }
 
+// plainAt returns the bytes of the string at fd.i when it has no escape or
+// control byte (its end is then at fd.i+1+len), else ok is false.
+func (fd *fastDec) plainAt() (b []byte, ok bool) {
+	if fd.peek() != '"' {
+		return nil, false
+	}
+	e := bytesIndexQuoteOrEscape(fd.d, fd.i+1)
+	if e < 0 || fd.d[e] != '"' {
+		return nil, false
+	}
+	return fd.d[fd.i+1 : e], true
+}
+
+// lstring is istring for a member that usually repeats the previous
+// result's value (*last).
+func (fd *fastDec) lstring(p *string, last *string) bool {
+	if b, ok := fd.plainAt(); ok && len(b) == len(*last) && string(b) == *last {
+		fd.i += len(b) + 2
+		*p = *last
+		return true
+	}
+	if !fd.istring(p) {
+		return false
+	}
+	*last = *p
+	return true
+}
+
+// lstringDC is lstring with the cache's last value of member k (1 a base
+// id, 2 a snippet); without a cache it is istring.
+func (fd *fastDec) lstringDC(p *string, k int) bool {
+	if fd.dc == nil {
+		return fd.istring(p)
+	}
+	if k == 1 {
+		return fd.lstring(p, &fd.dc.lastBase)
+	}
+	return fd.lstring(p, &fd.dc.lastSnippet)
+}
+
+// uri decodes an artifact location's URI through the cache's URI entries.
+func (fd *fastDec) uri(a *liteArtLoc) bool {
+	if fd.dc == nil {
+		return fd.istring(&a.URI)
+	}
+	if fd.null() {
+		return true
+	}
+	if b, ok := fd.plainAt(); ok {
+		e := fd.dc.lastEnt
+		if e == nil || len(b) != len(e.s) || string(b) != e.s {
+			e = fd.dc.uris[string(b)]
+		}
+		if e != nil {
+			fd.i += len(b) + 2
+			a.URI, a.ent, fd.dc.lastEnt = e.s, e, e
+			return true
+		}
+	}
+	v, ok := fd.str()
+	if !ok {
+		return false
+	}
+	a.URI = v
+	if len(fd.dc.uris) < decCacheMax {
+		e := &uriEnt{s: v}
+		fd.dc.uris[v] = e
+		a.ent, fd.dc.lastEnt = e, e
+	}
+	return true
+}
+
+// enum is istring for members whose values the spec enumerates (level,
+// kind, baseline state, suppression kind and status): the spec's words are
+// returned as constants, anything else is interned as usual.
+func (fd *fastDec) enum(p *string) bool {
+	if b, ok := fd.plainAt(); ok {
+		v := ""
+		switch string(b) {
+		case "error":
+			v = "error"
+		case "warning":
+			v = "warning"
+		case "note":
+			v = "note"
+		case "none":
+			v = "none"
+		case "fail":
+			v = "fail"
+		case "pass":
+			v = "pass"
+		case "open":
+			v = "open"
+		case "review":
+			v = "review"
+		case "notApplicable":
+			v = "notApplicable"
+		case "informational":
+			v = "informational"
+		case "new":
+			v = "new"
+		case "unchanged":
+			v = "unchanged"
+		case "updated":
+			v = "updated"
+		case "absent":
+			v = "absent"
+		case "inSource":
+			v = "inSource"
+		case "external":
+			v = "external"
+		case "accepted":
+			v = "accepted"
+		case "underReview":
+			v = "underReview"
+		case "rejected":
+			v = "rejected"
+		}
+		if v != "" {
+			fd.i += len(b) + 2
+			*p = v
+			return true
+		}
+	}
+	return fd.istring(p)
+}
+
 // unescape decodes a string with escapes; s is its first byte, j the first
 // backslash.
 func (fd *fastDec) unescape(s, j int) (string, bool) {
+	b, end, ok := fd.unescapeTo(make([]byte, 0, j-s+16), s, j)
+	if !ok {
+		return "", false
+	}
+	fd.i = end
+	return string(b), true
+}
+
+// unescapeTo is unescape into b (its contents replaced); end is the index
+// after the closing quote.
+func (fd *fastDec) unescapeTo(b []byte, s, j int) (_ []byte, end int, ok bool) {
 	d := fd.d
-	b := make([]byte, 0, j-s+16)
-	b = append(b, d[s:j]...)
+	b = append(b[:0], d[s:j]...)
 	for j < len(d) {
 		c := d[j]
 		switch {
 		case c == '"':
 			if !utf8.Valid(b) {
-				return "", false
+				return nil, 0, false
 			}
-			fd.i = j + 1
-			return string(b), true
+			return b, j + 1, true
 		case c < 0x20:
-			return "", false
+			return nil, 0, false
 		case c != '\\':
 			b = append(b, c)
 			j++
 			continue
 		}
 		if j+1 >= len(d) {
-			return "", false
+			return nil, 0, false
 		}
 		switch e := d[j+1]; e {
 		case '"', '\\', '/':
@@ -275,31 +454,31 @@ func (fd *fastDec) unescape(s, j int) (string, bool) {
 		case 'u':
 			r, ok := hex4(d, j+2)
 			if !ok {
-				return "", false
+				return nil, 0, false
 			}
 			j += 6
 			if utf16.IsSurrogate(r) {
 				if j+6 > len(d) || d[j] != '\\' || d[j+1] != 'u' {
-					return "", false // a lone surrogate: left to the reflective decoder
+					return nil, 0, false // a lone surrogate: left to the reflective decoder
 				}
 				r2, ok := hex4(d, j+2)
 				if !ok {
-					return "", false
+					return nil, 0, false
 				}
 				r = utf16.DecodeRune(r, r2)
 				if r == utf8.RuneError {
-					return "", false
+					return nil, 0, false
 				}
 				j += 6
 			}
 			b = utf8.AppendRune(b, r)
 			continue
 		default:
-			return "", false
+			return nil, 0, false
 		}
 		j += 2
 	}
-	return "", false
+	return nil, 0, false
 }
 
 // bytesIndexQuoteOrEscape returns the index of the first '"', '\\' or
@@ -440,18 +619,28 @@ func (fd *fastDec) istringPtr(p **string) bool {
 	if fd.null() {
 		return true
 	}
+	if q := fd.dc.lastRule; q != nil {
+		if b, ok := fd.plainAt(); ok && len(b) == len(*q) && string(b) == *q {
+			fd.i += len(b) + 2
+			*p = q
+			return true
+		}
+	}
 	v, ok := fd.istr()
 	if !ok {
 		return false
 	}
 	if q, ok := fd.dc.ptrs[v]; ok {
+		fd.dc.lastRule = q
 		*p = q
 		return true
 	}
-	q := &v
+	q := new(string) // not &v: that would put every v on the heap
+	*q = v
 	if len(fd.dc.ptrs) < decCacheMax {
 		fd.dc.ptrs[v] = q
 	}
+	fd.dc.lastRule = q
 	*p = q
 	return true
 }
@@ -568,7 +757,10 @@ func (fd *fastDec) fps(p *fpMap) bool {
 				b := make([]byte, 0, len(key)+1+e-fd.i-1)
 				b = append(append(append(b, key...), '='), fd.d[fd.i+1:e]...)
 				fd.i = e + 1
-				out = append(out, string(b))
+				if out == nil {
+					out = make(fpMap, 0, 1)
+				}
+				out = append(out, unsafe.String(&b[0], len(b))) // b is not used again
 				return 0, true
 			}
 		}
@@ -587,6 +779,10 @@ func (fd *fastDec) msg(p **liteMsg) bool {
 	}
 	m := &liteMsg{}
 	*p = m
+	return fd.msgInto(m)
+}
+
+func (fd *fastDec) msgInto(m *liteMsg) bool {
 	return fd.object(func(key []byte) (uint32, bool) {
 		switch string(key) {
 		case "text":
@@ -609,9 +805,9 @@ func (fd *fastDec) artLoc(a *liteArtLoc) bool {
 	return fd.object(func(key []byte) (uint32, bool) {
 		switch string(key) {
 		case "uri":
-			return 1, fd.istring(&a.URI)
+			return 1, fd.uri(a)
 		case "uriBaseId":
-			return 2, fd.istring(&a.URIBaseID)
+			return 2, fd.lstringDC(&a.URIBaseID, 1)
 		case "index":
 			return 4, fd.intPtr(&a.Index)
 		}
@@ -654,7 +850,7 @@ func (fd *fastDec) content(c *liteContent) bool {
 	}
 	return fd.object(func(key []byte) (uint32, bool) {
 		if string(key) == "text" {
-			return 1, fd.istring(&c.Text)
+			return 1, fd.lstringDC(&c.Text, 2)
 		}
 		return 0, fd.skip()
 	})
@@ -787,16 +983,28 @@ func (fd *fastDec) result(r *liteResult) bool {
 			r.Rule = &liteRef{}
 			return 1 << 2, fd.ref(r.Rule)
 		case "kind":
-			return 1 << 3, fd.istring(&r.Kind)
+			return 1 << 3, fd.enum(&r.Kind)
 		case "level":
-			return 1 << 4, fd.istring(&r.Level)
+			return 1 << 4, fd.enum(&r.Level)
 		case "message":
+			if fd.dc != nil && !fd.null() {
+				fd.dc.msg = liteMsg{}
+				r.Message = &fd.dc.msg
+				return 1 << 5, fd.msgInto(r.Message)
+			}
 			return 1 << 5, fd.msg(&r.Message)
 		case "locations":
 			if fd.null() {
 				return 1 << 6, true
 			}
 			r.Locations = []liteLoc{}
+			if fd.dc != nil {
+				if fd.dc.locs == nil {
+					fd.dc.locs = make([]liteLoc, 0, 4)
+				}
+				r.Locations = fd.dc.locs[:0]
+				defer func() { fd.dc.locs = r.Locations[:0] }()
+			}
 			return 1 << 6, fd.array(func() bool {
 				r.Locations = append(r.Locations, liteLoc{})
 				return fd.loc(&r.Locations[len(r.Locations)-1])
@@ -821,9 +1029,9 @@ func (fd *fastDec) result(r *liteResult) bool {
 				ok := fd.null() || fd.object(func(key []byte) (uint32, bool) {
 					switch string(key) {
 					case "kind":
-						return 1, fd.istring(&s.Kind)
+						return 1, fd.enum(&s.Kind)
 					case "status":
-						return 2, fd.istring(&s.Status)
+						return 2, fd.enum(&s.Status)
 					case "justification":
 						return 4, fd.stringPtr(&s.Justification)
 					}
@@ -833,7 +1041,7 @@ func (fd *fastDec) result(r *liteResult) bool {
 				return ok
 			})
 		case "baselineState":
-			return 1 << 11, fd.istring(&r.BaselineState)
+			return 1 << 11, fd.enum(&r.BaselineState)
 		case "properties":
 			return 1 << 12, fd.props(&r.Properties)
 		case "taxa":

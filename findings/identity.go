@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf16"
+	"unsafe"
 
 	"github.com/secui/secui/findings/repofs"
 )
@@ -97,7 +98,33 @@ func (h fnv64) key(layer string) string {
 	for i := 0; i < 16; i++ {
 		b[n+1+i] = hexd[(uint64(h)>>(60-4*i))&0xf]
 	}
-	return string(b)
+	return unsafe.String(&b[0], len(b)) // b is not used again: one allocation, not two
+}
+
+// keyBuf hands out identity keys from shared blocks: one allocation per
+// block instead of one per key, and no rounding up to a size class. The
+// bytes of a key are never written again; a block lives as long as any of
+// its keys (all of a batch's keys live as long as its findings). A nil
+// keyBuf allocates each key.
+type keyBuf struct{ b []byte }
+
+const keyBlock = 16 << 10
+
+func (kb *keyBuf) key(h fnv64, layer string) string {
+	n := len(layer) + 1 + 16
+	if kb == nil || n > keyBlock/4 {
+		return h.key(layer)
+	}
+	if cap(kb.b)-len(kb.b) < n {
+		kb.b = make([]byte, 0, keyBlock)
+	}
+	const hexd = "0123456789abcdef"
+	s := len(kb.b)
+	kb.b = append(append(kb.b, layer...), ':')
+	for i := 0; i < 16; i++ {
+		kb.b = append(kb.b, hexd[(uint64(h)>>(60-4*i))&0xf])
+	}
+	return unsafe.String(&kb.b[s], n)
 }
 
 func hashKey(layer string, parts ...string) string {
@@ -224,8 +251,9 @@ func sortedPairs(m fpMap, desc bool) []string {
 
 // strongKeys computes the keys that need nothing but the result itself
 // (vulnerability, fingerprint, partial) and the fallback base hash. It runs on
-// the decoding workers.
-func strongKeys(f *Finding) {
+// the decoding workers. fps and pfps are the result's fingerprints and
+// partial fingerprints; kb (may be nil) holds the keys.
+func strongKeys(f *Finding, fps, pfps fpMap, kb *keyBuf) {
 	tool, rule := f.ToolName(), f.RuleID()
 	keys := f.Keys[:0] // a slot in the worker's batch slab when there is one
 	if cap(keys) == 0 {
@@ -236,28 +264,31 @@ func strongKeys(f *Finding) {
 		if f.Loc.InRepo {
 			p = f.Loc.Path
 		}
-		keys = append(keys, hashKey("vulnerability", f.VulnID, f.Package, p))
+		keys = append(keys, kb.key(fnvOffset.part(f.VulnID).part(f.Package).part(p), "vulnerability"))
 	}
-	for _, kv := range sortedPairs(validPairs(f.fps), true) {
-		keys = append(keys, hashKey("fingerprint", tool, kv))
+	for _, kv := range sortedPairs(validPairs(fps), true) {
+		keys = append(keys, kb.key(fnvOffset.part(tool).part(kv), "fingerprint"))
 	}
-	if pf := validPairs(f.pfps); len(pf) > 0 {
+	if pf := validPairs(pfps); len(pf) > 0 {
 		layer := "partial"
 		if positionalPartial(pf) {
 			layer = "linehash"
 		}
-		keys = append(keys, hashKey(layer, append([]string{tool, rule}, sortedPairs(pf, false)...)...))
+		h := fnvOffset.part(tool).part(rule) // hashKey(layer, tool, rule, pairs...)
+		for _, kv := range sortedPairs(pf, false) {
+			h = h.part(kv)
+		}
+		keys = append(keys, kb.key(h, layer))
 	}
 	f.Keys = keys
-	f.fps, f.pfps = nil, nil
 	f.fbase = uint64(fnvOffset.part(tool).part(rule).part(f.Loc.Path).normPart(f.Message).part(strings.TrimSpace(f.Loc.Snippet)))
-	f.fallback1 = fallbackKey(f.fbase, f.Loc.Line, f.Loc.Col)
+	f.fallback1 = fallbackKey(f.fbase, f.Loc.Line, f.Loc.Col, kb)
 }
 
 // fallbackKey is the fallback layer: the inputs' hash and the position. The
 // position (not an occurrence count in result order) keeps two identical
 // results apart however a log is split into files.
-func fallbackKey(base uint64, line, col int) string {
+func fallbackKey(base uint64, line, col int, kb *keyBuf) string {
 	h := fnvOffset
 	for _, v := range [3]uint64{base, uint64(line), uint64(col)} {
 		for k := 0; k < 8; k++ {
@@ -266,7 +297,7 @@ func fallbackKey(base uint64, line, col int) string {
 		}
 		h *= fnvPrime
 	}
-	return h.key("fallback")
+	return kb.key(h, "fallback")
 }
 
 // sameResult reports whether two results are the same finding reported
@@ -447,7 +478,10 @@ func (c *contentHasher) hashFile(rel string) []string {
 			c.rfs = r
 		}
 	})
-	if c.rfs == nil {
+	if c.rfs == nil || c.rfs.Missing(rel) {
+		// Missing first: one stat, where ReadFile's symlink resolution
+		// walks every parent of a path that is not there (SARIF from CI
+		// often names files this checkout does not have).
 		return nil
 	}
 	data, err := c.rfs.ReadFile(rel, maxHashedFile)

@@ -832,7 +832,7 @@ type pipeTask struct {
 }
 
 func (fl *fileLoad) startPipeline(ctx context.Context) *pipeline {
-	pl := &pipeline{fl: fl, ctx: ctx, in: make(chan pipeTask, 4)}
+	pl := &pipeline{fl: fl, ctx: ctx, in: make(chan pipeTask, 2)}
 	for w := 0; w < fl.ld.workers; w++ {
 		pl.wg.Add(1)
 		go func() {
@@ -846,13 +846,13 @@ func (fl *fileLoad) startPipeline(ctx context.Context) *pipeline {
 					continue
 				}
 				// One allocation each for the batch's findings, their first
-				// source and their first four identity keys.
+				// source and their first three identity keys.
 				slab := make([]Finding, len(t.jobs))
 				srcs := make([]Source, len(t.jobs))
-				keys := make([]string, 4*len(t.jobs))
+				keys := make([]string, 3*len(t.jobs)) // strong, content, fallback: most findings
 				for i := range slab {
 					slab[i].Sources = srcs[i : i : i+1]
-					slab[i].Keys = keys[4*i : 4*i : 4*i+4]
+					slab[i].Keys = keys[3*i : 3*i : 3*i+3]
 				}
 				out := make([]*Finding, 0, len(t.jobs))
 				for i, j := range t.jobs {

@@ -25,6 +25,8 @@ type liteArtLoc struct {
 	URI       string `json:"uri"`
 	URIBaseID string `json:"uriBaseId"`
 	Index     *int   `json:"index"`
+
+	ent *uriEnt // set by the fast decoder: URI's entry in the worker's cache
 }
 
 type liteContent struct {

@@ -364,22 +364,26 @@ func (f *Finding) Reports(tool, rule string) bool {
 }
 
 // Finding is one security finding, possibly reported several times (Sources).
+//
+// The one-byte fields sit together: a 100k-result load keeps 100k of these.
 type Finding struct {
-	ID      string   // stable ID (16 hex digits)
-	IDLayer IDLayer  // which layer produced ID
-	Keys    []string // every identity key, strongest first (for ledger matching)
+	ID   string   // stable ID (16 hex digits)
+	Keys []string // every identity key, strongest first (for ledger matching)
 
-	Tool     *Tool
-	Rule     *Rule
-	Level    string // resolved SARIF level: error, warning, note, none
-	Severity Severity
-	SevFrom  string  // where the severity came from, e.g. "security-severity 9.8"
+	Tool    *Tool
+	Rule    *Rule
+	Level   string // resolved SARIF level: error, warning, note, none
+	SevFrom string // where the severity came from, e.g. "security-severity 9.8"
+
 	Score    float32 // security-severity (0–10) when the scanner gave one, else 0: orders findings within a severity
+	IDLayer  IDLayer // which layer produced ID
+	Severity Severity
+	Category Category
+	Stage    Stage
+	Kind     Kind             // security or quality
+	InputSup InputSuppression // what the SARIF input says about suppression
 
-	Category    Category
-	Stage       Stage
 	StageReason string // which mapping rule placed it
-	Kind        Kind   // security or quality
 	KindReason  string // why (security-severity, CWE, category, tool table, override)
 
 	Message string
@@ -388,7 +392,6 @@ type Finding struct {
 	VulnID  string // CVE/GHSA id for SCA findings
 	Package string // package@version for SCA findings
 
-	InputSup       InputSuppression
 	InputSupReason string // justification from the SARIF input, if any
 	BaselineState  string
 
@@ -405,8 +408,6 @@ type Finding struct {
 	// (ledger.Overlay) for it.
 
 	search    string // lower-cased search blob, built once
-	fps       fpMap  // result.fingerprints (identity input)
-	pfps      fpMap  // result.partialFingerprints (identity input)
 	fbase     uint64 // hash of the fallback identity inputs
 	fallback1 string // fallback key for the first occurrence (computed on a worker)
 }

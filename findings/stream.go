@@ -35,7 +35,9 @@ const (
 // streamThreshold is the file size from which files are streamed.
 var streamThreshold int64 = 8 << 20
 
-const streamChunk = 4 << 20
+// streamChunk is the size of the reads the streamed scanner works on (a
+// variable so that tests can cut files at every byte).
+var streamChunk = 1 << 20
 
 type streamState struct {
 	fl  *fileLoad
@@ -292,6 +294,12 @@ func (s *streamState) chunk(buf []byte) {
 		s.capFrom = 0
 	}
 	for i < n && !s.bad {
+		if len(s.stack) > deepFrom && !s.inStr && !s.inTok {
+			if j := s.deep(buf, i); j != i {
+				i = j
+				continue
+			}
+		}
 		if s.inStr {
 			if s.esc {
 				s.esc = false
@@ -455,6 +463,127 @@ func (s *streamState) chunk(buf []byte) {
 	}
 }
 
+// deepFrom is the depth below which no byte concerns the scanner beyond the
+// grammar: nothing is captured, cut or looked up deeper than a result's
+// members (depth 5), a run's members (3) or the top level's (1).
+const deepFrom = 5
+
+// deep scans the bytes of buf from i while the nesting stays deeper than
+// deepFrom, checking the grammar exactly as chunk does, with the state in
+// locals: most of a file's bytes are inside a result's locations, flows and
+// fixes, or a run's rules, where chunk's hooks have nothing to do. It
+// returns where it stopped: at the end of buf, or at a byte it leaves to
+// chunk (a close back to deepFrom, a string or token that does not end in
+// this chunk or is too long, anything the grammar refuses, the depth limit),
+// which chunk then handles, and reports, as always.
+func (s *streamState) deep(buf []byte, i int) int {
+	start := i
+	stack, want, valPending := s.stack, s.want, s.valPending
+	n := len(buf)
+	maxDepth := s.lim.MaxDepth
+	maxTok := s.lim.MaxToken
+loop:
+	for i < n {
+		c := buf[i]
+		switch c {
+		case ' ', '\n', '\r', '\t':
+			i++
+		case '"':
+			isKey := want == gKey || want == gKeyOrClose
+			if !isKey && want != gValue && want != gValueOrClose {
+				break loop
+			}
+			j := i + 1
+			for {
+				q := bytes.IndexByte(buf[j:], '"')
+				if q < 0 {
+					break loop // ends in a later chunk
+				}
+				k := j + q
+				bs := 0
+				for k-1-bs > i && buf[k-1-bs] == '\\' {
+					bs++
+				}
+				if bs%2 == 0 {
+					j = k
+					break
+				}
+				j = k + 1
+			}
+			if int64(j-i) > maxTok {
+				break loop
+			}
+			if isKey {
+				want = gColon
+			} else {
+				want = gSep
+			}
+			i = j + 1
+		case ':':
+			if want != gColon {
+				break loop
+			}
+			want, valPending = gValue, true
+			i++
+		case ',':
+			if want != gSep {
+				break loop
+			}
+			if stack[len(stack)-1] == '{' {
+				want = gKey
+			} else {
+				want = gValue
+			}
+			valPending = false
+			i++
+		case '{', '[':
+			if (want != gValue && want != gValueOrClose) || len(stack) >= maxDepth {
+				break loop
+			}
+			if c == '{' {
+				want = gKeyOrClose
+			} else {
+				want = gValueOrClose
+			}
+			stack = append(stack, c)
+			valPending = false
+			i++
+		case '}', ']':
+			d := len(stack)
+			if d <= deepFrom+1 || (c == '}') != (stack[d-1] == '{') ||
+				!(want == gSep || (c == '}' && want == gKeyOrClose) || (c == ']' && want == gValueOrClose)) {
+				break loop
+			}
+			stack = stack[:d-1]
+			want, valPending = gSep, false
+			i++
+		default:
+			if want != gValue && want != gValueOrClose {
+				break loop
+			}
+			j := i + 1
+		tok:
+			for ; j < n; j++ {
+				switch buf[j] {
+				case ' ', '\n', '\r', '\t', '"', ':', ',', '{', '[', '}', ']':
+					break tok
+				}
+			}
+			if j == n || int64(j-i) > maxTok {
+				break loop // ends in a later chunk, or too long: chunk says so
+			}
+			want = gSep
+			i = j
+		}
+	}
+	if i == start {
+		return i
+	}
+	s.stack, s.want, s.valPending = stack, want, valPending
+	s.expectKey = want == gKey || want == gKeyOrClose
+	return i
+}
+
 // keyAppend collects a member key; keys longer than any key the scanner
 // looks for are cut short (they match nothing either way).
 func (s *streamState) keyAppend(b []byte) {
@@ -605,7 +734,7 @@ func (s *streamState) takeArenas() []*arena {
 // arena is a reusable buffer for result bytes.
 type arena struct{ buf []byte }
 
-const arenaSize = 1 << 20
+const arenaSize = 256 << 10
 
 var arenaPool = sync.Pool{New: func() any { return &arena{buf: make([]byte, 0, arenaSize)} }}
 
@@ -633,7 +762,7 @@ func (s *streamState) stringEnd(buf []byte, end int) {
 		case 3:
 			s.key3 = string(s.key)
 		case 5:
-			s.key5skip = skipMember[string(s.key)]
+			s.key5skip = isSkipMember(s.key)
 		}
 		return
 	}
@@ -709,11 +838,14 @@ func jsonUnmarshalString(b []byte, out *string) bool {
 	return jsonStd.Unmarshal(b, out) == nil
 }
 
-// skipMember lists result members the list view does not need. Streamed
+// isSkipMember says whether a result member is one the list view does not need. Streamed
 // results are copied without them (a placeholder records whether they were
 // empty), which spares the decoder most of a data-flow result's bytes.
-var skipMember = map[string]bool{
-	"codeFlows": true, "fixes": true, "relatedLocations": true, "stacks": true, "graphs": true,
-	"graphTraversals": true, "webRequest": true, "webResponse": true, "attachments": true,
-	"provenance": true,
+func isSkipMember(key []byte) bool {
+	switch string(key) {
+	case "codeFlows", "fixes", "relatedLocations", "stacks", "graphs",
+		"graphTraversals", "webRequest", "webResponse", "attachments", "provenance":
+		return true
+	}
+	return false
 }

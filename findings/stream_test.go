@@ -214,3 +214,42 @@ func TestStreamMalformedDetailsReportedWhenOpened(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamChunkSizesAgree: the streamed scanner keeps its state across
+// reads, so cutting the file anywhere (inside a string, an escape, a number,
+// between a key and its colon, deep in a code flow) changes nothing: the
+// same findings, the same errors at the same positions, as one read of the
+// whole file. The inputs are the fuzz seeds, a generated log with code flows
+// and fixes, and each seed with a structural byte deleted.
+func TestStreamChunkSizesAgree(t *testing.T) {
+	inputs := append([]string(nil), fuzzSeeds...)
+	inputs = append(inputs, genSARIF(40, false), genSARIF(20, true),
+		`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"ruleId":"r","message":{"text":"a \"q\" \\\\"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.go"},"region":{"startLine":1,"snippet":{"text":"\\\\\""}}}}],"codeFlows":[{"threadFlows":[{"locations":[{"location":{"message":{"text":"x\\\\\\\"y\\\\"},"physicalLocation":{"region":{"startLine":12,"endLine":13},"properties":{"w":-0.5e+3,"b":[true,false,null]}}}}]}]}]}]}]}`)
+	for _, s := range fuzzSeeds {
+		for _, i := range []int{len(s) / 3, len(s) / 2, 2 * len(s) / 3, len(s) - 40} {
+			if i > 0 && i < len(s) && strings.IndexByte(":,\"{}[]", s[i]) >= 0 {
+				inputs = append(inputs, s[:i]+s[i+1:])
+			}
+		}
+	}
+	dir := t.TempDir()
+	old := streamChunk
+	defer func() { streamChunk = old }()
+	for k, in := range inputs {
+		p := filepath.Join(dir, fmt.Sprintf("in%d.sarif", k))
+		writeFile(t, p, in)
+		streamChunk = 4 << 20
+		want := loadWithThreshold(t, p, 1)
+		wantSum, wantErrs := summaryOf(t, want), fmt.Sprint(want.Errors)
+		for _, size := range []int{1, 2, 3, 5, 8, 13, 64, 1000} {
+			streamChunk = size
+			got := loadWithThreshold(t, p, 1)
+			if g := summaryOf(t, got); g != wantSum {
+				t.Fatalf("input %d, chunks of %d bytes: findings differ\n got %s\nwant %s", k, size, g, wantSum)
+			}
+			if g := fmt.Sprint(got.Errors); g != wantErrs {
+				t.Fatalf("input %d, chunks of %d bytes: errors differ\n got %s\nwant %s", k, size, g, wantErrs)
+			}
+		}
+	}
+}

@@ -155,6 +155,23 @@ func BenchmarkLedger100k(b *testing.B) {
 		b.ReportMetric(float64(st.Size())/1e6, "file-MB")
 	})
 
+	// apply: open+apply without the open (the matcher and the overlay).
+	b.Run("apply", func(b *testing.B) {
+		l, err := ledger.Open(dir, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		opts := overlayOptsFor(b, dir)
+		b.ReportAllocs()
+		c0 := cpuNow()
+		for b.Loop() {
+			if ov := l.Overlay(set.Findings, now, opts); len(ov.Orphans()) != 0 || len(ov.Decisions()) != n {
+				b.Fatalf("overlay: %s", ov)
+			}
+		}
+		b.ReportMetric(float64((cpuNow()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
+	})
+
 	b.Run("decide-one", func(b *testing.B) {
 		// A copy: the cached ledger stays the bulk suppression.
 		work := b.TempDir()

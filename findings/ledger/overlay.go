@@ -306,14 +306,14 @@ func assign(ds []*Decision, fs []*findings.Finding, opt OverlayOptions) match.Re
 		}
 		md[i] = match.Decision{ID: d.ID, Tool: d.Tool, Rule: d.Rule, Keys: d.Keys, Evidence: ev}
 	}
-	mf := make([]match.Finding, len(fsel))
-	for i, fi := range fsel {
-		mf[i] = match.Finding{F: fs[fi]}
-		if opt.Evidence != nil {
-			mf[i].Evidence = opt.Evidence(fs[fi])
+	mf := fs // the matcher reads the findings in place
+	if len(stand) > 0 {
+		mf = make([]*findings.Finding, len(fsel))
+		for i, fi := range fsel {
+			mf[i] = fs[fi]
 		}
 	}
-	res := match.Assign(md, mf, opt.Match)
+	res := match.AssignFindings(md, mf, opt.Evidence, opt.Match)
 	if len(stand) == 0 {
 		return res // the indices are the caller's
 	}
@@ -344,7 +344,10 @@ func assign(ds []*Decision, fs []*findings.Finding, opt OverlayOptions) match.Re
 // with that id. It returns the decisions so placed.
 func keepV1(ds []*Decision, fs []*findings.Finding, res *match.Result) map[int]bool {
 	var placed map[int]bool
-	taken := make(map[int]bool, len(res.Links))
+	if len(res.Review) == 0 && len(res.Orphans) == 0 {
+		return nil
+	}
+	taken := make([]bool, len(fs))
 	for _, l := range res.Links {
 		taken[l.Finding] = true
 	}

@@ -162,24 +162,75 @@ type groupKey struct{ tool, rule, path string }
 
 type matcher struct {
 	ds  []Decision
-	fs  []Finding
+	f   []*findings.Finding
 	opt Options
+	// given is the evidence of finding fi known without the working tree
+	// (Finding.Evidence); nil: none.
+	given func(fi int) evidence.Evidence
 
-	ev     []evidence.Evidence
-	haveEv []bool
-	taken  []bool // finding already placed
-	done   []bool // decision placed, reviewed or orphaned
-	groups map[groupKey][]int
-	win    map[int][]uint32       // window tokens by finding
-	buf    []int                  // cands' result
-	paths  map[[2]string][]string // (tool, rule) → paths with findings
+	ev      []evidence.Evidence
+	haveEv  []bool
+	taken   []bool // finding already placed
+	done    []bool // decision placed, reviewed or orphaned
+	dStrong []bool // decision has a strong key
+	fStrong []bool // finding has a strong key
+	groups  groups
+	win     map[int][]uint32       // window tokens by finding
+	buf     []int                  // cands' result
+	shared  []int                  // legacy's scratch
+	paths   map[[2]string][]string // (tool, rule) → paths with findings, built on first use
+	prop    proposal               // the proposal a round's fn returns (copied at once)
+	claims  []int32                // resolve's scratch, len(fs)
+	layers  [2]struct {            // strongKey's cache: the last key layers seen
+		name   string
+		strong bool
+	}
+	own    []int32 // each finding's own group
+	noFile []int8  // by group: its path is not a file of the working tree (1), is (2), unknown (0)
 
 	res Result
 }
 
+// groups are the findings of each (tool, rule, path), in finding order, as
+// one flat array: group g is at[start[g]:start[g+1]].
+type groups struct {
+	id    map[groupKey]int32
+	keys  []groupKey // by group, in the order first seen
+	start []int32
+	at    []int32
+}
+
+func (g *groups) of(k groupKey) []int32 {
+	i, ok := g.id[k]
+	if !ok {
+		return nil
+	}
+	return g.at[g.start[i]:g.start[i+1]]
+}
+
 // Assign places ds on fs.
 func Assign(ds []Decision, fs []Finding, opt Options) Result {
-	m := &matcher{ds: ds, fs: fs, opt: opt, taken: make([]bool, len(fs)), done: make([]bool, len(ds))}
+	f := make([]*findings.Finding, len(fs))
+	for i := range fs {
+		f[i] = fs[i].F
+	}
+	return assign(ds, f, func(fi int) evidence.Evidence { return fs[fi].Evidence }, opt)
+}
+
+// AssignFindings is Assign on the findings themselves (no []Finding to
+// build): ev, when not nil, gives the evidence of a finding known without
+// reading the working tree, as Finding.Evidence does.
+func AssignFindings(ds []Decision, fs []*findings.Finding, ev func(*findings.Finding) evidence.Evidence, opt Options) Result {
+	var given func(int) evidence.Evidence
+	if ev != nil {
+		given = func(fi int) evidence.Evidence { return ev(fs[fi]) }
+	}
+	return assign(ds, fs, given, opt)
+}
+
+func assign(ds []Decision, fs []*findings.Finding, given func(int) evidence.Evidence, opt Options) Result {
+	m := &matcher{ds: ds, f: fs, given: given, opt: opt, taken: make([]bool, len(fs)), done: make([]bool, len(ds)),
+		dStrong: make([]bool, len(ds)), fStrong: make([]bool, len(fs))}
 	m.strong()
 	if m.remaining() {
 		m.index()
@@ -192,8 +243,17 @@ func Assign(ds []Decision, fs []Finding, opt Options) Result {
 			m.orphan(di, "no finding of this tool and rule to compare with")
 		}
 	}
-	slices.SortFunc(m.res.Links, func(a, b Link) int { return cmp.Compare(a.Decision, b.Decision) })
-	slices.SortFunc(m.res.Review, func(a, b Review) int { return cmp.Compare(a.Decision, b.Decision) })
+	// Each decision is in one of the lists once, so any sort gives the same
+	// order; most often a list is already sorted (one round placed it).
+	if byD := func(a, b Link) int { return cmp.Compare(a.Decision, b.Decision) }; !slices.IsSortedFunc(m.res.Links, byD) {
+		slices.SortFunc(m.res.Links, byD)
+	}
+	if byD := func(a, b Review) int { return cmp.Compare(a.Decision, b.Decision) }; !slices.IsSortedFunc(m.res.Review, byD) {
+		slices.SortFunc(m.res.Review, byD)
+	}
+	if slices.IsSorted(m.res.Orphans) {
+		return m.res
+	}
 	type ow struct {
 		d   int
 		why string
@@ -231,18 +291,42 @@ func (m *matcher) link(l Link) {
 // strong places decisions by strong keys.
 func (m *matcher) strong() {
 	const ambiguous = -1
-	byID := make(map[string]int, len(m.fs))
-	byKey := make(map[string]int, len(m.fs))
-	for i, f := range m.fs {
-		if f.F.IDLayer.Strong() {
-			if _, dup := byID[f.F.ID]; dup {
-				byID[f.F.ID] = ambiguous
-			} else {
-				byID[f.F.ID] = i
+	// Count first: a log without strong identities (most weak-keyed
+	// scanners) builds no map.
+	nID, nKey := 0, 0
+	for i := range m.f {
+		f := m.f[i]
+		if f.IDLayer.Strong() {
+			nID++
+		}
+		for _, k := range f.Keys {
+			if m.strongKey(k) {
+				nKey++
+				m.fStrong[i] = true
 			}
 		}
-		for _, k := range f.F.Keys {
-			if !findings.StrongKey(k) {
+	}
+	var byID, byKey map[string]int
+	if nID > 0 {
+		byID = make(map[string]int, nID)
+	}
+	if nKey > 0 {
+		byKey = make(map[string]int, nKey)
+	}
+	for i := range m.f {
+		f := m.f[i]
+		if f.IDLayer.Strong() {
+			if _, dup := byID[f.ID]; dup {
+				byID[f.ID] = ambiguous
+			} else {
+				byID[f.ID] = i
+			}
+		}
+		if !m.fStrong[i] {
+			continue
+		}
+		for _, k := range f.Keys {
+			if !m.strongKey(k) {
 				continue
 			}
 			if j, dup := byKey[k]; dup && j != i {
@@ -252,25 +336,38 @@ func (m *matcher) strong() {
 			}
 		}
 	}
-	props := make([]proposal, 0, len(m.ds))
+	var props []proposal
+	if byID != nil || byKey != nil {
+		props = make([]proposal, 0, len(m.ds))
+	}
 	var hit []int
-	for di, d := range m.ds {
+	for di := range m.ds {
+		d := &m.ds[di]
+		for _, k := range d.Keys {
+			if m.strongKey(k) {
+				m.dStrong[di] = true
+				break
+			}
+		}
+		if byID == nil && byKey == nil {
+			continue
+		}
 		hit = hit[:0]
 		how, key := ByKey, ""
-		weakID := len(d.Keys) > 0 && !findings.StrongKey(d.Keys[0])
+		weakID := len(d.Keys) > 0 && !m.strongKey(d.Keys[0])
 		if fi, ok := byID[d.ID]; ok && !weakID && (fi == ambiguous || m.sameRule(d, fi)) {
 			if fi == ambiguous {
 				hit = append(hit, ambiguous)
 			} else {
 				hit = append(hit, fi)
 				how = ByID
-				if ks := m.fs[fi].F.Keys; len(ks) > 0 {
+				if ks := m.f[fi].Keys; len(ks) > 0 {
 					key = ks[0]
 				}
 			}
 		}
 		for _, k := range d.Keys {
-			if !findings.StrongKey(k) {
+			if byKey == nil || !m.strongKey(k) {
 				continue
 			}
 			if fi, ok := byKey[k]; ok {
@@ -306,9 +403,27 @@ func (m *matcher) strong() {
 	m.resolve(props, func(a, b proposal) bool { return a.link.How == ByID && b.link.How != ByID })
 }
 
+// strongKey is findings.StrongKey(k), which depends only on k's layer
+// (before the ':'): the last two layers' answers are kept (a log has a few).
+func (m *matcher) strongKey(k string) bool {
+	i := strings.IndexByte(k, ':')
+	if i < 0 {
+		return findings.StrongKey(k)
+	}
+	name := k[:i]
+	for _, l := range m.layers {
+		if l.name == name && name != "" {
+			return l.strong
+		}
+	}
+	strong := findings.StrongKey(k)
+	m.layers[1], m.layers[0].name, m.layers[0].strong = m.layers[0], name, strong
+	return strong
+}
+
 // sameRule: f is of d's tool and rule (unknown on the decision: any).
-func (m *matcher) sameRule(d Decision, fi int) bool {
-	f := m.fs[fi].F
+func (m *matcher) sameRule(d *Decision, fi int) bool {
+	f := m.f[fi]
 	return f.Reports(d.Tool, d.Rule) // a correlated finding: any of its tools and rules
 }
 
@@ -316,8 +431,20 @@ func (m *matcher) sameRule(d Decision, fi int) bool {
 // several decisions goes to the clearly best one; the others, and ties, are
 // reviewed.
 func (m *matcher) resolve(props []proposal, better func(a, b proposal) bool) {
-	// claims[f]: 0 none, i+1 the only proposal i, -1 several.
-	claims := make([]int32, len(m.fs))
+	if len(props) == 0 {
+		return
+	}
+	// claims[f]: 0 none, i+1 the only proposal i, -1 several. Reset below
+	// for the next round.
+	if m.claims == nil {
+		m.claims = make([]int32, len(m.f))
+	}
+	claims := m.claims
+	defer func() {
+		for _, p := range props {
+			claims[p.link.Finding] = 0
+		}
+	}()
 	multi := false
 	for i, p := range props {
 		switch c := &claims[p.link.Finding]; *c {
@@ -346,9 +473,14 @@ func (m *matcher) resolve(props []proposal, better func(a, b proposal) bool) {
 		}
 		byF[fi] = append(byF[fi], p)
 	}
-	if !multi {
-		return
+	if multi {
+		m.contested(byF, order, better)
 	}
+}
+
+// contested gives each finding several proposals claim (byF, in order) to
+// the clearly best one; the others, and ties, are reviewed.
+func (m *matcher) contested(byF map[int][]proposal, order []int, better func(a, b proposal) bool) {
 	for _, fi := range order {
 		ps := byF[fi]
 		slices.SortStableFunc(ps, func(a, b proposal) int {
@@ -376,37 +508,96 @@ func (m *matcher) resolve(props []proposal, better func(a, b proposal) bool) {
 }
 
 func (m *matcher) index() {
-	m.ev = make([]evidence.Evidence, len(m.fs))
-	m.haveEv = make([]bool, len(m.fs))
-	m.groups = map[groupKey][]int{}
-	m.paths = map[[2]string][]string{}
-	add := func(i int, g groupKey) {
-		if _, ok := m.groups[g]; !ok {
-			tr := [2]string{g.tool, g.rule}
-			m.paths[tr] = append(m.paths[tr], g.path)
+	g := &m.groups
+	g.id = make(map[groupKey]int32, len(m.f))
+	g.keys = make([]groupKey, 0, len(m.f)/2)
+	// (group, finding) pairs in finding order, then counted into place:
+	// each group lists its findings in finding order.
+	gof := make([]int32, 0, len(m.f))
+	var extra [][2]int32 // members' groups: (index into gof before which, group), finding
+	var extraF []int32
+	add := func(k groupKey) int32 {
+		id, ok := g.id[k]
+		if !ok {
+			id = int32(len(g.keys))
+			g.id[k] = id
+			g.keys = append(g.keys, k)
 		}
-		m.groups[g] = append(m.groups[g], i)
+		return id
 	}
-	for i, f := range m.fs {
-		add(i, groupKey{f.F.ToolName(), f.F.RuleID(), f.F.Loc.Path})
+	var last groupKey
+	lastID := int32(-1)
+	for i := range m.f {
+		f := m.f[i]
+		k := groupKey{f.ToolName(), f.RuleID(), f.Loc.Path}
+		if lastID < 0 || k != last { // findings of one file and rule come in runs
+			last, lastID = k, add(k)
+		}
+		gof = append(gof, lastID)
 		// A correlated finding is a candidate for decisions made on any
 		// of its members (each tool's own finding before correlation).
-		for _, mb := range f.F.Members {
-			g := groupKey{mb.ToolName(), mb.RuleID(), mb.Loc.Path}
-			if g.tool == f.F.ToolName() && g.rule == f.F.RuleID() && g.path == f.F.Loc.Path {
+		for _, mb := range f.Members {
+			mk := groupKey{mb.ToolName(), mb.RuleID(), mb.Loc.Path}
+			if mk == k {
 				continue
 			}
-			add(i, g)
+			extra = append(extra, [2]int32{int32(len(gof)), add(mk)})
+			extraF = append(extraF, int32(i))
+		}
+	}
+	g.start = make([]int32, len(g.keys)+1)
+	for _, id := range gof {
+		g.start[id+1]++
+	}
+	for _, e := range extra {
+		g.start[e[1]+1]++
+	}
+	for i := 1; i < len(g.start); i++ {
+		g.start[i] += g.start[i-1]
+	}
+	m.own = gof
+	g.at = make([]int32, g.start[len(g.keys)])
+	next := slices.Clone(g.start[:len(g.keys)])
+	put := func(id, fi int32) {
+		g.at[next[id]] = fi
+		next[id]++
+	}
+	x := 0
+	for i, id := range gof {
+		put(id, int32(i))
+		for x < len(extra) && extra[x][0] == int32(i+1) {
+			put(extra[x][1], extraF[x])
+			x++
 		}
 	}
 }
 
+// pathsOf are the paths with findings of tool and rule, in the order first
+// seen.
+func (m *matcher) pathsOf(tool, rule string) []string {
+	if m.paths == nil {
+		m.paths = map[[2]string][]string{}
+		for _, k := range m.groups.keys {
+			tr := [2]string{k.tool, k.rule}
+			m.paths[tr] = append(m.paths[tr], k.path)
+		}
+	}
+	return m.paths[[2]string{tool, rule}]
+}
+
 // evidence of finding fi, captured on first use.
 func (m *matcher) evOf(fi int) evidence.Evidence {
+	if m.haveEv == nil { // on first use: a ledger placed by location alone needs none
+		m.ev = make([]evidence.Evidence, len(m.f))
+		m.haveEv = make([]bool, len(m.f))
+	}
 	if !m.haveEv[fi] {
-		e := m.fs[fi].Evidence
+		var e evidence.Evidence
+		if m.given != nil {
+			e = m.given(fi)
+		}
 		if e.Empty() && e.Path == "" && m.opt.Work != nil {
-			e = m.opt.Work.ForFinding(m.fs[fi].F)
+			e = m.opt.Work.ForFinding(m.f[fi])
 		}
 		m.ev[fi] = e
 		m.haveEv[fi] = true
@@ -414,65 +605,160 @@ func (m *matcher) evOf(fi int) evidence.Evidence {
 	return m.ev[fi]
 }
 
+// evEmpty is evOf(fi).Empty(), without capturing the evidence: a finding
+// outside the repository, or in a file the working tree does not have, has
+// none (Capturer.ForFinding gives its location only).
+func (m *matcher) evEmpty(fi int) bool {
+	if m.haveEv != nil && m.haveEv[fi] {
+		return m.ev[fi].Empty()
+	}
+	var e evidence.Evidence
+	if m.given != nil {
+		e = m.given(fi)
+	}
+	if !e.Empty() || e.Path != "" || m.opt.Work == nil {
+		return e.Empty()
+	}
+	f := m.f[fi]
+	if !f.Loc.InRepo {
+		return true
+	}
+	if m.noFile == nil {
+		m.noFile = make([]int8, len(m.groups.keys))
+	}
+	g := m.own[fi]
+	if m.noFile[g] == 0 {
+		m.noFile[g] = 2
+		if m.opt.Work.File(f.Loc.Path) == nil {
+			m.noFile[g] = 1
+		}
+	}
+	if m.noFile[g] == 1 {
+		return true
+	}
+	return m.evOf(fi).Empty()
+}
+
 // cands are the untaken findings of d's tool and rule in path (any path
 // when path is ""), without those the tool itself tells apart from d: both
 // have strong keys and share none. The slice is reused: valid until the
 // next call.
-func (m *matcher) cands(d Decision, path string) []int {
+func (m *matcher) cands(di int, path string) []int {
+	d := &m.ds[di]
 	out := m.buf[:0]
-	add := func(fis []int) {
+	add := func(fis []int32) {
 		for _, fi := range fis {
-			if !m.taken[fi] && !m.strongConflict(d, fi) {
-				out = append(out, fi)
+			if !m.taken[fi] && !m.strongConflict(di, int(fi)) {
+				out = append(out, int(fi))
 			}
 		}
 	}
 	if path != "" {
-		add(m.groups[groupKey{d.Tool, d.Rule, path}])
+		add(m.groups.of(groupKey{d.Tool, d.Rule, path}))
 	} else {
-		for _, p := range m.paths[[2]string{d.Tool, d.Rule}] {
-			add(m.groups[groupKey{d.Tool, d.Rule, p}])
+		for _, p := range m.pathsOf(d.Tool, d.Rule) {
+			add(m.groups.of(groupKey{d.Tool, d.Rule, p}))
 		}
 	}
 	m.buf = out
 	return out
 }
 
-func (m *matcher) strongConflict(d Decision, fi int) bool {
-	dk := 0
-	for _, k := range d.Keys {
-		if findings.StrongKey(k) {
-			dk++
-		}
-	}
-	if dk == 0 {
+func (m *matcher) strongConflict(di, fi int) bool {
+	if !m.dStrong[di] || !m.fStrong[fi] {
 		return false
 	}
-	fk := 0
-	for _, k := range m.fs[fi].F.Keys {
-		if findings.StrongKey(k) {
-			fk++
-			if slices.Contains(d.Keys, k) {
-				return false
-			}
+	d := &m.ds[di]
+	for _, k := range m.f[fi].Keys {
+		if m.strongKey(k) && slices.Contains(d.Keys, k) {
+			return false
 		}
 	}
-	return fk > 0
+	return true
+}
+
+// propose is fn's result in a round: one proposal, reused (round copies it
+// before the next call).
+func (m *matcher) propose(l Link, cands []int) *proposal {
+	m.prop = proposal{link: l, cands: cands}
+	return &m.prop
 }
 
 // round proposes for every open decision with fn, then resolves.
 func (m *matcher) round(t tier, fn func(di int) *proposal) {
-	var props []proposal
+	// The proposals go straight into Links (nothing is taken before the
+	// round ends, so no proposal sees another); settle then keeps those
+	// alone on their finding and resolves the others as resolve does.
+	start := len(m.res.Links)
+	if t == tierGit { // room for every decision still open
+		m.res.Links = slices.Grow(m.res.Links, len(m.ds)-len(m.res.Links)-len(m.res.Review)-len(m.res.Orphans))
+	}
+	var cands map[int][]int // index into the round's proposals → its other candidates
 	for di := range m.ds {
 		if m.done[di] {
 			continue
 		}
 		if p := fn(di); p != nil {
-			p.tier = t
-			props = append(props, *p)
+			if p.cands != nil {
+				if cands == nil {
+					cands = map[int][]int{}
+				}
+				cands[len(m.res.Links)-start] = p.cands
+			}
+			m.res.Links = append(m.res.Links, p.link)
 		}
 	}
-	m.resolve(props, func(a, b proposal) bool { return false })
+	m.settle(t, start, cands)
+}
+
+// settle applies the proposals of a round, Links[start:] (see round).
+func (m *matcher) settle(t tier, start int, cands map[int][]int) {
+	props := m.res.Links[start:]
+	if len(props) == 0 {
+		return
+	}
+	if m.claims == nil {
+		m.claims = make([]int32, len(m.f))
+	}
+	claims := m.claims
+	multi := false
+	for i := range props {
+		switch c := &claims[props[i].Finding]; *c {
+		case 0:
+			*c = int32(i + 1)
+		default:
+			*c, multi = -1, true
+		}
+	}
+	keep := props[:0]
+	var byF map[int][]proposal
+	var order []int
+	for i, l := range props {
+		fi := l.Finding
+		if claims[fi] > 0 {
+			m.done[l.Decision] = true
+			m.taken[fi] = true
+			keep = append(keep, l)
+			continue
+		}
+		if _, ok := byF[fi]; !ok {
+			if byF == nil {
+				byF = map[int][]proposal{}
+			}
+			order = append(order, fi)
+		}
+		byF[fi] = append(byF[fi], proposal{link: l, tier: t, cands: cands[i]})
+	}
+	for _, l := range keep { // ready for the next round (props is compacted: keep and order hold every finding claimed)
+		claims[l.Finding] = 0
+	}
+	for _, fi := range order {
+		claims[fi] = 0
+	}
+	m.res.Links = m.res.Links[:start+len(keep)]
+	if multi {
+		m.contested(byF, order, func(a, b proposal) bool { return false })
+	}
 }
 
 func short(c string) string {
@@ -485,13 +771,13 @@ func short(c string) string {
 // tracked follows d's line through git. nil with d left open: not
 // trackable, try evidence.
 func (m *matcher) tracked(di int) *proposal {
-	d := m.ds[di]
+	d := &m.ds[di]
 	e := d.Evidence
 	if m.opt.Tracker == nil || e.Commit == "" || e.Line <= 0 || e.LineHash == 0 || e.Path == "" {
 		return nil
 	}
 	var others []string
-	for _, p := range m.paths[[2]string{d.Tool, d.Rule}] {
+	for _, p := range m.pathsOf(d.Tool, d.Rule) {
 		if p != e.Path {
 			others = append(others, p)
 		}
@@ -504,12 +790,12 @@ func (m *matcher) tracked(di int) *proposal {
 	if lm.Path != e.Path {
 		from = e.Path
 	}
-	cands := m.cands(d, lm.Path)
+	cands := m.cands(di, lm.Path)
 	fol := lm.Follow(e.Line)
 	at := func(line int) []int {
 		var out []int
 		for _, fi := range cands {
-			if m.fs[fi].F.Loc.Line == line {
+			if m.f[fi].Loc.Line == line {
 				out = append(out, fi)
 			}
 		}
@@ -519,8 +805,8 @@ func (m *matcher) tracked(di int) *proposal {
 		if from != "" && how != BySimilar {
 			how = ByRename
 		}
-		return &proposal{link: Link{Decision: di, Finding: fi, How: how, From: from,
-			Moved: m.fs[fi].F.Loc.Line - e.Line, Score: score, Git: true}}
+		return m.propose(Link{Decision: di, Finding: fi, How: how, From: from,
+			Moved: m.f[fi].Loc.Line - e.Line, Score: score, Git: true}, nil)
 	}
 	since := " since " + short(e.Commit)
 	ambiguous := len(fol.Alt) > 0
@@ -530,7 +816,7 @@ func (m *matcher) tracked(di int) *proposal {
 		if len(here) > 1 && e.Col > 0 {
 			var sameCol []int
 			for _, fi := range here {
-				if m.fs[fi].F.Loc.Col == e.Col {
+				if m.f[fi].Loc.Col == e.Col {
 					sameCol = append(sameCol, fi)
 				}
 			}
@@ -584,7 +870,7 @@ func (m *matcher) tracked(di int) *proposal {
 	case fol.Status == evidence.Modified:
 		var in []int
 		for _, fi := range cands {
-			if l := m.fs[fi].F.Loc.Line; l >= fol.From && l <= fol.To {
+			if l := m.f[fi].Loc.Line; l >= fol.From && l <= fol.To {
 				in = append(in, fi)
 			}
 		}
@@ -600,7 +886,7 @@ func (m *matcher) tracked(di int) *proposal {
 	unique := strings.HasSuffix(lm.Path, ".go") && lm.Old.Count(e.LineHash) == 1 && lm.New.Count(e.LineHash) == 1
 	var moved []int
 	for _, fi := range cands {
-		f := m.fs[fi].F
+		f := m.f[fi]
 		if ce := m.evOf(fi); lm.Origin(f.Loc.Line) == 0 && lm.New.Hash(f.Loc.Line) == e.LineHash &&
 			!symbolConflict(e, ce) && (evidence.ContextSimilarity(e, ce) >= minContext || (unique && e.Symbol == ce.Symbol)) {
 			moved = append(moved, fi)
@@ -626,7 +912,7 @@ func (m *matcher) tracked(di int) *proposal {
 // re-wrapped or re-formatted line). It reviews weak or tied candidates.
 // nil with the decision open: nothing similar.
 func (m *matcher) similar(di int, in []int, file *evidence.File, blockEnd int, from string) *proposal {
-	d := m.ds[di]
+	d := &m.ds[di]
 	e := d.Evidence
 	type sc struct {
 		fi    int
@@ -636,7 +922,7 @@ func (m *matcher) similar(di int, in []int, file *evidence.File, blockEnd int, f
 	var scored []sc
 	for _, fi := range in {
 		ce := m.evOf(fi)
-		line := m.fs[fi].F.Loc.Line
+		line := m.f[fi].Loc.Line
 		tok := evidence.Jaccard(e.Tokens, ce.Tokens)
 		if len(e.Tokens) >= 3 && file != nil {
 			n := min(max(blockEnd-line+1, 1), 5)
@@ -670,8 +956,8 @@ func (m *matcher) similar(di int, in []int, file *evidence.File, blockEnd int, f
 	}
 	best := scored[0]
 	if best.ok && (len(scored) == 1 || best.score-scored[1].score >= margin) {
-		return &proposal{link: Link{Decision: di, Finding: best.fi, How: BySimilar, From: from,
-			Moved: m.fs[best.fi].F.Loc.Line - e.Line, Score: best.score, Git: true}, cands: cands[1:]}
+		return m.propose(Link{Decision: di, Finding: best.fi, How: BySimilar, From: from,
+			Moved: m.f[best.fi].Loc.Line - e.Line, Score: best.score, Git: true}, cands[1:])
 	}
 	why := "the line was edited; the candidates are only somewhat similar"
 	if best.ok {
@@ -715,11 +1001,11 @@ func (m *matcher) pick(di int, cands []int, from string, git bool, why string) *
 		how := ByMove
 		if from != "" {
 			how = ByRename
-		} else if m.fs[fi].F.Loc.Line == e.Line {
+		} else if m.f[fi].Loc.Line == e.Line {
 			how = BySame
 		}
-		return &proposal{link: Link{Decision: di, Finding: fi, How: how, From: from,
-			Moved: m.fs[fi].F.Loc.Line - e.Line, Score: scored[0].score, Git: git}, cands: out[1:]}
+		return m.propose(Link{Decision: di, Finding: fi, How: how, From: from,
+			Moved: m.f[fi].Loc.Line - e.Line, Score: scored[0].score, Git: git}, out[1:])
 	}
 	m.review(di, out, why)
 	return nil
@@ -727,7 +1013,7 @@ func (m *matcher) pick(di int, cands []int, from string, git bool, why string) *
 
 // byEvidence places a decision by evidence alone, in its own file.
 func (m *matcher) byEvidence(di int) *proposal {
-	d := m.ds[di]
+	d := &m.ds[di]
 	e := d.Evidence
 	if e.Empty() || e.Path == "" {
 		return nil
@@ -743,7 +1029,7 @@ func (m *matcher) byEvidence(di int) *proposal {
 	}
 	var scored []sc // the best maxScored, best first
 	var unknown []int
-	cands := m.cands(d, e.Path)
+	cands := m.cands(di, e.Path)
 	crowded := len(cands) > crowdedGroup
 	for _, fi := range cands {
 		ce := m.evOf(fi)
@@ -751,7 +1037,7 @@ func (m *matcher) byEvidence(di int) *proposal {
 			unknown = append(unknown, fi)
 			continue
 		}
-		line := m.fs[fi].F.Loc.Line
+		line := m.f[fi].Loc.Line
 		exact := ce.LineHash == e.LineHash
 		if crowded && !exact && absInt(line-e.Line) > crowdedGroup {
 			continue // bounded cost: in a crowded file, edited lines are looked for nearby only
@@ -805,12 +1091,12 @@ func (m *matcher) byEvidence(di int) *proposal {
 		ce := m.evOf(fi)
 		how := BySimilar
 		switch {
-		case ce.LineHash == e.LineHash && m.fs[fi].F.Loc.Line == e.Line:
+		case ce.LineHash == e.LineHash && m.f[fi].Loc.Line == e.Line:
 			how = BySame
 		case ce.LineHash == e.LineHash:
 			how = ByMove
 		}
-		return &proposal{link: Link{Decision: di, Finding: fi, How: how, Moved: m.fs[fi].F.Loc.Line - e.Line, Score: best.score}, cands: cands[1:]}
+		return m.propose(Link{Decision: di, Finding: fi, How: how, Moved: m.f[fi].Loc.Line - e.Line, Score: best.score}, cands[1:])
 	}
 	why := "no git history to follow the line; the candidates are only somewhat similar"
 	if best.confident {
@@ -833,7 +1119,7 @@ func (m *matcher) window(fi int, file *evidence.File) []uint32 {
 	}
 	w, ok := m.win[fi]
 	if !ok {
-		w = file.WindowTokens(m.fs[fi].F.Loc.Line, 3)
+		w = file.WindowTokens(m.f[fi].Loc.Line, 3)
 		m.win[fi] = w
 	}
 	return w
@@ -842,16 +1128,16 @@ func (m *matcher) window(fi int, file *evidence.File) []uint32 {
 // legacy handles decisions without code evidence (ledger v1, or findings
 // outside the repository's files).
 func (m *matcher) legacy(di int) *proposal {
-	d := m.ds[di]
+	d := &m.ds[di]
 	e := d.Evidence
-	var shared []int
-	var sharedKey []string
-	var fbFirst []bool // the finding's first shared key is the fallback key
-	for _, fi := range m.cands(d, e.Path) {
+	shared := m.shared[:0]
+	var key0 string   // the first shared finding's key
+	var fbFirst0 bool // its first shared key is the fallback key
+	for _, fi := range m.cands(di, e.Path) {
 		// The fallback key, when shared, says "same place" (below); else
 		// any shared key makes the finding a candidate.
 		pick, first := "", false
-		for _, k := range m.fs[fi].F.Keys {
+		for _, k := range m.f[fi].Keys {
 			if !slices.Contains(d.Keys, k) {
 				continue
 			}
@@ -865,11 +1151,13 @@ func (m *matcher) legacy(di int) *proposal {
 			}
 		}
 		if pick != "" {
+			if len(shared) == 0 {
+				key0, fbFirst0 = pick, first
+			}
 			shared = append(shared, fi)
-			sharedKey = append(sharedKey, pick)
-			fbFirst = append(fbFirst, first)
 		}
 	}
+	m.shared = shared
 	// A place that has no code on either side (a URL, an image, a file
 	// not in the working tree): same fallback key = same tool, rule, path,
 	// line, column, message and snippet, and the only finding sharing a
@@ -884,23 +1172,23 @@ func (m *matcher) legacy(di int) *proposal {
 	// and fallback key; without the code only the original's twin text,
 	// one line down, gives it away, and then the decision is reviewed.
 	if len(shared) == 1 {
-		fi, k := shared[0], sharedKey[0]
-		f := m.fs[fi].F
-		if l, _ := findings.KeyLayer(k); l == findings.LayerFallback && m.evOf(fi).Empty() {
-			if fbFirst[0] {
-				return &proposal{link: Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}}
+		fi, k := shared[0], key0
+		f := m.f[fi]
+		if l, _ := findings.KeyLayer(k); l == findings.LayerFallback && m.evEmpty(fi) {
+			if fbFirst0 {
+				return m.propose(Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}, nil)
 			}
 			if e.Commit != "" && f.ID == d.ID && f.Loc.Path == e.Path && f.Loc.Line == e.Line && f.Loc.Col == e.Col {
 				if twins := m.twins(d, fi); len(twins) > 0 {
-					m.review(di, append(shared, twins...), "no code to compare and another finding here has the same text (a copy?); confirm the candidate")
+					m.review(di, append([]int{fi}, twins...), "no code to compare and another finding here has the same text (a copy?); confirm the candidate")
 					return nil
 				}
-				return &proposal{link: Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}}
+				return m.propose(Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}, nil)
 			}
 		}
 	}
 	if len(shared) > 0 {
-		m.review(di, shared, "decided before secui recorded evidence (ledger v1): only a weak key matches; confirm the candidate")
+		m.review(di, slices.Clone(shared), "decided before secui recorded evidence (ledger v1): only a weak key matches; confirm the candidate")
 		return nil
 	}
 	return nil
@@ -908,12 +1196,12 @@ func (m *matcher) legacy(di int) *proposal {
 
 // twins are the other findings of d's tool and rule in fi's file with fi's
 // text (tool, rule, path, message, snippet), taken or not.
-func (m *matcher) twins(d Decision, fi int) []int {
-	f := m.fs[fi].F
+func (m *matcher) twins(d *Decision, fi int) []int {
+	f := m.f[fi]
 	var out []int
-	for _, fj := range m.groups[groupKey{d.Tool, d.Rule, f.Loc.Path}] {
-		if fj != fi && f.SameText(m.fs[fj].F) {
-			out = append(out, fj)
+	for _, fj := range m.groups.of(groupKey{d.Tool, d.Rule, f.Loc.Path}) {
+		if int(fj) != fi && f.SameText(m.f[fj]) {
+			out = append(out, int(fj))
 		}
 	}
 	return out
