@@ -223,22 +223,30 @@ func BenchmarkLedger100k(b *testing.B) {
 }
 
 // benchShardedRepo is a copy of the 100k ledger repository with the ledger
-// upgraded to the sharded format (schema v3), cached next to it.
+// upgraded to the sharded format (schema v3), cached next to it under the
+// same binary-keyed name (src + "-v3"), built under another name and renamed
+// into place like the single-file cache.
 func benchShardedRepo(b *testing.B, src string, n int) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("secui-bench-ledger3-%d", n))
+	dir := src + "-v3"
 	if st, err := os.Stat(filepath.Join(dir, ".secui", "ledger")); err == nil && st.IsDir() {
 		return dir
 	}
-	os.RemoveAll(dir)
-	if out, err := exec.Command("cp", "-a", src, dir).CombinedOutput(); err != nil {
+	build := fmt.Sprintf("%s.tmp%d", dir, os.Getpid())
+	os.RemoveAll(build)
+	defer os.RemoveAll(build)
+	if out, err := exec.Command("cp", "-a", src, build).CombinedOutput(); err != nil {
 		b.Fatalf("copy: %v\n%s", err, out)
 	}
-	l, err := ledger.Open(dir, "")
+	l, err := ledger.Open(build, "")
 	if err != nil {
 		b.Fatal(err)
 	}
 	if _, err := l.Upgrade(nil); err != nil {
+		b.Fatal(err)
+	}
+	os.RemoveAll(dir)
+	if err := os.Rename(build, dir); err != nil {
 		b.Fatal(err)
 	}
 	return dir
