@@ -410,11 +410,11 @@ fi
 # --- GO BENCHMARKS -----------------------------------------------------------------
 if [ "${BENCH_GO:-1}" != 0 ]; then
 	row "" "" "" "" ""
-	row "GO BENCHMARKS, 3x" "ms/op" "MB/op" "allocs/op" ""
+	row "GO BENCHMARKS, 3x (Keys200 10x)" "ms/op" "MB/op" "allocs/op" ""
 	echo "  load average $(loadavg)" >>"$out"
 	say "go benchmarks: load average $(loadavg)"
-	gob() { # PKG PATTERN
-		if ! "$GO" test -run '^$' -bench "$2" -benchtime=3x -benchmem "$1" >"$dir/gob.txt" 2>&1; then
+	gob() { # PKG PATTERN [BENCHTIME]
+		if ! "$GO" test -run '^$' -bench "$2" -benchtime="${3:-3x}" -benchmem "$1" >"$dir/gob.txt" 2>&1; then
 			fail "go test -bench '$2' $1: $(grep -v '^\(goos\|goarch\|pkg\|cpu\):' "$dir/gob.txt" | head -c 300 | tr '\n' ' ')"
 			return
 		fi
@@ -435,6 +435,8 @@ if [ "${BENCH_GO:-1}" != 0 ]; then
 	}
 	gob ./findings 'Load10k$|Load100k$'
 	gob ./tui/... '(CursorMove|Filter|FilterFirst)/100000$'
+	# 200 `j` in one write to the real Bubble Tea program at 100k (per burst).
+	gob ./tui 'Keys200$' 10x
 fi
 
 # --- output ---------------------------------------------------------------------
