@@ -147,3 +147,36 @@ func TestLoadPathsAgreeOnMutations(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadPathsAgreeOnTokens: a misspelt literal or a number with a stray
+// letter, at the top level, in a run and deep inside a result, is refused by
+// both load paths (the streamed scanner once let `"runs":n` through); the
+// streamed path also when a read cuts the token.
+func TestLoadPathsAgreeOnTokens(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f.sarif")
+	for _, tok := range []string{"n", "nul", "nulll", "tru", "falsey", "1x", "-1.5q", "x", "null", "true", "-1.5e+3"} {
+		good := tok == "null" || tok == "true" || tok == "-1.5e+3"
+		for _, doc := range []string{
+			`{"version":"2.1.0","runs":` + tok + `}`,
+			`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"x":` + tok + `,"results":[]}]}`,
+			`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"message":{"text":"m"},"locations":[{"physicalLocation":{"region":{"x":[` + tok + `]}}}]}]}]}`,
+		} {
+			good := good
+			if strings.Contains(doc, `"runs":`+tok+`}`) {
+				good = tok == "null" // runs: an array or null
+			}
+			t.Run(tok+"/"+doc[len(doc)-12:], func(t *testing.T) {
+				checkLoadPaths(t, p, []byte(doc))
+				for _, chunk := range []int{1, 3} {
+					old := streamChunk
+					streamChunk = chunk
+					str := loadWithThreshold(t, p, 1)
+					streamChunk = old
+					if good != (len(str.Errors) == 0) {
+						t.Fatalf("reads of %d bytes: errors %v (want none: %v)", chunk, str.Errors, good)
+					}
+				}
+			})
+		}
+	}
+}

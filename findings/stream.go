@@ -44,10 +44,11 @@ type streamState struct {
 	pl  *pipeline
 	lim Limits
 
-	skipTo   int   // >= 0: skipping a misplaced element until the stack is back to this depth
-	strStart int64 // file offset of the current string's opening quote
-	inTok    bool  // inside a number or literal
-	tokStart int64 // file offset of its first byte
+	skipTo   int    // >= 0: skipping a misplaced element until the stack is back to this depth
+	strStart int64  // file offset of the current string's opening quote
+	inTok    bool   // inside a number or literal
+	tokStart int64  // file offset of its first byte
+	tokCarry []byte // the token's bytes in earlier chunks (a token cut by a read)
 
 	stack      []byte
 	inStr, esc bool
@@ -283,10 +284,8 @@ func kindOf(c byte) string {
 		return "null"
 	case c == '-' || (c >= '0' && c <= '9'):
 		return "a number"
-	case c >= 0x20 && c < 0x7f:
-		return fmt.Sprintf("%q", rune(c))
 	}
-	return fmt.Sprintf("byte 0x%02x", c)
+	return kindOrChar(c)
 }
 
 func (s *streamState) chunk(buf []byte) {
@@ -354,6 +353,17 @@ func (s *streamState) chunk(buf []byte) {
 				s.inTok = false
 				if s.off+int64(i)-s.tokStart > s.lim.MaxToken {
 					s.fail(buf, s.tokStart, "%s", limitMsg("a number or literal longer than", s.lim.MaxToken, "max-token"))
+					return
+				}
+				tok := buf[:i]
+				if s.tokStart >= s.off {
+					tok = buf[s.tokStart-s.off : i]
+				} else {
+					tok = append(s.tokCarry, tok...)
+				}
+				s.tokCarry = s.tokCarry[:0]
+				if msg := badToken(tok); msg != "" {
+					s.fail(buf, s.tokStart, "invalid JSON: %s", msg)
 					return
 				}
 			default:
@@ -463,6 +473,48 @@ func (s *streamState) chunk(buf []byte) {
 	if s.capKind != 0 && !s.bad && !s.skipping {
 		s.capBuf = append(s.capBuf, buf[s.capFrom:]...)
 	}
+	if s.inTok && !s.bad { // a token cut by the read: keep its bytes to check it whole
+		s.tokCarry = append(s.tokCarry, buf[max(s.tokStart-s.off, 0):]...)
+	}
+}
+
+// badToken says what is wrong with a number or literal token (the bytes
+// between delimiters), as the in-memory scanner (skipValue) would refuse it:
+// a literal must be spelt exactly, a number may hold only digits, '.', 'e',
+// 'E', '+' and '-'; "" when it is fine.
+func badToken(tok []byte) string {
+	if len(tok) == 0 {
+		return ""
+	}
+	switch c := tok[0]; {
+	case c == 't' || c == 'f' || c == 'n':
+		lit := "null"
+		if c == 't' {
+			lit = "true"
+		} else if c == 'f' {
+			lit = "false"
+		}
+		if string(tok) != lit {
+			return "invalid literal, expected " + lit
+		}
+		return ""
+	case c == '-' || (c >= '0' && c <= '9'):
+		for _, b := range tok[1:] {
+			if !(b >= '0' && b <= '9' || b == '.' || b == 'e' || b == 'E' || b == '+' || b == '-') {
+				return fmt.Sprintf("invalid character %s in a number", kindOrChar(b))
+			}
+		}
+		return ""
+	}
+	return fmt.Sprintf("invalid character %s looking for beginning of value", kindOrChar(tok[0]))
+}
+
+// kindOrChar quotes a printable byte, or names it in hex.
+func kindOrChar(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return fmt.Sprintf("%q", rune(c))
+	}
+	return fmt.Sprintf("byte 0x%02x", c)
 }
 
 // deepFrom is the depth below which no byte concerns the scanner beyond the
@@ -571,8 +623,8 @@ loop:
 					break tok
 				}
 			}
-			if j == n || int64(j-i) > maxTok {
-				break loop // ends in a later chunk, or too long: chunk says so
+			if j == n || int64(j-i) > maxTok || badToken(buf[i:j]) != "" {
+				break loop // ends in a later chunk, too long or misspelt: chunk says so
 			}
 			want = gSep
 			i = j
