@@ -3,7 +3,6 @@ package ledger
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -251,7 +250,7 @@ func (l *Ledger) readShards(root *repofs.Root, next map[string]*shard, todo []st
 // into buf (grown as needed and returned): nothing decoded keeps it.
 func (l *Ledger) readShard(root *repofs.Root, sh *shard, buf []byte) ([]byte, error) {
 	rel := l.shardRel(sh.name)
-	data, err := readInto(root, rel, buf)
+	data, err := root.ReadFileInto(rel, 0, buf)
 	if err != nil {
 		return buf, err
 	}
@@ -296,43 +295,6 @@ func (l *Ledger) readShard(root *repofs.Root, sh *shard, buf []byte) ([]byte, er
 	}
 	sh.list, sh.lay, sh.issue = list, lay, issues
 	return buf, nil
-}
-
-// readInto reads the regular file rel (confined, like repofs.ReadFile) into
-// buf's memory, grown when it is too small.
-func readInto(root *repofs.Root, rel string, buf []byte) ([]byte, error) {
-	f, err := root.Open(rel)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &repofs.Error{Path: rel, Reason: repofs.ReasonNotFile}
-	}
-	n := int(st.Size())
-	if cap(buf) < n+1 {
-		buf = make([]byte, 0, n+n/4+512)
-	}
-	data := buf[:cap(buf)]
-	got, err := io.ReadFull(f, data)
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		err = nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if got == len(data) { // it grew while being read: read the rest
-		rest, err := io.ReadAll(f)
-		if err != nil {
-			return nil, err
-		}
-		return append(data, rest...), nil
-	}
-	return data[:got], nil
 }
 
 type folded struct {

@@ -460,3 +460,32 @@ func TestShardedMoveAcrossShards(t *testing.T) {
 		})
 	}
 }
+
+// A shard that is a FIFO (a hostile commit) is refused at once: opening it
+// must not wait for a writer, and nothing is written over it.
+func TestShardFIFORefused(t *testing.T) {
+	dir := t.TempDir()
+	l, _ := Open(dir, "")
+	fs := spreadAll(20)
+	if err := l.Decide(fs, suppress("Ann <ann@example.com>")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Upgrade(nil); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, ".secui", "ledger", ShardName(fs[3].ID))
+	os.Remove(p)
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Open(dir, ""); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), ShardName(fs[3].ID)) {
+			t.Fatalf("a FIFO shard: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("opening a ledger with a FIFO shard waits for a writer")
+	}
+}

@@ -697,22 +697,34 @@ func (l *Ledger) update(change func(map[string]*Decision) ([]undoEntry, error)) 
 	return l.updateWith(change, nil, false)
 }
 
+// lockAndReload takes the ledger's file lock (l.mu held) and reads the
+// ledger again, so a write starts from what is on disk; an invalid ledger is
+// never written over ("refusing to <verb> it").
+func (l *Ledger) lockAndReload(verb string) (unlock func(), err error) {
+	unlock, err = l.lockLedger()
+	if err != nil {
+		return nil, err
+	}
+	if err := l.reload(); err != nil {
+		unlock()
+		if repofs.IsRefused(err) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s is not valid, refusing to %s it:\n%w", l.rel, verb, err)
+	}
+	return unlock, nil
+}
+
 // updateWith is update that may also change the ticket records (tickets.go);
 // ticketsOnly keeps the undo batch.
 func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, error), changeTickets func(map[string]*Ticket) error, ticketsOnly bool) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	unlock, err := l.lockLedger()
+	unlock, err := l.lockAndReload("overwrite")
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if err := l.reload(); err != nil {
-		if repofs.IsRefused(err) {
-			return err
-		}
-		return fmt.Errorf("%s is not valid, refusing to overwrite it:\n%w", l.rel, err)
-	}
 	recs := maps.Clone(l.recs)
 	undo, err := change(recs)
 	if err != nil {
@@ -786,17 +798,11 @@ var errSharded = errors.New("ledger already sharded")
 func (l *Ledger) upgradeShards(fill func(map[string]*Decision) ([]undoEntry, error)) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	unlock, err := l.lockLedger()
+	unlock, err := l.lockAndReload("rewrite")
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if err := l.reload(); err != nil {
-		if repofs.IsRefused(err) {
-			return err
-		}
-		return fmt.Errorf("%s is not valid, refusing to rewrite it:\n%w", l.rel, err)
-	}
 	if l.shd != nil {
 		return errSharded
 	}

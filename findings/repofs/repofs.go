@@ -239,12 +239,18 @@ func (r *Root) Missing(rel string) bool {
 // ReadFile reads the regular file rel, refusing files larger than max bytes
 // (max <= 0: no limit).
 func (r *Root) ReadFile(rel string, max int64) ([]byte, error) {
+	return r.ReadFileInto(rel, max, nil)
+}
+
+// ReadFileInto is ReadFile reading into buf's memory when it is large enough
+// (callers reading many files re-use one buffer); the result may alias buf.
+func (r *Root) ReadFileInto(rel string, max int64, buf []byte) ([]byte, error) {
 	real, err := r.Resolve(rel)
 	if err != nil {
 		return nil, err
 	}
-	// O_NONBLOCK: opening a FIFO a SARIF log names must not wait for a
-	// writer (it is refused below as not a regular file).
+	// O_NONBLOCK: opening a FIFO a SARIF log (or a ledger shard) names must
+	// not wait for a writer (it is refused below as not a regular file).
 	f, err := r.root.OpenFile(filepath.FromSlash(real), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
@@ -266,11 +272,14 @@ func (r *Root) ReadFile(rel string, max int64) ([]byte, error) {
 	}
 	// Sized for the file as it is (one allocation, no doubling), still
 	// bounded by lim if it grows while being read.
-	buf := bytes.NewBuffer(make([]byte, 0, min(st.Size(), lim)+512))
-	if _, err := buf.ReadFrom(io.LimitReader(f, lim)); err != nil {
+	if want := min(st.Size(), lim) + 512; int64(cap(buf)) < want {
+		buf = make([]byte, 0, want)
+	}
+	b := bytes.NewBuffer(buf[:0])
+	if _, err := b.ReadFrom(io.LimitReader(f, lim)); err != nil {
 		return nil, err
 	}
-	data := buf.Bytes()
+	data := b.Bytes()
 	if max > 0 && int64(len(data)) > max {
 		return nil, &Error{rel, fmt.Sprintf("%s (limit %d bytes)", ReasonTooLarge, max)}
 	}
