@@ -65,8 +65,21 @@ func (m Model) onPartial(msg loadPartialMsg) (Model, tea.Cmd) {
 
 // partialMergeEvery is how often, at most, provisional batches are merged
 // into the rows shown once there are some: merging costs a pass over the
-// order shown, and the file's reading shares the machine with it.
-const partialMergeEvery = 250 * time.Millisecond
+// order shown, and the file's reading shares the machine with it. Past
+// partialMergeRows rows shown the pause grows with them (a second per
+// partialMergeRows), so the rows shown grow geometrically and the merges
+// of a whole file cost a few passes over it, not one per 250 ms (at 1M,
+// ~100 merges of up to 1M rows made all rows appear later than without
+// provisional rows).
+const (
+	partialMergeEvery = 250 * time.Millisecond
+	partialMergeRows  = 200000
+)
+
+// mergePause is the pause between merges with shown rows on screen.
+func mergePause(shown int) time.Duration {
+	return max(partialMergeEvery, time.Duration(shown)*time.Second/partialMergeRows)
+}
 
 // mergeTickMsg merges the provisional batches that waited (partialArrived).
 type mergeTickMsg struct{ gen int }
@@ -77,7 +90,7 @@ func (m *Model) partialArrived() tea.Cmd {
 	if m.filtering {
 		return nil // onFiltered (filterShown) comes back here
 	}
-	wait := partialMergeEvery - time.Since(m.loop.lastMerge)
+	wait := mergePause(m.table.Len()) - time.Since(m.loop.lastMerge)
 	if m.table.Len() == 0 || wait <= 0 {
 		m.loop.lastMerge = time.Now()
 		return m.batchArrived()
