@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
@@ -68,11 +69,53 @@ type fastDecoder struct {
 	// its buffer may be reused (every decoder sets it).
 	own    bool
 	arena  []byte
-	intern map[string]string
+	intern map[string]interned
 
 	decs   []Decision // slab
 	events []Event    // slab
 	hashes []uint32   // slab
+	strs   []string   // slab (keys, tickets)
+
+	// nRecs, nEvents: how many record and history lines the text has
+	// (counted once, in one pass, to size the slabs exactly).
+	counted        bool
+	nRecs, nEvents int
+
+	// Caches of what was decoded before in this file, by the exact text:
+	// a value read twice from the same bytes is the same value, so these
+	// change nothing but the work (intern also says which strings were
+	// read as plain scalars that passed plainChars); evs maps the text of a
+	// history line inside its braces to the one-event history it decoded
+	// to (shared by every record with that line: histories are only read
+	// or appended to, and a slice of capacity 1 is copied on append);
+	// lastTime is the last timestamp decoded.
+	evs      map[string][]Event
+	lastTime string
+	lastT    time.Time
+}
+
+// count counts, in one pass over the text, the lines that start a record
+// ("- ") and a history event ("    - {").
+func (fd *fastDecoder) count() {
+	fd.counted = true
+	s := fd.s
+	if strings.HasPrefix(s, "- ") {
+		fd.nRecs++
+	}
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], '\n')
+		if j < 0 {
+			return
+		}
+		i += j + 1
+		rest := s[i:]
+		switch {
+		case strings.HasPrefix(rest, "- "):
+			fd.nRecs++
+		case strings.HasPrefix(rest, "    - {"):
+			fd.nEvents++
+		}
+	}
 }
 
 func (fd *fastDecoder) next() (string, bool) {
@@ -166,12 +209,17 @@ func fieldBit(k string) int {
 func (fd *fastDecoder) newDecision() *Decision {
 	if len(fd.decs) == cap(fd.decs) {
 		n := min(4096, max(64, len(fd.s)/2048))
-		if fd.own && fd.decs == nil { // a shard: exactly its records
-			n = max(1, strings.Count(fd.s, "\n- "))
+		if fd.own && fd.decs == nil { // exactly the records of the text
+			if !fd.counted {
+				fd.count()
+			}
+			n = max(1, fd.nRecs)
 		}
 		fd.decs = make([]Decision, 0, n)
 	}
-	fd.decs = append(fd.decs, Decision{})
+	// A fresh slab is zeroed memory: no second zeroing (a Decision is
+	// 440 bytes) and no write barriers, as an append of Decision{} would do.
+	fd.decs = fd.decs[:len(fd.decs)+1]
 	return &fd.decs[len(fd.decs)-1]
 }
 
@@ -459,6 +507,25 @@ func (fd *fastDecoder) hashList(s string) ([]uint32, bool) {
 	return fd.hashes[start:len(fd.hashes):len(fd.hashes)], true
 }
 
+// stringList is stringList with the items copied out of the text into
+// a slab of the decoder.
+func (fd *fastDecoder) stringList(s string) ([]string, bool) {
+	n := strings.Count(s, ",") + 1
+	if cap(fd.strs)-len(fd.strs) < n {
+		fd.strs = make([]string, 0, max(n, 4096))
+	}
+	start := len(fd.strs)
+	ok := flowList(s, func(v string) bool { fd.strs = append(fd.strs, fd.cp(v)); return true })
+	if !ok {
+		fd.strs = fd.strs[:start]
+		return nil, false
+	}
+	if len(fd.strs) == start {
+		return nil, true
+	}
+	return fd.strs[start:len(fd.strs):len(fd.strs)], true
+}
+
 func stringList(s string) ([]string, bool) {
 	out := make([]string, 0, strings.Count(s, ",")+1)
 	ok := flowList(s, func(v string) bool { out = append(out, v); return true })
@@ -478,13 +545,9 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 		if v == "" {
 			return false
 		}
-		var l []string
-		var ok bool
-		if l, ok = stringList(v); !ok {
+		l, ok := fd.stringList(v)
+		if !ok {
 			return false
-		}
-		for i, x := range l {
-			l[i] = fd.cp(x)
 		}
 		if k == "keys" {
 			d.Keys = l
@@ -535,6 +598,30 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 		*sub = 2
 		return v == ""
 	}
+	switch k {
+	case "justification", "note", "author", "tool", "rule", "path", "review":
+		s, ok := fd.inScalar(v)
+		if !ok {
+			return false
+		}
+		switch k {
+		case "justification":
+			d.Justification = s
+		case "note":
+			d.Note = s
+		case "author":
+			d.Author = s
+		case "tool":
+			d.Tool = s
+		case "rule":
+			d.Rule = s
+		case "path":
+			d.Path = s
+		case "review":
+			d.Review = s
+		}
+		return true
+	}
 	s, ok := scalar(v)
 	if !ok {
 		return false
@@ -555,7 +642,7 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 	case "author":
 		d.Author = fd.in(s)
 	case "time":
-		d.Time, err = parseTimestamp(s)
+		d.Time, err = fd.timestamp(s)
 	case "expires":
 		d.Expires, err = parseDate(s)
 	case "due":
@@ -613,6 +700,22 @@ func (fd *fastDecoder) evidenceField(e *evidence.Evidence, seen *int, ln string)
 		}
 		return ok
 	}
+	if k == "path" || k == "commit" || k == "symbol" {
+		s, ok := fd.inScalar(v)
+		if !ok {
+			return false
+		}
+		var err error
+		switch k {
+		case "path":
+			e.Path = s
+		case "commit":
+			e.Commit, err = parseCommit(s)
+		case "symbol":
+			e.Symbol = s
+		}
+		return err == nil
+	}
 	s, ok := scalar(v)
 	if !ok {
 		return false
@@ -636,6 +739,14 @@ func (fd *fastDecoder) evidenceField(e *evidence.Evidence, seen *int, ln string)
 }
 
 func (fd *fastDecoder) event(d *Decision, s string) bool {
+	if h, ok := fd.evs[s]; ok { // the same line as an earlier record's
+		if d.History == nil {
+			d.History = h
+		} else {
+			d.History = append(d.History, h[0])
+		}
+		return true
+	}
 	var e Event
 	var got int
 	ok := flowMapping(s, func(k, v string) bool {
@@ -647,7 +758,7 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 		got |= bit
 		switch k {
 		case "time":
-			e.Time, err = parseTimestamp(v)
+			e.Time, err = fd.timestamp(v)
 		case "author":
 			e.Author = fd.in(v)
 		case "action":
@@ -673,14 +784,21 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 	if d.History == nil {
 		if len(fd.events) == cap(fd.events) {
 			n := min(4096, max(16, len(fd.s)/256))
-			if fd.own && fd.events == nil { // exactly the events of the file (a shard's)
-				n = max(1, min(n, strings.Count(fd.s, "\n    - {")))
+			if fd.own && fd.events == nil { // at most the events of the text
+				if !fd.counted {
+					fd.count()
+				}
+				n = max(1, min(n, fd.nEvents))
 			}
 			fd.events = make([]Event, 0, n)
 		}
 		fd.events = append(fd.events, e)
 		n := len(fd.events)
 		d.History = fd.events[n-1 : n : n]
+		if fd.evs == nil {
+			fd.evs = make(map[string][]Event, 16)
+		}
+		fd.evs[s] = d.History // s is the file's text: the map dies with fd
 		return true
 	}
 	d.History = append(d.History, e)
@@ -726,6 +844,42 @@ func (fd *fastDecoder) cp(s string) string {
 	return unsafe.String(&fd.arena[start], len(s))
 }
 
+// inScalar is fd.in(scalar(v)), answered from the cache of plain scalars
+// already read in this file when v is one.
+func (fd *fastDecoder) inScalar(v string) (string, bool) {
+	if x, ok := fd.intern[v]; ok && x.plain {
+		return x.s, true
+	}
+	s, ok := scalar(v)
+	if !ok {
+		return "", false
+	}
+	x := fd.in(s)
+	if fd.own && v[0] != '"' { // plain: v is the value, checked
+		fd.intern[x] = interned{x, true}
+	}
+	return x, true
+}
+
+// interned is a string of the decoder's arena; plain says it was read as
+// a plain block scalar and passed plainChars.
+type interned struct {
+	s     string
+	plain bool
+}
+
+// timestamp is parseTimestamp, remembering the last one.
+func (fd *fastDecoder) timestamp(s string) (time.Time, error) {
+	if s == fd.lastTime && s != "" {
+		return fd.lastT, nil
+	}
+	t, err := parseTimestamp(s)
+	if err == nil {
+		fd.lastTime, fd.lastT = s, t
+	}
+	return t, err
+}
+
 // in is cp for strings that repeat across records (authors,
 // justifications, notes, tools, rules, paths, commits): one copy each.
 func (fd *fastDecoder) in(s string) string {
@@ -733,12 +887,17 @@ func (fd *fastDecoder) in(s string) string {
 		return s
 	}
 	if v, ok := fd.intern[s]; ok {
-		return v
+		return v.s
 	}
 	if fd.intern == nil {
-		fd.intern = make(map[string]string, 256)
+		// Sized for a few strings of each record (paths repeat less
+		// than the rest): growing it was most of its cost.
+		if !fd.counted {
+			fd.count()
+		}
+		fd.intern = make(map[string]interned, min(256+2*fd.nRecs, 1<<16))
 	}
 	v := fd.cp(s)
-	fd.intern[v] = v
+	fd.intern[v] = interned{s: v}
 	return v
 }

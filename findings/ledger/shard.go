@@ -263,7 +263,11 @@ func (l *Ledger) readShard(root *repofs.Root, sh *shard, buf []byte) ([]byte, er
 	} else if verr != nil {
 		return buf, verr
 	}
-	tix, tissues := loadTickets(rel, data)
+	var tix map[string]*Ticket
+	var tissues []Issue
+	if sh.name == ticketsName || hasTickets(sharedText(data)) { // else none: the common case, one scan less
+		tix, tissues = loadTickets(rel, data)
+	}
 	if sh.name == ticketsName {
 		sh.tix = tix
 		issues = append(issues, tissues...)
