@@ -29,14 +29,14 @@ func fastDecode(data []byte) ([]*Decision, bool) {
 func fastDecodeString(s string) ([]*Decision, bool) {
 	// Every byte outside comments goes through a check of its own (keys,
 	// plainChars, quoted, the exact header lines); comments are checked here.
-	fd := &fastDecoder{s: s, own: true}
+	fd := &fastDecoder{s: s, own: true, tab: &strTable{}}
 	return fd.run()
 }
 
 // fastDecodeVer is fastDecodeString that also returns the version the file
 // declares (2, or 3 for a shard of a sharded ledger).
 func fastDecodeVer(s string) ([]*Decision, int, bool) {
-	fd := &fastDecoder{s: s, own: true}
+	fd := &fastDecoder{s: s, own: true, tab: &strTable{}}
 	ds, ok := fd.run()
 	return ds, fd.ver, ok
 }
@@ -45,8 +45,11 @@ func fastDecodeVer(s string) ([]*Decision, int, bool) {
 // of each record (its "- " line), in the order of the result; nil when the
 // records were not sorted by id in the file (the offsets would not follow
 // the result's order).
-func fastDecodeSpans(s string) ([]*Decision, []int, int, bool) {
-	fd := &fastDecoder{s: s, spans: true, own: true}
+func fastDecodeSpans(s string, tab *strTable) ([]*Decision, []int, int, bool) {
+	if tab == nil {
+		tab = &strTable{}
+	}
+	fd := &fastDecoder{s: s, spans: true, own: true, tab: tab}
 	ds, ok := fd.run()
 	if !ok || len(fd.offs) != len(ds) {
 		return ds, nil, fd.ver, ok
@@ -67,9 +70,8 @@ type fastDecoder struct {
 	// own: the decoded strings are copied out of s (repeated ones
 	// interned), so the file's text is not kept alive by the records and
 	// its buffer may be reused (every decoder sets it).
-	own    bool
-	arena  []byte
-	intern map[string]interned
+	own bool
+	tab *strTable // the copies (shared by the files one worker decodes)
 
 	decs   []Decision // slab
 	events []Event    // slab
@@ -80,6 +82,7 @@ type fastDecoder struct {
 	// (counted once, in one pass, to size the slabs exactly).
 	counted        bool
 	nRecs, nEvents int
+	evLines        int // history lines read so far
 
 	// Caches of what was decoded before in this file, by the exact text:
 	// a value read twice from the same bytes is the same value, so these
@@ -511,8 +514,8 @@ func (fd *fastDecoder) hashList(s string) ([]uint32, bool) {
 // a slab of the decoder.
 func (fd *fastDecoder) stringList(s string) ([]string, bool) {
 	n := strings.Count(s, ",") + 1
-	if cap(fd.strs)-len(fd.strs) < n {
-		fd.strs = make([]string, 0, max(n, 4096))
+	if cap(fd.strs)-len(fd.strs) < n { // chunks doubling up to 4096: little left unused
+		fd.strs = make([]string, 0, max(n, min(4096, max(64, 2*cap(fd.strs)))))
 	}
 	start := len(fd.strs)
 	ok := flowList(s, func(v string) bool { fd.strs = append(fd.strs, fd.cp(v)); return true })
@@ -739,6 +742,7 @@ func (fd *fastDecoder) evidenceField(e *evidence.Evidence, seen *int, ln string)
 }
 
 func (fd *fastDecoder) event(d *Decision, s string) bool {
+	fd.evLines++
 	if h, ok := fd.evs[s]; ok { // the same line as an earlier record's
 		if d.History == nil {
 			d.History = h
@@ -783,13 +787,13 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 	}
 	if d.History == nil {
 		if len(fd.events) == cap(fd.events) {
-			n := min(4096, max(16, len(fd.s)/256))
-			if fd.own && fd.events == nil { // at most the events of the text
-				if !fd.counted {
-					fd.count()
-				}
-				n = max(1, min(n, fd.nEvents))
+			// Chunks doubling from 32 up to 4096, never more than the
+			// history lines left in the text (lines repeated from an
+			// earlier record take no room).
+			if !fd.counted {
+				fd.count()
 			}
+			n := max(1, min(4096, max(32, 2*cap(fd.events)), fd.nEvents-fd.evLines+1))
 			fd.events = make([]Event, 0, n)
 		}
 		fd.events = append(fd.events, e)
@@ -836,18 +840,18 @@ func (fd *fastDecoder) cp(s string) string {
 	if !fd.own || s == "" {
 		return s
 	}
-	if len(s) > cap(fd.arena)-len(fd.arena) {
-		fd.arena = make([]byte, 0, max(16<<10, len(s)))
+	if len(s) > cap(fd.tab.arena)-len(fd.tab.arena) {
+		fd.tab.arena = make([]byte, 0, max(16<<10, len(s)))
 	}
-	start := len(fd.arena)
-	fd.arena = append(fd.arena, s...) // within capacity: never moves
-	return unsafe.String(&fd.arena[start], len(s))
+	start := len(fd.tab.arena)
+	fd.tab.arena = append(fd.tab.arena, s...) // within capacity: never moves
+	return unsafe.String(&fd.tab.arena[start], len(s))
 }
 
 // inScalar is fd.in(scalar(v)), answered from the cache of plain scalars
 // already read in this file when v is one.
 func (fd *fastDecoder) inScalar(v string) (string, bool) {
-	if x, ok := fd.intern[v]; ok && x.plain {
+	if x, ok := fd.tab.intern[v]; ok && x.plain {
 		return x.s, true
 	}
 	s, ok := scalar(v)
@@ -856,9 +860,17 @@ func (fd *fastDecoder) inScalar(v string) (string, bool) {
 	}
 	x := fd.in(s)
 	if fd.own && v[0] != '"' { // plain: v is the value, checked
-		fd.intern[x] = interned{x, true}
+		fd.tab.intern[x] = interned{x, true}
 	}
 	return x, true
+}
+
+// strTable holds the strings decoded files keep: copied into arenas (a
+// few large blocks holding string bytes only), repeated ones once. The
+// files of a sharded ledger that one worker decodes share one.
+type strTable struct {
+	arena  []byte
+	intern map[string]interned
 }
 
 // interned is a string of the decoder's arena; plain says it was read as
@@ -886,18 +898,13 @@ func (fd *fastDecoder) in(s string) string {
 	if !fd.own || s == "" {
 		return s
 	}
-	if v, ok := fd.intern[s]; ok {
+	if v, ok := fd.tab.intern[s]; ok {
 		return v.s
 	}
-	if fd.intern == nil {
-		// Sized for a few strings of each record (paths repeat less
-		// than the rest): growing it was most of its cost.
-		if !fd.counted {
-			fd.count()
-		}
-		fd.intern = make(map[string]interned, min(256+2*fd.nRecs, 1<<16))
+	if fd.tab.intern == nil {
+		fd.tab.intern = make(map[string]interned, 1024)
 	}
 	v := fd.cp(s)
-	fd.intern[v] = interned{s: v}
+	fd.tab.intern[v] = interned{s: v}
 	return v
 }

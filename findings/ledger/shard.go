@@ -224,10 +224,11 @@ func (l *Ledger) readShards(root *repofs.Root, next map[string]*shard, todo []st
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var buf []byte // reused: decoded records never reference the text
+			var buf []byte     // reused: decoded records never reference the text
+			tab := &strTable{} // one copy of each repeated string per worker
 			for sh := range work {
 				var err error
-				if buf, err = l.readShard(root, sh, buf); err != nil {
+				if buf, err = l.readShard(root, sh, buf, tab); err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -248,14 +249,14 @@ func (l *Ledger) readShards(root *repofs.Root, next map[string]*shard, todo []st
 // readShard reads one shard: its records (each must belong to it) or, for
 // tickets.yaml, its ticket records (and no decisions). The file is read
 // into buf (grown as needed and returned): nothing decoded keeps it.
-func (l *Ledger) readShard(root *repofs.Root, sh *shard, buf []byte) ([]byte, error) {
+func (l *Ledger) readShard(root *repofs.Root, sh *shard, buf []byte, tab *strTable) ([]byte, error) {
 	rel := l.shardRel(sh.name)
 	data, err := root.ReadFileInto(rel, 0, buf)
 	if err != nil {
 		return buf, err
 	}
 	buf = data[:0]
-	doc, lay, verr := parseLayout(rel, sharedText(data))
+	doc, lay, verr := parseLayoutWith(rel, sharedText(data), tab)
 	var issues []Issue
 	var ve *ValidationError
 	if errors.As(verr, &ve) {
