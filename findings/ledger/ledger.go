@@ -97,8 +97,21 @@ const (
 
 // Decision is the ledger record of one finding: its current state and the
 // history of events that led there.
+//
+// Its first fields (ID, Tool, Rule, Keys, Evidence) are laid out as
+// match.Decision is, in that order: the matcher reads each record in place
+// (matchView) instead of a 100k-element copy. init checks the layout.
 type Decision struct {
-	ID            string // the finding's ID when decided
+	ID   string   // the finding's ID when decided
+	Tool string   // for reviewers
+	Rule string   // for reviewers
+	Keys []string // identity keys of the finding, strongest first
+
+	// Evidence is where and on what code the decision was made (path, line,
+	// commit, hashed line and context, enclosing symbol): how the matcher
+	// recognises the finding after edits. Zero for v1 records until upgraded.
+	Evidence evidence.Evidence
+
 	State         findings.State
 	Reason        Reason // suppressions only
 	Justification string // suppressions only
@@ -107,17 +120,10 @@ type Decision struct {
 	Time          time.Time
 	Expires       *time.Time // suppression expiry (date, UTC midnight)
 	Due           *time.Time // accept due date (date, UTC midnight)
-	Keys          []string   // identity keys of the finding, strongest first
-	Tool          string     // for reviewers
-	Rule          string
 	Path          string
 	Tickets       []string // tracker links (SARIF workItemUris)
 	History       []Event  // oldest first
 
-	// Evidence is where and on what code the decision was made (path, line,
-	// commit, hashed line and context, enclosing symbol): how the matcher
-	// recognises the finding after edits. Zero for v1 records until upgraded.
-	Evidence evidence.Evidence
 	// Review, when set, says why the record needs a human before it counts
 	// (e.g. both branches of a merge changed it differently). `secui check`
 	// fails on such records.

@@ -161,7 +161,7 @@ type proposal struct {
 type groupKey struct{ tool, rule, path string }
 
 type matcher struct {
-	ds  []Decision
+	ds  []*Decision
 	f   []*findings.Finding
 	opt Options
 	// given is the evidence of finding fi known without the working tree
@@ -214,13 +214,28 @@ func Assign(ds []Decision, fs []Finding, opt Options) Result {
 	for i := range fs {
 		f[i] = fs[i].F
 	}
-	return assign(ds, f, func(fi int) evidence.Evidence { return fs[fi].Evidence }, opt)
+	return assign(ptrs(ds), f, func(fi int) evidence.Evidence { return fs[fi].Evidence }, opt)
+}
+
+func ptrs(ds []Decision) []*Decision {
+	p := make([]*Decision, len(ds))
+	for i := range ds {
+		p[i] = &ds[i]
+	}
+	return p
 }
 
 // AssignFindings is Assign on the findings themselves (no []Finding to
 // build): ev, when not nil, gives the evidence of a finding known without
 // reading the working tree, as Finding.Evidence does.
 func AssignFindings(ds []Decision, fs []*findings.Finding, ev func(*findings.Finding) evidence.Evidence, opt Options) Result {
+	return AssignPtrs(ptrs(ds), fs, ev, opt)
+}
+
+// AssignPtrs is AssignFindings on decisions kept elsewhere (no
+// []Decision to build: the ledger's records are read in place). The
+// decisions are only read.
+func AssignPtrs(ds []*Decision, fs []*findings.Finding, ev func(*findings.Finding) evidence.Evidence, opt Options) Result {
 	var given func(int) evidence.Evidence
 	if ev != nil {
 		given = func(fi int) evidence.Evidence { return ev(fs[fi]) }
@@ -228,7 +243,7 @@ func AssignFindings(ds []Decision, fs []*findings.Finding, ev func(*findings.Fin
 	return assign(ds, fs, given, opt)
 }
 
-func assign(ds []Decision, fs []*findings.Finding, given func(int) evidence.Evidence, opt Options) Result {
+func assign(ds []*Decision, fs []*findings.Finding, given func(int) evidence.Evidence, opt Options) Result {
 	m := &matcher{ds: ds, f: fs, given: given, opt: opt, taken: make([]bool, len(fs)), done: make([]bool, len(ds)),
 		dStrong: make([]bool, len(ds)), fStrong: make([]bool, len(fs))}
 	m.strong()
@@ -342,7 +357,7 @@ func (m *matcher) strong() {
 	}
 	var hit []int
 	for di := range m.ds {
-		d := &m.ds[di]
+		d := m.ds[di]
 		for _, k := range d.Keys {
 			if m.strongKey(k) {
 				m.dStrong[di] = true
@@ -644,7 +659,7 @@ func (m *matcher) evEmpty(fi int) bool {
 // have strong keys and share none. The slice is reused: valid until the
 // next call.
 func (m *matcher) cands(di int, path string) []int {
-	d := &m.ds[di]
+	d := m.ds[di]
 	out := m.buf[:0]
 	add := func(fis []int32) {
 		for _, fi := range fis {
@@ -668,7 +683,7 @@ func (m *matcher) strongConflict(di, fi int) bool {
 	if !m.dStrong[di] || !m.fStrong[fi] {
 		return false
 	}
-	d := &m.ds[di]
+	d := m.ds[di]
 	for _, k := range m.f[fi].Keys {
 		if m.strongKey(k) && slices.Contains(d.Keys, k) {
 			return false
@@ -771,7 +786,7 @@ func short(c string) string {
 // tracked follows d's line through git. nil with d left open: not
 // trackable, try evidence.
 func (m *matcher) tracked(di int) *proposal {
-	d := &m.ds[di]
+	d := m.ds[di]
 	e := d.Evidence
 	if m.opt.Tracker == nil || e.Commit == "" || e.Line <= 0 || e.LineHash == 0 || e.Path == "" {
 		return nil
@@ -912,7 +927,7 @@ func (m *matcher) tracked(di int) *proposal {
 // re-wrapped or re-formatted line). It reviews weak or tied candidates.
 // nil with the decision open: nothing similar.
 func (m *matcher) similar(di int, in []int, file *evidence.File, blockEnd int, from string) *proposal {
-	d := &m.ds[di]
+	d := m.ds[di]
 	e := d.Evidence
 	type sc struct {
 		fi    int
@@ -1013,7 +1028,7 @@ func (m *matcher) pick(di int, cands []int, from string, git bool, why string) *
 
 // byEvidence places a decision by evidence alone, in its own file.
 func (m *matcher) byEvidence(di int) *proposal {
-	d := &m.ds[di]
+	d := m.ds[di]
 	e := d.Evidence
 	if e.Empty() || e.Path == "" {
 		return nil
@@ -1128,7 +1143,7 @@ func (m *matcher) window(fi int, file *evidence.File) []uint32 {
 // legacy handles decisions without code evidence (ledger v1, or findings
 // outside the repository's files).
 func (m *matcher) legacy(di int) *proposal {
-	d := &m.ds[di]
+	d := m.ds[di]
 	e := d.Evidence
 	shared := m.shared[:0]
 	var key0 string   // the first shared finding's key
