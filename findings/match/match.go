@@ -160,6 +160,13 @@ type proposal struct {
 
 type groupKey struct{ tool, rule, path string }
 
+// gkey is a group's key in groups.id: its (tool, rule) as a number
+// (groups.tr) and its path, half the size of a groupKey to hash and keep.
+type gkey struct {
+	tr   int32
+	path string
+}
+
 type matcher struct {
 	ds  []*Decision
 	f   []*findings.Finding
@@ -194,18 +201,36 @@ type matcher struct {
 // groups are the findings of each (tool, rule, path), in finding order, as
 // one flat array: group g is at[start[g]:start[g+1]].
 type groups struct {
-	id    map[groupKey]int32
-	keys  []groupKey // by group, in the order first seen
+	tr    map[[2]string]int32 // (tool, rule) → its number
+	trs   [][2]string         // by number
+	id    map[gkey]int32
+	keys  []gkey // by group, in the order first seen
 	start []int32
 	at    []int32
 }
 
 func (g *groups) of(k groupKey) []int32 {
-	i, ok := g.id[k]
+	tr, ok := g.tr[[2]string{k.tool, k.rule}]
+	if !ok {
+		return nil
+	}
+	i, ok := g.id[gkey{tr, k.path}]
 	if !ok {
 		return nil
 	}
 	return g.at[g.start[i]:g.start[i+1]]
+}
+
+// trOf numbers (tool, rule), adding it when new.
+func (g *groups) trOf(tool, rule string) int32 {
+	k := [2]string{tool, rule}
+	n, ok := g.tr[k]
+	if !ok {
+		n = int32(len(g.trs))
+		g.tr[k] = n
+		g.trs = append(g.trs, k)
+	}
+	return n
 }
 
 // Assign places ds on fs.
@@ -524,14 +549,16 @@ func (m *matcher) contested(byF map[int][]proposal, order []int, better func(a, 
 
 func (m *matcher) index() {
 	g := &m.groups
-	g.id = make(map[groupKey]int32, len(m.f))
-	g.keys = make([]groupKey, 0, len(m.f)/2)
+	g.tr = make(map[[2]string]int32)
+	g.id = make(map[gkey]int32, len(m.f))
+	g.keys = make([]gkey, 0, len(m.f)/2)
 	// (group, finding) pairs in finding order, then counted into place:
 	// each group lists its findings in finding order.
 	gof := make([]int32, 0, len(m.f))
 	var extra [][2]int32 // members' groups: (index into gof before which, group), finding
 	var extraF []int32
-	add := func(k groupKey) int32 {
+	add := func(gk groupKey) int32 {
+		k := gkey{g.trOf(gk.tool, gk.rule), gk.path}
 		id, ok := g.id[k]
 		if !ok {
 			id = int32(len(g.keys))
@@ -593,7 +620,7 @@ func (m *matcher) pathsOf(tool, rule string) []string {
 	if m.paths == nil {
 		m.paths = map[[2]string][]string{}
 		for _, k := range m.groups.keys {
-			tr := [2]string{k.tool, k.rule}
+			tr := m.groups.trs[k.tr]
 			m.paths[tr] = append(m.paths[tr], k.path)
 		}
 	}
