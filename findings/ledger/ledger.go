@@ -113,6 +113,7 @@ type Decision struct {
 	Evidence evidence.Evidence
 
 	State         findings.State
+	Pending       bool   // see below (next to State: one padded word for both)
 	Reason        Reason // suppressions only
 	Justification string // suppressions only
 	Note          string // accept / reopen / fixed note
@@ -132,7 +133,6 @@ type Decision struct {
 	// by hand) waits for a re-scan to prove it; FixSource says where the fix
 	// came from ("tool-fix": a fix the scanner proposed, "hand-edit");
 	// Scan is the evidence of the scan that proved it.
-	Pending   bool
 	FixSource string
 	Scan      *ScanEvidence
 

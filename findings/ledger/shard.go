@@ -256,7 +256,8 @@ func (l *Ledger) readShard(root *repofs.Root, sh *shard, buf []byte, tab *strTab
 		return buf, err
 	}
 	buf = data[:0]
-	doc, lay, verr := parseLayoutWith(rel, sharedText(data), tab)
+	tickets := hasTickets(sharedText(data))
+	doc, lay, verr := parseLayoutWith(rel, sharedText(data), tab, tickets)
 	var issues []Issue
 	var ve *ValidationError
 	if errors.As(verr, &ve) {
@@ -266,7 +267,7 @@ func (l *Ledger) readShard(root *repofs.Root, sh *shard, buf []byte, tab *strTab
 	}
 	var tix map[string]*Ticket
 	var tissues []Issue
-	if sh.name == ticketsName || hasTickets(sharedText(data)) { // else none: the common case, one scan less
+	if sh.name == ticketsName || tickets { // else none: the common case, one scan less
 		tix, tissues = loadTickets(rel, data)
 	}
 	if sh.name == ticketsName {
