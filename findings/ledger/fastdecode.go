@@ -245,6 +245,9 @@ func (fd *fastDecoder) run() ([]*Decision, bool) {
 		if seen&(fID|fState|fTime) != fID|fState|fTime || len(checkRecord(d)) > 0 {
 			return false
 		}
+		if out == nil && fd.counted { // sized once: the records of the text
+			out = make([]*Decision, 0, max(1, fd.nRecs))
+		}
 		out = append(out, d)
 		d = nil
 		return true
@@ -279,6 +282,9 @@ func (fd *fastDecoder) run() ([]*Decision, bool) {
 			d = fd.newDecision()
 			d.Line = fd.line
 			if fd.spans {
+				if fd.offs == nil && fd.counted {
+					fd.offs = make([]int, 0, max(1, fd.nRecs))
+				}
 				fd.offs = append(fd.offs, fd.start)
 			}
 			seen, evSeen, sub, subItems = 0, 0, 0, 0
