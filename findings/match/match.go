@@ -92,12 +92,12 @@ type Link struct {
 	Decision int    // index into the decisions
 	Finding  int    // index into the findings
 	How      How    // how it matched
+	Git      bool   // placed by following the line through git history (next to How: one word for both)
 	Key      string // the key that matched (ByID, ByKey, ByLocation), "" otherwise
 	Layer    string // the identity layer of Key ("fingerprint", "partial-fingerprint", ...)
 	From     string // the path the decision was made on, when the file was renamed since
 	Moved    int    // lines moved (new line - old line), any How
 	Score    float64
-	Git      bool // placed by following the line through git history
 }
 
 // Review is a decision that could not be placed with confidence: it is
@@ -551,7 +551,7 @@ func (m *matcher) index() {
 	g := &m.groups
 	g.tr = make(map[[2]string]int32)
 	g.id = make(map[gkey]int32, len(m.f))
-	g.keys = make([]gkey, 0, len(m.f)/2)
+	g.keys = make([]gkey, 0, len(m.f)) // at most one group per finding (and its members'): no regrowth in the common case
 	// (group, finding) pairs in finding order, then counted into place:
 	// each group lists its findings in finding order.
 	gof := make([]int32, 0, len(m.f))
