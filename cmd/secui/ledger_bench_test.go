@@ -154,6 +154,7 @@ func overlayOptsFor(b *testing.B, dir string) ledger.OverlayOptions {
 //     SARIF is loaded once, outside the timing): target <= 0.3 s;
 //   - decide-one: one decision (accept, with the overlay) written into it:
 //     target <= 0.2 s;
+//   - open: the ledger opened (read and parsed) alone;
 //   - apply: the matcher and the overlay alone (the ledger opened once);
 //   - open+apply-sharded, decide-one-sharded: the same on a copy of the
 //     ledger upgraded to the sharded format (schema v3, .secui/ledger/);
@@ -176,6 +177,15 @@ func BenchmarkLedger100k(b *testing.B) {
 	for _, c := range []struct{ suffix, dir string }{{"", dir}, {"-sharded", dir3}} {
 		b.Run("open+apply"+c.suffix, func(b *testing.B) {
 			benchOpenApply(b, c.dir, set, now, n)
+		})
+		b.Run("open"+c.suffix, func(b *testing.B) {
+			c0 := cpuNow()
+			for b.Loop() {
+				if l, err := ledger.Open(c.dir, ""); err != nil || len(l.Decisions()) != n {
+					b.Fatalf("open: %v", err)
+				}
+			}
+			b.ReportMetric(float64((cpuNow()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
 		})
 		b.Run("decide-one"+c.suffix, func(b *testing.B) {
 			benchDecideOne(b, c.dir, set, now, n)

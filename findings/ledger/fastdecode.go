@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
@@ -28,14 +29,14 @@ func fastDecode(data []byte) ([]*Decision, bool) {
 func fastDecodeString(s string) ([]*Decision, bool) {
 	// Every byte outside comments goes through a check of its own (keys,
 	// plainChars, quoted, the exact header lines); comments are checked here.
-	fd := &fastDecoder{s: s, own: true}
+	fd := &fastDecoder{s: s, own: true, tab: &strTable{}}
 	return fd.run()
 }
 
 // fastDecodeVer is fastDecodeString that also returns the version the file
 // declares (2, or 3 for a shard of a sharded ledger).
 func fastDecodeVer(s string) ([]*Decision, int, bool) {
-	fd := &fastDecoder{s: s, own: true}
+	fd := &fastDecoder{s: s, own: true, tab: &strTable{}}
 	ds, ok := fd.run()
 	return ds, fd.ver, ok
 }
@@ -44,8 +45,11 @@ func fastDecodeVer(s string) ([]*Decision, int, bool) {
 // of each record (its "- " line), in the order of the result; nil when the
 // records were not sorted by id in the file (the offsets would not follow
 // the result's order).
-func fastDecodeSpans(s string) ([]*Decision, []int, int, bool) {
-	fd := &fastDecoder{s: s, spans: true, own: true}
+func fastDecodeSpans(s string, tab *strTable) ([]*Decision, []int, int, bool) {
+	if tab == nil {
+		tab = &strTable{}
+	}
+	fd := &fastDecoder{s: s, spans: true, own: true, tab: tab}
 	ds, ok := fd.run()
 	if !ok || len(fd.offs) != len(ds) {
 		return ds, nil, fd.ver, ok
@@ -66,13 +70,55 @@ type fastDecoder struct {
 	// own: the decoded strings are copied out of s (repeated ones
 	// interned), so the file's text is not kept alive by the records and
 	// its buffer may be reused (every decoder sets it).
-	own    bool
-	arena  []byte
-	intern map[string]string
+	own bool
+	tab *strTable // the copies (shared by the files one worker decodes)
 
 	decs   []Decision // slab
 	events []Event    // slab
 	hashes []uint32   // slab
+	strs   []string   // slab (keys, tickets)
+
+	// nRecs, nEvents: how many record and history lines the text has
+	// (counted once, in one pass, to size the slabs exactly).
+	counted        bool
+	nRecs, nEvents int
+	evLines        int // history lines read so far
+
+	// Caches of what was decoded before in this file, by the exact text:
+	// a value read twice from the same bytes is the same value, so these
+	// change nothing but the work (intern also says which strings were
+	// read as plain scalars that passed plainChars); evs maps the text of a
+	// history line inside its braces to the one-event history it decoded
+	// to (shared by every record with that line: histories are only read
+	// or appended to, and a slice of capacity 1 is copied on append);
+	// lastTime is the last timestamp decoded.
+	evs      map[string][]Event
+	lastTime string
+	lastT    time.Time
+}
+
+// count counts, in one pass over the text, the lines that start a record
+// ("- ") and a history event ("    - {").
+func (fd *fastDecoder) count() {
+	fd.counted = true
+	s := fd.s
+	if strings.HasPrefix(s, "- ") {
+		fd.nRecs++
+	}
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], '\n')
+		if j < 0 {
+			return
+		}
+		i += j + 1
+		rest := s[i:]
+		switch {
+		case strings.HasPrefix(rest, "- "):
+			fd.nRecs++
+		case strings.HasPrefix(rest, "    - {"):
+			fd.nEvents++
+		}
+	}
 }
 
 func (fd *fastDecoder) next() (string, bool) {
@@ -166,12 +212,17 @@ func fieldBit(k string) int {
 func (fd *fastDecoder) newDecision() *Decision {
 	if len(fd.decs) == cap(fd.decs) {
 		n := min(4096, max(64, len(fd.s)/2048))
-		if fd.own && fd.decs == nil { // a shard: exactly its records
-			n = max(1, strings.Count(fd.s, "\n- "))
+		if fd.own && fd.decs == nil { // exactly the records of the text
+			if !fd.counted {
+				fd.count()
+			}
+			n = max(1, fd.nRecs)
 		}
 		fd.decs = make([]Decision, 0, n)
 	}
-	fd.decs = append(fd.decs, Decision{})
+	// A fresh slab is zeroed memory: no second zeroing (a Decision is
+	// 440 bytes) and no write barriers, as an append of Decision{} would do.
+	fd.decs = fd.decs[:len(fd.decs)+1]
 	return &fd.decs[len(fd.decs)-1]
 }
 
@@ -193,6 +244,9 @@ func (fd *fastDecoder) run() ([]*Decision, bool) {
 		}
 		if seen&(fID|fState|fTime) != fID|fState|fTime || len(checkRecord(d)) > 0 {
 			return false
+		}
+		if out == nil && fd.counted { // sized once: the records of the text
+			out = make([]*Decision, 0, max(1, fd.nRecs))
 		}
 		out = append(out, d)
 		d = nil
@@ -228,6 +282,9 @@ func (fd *fastDecoder) run() ([]*Decision, bool) {
 			d = fd.newDecision()
 			d.Line = fd.line
 			if fd.spans {
+				if fd.offs == nil && fd.counted {
+					fd.offs = make([]int, 0, max(1, fd.nRecs))
+				}
 				fd.offs = append(fd.offs, fd.start)
 			}
 			seen, evSeen, sub, subItems = 0, 0, 0, 0
@@ -459,6 +516,25 @@ func (fd *fastDecoder) hashList(s string) ([]uint32, bool) {
 	return fd.hashes[start:len(fd.hashes):len(fd.hashes)], true
 }
 
+// stringList is stringList with the items copied out of the text into
+// a slab of the decoder.
+func (fd *fastDecoder) stringList(s string) ([]string, bool) {
+	n := strings.Count(s, ",") + 1
+	if cap(fd.strs)-len(fd.strs) < n { // chunks doubling up to 4096: little left unused
+		fd.strs = make([]string, 0, max(n, min(4096, max(64, 2*cap(fd.strs)))))
+	}
+	start := len(fd.strs)
+	ok := flowList(s, func(v string) bool { fd.strs = append(fd.strs, fd.cp(v)); return true })
+	if !ok {
+		fd.strs = fd.strs[:start]
+		return nil, false
+	}
+	if len(fd.strs) == start {
+		return nil, true
+	}
+	return fd.strs[start:len(fd.strs):len(fd.strs)], true
+}
+
 func stringList(s string) ([]string, bool) {
 	out := make([]string, 0, strings.Count(s, ",")+1)
 	ok := flowList(s, func(v string) bool { out = append(out, v); return true })
@@ -478,13 +554,9 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 		if v == "" {
 			return false
 		}
-		var l []string
-		var ok bool
-		if l, ok = stringList(v); !ok {
+		l, ok := fd.stringList(v)
+		if !ok {
 			return false
-		}
-		for i, x := range l {
-			l[i] = fd.cp(x)
 		}
 		if k == "keys" {
 			d.Keys = l
@@ -535,6 +607,30 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 		*sub = 2
 		return v == ""
 	}
+	switch k {
+	case "justification", "note", "author", "tool", "rule", "path", "review":
+		s, ok := fd.inScalar(v)
+		if !ok {
+			return false
+		}
+		switch k {
+		case "justification":
+			d.Justification = s
+		case "note":
+			d.Note = s
+		case "author":
+			d.Author = s
+		case "tool":
+			d.Tool = s
+		case "rule":
+			d.Rule = s
+		case "path":
+			d.Path = s
+		case "review":
+			d.Review = s
+		}
+		return true
+	}
 	s, ok := scalar(v)
 	if !ok {
 		return false
@@ -555,7 +651,7 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 	case "author":
 		d.Author = fd.in(s)
 	case "time":
-		d.Time, err = parseTimestamp(s)
+		d.Time, err = fd.timestamp(s)
 	case "expires":
 		d.Expires, err = parseDate(s)
 	case "due":
@@ -613,6 +709,22 @@ func (fd *fastDecoder) evidenceField(e *evidence.Evidence, seen *int, ln string)
 		}
 		return ok
 	}
+	if k == "path" || k == "commit" || k == "symbol" {
+		s, ok := fd.inScalar(v)
+		if !ok {
+			return false
+		}
+		var err error
+		switch k {
+		case "path":
+			e.Path = s
+		case "commit":
+			e.Commit, err = parseCommit(s)
+		case "symbol":
+			e.Symbol = s
+		}
+		return err == nil
+	}
 	s, ok := scalar(v)
 	if !ok {
 		return false
@@ -636,6 +748,15 @@ func (fd *fastDecoder) evidenceField(e *evidence.Evidence, seen *int, ln string)
 }
 
 func (fd *fastDecoder) event(d *Decision, s string) bool {
+	fd.evLines++
+	if h, ok := fd.evs[s]; ok { // the same line as an earlier record's
+		if d.History == nil {
+			d.History = h
+		} else {
+			d.History = append(d.History, h[0])
+		}
+		return true
+	}
 	var e Event
 	var got int
 	ok := flowMapping(s, func(k, v string) bool {
@@ -647,7 +768,7 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 		got |= bit
 		switch k {
 		case "time":
-			e.Time, err = parseTimestamp(v)
+			e.Time, err = fd.timestamp(v)
 		case "author":
 			e.Author = fd.in(v)
 		case "action":
@@ -672,15 +793,22 @@ func (fd *fastDecoder) event(d *Decision, s string) bool {
 	}
 	if d.History == nil {
 		if len(fd.events) == cap(fd.events) {
-			n := min(4096, max(16, len(fd.s)/256))
-			if fd.own && fd.events == nil { // exactly the events of the file (a shard's)
-				n = max(1, min(n, strings.Count(fd.s, "\n    - {")))
+			// Chunks doubling from 32 up to 4096, never more than the
+			// history lines left in the text (lines repeated from an
+			// earlier record take no room).
+			if !fd.counted {
+				fd.count()
 			}
+			n := max(1, min(4096, max(32, 2*cap(fd.events)), fd.nEvents-fd.evLines+1))
 			fd.events = make([]Event, 0, n)
 		}
 		fd.events = append(fd.events, e)
 		n := len(fd.events)
 		d.History = fd.events[n-1 : n : n]
+		if fd.evs == nil {
+			fd.evs = make(map[string][]Event, 16)
+		}
+		fd.evs[s] = d.History // s is the file's text: the map dies with fd
 		return true
 	}
 	d.History = append(d.History, e)
@@ -718,12 +846,56 @@ func (fd *fastDecoder) cp(s string) string {
 	if !fd.own || s == "" {
 		return s
 	}
-	if len(s) > cap(fd.arena)-len(fd.arena) {
-		fd.arena = make([]byte, 0, max(16<<10, len(s)))
+	if len(s) > cap(fd.tab.arena)-len(fd.tab.arena) {
+		fd.tab.arena = make([]byte, 0, max(16<<10, len(s)))
 	}
-	start := len(fd.arena)
-	fd.arena = append(fd.arena, s...) // within capacity: never moves
-	return unsafe.String(&fd.arena[start], len(s))
+	start := len(fd.tab.arena)
+	fd.tab.arena = append(fd.tab.arena, s...) // within capacity: never moves
+	return unsafe.String(&fd.tab.arena[start], len(s))
+}
+
+// inScalar is fd.in(scalar(v)), answered from the cache of plain scalars
+// already read in this file when v is one.
+func (fd *fastDecoder) inScalar(v string) (string, bool) {
+	if x, ok := fd.tab.intern[v]; ok && x.plain {
+		return x.s, true
+	}
+	s, ok := scalar(v)
+	if !ok {
+		return "", false
+	}
+	x := fd.in(s)
+	if fd.own && v[0] != '"' { // plain: v is the value, checked
+		fd.tab.intern[x] = interned{x, true}
+	}
+	return x, true
+}
+
+// strTable holds the strings decoded files keep: copied into arenas (a
+// few large blocks holding string bytes only), repeated ones once. The
+// files of a sharded ledger that one worker decodes share one.
+type strTable struct {
+	arena  []byte
+	intern map[string]interned
+}
+
+// interned is a string of the decoder's arena; plain says it was read as
+// a plain block scalar and passed plainChars.
+type interned struct {
+	s     string
+	plain bool
+}
+
+// timestamp is parseTimestamp, remembering the last one.
+func (fd *fastDecoder) timestamp(s string) (time.Time, error) {
+	if s == fd.lastTime && s != "" {
+		return fd.lastT, nil
+	}
+	t, err := parseTimestamp(s)
+	if err == nil {
+		fd.lastTime, fd.lastT = s, t
+	}
+	return t, err
 }
 
 // in is cp for strings that repeat across records (authors,
@@ -732,13 +904,13 @@ func (fd *fastDecoder) in(s string) string {
 	if !fd.own || s == "" {
 		return s
 	}
-	if v, ok := fd.intern[s]; ok {
-		return v
+	if v, ok := fd.tab.intern[s]; ok {
+		return v.s
 	}
-	if fd.intern == nil {
-		fd.intern = make(map[string]string, 256)
+	if fd.tab.intern == nil {
+		fd.tab.intern = make(map[string]interned, 1024)
 	}
 	v := fd.cp(s)
-	fd.intern[v] = v
+	fd.tab.intern[v] = interned{s: v}
 	return v
 }

@@ -97,9 +97,23 @@ const (
 
 // Decision is the ledger record of one finding: its current state and the
 // history of events that led there.
+//
+// Its first fields (ID, Tool, Rule, Keys, Evidence) are laid out as
+// match.Decision is, in that order: the matcher reads each record in place
+// (matchView) instead of a 100k-element copy. init checks the layout.
 type Decision struct {
-	ID            string // the finding's ID when decided
+	ID   string   // the finding's ID when decided
+	Tool string   // for reviewers
+	Rule string   // for reviewers
+	Keys []string // identity keys of the finding, strongest first
+
+	// Evidence is where and on what code the decision was made (path, line,
+	// commit, hashed line and context, enclosing symbol): how the matcher
+	// recognises the finding after edits. Zero for v1 records until upgraded.
+	Evidence evidence.Evidence
+
 	State         findings.State
+	Pending       bool   // see below (next to State: one padded word for both)
 	Reason        Reason // suppressions only
 	Justification string // suppressions only
 	Note          string // accept / reopen / fixed note
@@ -107,17 +121,10 @@ type Decision struct {
 	Time          time.Time
 	Expires       *time.Time // suppression expiry (date, UTC midnight)
 	Due           *time.Time // accept due date (date, UTC midnight)
-	Keys          []string   // identity keys of the finding, strongest first
-	Tool          string     // for reviewers
-	Rule          string
 	Path          string
 	Tickets       []string // tracker links (SARIF workItemUris)
 	History       []Event  // oldest first
 
-	// Evidence is where and on what code the decision was made (path, line,
-	// commit, hashed line and context, enclosing symbol): how the matcher
-	// recognises the finding after edits. Zero for v1 records until upgraded.
-	Evidence evidence.Evidence
 	// Review, when set, says why the record needs a human before it counts
 	// (e.g. both branches of a merge changed it differently). `secui check`
 	// fails on such records.
@@ -126,7 +133,6 @@ type Decision struct {
 	// by hand) waits for a re-scan to prove it; FixSource says where the fix
 	// came from ("tool-fix": a fix the scanner proposed, "hand-edit");
 	// Scan is the evidence of the scan that proved it.
-	Pending   bool
 	FixSource string
 	Scan      *ScanEvidence
 

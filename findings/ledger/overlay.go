@@ -2,9 +2,11 @@ package ledger
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/evidence"
@@ -26,8 +28,12 @@ type Overlay struct {
 	ds  []*Decision // sorted by id
 
 	byFinding map[*findings.Finding]int32 // → index into links
-	links     []Match
-	linkF     []*findings.Finding // the finding of each link
+	// links are the matcher's links (Decision: index into ds); the Match
+	// of each is made when asked for (matchAt), not kept: 100k Match values
+	// were ~10 MB more at the peak of a command.
+	links  []match.Link
+	legacy map[int]bool        // decision index → placed as a v1 record (keepV1)
+	linkF  []*findings.Finding // the finding of each link
 	// where is, per decision (index into ds): >= 0 its link, -1 orphan,
 	// <= -2 its review item -(where+2).
 	where []int32
@@ -211,27 +217,19 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 
 	o := &Overlay{now: now, ds: ds,
 		byFinding: make(map[*findings.Finding]int32, len(res.Links)),
-		links:     make([]Match, 0, len(res.Links)),
-		linkF:     make([]*findings.Finding, 0, len(res.Links)),
+		links:     res.Links,
+		legacy:    legacy,
+		linkF:     make([]*findings.Finding, len(res.Links)),
 		where:     make([]int32, len(ds)),
 	}
 	for i := range o.where {
 		o.where[i] = -1
 	}
-	for _, l := range res.Links {
-		d, f := ds[l.Decision], fs[l.Finding]
-		m := Match{Decision: d, How: l.How, Layer: l.Layer, Key: l.Key, From: l.From, Moved: l.Moved, Score: l.Score, Git: l.Git,
-			Exact: l.How == match.ByID && !legacy[l.Decision], Legacy: legacy[l.Decision], Expired: d.Expired(now)}
-		if m.Layer == "" || (l.How != match.ByID && l.How != match.ByKey) {
-			m.Layer = l.How.String()
-		}
-		if m.Moved == 0 && d.Evidence.Line > 0 && f.Loc.Line > 0 && (d.Evidence.Path == f.Loc.Path || l.From != "") {
-			m.Moved = f.Loc.Line - d.Evidence.Line
-		}
-		o.where[l.Decision] = int32(len(o.links))
-		o.byFinding[f] = int32(len(o.links))
-		o.links = append(o.links, m)
-		o.linkF = append(o.linkF, f)
+	for i, l := range res.Links {
+		f := fs[l.Finding]
+		o.where[l.Decision] = int32(i)
+		o.byFinding[f] = int32(i)
+		o.linkF[i] = f
 	}
 	if len(res.Orphans) > 0 {
 		o.orphanWhy = make(map[int32]string, len(res.Orphans))
@@ -269,6 +267,45 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 	return o
 }
 
+// matchAt is the Match of link i.
+func (o *Overlay) matchAt(i int32) Match {
+	l, f := &o.links[i], o.linkF[i]
+	d := o.ds[l.Decision]
+	lg := o.legacy[l.Decision]
+	m := Match{Decision: d, How: l.How, Layer: l.Layer, Key: l.Key, From: l.From, Moved: l.Moved, Score: l.Score, Git: l.Git,
+		Exact: l.How == match.ByID && !lg, Legacy: lg, Expired: d.Expired(o.now)}
+	if m.Layer == "" || (l.How != match.ByID && l.How != match.ByKey) {
+		m.Layer = l.How.String()
+	}
+	if m.Moved == 0 && d.Evidence.Line > 0 && f.Loc.Line > 0 && (d.Evidence.Path == f.Loc.Path || l.From != "") {
+		m.Moved = f.Loc.Line - d.Evidence.Line
+	}
+	return m
+}
+
+// matchView is d as the matcher reads it: the first fields of a Decision
+// are a match.Decision (checked by init). The matcher only reads it.
+func (d *Decision) matchView() *match.Decision {
+	return (*match.Decision)(unsafe.Pointer(d))
+}
+
+// The layout matchView relies on: every field of match.Decision at the
+// same offset, of the same type, in a Decision. A change to either struct
+// that breaks it stops every program and test at start, never misreads.
+func init() {
+	mt, lt := reflect.TypeFor[match.Decision](), reflect.TypeFor[Decision]()
+	for i := range mt.NumField() {
+		mf := mt.Field(i)
+		lf, ok := lt.FieldByName(mf.Name)
+		if !ok || len(lf.Index) != 1 || lf.Offset != mf.Offset || lf.Type != mf.Type {
+			panic(fmt.Sprintf("ledger.Decision does not start with match.Decision's field %s (offset %d, %s)", mf.Name, mf.Offset, mf.Type))
+		}
+	}
+	if lt.Size() < mt.Size() {
+		panic("ledger.Decision is smaller than match.Decision")
+	}
+}
+
 // assign runs the matcher on ds and fs. A finding without sources that has
 // the id of a fixed record stands for it (runner.GoneFixed: a finding a
 // re-scan proved fixed, kept so it is still listed) and is placed on that
@@ -297,13 +334,16 @@ func assign(ds []*Decision, fs []*findings.Finding, opt OverlayOptions) match.Re
 			dsel = append(dsel, di)
 		}
 	}
-	md := make([]match.Decision, len(dsel))
+	md := make([]*match.Decision, len(dsel))
 	for i, di := range dsel {
 		d := ds[di]
-		m := &md[i]
-		m.ID, m.Tool, m.Rule, m.Keys, m.Evidence = d.ID, d.Tool, d.Rule, d.Keys, d.Evidence
-		if m.Evidence.Path == "" {
-			m.Evidence.Path = d.Path // a v1 record: the path it was decided on, nothing else
+		md[i] = d.matchView()
+		if d.Evidence.Path == "" && d.Path != "" {
+			// A v1 record: the path it was decided on, nothing else (a
+			// copy: the record itself is not changed).
+			c := *md[i]
+			c.Evidence.Path = d.Path
+			md[i] = &c
 		}
 	}
 	mf := fs // the matcher reads the findings in place
@@ -313,7 +353,7 @@ func assign(ds []*Decision, fs []*findings.Finding, opt OverlayOptions) match.Re
 			mf[i] = fs[fi]
 		}
 	}
-	res := match.AssignFindings(md, mf, opt.Evidence, opt.Match)
+	res := match.AssignPtrs(md, mf, opt.Evidence, opt.Match)
 	if len(stand) == 0 {
 		return res // the indices are the caller's
 	}
@@ -477,7 +517,7 @@ func (o *Overlay) Match(f *findings.Finding) (Match, bool) {
 		}
 		return Match{}, false
 	}
-	return o.links[i], true
+	return o.matchAt(i), true
 }
 
 // Own returns the decision placed on f itself (not a scope's).
@@ -489,7 +529,7 @@ func (o *Overlay) Own(f *findings.Finding) (Match, bool) {
 	if !ok {
 		return Match{}, false
 	}
-	return o.links[i], true
+	return o.matchAt(i), true
 }
 
 // applyScopes gives each finding without a decision of its own the
@@ -717,7 +757,7 @@ func (o *Overlay) Placements() []Placement {
 		}
 		switch w := o.where[i]; {
 		case w >= 0:
-			p.Finding, p.Match = o.linkF[w], o.links[w]
+			p.Finding, p.Match = o.linkF[w], o.matchAt(w)
 		case w <= -2:
 			it := o.review[-w-2]
 			p.Review = &it

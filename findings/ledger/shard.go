@@ -224,10 +224,11 @@ func (l *Ledger) readShards(root *repofs.Root, next map[string]*shard, todo []st
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var buf []byte // reused: decoded records never reference the text
+			var buf []byte     // reused: decoded records never reference the text
+			tab := &strTable{} // one copy of each repeated string per worker
 			for sh := range work {
 				var err error
-				if buf, err = l.readShard(root, sh, buf); err != nil {
+				if buf, err = l.readShard(root, sh, buf, tab); err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -248,14 +249,15 @@ func (l *Ledger) readShards(root *repofs.Root, next map[string]*shard, todo []st
 // readShard reads one shard: its records (each must belong to it) or, for
 // tickets.yaml, its ticket records (and no decisions). The file is read
 // into buf (grown as needed and returned): nothing decoded keeps it.
-func (l *Ledger) readShard(root *repofs.Root, sh *shard, buf []byte) ([]byte, error) {
+func (l *Ledger) readShard(root *repofs.Root, sh *shard, buf []byte, tab *strTable) ([]byte, error) {
 	rel := l.shardRel(sh.name)
 	data, err := root.ReadFileInto(rel, 0, buf)
 	if err != nil {
 		return buf, err
 	}
 	buf = data[:0]
-	doc, lay, verr := parseLayout(rel, sharedText(data))
+	tickets := hasTickets(sharedText(data))
+	doc, lay, verr := parseLayoutWith(rel, sharedText(data), tab, tickets)
 	var issues []Issue
 	var ve *ValidationError
 	if errors.As(verr, &ve) {
@@ -263,7 +265,11 @@ func (l *Ledger) readShard(root *repofs.Root, sh *shard, buf []byte) ([]byte, er
 	} else if verr != nil {
 		return buf, verr
 	}
-	tix, tissues := loadTickets(rel, data)
+	var tix map[string]*Ticket
+	var tissues []Issue
+	if sh.name == ticketsName || tickets { // else none: the common case, one scan less
+		tix, tissues = loadTickets(rel, data)
+	}
 	if sh.name == ticketsName {
 		sh.tix = tix
 		issues = append(issues, tissues...)

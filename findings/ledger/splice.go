@@ -119,8 +119,14 @@ var errStale = errors.New("ledger file changed under the lock")
 // parseLayout is parseText that also returns the layout of a file the fast
 // decoder read (nil otherwise: the next write renders the whole file).
 func parseLayout(name, text string) (Doc, *layout, error) {
+	return parseLayoutWith(name, text, nil, hasTickets(text))
+}
+
+// parseLayoutWith is parseLayout keeping the decoded strings in tab (nil:
+// a table of its own); tickets is hasTickets(text).
+func parseLayoutWith(name, text string, tab *strTable, tickets bool) (Doc, *layout, error) {
 	body := text
-	if hasTickets(text) {
+	if tickets {
 		loc := ticketsLineRE.FindStringIndex(text)
 		if loc == nil || !sectionToEnd(text, loc[1]) {
 			doc, err := parseText(name, text)
@@ -132,7 +138,7 @@ func parseLayout(name, text string) (Doc, *layout, error) {
 		doc, err := parseText(name, text)
 		return doc, nil, err
 	}
-	ds, offs, ver, ok := fastDecodeSpans(body)
+	ds, offs, ver, ok := fastDecodeSpans(body, tab)
 	if !ok {
 		doc, err := parseText(name, text)
 		return doc, nil, err

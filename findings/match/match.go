@@ -92,12 +92,12 @@ type Link struct {
 	Decision int    // index into the decisions
 	Finding  int    // index into the findings
 	How      How    // how it matched
+	Git      bool   // placed by following the line through git history (next to How: one word for both)
 	Key      string // the key that matched (ByID, ByKey, ByLocation), "" otherwise
 	Layer    string // the identity layer of Key ("fingerprint", "partial-fingerprint", ...)
 	From     string // the path the decision was made on, when the file was renamed since
 	Moved    int    // lines moved (new line - old line), any How
 	Score    float64
-	Git      bool // placed by following the line through git history
 }
 
 // Review is a decision that could not be placed with confidence: it is
@@ -160,8 +160,15 @@ type proposal struct {
 
 type groupKey struct{ tool, rule, path string }
 
+// gkey is a group's key in groups.id: its (tool, rule) as a number
+// (groups.tr) and its path, half the size of a groupKey to hash and keep.
+type gkey struct {
+	tr   int32
+	path string
+}
+
 type matcher struct {
-	ds  []Decision
+	ds  []*Decision
 	f   []*findings.Finding
 	opt Options
 	// given is the evidence of finding fi known without the working tree
@@ -194,18 +201,36 @@ type matcher struct {
 // groups are the findings of each (tool, rule, path), in finding order, as
 // one flat array: group g is at[start[g]:start[g+1]].
 type groups struct {
-	id    map[groupKey]int32
-	keys  []groupKey // by group, in the order first seen
+	tr    map[[2]string]int32 // (tool, rule) → its number
+	trs   [][2]string         // by number
+	id    map[gkey]int32
+	keys  []gkey // by group, in the order first seen
 	start []int32
 	at    []int32
 }
 
 func (g *groups) of(k groupKey) []int32 {
-	i, ok := g.id[k]
+	tr, ok := g.tr[[2]string{k.tool, k.rule}]
+	if !ok {
+		return nil
+	}
+	i, ok := g.id[gkey{tr, k.path}]
 	if !ok {
 		return nil
 	}
 	return g.at[g.start[i]:g.start[i+1]]
+}
+
+// trOf numbers (tool, rule), adding it when new.
+func (g *groups) trOf(tool, rule string) int32 {
+	k := [2]string{tool, rule}
+	n, ok := g.tr[k]
+	if !ok {
+		n = int32(len(g.trs))
+		g.tr[k] = n
+		g.trs = append(g.trs, k)
+	}
+	return n
 }
 
 // Assign places ds on fs.
@@ -214,13 +239,28 @@ func Assign(ds []Decision, fs []Finding, opt Options) Result {
 	for i := range fs {
 		f[i] = fs[i].F
 	}
-	return assign(ds, f, func(fi int) evidence.Evidence { return fs[fi].Evidence }, opt)
+	return assign(ptrs(ds), f, func(fi int) evidence.Evidence { return fs[fi].Evidence }, opt)
+}
+
+func ptrs(ds []Decision) []*Decision {
+	p := make([]*Decision, len(ds))
+	for i := range ds {
+		p[i] = &ds[i]
+	}
+	return p
 }
 
 // AssignFindings is Assign on the findings themselves (no []Finding to
 // build): ev, when not nil, gives the evidence of a finding known without
 // reading the working tree, as Finding.Evidence does.
 func AssignFindings(ds []Decision, fs []*findings.Finding, ev func(*findings.Finding) evidence.Evidence, opt Options) Result {
+	return AssignPtrs(ptrs(ds), fs, ev, opt)
+}
+
+// AssignPtrs is AssignFindings on decisions kept elsewhere (no
+// []Decision to build: the ledger's records are read in place). The
+// decisions are only read.
+func AssignPtrs(ds []*Decision, fs []*findings.Finding, ev func(*findings.Finding) evidence.Evidence, opt Options) Result {
 	var given func(int) evidence.Evidence
 	if ev != nil {
 		given = func(fi int) evidence.Evidence { return ev(fs[fi]) }
@@ -228,7 +268,7 @@ func AssignFindings(ds []Decision, fs []*findings.Finding, ev func(*findings.Fin
 	return assign(ds, fs, given, opt)
 }
 
-func assign(ds []Decision, fs []*findings.Finding, given func(int) evidence.Evidence, opt Options) Result {
+func assign(ds []*Decision, fs []*findings.Finding, given func(int) evidence.Evidence, opt Options) Result {
 	m := &matcher{ds: ds, f: fs, given: given, opt: opt, taken: make([]bool, len(fs)), done: make([]bool, len(ds)),
 		dStrong: make([]bool, len(ds)), fStrong: make([]bool, len(fs))}
 	m.strong()
@@ -342,7 +382,7 @@ func (m *matcher) strong() {
 	}
 	var hit []int
 	for di := range m.ds {
-		d := &m.ds[di]
+		d := m.ds[di]
 		for _, k := range d.Keys {
 			if m.strongKey(k) {
 				m.dStrong[di] = true
@@ -509,14 +549,16 @@ func (m *matcher) contested(byF map[int][]proposal, order []int, better func(a, 
 
 func (m *matcher) index() {
 	g := &m.groups
-	g.id = make(map[groupKey]int32, len(m.f))
-	g.keys = make([]groupKey, 0, len(m.f)/2)
+	g.tr = make(map[[2]string]int32)
+	g.id = make(map[gkey]int32, len(m.f))
+	g.keys = make([]gkey, 0, len(m.f)) // at most one group per finding (and its members'): no regrowth in the common case
 	// (group, finding) pairs in finding order, then counted into place:
 	// each group lists its findings in finding order.
 	gof := make([]int32, 0, len(m.f))
 	var extra [][2]int32 // members' groups: (index into gof before which, group), finding
 	var extraF []int32
-	add := func(k groupKey) int32 {
+	add := func(gk groupKey) int32 {
+		k := gkey{g.trOf(gk.tool, gk.rule), gk.path}
 		id, ok := g.id[k]
 		if !ok {
 			id = int32(len(g.keys))
@@ -578,7 +620,7 @@ func (m *matcher) pathsOf(tool, rule string) []string {
 	if m.paths == nil {
 		m.paths = map[[2]string][]string{}
 		for _, k := range m.groups.keys {
-			tr := [2]string{k.tool, k.rule}
+			tr := m.groups.trs[k.tr]
 			m.paths[tr] = append(m.paths[tr], k.path)
 		}
 	}
@@ -644,7 +686,7 @@ func (m *matcher) evEmpty(fi int) bool {
 // have strong keys and share none. The slice is reused: valid until the
 // next call.
 func (m *matcher) cands(di int, path string) []int {
-	d := &m.ds[di]
+	d := m.ds[di]
 	out := m.buf[:0]
 	add := func(fis []int32) {
 		for _, fi := range fis {
@@ -668,7 +710,7 @@ func (m *matcher) strongConflict(di, fi int) bool {
 	if !m.dStrong[di] || !m.fStrong[fi] {
 		return false
 	}
-	d := &m.ds[di]
+	d := m.ds[di]
 	for _, k := range m.f[fi].Keys {
 		if m.strongKey(k) && slices.Contains(d.Keys, k) {
 			return false
@@ -771,7 +813,7 @@ func short(c string) string {
 // tracked follows d's line through git. nil with d left open: not
 // trackable, try evidence.
 func (m *matcher) tracked(di int) *proposal {
-	d := &m.ds[di]
+	d := m.ds[di]
 	e := d.Evidence
 	if m.opt.Tracker == nil || e.Commit == "" || e.Line <= 0 || e.LineHash == 0 || e.Path == "" {
 		return nil
@@ -912,7 +954,7 @@ func (m *matcher) tracked(di int) *proposal {
 // re-wrapped or re-formatted line). It reviews weak or tied candidates.
 // nil with the decision open: nothing similar.
 func (m *matcher) similar(di int, in []int, file *evidence.File, blockEnd int, from string) *proposal {
-	d := &m.ds[di]
+	d := m.ds[di]
 	e := d.Evidence
 	type sc struct {
 		fi    int
@@ -1013,7 +1055,7 @@ func (m *matcher) pick(di int, cands []int, from string, git bool, why string) *
 
 // byEvidence places a decision by evidence alone, in its own file.
 func (m *matcher) byEvidence(di int) *proposal {
-	d := &m.ds[di]
+	d := m.ds[di]
 	e := d.Evidence
 	if e.Empty() || e.Path == "" {
 		return nil
@@ -1128,7 +1170,7 @@ func (m *matcher) window(fi int, file *evidence.File) []uint32 {
 // legacy handles decisions without code evidence (ledger v1, or findings
 // outside the repository's files).
 func (m *matcher) legacy(di int) *proposal {
-	d := &m.ds[di]
+	d := m.ds[di]
 	e := d.Evidence
 	shared := m.shared[:0]
 	var key0 string   // the first shared finding's key
