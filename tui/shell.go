@@ -18,6 +18,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/secui/secui/internal/trace"
 	"github.com/secui/secui/tui/internal/cells"
 	"github.com/secui/secui/tui/safe"
 	"github.com/secui/secui/tui/screen"
@@ -95,6 +96,11 @@ func (m *Model) Init() tea.Cmd { return m.triage.Init() }
 // Update routes msg, then tells the screens above the triage screen when
 // what it has loaded changed.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if trace.On() {
+		if _, ok := msg.(tea.WindowSizeMsg); ok {
+			trace.Once("msg-size")
+		}
+	}
 	cmd := m.route(msg)
 	if v := m.triage.Snapshot().Version; v != m.snapVer && len(m.stack) > 1 {
 		m.snapVer = v
@@ -247,6 +253,7 @@ func (m *Model) relayout() tea.Cmd {
 // screen.Versioned whose version (and the status line's) did not change,
 // the last frame is returned as it is.
 func (m *Model) View() tea.View {
+	trace.Once("view-first")
 	vs, cacheable := m.top().(screen.Versioned)
 	var k frameKey
 	if cacheable {
