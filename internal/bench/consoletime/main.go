@@ -150,8 +150,17 @@ func console(t term, file string) (figures, error) {
 		env = "SECUI_TRACE=" + shellQuote(traceFile) + " "
 	}
 	cmd := "read _ <" + shellQuote(goFifo) + "; " + env + "exec " + shellQuote(*bin) + " " + shellQuote(file) + " 2>" + shellQuote(errf.Name())
-	if _, err := t.run("new-session", "-d", "-s", "b", "-x", strconv.Itoa(*width), "-y", strconv.Itoa(*height), "-c", *dir, cmd); err != nil {
-		return f, err
+	// A server killed just before may still be exiting ("server exited
+	// unexpectedly"): try again.
+	for try := 1; ; try++ {
+		_, err := t.run("new-session", "-d", "-s", "b", "-x", strconv.Itoa(*width), "-y", strconv.Itoa(*height), "-c", *dir, cmd)
+		if err == nil {
+			break
+		}
+		if try == 3 || !strings.Contains(err.Error(), "server exited unexpectedly") {
+			return f, err
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	// Opening the FIFO waits for the shell to open it (it is then at the
 	// read); the newline lets it exec secui.
