@@ -34,9 +34,7 @@ type loopState struct {
 	baseKey filterKey
 	baseEp  int
 	loadGen int // the load (first or a reload) whose messages are current
-	// loadEarly: Prepare started the first load (Init only waits for it)
-	loadEarly bool
-	extends   int // batches merged into a result (not filtered again)
+	extends int // batches merged into a result (not filtered again)
 
 	// provisional rows of a file still being read (partial.go)
 	prov       provRows
@@ -91,62 +89,56 @@ type ledgerLoadedMsg struct {
 // handing them to onFile, so batches are shown as they are.
 func startLoading(ctx context.Context, gen int, load LoadFunc, partial PartialLoadFunc, l *ledger.Ledger, openLedger func() *ledger.Ledger, now time.Time, work func() ledger.OverlayOptions, ch chan tea.Msg) tea.Cmd {
 	return func() tea.Msg {
-		spawnLoading(ctx, gen, load, partial, l, openLedger, now, work, ch)
+		var lch chan *ledger.Ledger
+		if l == nil && openLedger != nil {
+			lch = make(chan *ledger.Ledger, 1)
+			go func() { lch <- openLedger() }()
+		}
+		go func() {
+			defer close(ch)
+			send := func(msg tea.Msg) {
+				select {
+				case ch <- msg:
+				case <-ctx.Done():
+				}
+			}
+			onFile := func(file string, fs []*findings.Finding, err error) {
+				for _, f := range fs {
+					f.SearchText() // built here, so concurrent filters only read it
+				}
+				send(loadBatchMsg{gen: gen, file: file, fs: fs, err: err})
+			}
+			var set *findings.Set
+			var err error
+			if partial != nil {
+				// provisional findings come with their search text built
+				set, err = partial(ctx, func(file string, fs []*findings.Finding) {
+					send(loadPartialMsg{gen: gen, file: file, fs: fs})
+				}, onFile)
+			} else {
+				set, err = load(ctx, onFile)
+			}
+			if lch != nil {
+				select {
+				case l = <-lch:
+					send(ledgerLoadedMsg{gen: gen, l: l})
+				case <-ctx.Done():
+					return
+				}
+			}
+			done := loadDoneMsg{gen: gen, set: set, err: err}
+			if set != nil {
+				for _, f := range set.Findings {
+					f.SearchText() // merged findings are new copies
+				}
+				if l != nil { // before the UI sees the set: states and matches
+					done.ov, done.seq = buildOverlay(l, set.Findings, now, work())
+				}
+			}
+			send(done)
+		}()
 		return waitCmd(ch)()
 	}
-}
-
-// spawnLoading starts startLoading's goroutines (Prepare calls it before
-// the program starts, so the engine reads while the terminal is set up).
-func spawnLoading(ctx context.Context, gen int, load LoadFunc, partial PartialLoadFunc, l *ledger.Ledger, openLedger func() *ledger.Ledger, now time.Time, work func() ledger.OverlayOptions, ch chan tea.Msg) {
-	var lch chan *ledger.Ledger
-	if l == nil && openLedger != nil {
-		lch = make(chan *ledger.Ledger, 1)
-		go func() { lch <- openLedger() }()
-	}
-	go func() {
-		defer close(ch)
-		send := func(msg tea.Msg) {
-			select {
-			case ch <- msg:
-			case <-ctx.Done():
-			}
-		}
-		onFile := func(file string, fs []*findings.Finding, err error) {
-			for _, f := range fs {
-				f.SearchText() // built here, so concurrent filters only read it
-			}
-			send(loadBatchMsg{gen: gen, file: file, fs: fs, err: err})
-		}
-		var set *findings.Set
-		var err error
-		if partial != nil {
-			// provisional findings come with their search text built
-			set, err = partial(ctx, func(file string, fs []*findings.Finding) {
-				send(loadPartialMsg{gen: gen, file: file, fs: fs})
-			}, onFile)
-		} else {
-			set, err = load(ctx, onFile)
-		}
-		if lch != nil {
-			select {
-			case l = <-lch:
-				send(ledgerLoadedMsg{gen: gen, l: l})
-			case <-ctx.Done():
-				return
-			}
-		}
-		done := loadDoneMsg{gen: gen, set: set, err: err}
-		if set != nil {
-			for _, f := range set.Findings {
-				f.SearchText() // merged findings are new copies
-			}
-			if l != nil { // before the UI sees the set: states and matches
-				done.ov, done.seq = buildOverlay(l, set.Findings, now, work())
-			}
-		}
-		send(done)
-	}()
 }
 
 // onLedgerLoaded takes the ledger opened in the background.

@@ -227,10 +227,7 @@ func New(ctx context.Context, opts Options) (Model, error) {
 // Init starts loading and asks the terminal for its background colour.
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadOwnersCmd()}
-	switch {
-	case m.loop.loadEarly:
-		cmds = append(cmds, waitCmd(m.loadCh)) // Prepare started it
-	case m.opts.Load != nil:
+	if m.opts.Load != nil {
 		cmds = append(cmds, startLoading(m.ctx, m.loop.loadGen, m.opts.Load, m.opts.LoadPartial, m.opts.Ledger, m.opts.OpenLedger, m.now(), m.workTree, m.loadCh))
 	}
 	return tea.Batch(cmds...)

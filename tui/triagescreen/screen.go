@@ -70,17 +70,7 @@ func (m *Model) KeyMap() keys.KeyMap { return m.km }
 func (m *Model) LoadErrors() []string { return m.loadErrs }
 
 // Prepare finishes New for a program run (the load channel).
-//
-// It starts loading too: the engine reads the first findings while Bubble
-// Tea sets the terminal up, and Init only waits for them (issue 12: first
-// rows ≤ 200 ms after start).
-func (m *Model) Prepare() {
-	m.prepare()
-	if m.opts.Load != nil && !m.loop.loadEarly {
-		m.loop.loadEarly = true
-		spawnLoading(m.ctx, m.loop.loadGen, m.opts.Load, m.opts.LoadPartial, m.opts.Ledger, m.opts.OpenLedger, m.now(), m.workTree, m.loadCh)
-	}
-}
+func (m *Model) Prepare() { m.prepare() }
 
 // Close stops the screen's background work.
 func (m *Model) Close() { m.cancel() }
