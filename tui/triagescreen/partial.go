@@ -79,6 +79,12 @@ const (
 	partialMergeGrowth = 2 // merge when pending*partialMergeGrowth >= merged
 )
 
+// mergePause is the pause between merges with shown rows on screen: it
+// grows with them (a second per 200k rows), as before mergeDue.
+func mergePause(shown int) time.Duration {
+	return max(partialMergeEvery, time.Duration(shown)*time.Second/200000)
+}
+
 // mergeDue reports whether provisional findings that arrived since the
 // last merge (pending) are worth a pass over the merged ones.
 func mergeDue(merged, pending int) bool {
@@ -106,7 +112,7 @@ func (m *Model) partialArrived() tea.Cmd {
 	if m.table.Len() > 0 && !mergeDue(m.mergedFindings(), len(m.fs)-m.mergedFindings()) {
 		return nil // the next batch asks again
 	}
-	wait := partialMergeEvery - time.Since(m.loop.lastMerge)
+	wait := mergePause(m.table.Len()) - time.Since(m.loop.lastMerge)
 	if m.table.Len() == 0 || wait <= 0 {
 		m.loop.lastMerge = time.Now()
 		return m.batchArrived()
