@@ -17,6 +17,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/internal/trace"
 )
 
 // PartialLoadFunc is LoadFunc that also hands out provisional findings of
@@ -115,6 +116,7 @@ func (m *Model) partialArrived() tea.Cmd {
 	wait := mergePause(m.table.Len()) - time.Since(m.loop.lastMerge)
 	if m.table.Len() == 0 || wait <= 0 {
 		m.loop.lastMerge = time.Now()
+		trace.Mark("merge")
 		return m.batchArrived()
 	}
 	if m.loop.mergeArmed {
@@ -134,6 +136,7 @@ func (m Model) onMergeTick(msg mergeTickMsg) (Model, tea.Cmd) {
 		return m, nil // nothing new since
 	}
 	m.loop.lastMerge = time.Now()
+	trace.Mark("merge")
 	return m, m.batchArrived()
 }
 
