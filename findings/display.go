@@ -4,6 +4,7 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // How a finding reads on a row: the most specific title of its rule, its
@@ -225,7 +226,11 @@ func (k PlaceKind) String() string {
 
 // imageRefRe is a container image reference with a tag or a digest
 // ("ghcr.io/acme/payments:1.4.2", "alpine:3.10", "repo@sha256:…").
-var imageRefRe = regexp.MustCompile(`^(?:[a-z0-9][a-z0-9.-]*(?::[0-9]+)?/)?[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)*(?:(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|(@sha256:[0-9a-f]{64}))(@sha256:[0-9a-f]{64})?$`)
+// It compiles on first use: its bounded repetitions unroll into hundreds
+// of states, a cost every process paid at start-up (issue 12).
+var imageRefRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:[a-z0-9][a-z0-9.-]*(?::[0-9]+)?/)?[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)*(?:(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|(@sha256:[0-9a-f]{64}))(@sha256:[0-9a-f]{64})?$`)
+})
 
 // looksLikeImage reports whether p names a container image: a reference
 // with a tag or digest, or an image archive.
@@ -235,7 +240,7 @@ func looksLikeImage(p string) bool {
 	if strings.ContainsAny(p, " \\") || !strings.ContainsAny(p, ":@") {
 		return false
 	}
-	if imageRefRe.MatchString(p) {
+	if imageRefRe().MatchString(p) {
 		return true
 	}
 	lp := strings.ToLower(p)

@@ -13,7 +13,7 @@ func TestLooksLikeImagePrecheck(t *testing.T) {
 		if strings.ContainsAny(p, " \\") {
 			return false
 		}
-		if imageRefRe.MatchString(p) {
+		if imageRefRe().MatchString(p) {
 			return true
 		}
 		lp := strings.ToLower(p)

@@ -1,9 +1,17 @@
 package tui
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/secui/secui/internal/trace"
 )
 
 // Run opens the console and blocks until the user quits (or ctx ends). It
@@ -20,6 +28,25 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Input != nil {
 		popts = append(popts, tea.WithInput(opts.Input))
 	}
+	if trace.On() {
+		popts = append(popts, tea.WithOutput(traceOutput{os.Stdout}))
+	}
+	trace.Mark("program")
+	if os.Getenv("TMUX") != "" {
+		// Under tmux, Bubble Tea's colour detection runs `tmux info`
+		// (13–22 ms here, before the first frame). The console starts
+		// with what the environment and terminfo say, asks tmux in the
+		// background, and repaints if tmux says more (true colour).
+		env := os.Environ()
+		fast := colorprofile.Detect(os.Stdout, withoutEnv(env, "TMUX"))
+		popts = append(popts, tea.WithColorProfile(fast))
+		m.profileCheck = func() tea.Msg {
+			if p := colorprofile.Detect(os.Stdout, env); p != fast {
+				return profileMsg{p}
+			}
+			return nil
+		}
+	}
 	p := tea.NewProgram(m, popts...)
 	final, err := p.Run()
 	if err != nil {
@@ -29,4 +56,38 @@ func Run(ctx context.Context, opts Options) error {
 		return fm.Err()
 	}
 	return nil
+}
+
+// profileMsg is the colour profile detected in the background (Run).
+type profileMsg struct{ p colorprofile.Profile }
+
+// withoutEnv is env without the variable name.
+func withoutEnv(env []string, name string) []string {
+	out := make([]string, 0, len(env))
+	for _, e := range env {
+		if !strings.HasPrefix(e, name+"=") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// traceOutput is the terminal with SECUI_TRACE on: it marks the first
+// write (the first frame) and the first write of a finding row's stage.
+type traceOutput struct{ *os.File }
+
+var writes atomic.Int64
+
+func (t traceOutput) Write(p []byte) (int, error) {
+	trace.Once("write-first")
+	if n := writes.Add(1); n <= 8 {
+		trace.Mark("write-" + strconv.Itoa(int(n)) + "-" + strconv.Itoa(len(p)))
+	}
+	if bytes.Contains(p, []byte("secui: starting")) {
+		trace.Once("write-starting")
+	}
+	if bytes.Contains(p, []byte(" code ")) || bytes.Contains(p, []byte(" build ")) {
+		trace.Once("write-row")
+	}
+	return t.File.Write(p)
 }

@@ -18,6 +18,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/secui/secui/internal/trace"
 	"github.com/secui/secui/tui/internal/cells"
 	"github.com/secui/secui/tui/safe"
 	"github.com/secui/secui/tui/screen"
@@ -53,6 +54,9 @@ type Model struct {
 	snapVer uint64 // the triage screen's snapshot version the other screens have
 	opts    Options
 	frame   frameCache // the last View, re-used while nothing it shows changed
+	// profileCheck detects the colour profile in the background (Run,
+	// under tmux); nil: Bubble Tea detected it.
+	profileCheck tea.Cmd
 }
 
 // frameCache is the last frame and what it was rendered from.
@@ -90,11 +94,16 @@ func (m *Model) capturing() bool {
 }
 
 // Init starts the triage screen's work.
-func (m *Model) Init() tea.Cmd { return m.triage.Init() }
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.triage.Init(), m.profileCheck) }
 
 // Update routes msg, then tells the screens above the triage screen when
 // what it has loaded changed.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if trace.On() {
+		if _, ok := msg.(tea.WindowSizeMsg); ok {
+			trace.Once("msg-size")
+		}
+	}
 	cmd := m.route(msg)
 	if v := m.triage.Snapshot().Version; v != m.snapVer && len(m.stack) > 1 {
 		m.snapVer = v
@@ -115,6 +124,11 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 
 func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case profileMsg:
+		// the renderer takes the profile from tea.ColorProfileMsg; cells
+		// drawn before are drawn again with it
+		p := msg.p
+		return m, tea.Sequence(func() tea.Msg { return tea.ColorProfileMsg{Profile: p} }, tea.ClearScreen)
 	case triagescreen.OpenMsg:
 		return m, m.open(msg)
 	case tea.WindowSizeMsg:
@@ -247,6 +261,7 @@ func (m *Model) relayout() tea.Cmd {
 // screen.Versioned whose version (and the status line's) did not change,
 // the last frame is returned as it is.
 func (m *Model) View() tea.View {
+	trace.Once("view-first")
 	vs, cacheable := m.top().(screen.Versioned)
 	var k frameKey
 	if cacheable {

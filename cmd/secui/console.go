@@ -13,6 +13,7 @@ import (
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
+	"github.com/secui/secui/internal/trace"
 	"github.com/secui/secui/tui"
 	"github.com/secui/secui/tui/keys"
 )
@@ -21,6 +22,7 @@ import (
 // findings. Loading happens inside the console, file by file, so it opens at
 // once; load errors are shown in its status line instead of on stderr.
 func runConsole(cmd *cobra.Command, e *env) error {
+	trace.Mark("console")
 	if _, err := keys.Default().WithOverrides(e.Config.UI.Keys); err != nil {
 		return configErr(err) // a bad ui.keys is a configuration error (exit 2)
 	}
@@ -54,6 +56,14 @@ func runConsole(cmd *cobra.Command, e *env) error {
 		quiet.ledgerOpen = open
 	}
 	loadPartial := func(ctx context.Context, onPartial func(string, []*findings.Finding), onFile func(string, []*findings.Finding, error)) (*findings.Set, error) {
+		trace.Mark("load-start")
+		if onPartial != nil && trace.On() {
+			inner := onPartial
+			onPartial = func(file string, fs []*findings.Finding) {
+				trace.Once("engine-partial")
+				inner(file, fs)
+			}
+		}
 		set, err := quiet.loadPartial(ctx, onPartial, onFile)
 		var xe *exitError
 		if set != nil && errors.As(err, &xe) && xe.code == exitNoInput {

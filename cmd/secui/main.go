@@ -16,6 +16,8 @@ import (
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
+
+	"github.com/secui/secui/internal/trace"
 )
 
 // Set with -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
@@ -38,6 +40,7 @@ const (
 )
 
 func main() {
+	trace.Mark("main")
 	// SECUI_CPUPROFILE=FILE / SECUI_MEMPROFILE=FILE write pprof profiles
 	// (for `make bench` investigations; undocumented for users).
 	if p := os.Getenv("SECUI_CPUPROFILE"); p != "" {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -105,7 +106,8 @@ func (c *Config) ScratchOutputs() []string {
 	return out
 }
 
-var scannerNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+// compiled on first use (the bounded repetition is costly at every start)
+var scannerNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`) })
 
 var scannerKeys = []string{"name", "stage", "run", "output", "timeout", "dir", "paths", "env", "exit-codes", "partial-on", "install", "results"}
 
@@ -284,7 +286,7 @@ func (d *decoder) scanners(n *yaml.Node, c *Config) {
 		if it.Kind != yaml.MappingNode {
 			continue
 		}
-		if set["name"] && s.Name != "" && !scannerNameRE.MatchString(s.Name) {
+		if set["name"] && s.Name != "" && !scannerNameRE().MatchString(s.Name) {
 			d.errorf(nodeFor(it, "name"), field+".name", "bad scanner name %q (lower-case letters, digits, '.', '_', '-'; it names the stored results)", s.Name)
 		}
 		for _, req := range []string{"name", "stage", "run"} {

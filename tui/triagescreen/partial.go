@@ -17,6 +17,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/internal/trace"
 )
 
 // PartialLoadFunc is LoadFunc that also hands out provisional findings of
@@ -66,33 +67,56 @@ func (m Model) onPartial(msg loadPartialMsg) (Model, tea.Cmd) {
 // partialMergeEvery is how often, at most, provisional batches are merged
 // into the rows shown once there are some: merging costs a pass over the
 // order shown, and the file's reading shares the machine with it. Past
-// partialMergeRows rows shown the pause grows with them (a second per
-// partialMergeRows), so the rows shown grow geometrically and the merges
-// of a whole file cost a few passes over it, not one per 250 ms (at 1M,
-// ~100 merges of up to 1M rows made all rows appear later than without
-// provisional rows).
+// partialMergeRows findings merged, a merge also waits until the findings
+// that arrived since the last one are at least half as many as those
+// merged (partialMergeGrowth): the rows shown grow geometrically however
+// fast the machine reads, so the merges of a whole file cost about three
+// passes over it. (Pacing by wall time alone, the pause growing with the
+// rows shown, made a slow or busy machine merge more often per row read:
+// at 1M, under load, merging was 19% of the console's CPU.)
 const (
-	partialMergeEvery = 250 * time.Millisecond
-	partialMergeRows  = 200000
+	partialMergeEvery  = 250 * time.Millisecond
+	partialMergeRows   = 100000
+	partialMergeGrowth = 2 // merge when pending*partialMergeGrowth >= merged
 )
 
-// mergePause is the pause between merges with shown rows on screen.
+// mergePause is the pause between merges with shown rows on screen: it
+// grows with them (a second per 200k rows), as before mergeDue.
 func mergePause(shown int) time.Duration {
-	return max(partialMergeEvery, time.Duration(shown)*time.Second/partialMergeRows)
+	return max(partialMergeEvery, time.Duration(shown)*time.Second/200000)
+}
+
+// mergeDue reports whether provisional findings that arrived since the
+// last merge (pending) are worth a pass over the merged ones.
+func mergeDue(merged, pending int) bool {
+	return merged < partialMergeRows || pending*partialMergeGrowth >= merged
 }
 
 // mergeTickMsg merges the provisional batches that waited (partialArrived).
 type mergeTickMsg struct{ gen int }
 
+// mergedFindings is how many of m.fs the rows shown were computed from.
+func (m *Model) mergedFindings() int {
+	if b := m.loop.base; b != nil && m.loop.baseEp == m.loop.epoch {
+		return len(b.fs)
+	}
+	return 0
+}
+
 // partialArrived merges provisional findings appended to m.fs: at once for
-// the first rows, then at most every partialMergeEvery (wall time).
+// the first rows, then at most every partialMergeEvery (wall time), and
+// past partialMergeRows only once they are many enough (mergeDue).
 func (m *Model) partialArrived() tea.Cmd {
 	if m.filtering {
 		return nil // onFiltered (filterShown) comes back here
 	}
+	if m.table.Len() > 0 && !mergeDue(m.mergedFindings(), len(m.fs)-m.mergedFindings()) {
+		return nil // the next batch asks again
+	}
 	wait := mergePause(m.table.Len()) - time.Since(m.loop.lastMerge)
 	if m.table.Len() == 0 || wait <= 0 {
 		m.loop.lastMerge = time.Now()
+		trace.Mark("merge")
 		return m.batchArrived()
 	}
 	if m.loop.mergeArmed {
@@ -112,6 +136,7 @@ func (m Model) onMergeTick(msg mergeTickMsg) (Model, tea.Cmd) {
 		return m, nil // nothing new since
 	}
 	m.loop.lastMerge = time.Now()
+	trace.Mark("merge")
 	return m, m.batchArrived()
 }
 

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/internal/trace"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/filterbar"
 	scr "github.com/secui/secui/tui/screen"
@@ -67,8 +68,10 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 	case tea.MouseWheelMsg:
 		return m.handleWheel(msg)
 	case loadBatchMsg:
+		trace.Once("msg-batch")
 		return m.onBatch(msg)
 	case loadPartialMsg:
+		trace.Once("msg-partial")
 		return m.onPartial(msg)
 	case mergeTickMsg:
 		return m.onMergeTick(msg)

@@ -10,8 +10,18 @@
 //
 //	consoletime -bin bin/secui -n 100000 -dir /tmp/repo -runs 3 -less FILE.sarif
 //
+// The clock starts when secui is executed, not when tmux is asked for the
+// session: the pane's shell waits on a FIFO, and consoletime starts the clock
+// as it lets the shell go on to exec secui. Starting the tmux server and the
+// pane's shell (≈50–60 ms here) is not secui's start-up, and a user who
+// types `secui` in a terminal does not pay it. That overhead is printed as
+// tmux_start (from new-session to the exec).
+//
 // It prints one line of key=value figures in seconds, medians of -runs runs
-// (first_frame, first_row, all_rows, keys200, less200), then runs=N. A
+// (first_frame, first_row, all_rows, keys200, less200, tmux_start), then
+// runs=N. With -trace, secui runs with SECUI_TRACE (internal/trace) and the
+// median time of each traced event after the exec is printed too, one
+// trace_EVENT=S per event, so a start-up can be taken apart. A
 // phase that does not finish within -timeout is an error naming the phase,
 // with the screen it was waiting on.
 package main
@@ -43,6 +53,7 @@ var (
 	timeout = flag.Duration("timeout", 180*time.Second, "give up on a phase after")
 	width   = flag.Int("x", 160, "terminal columns")
 	height  = flag.Int("y", 40, "terminal rows")
+	traced  = flag.Bool("trace", false, "run secui with SECUI_TRACE and print the median time of each traced event")
 )
 
 // A finding row: severity letter, then a stage.
@@ -108,7 +119,10 @@ func (t term) press(session string, n int) (time.Duration, error) {
 	return 0, fmt.Errorf("%d presses: the screen was still changing after %s", n, *timeout)
 }
 
-type figures struct{ frame, row, all, keys, less time.Duration }
+type figures struct {
+	frame, row, all, keys, less, start time.Duration
+	events                             map[string]time.Duration // -trace: event → time after the exec
+}
 
 func console(t term, file string) (figures, error) {
 	var f figures
@@ -119,8 +133,46 @@ func console(t term, file string) (figures, error) {
 	}
 	errf.Close()
 	defer os.Remove(errf.Name())
-	cmd := shellQuote(*bin) + " " + shellQuote(file) + " 2>" + shellQuote(errf.Name())
-	if _, err := t.run("new-session", "-d", "-s", "b", "-x", strconv.Itoa(*width), "-y", strconv.Itoa(*height), "-c", *dir, cmd); err != nil {
+	// The pane's shell waits on go (a FIFO) before it execs secui: the
+	// clock starts when consoletime lets it go, not while tmux starts.
+	tmp, err := os.MkdirTemp("", "consoletime-")
+	if err != nil {
+		return f, err
+	}
+	defer os.RemoveAll(tmp)
+	goFifo := filepath.Join(tmp, "go")
+	if err := syscall.Mkfifo(goFifo, 0o600); err != nil {
+		return f, err
+	}
+	env := ""
+	traceFile := filepath.Join(tmp, "trace")
+	if *traced {
+		env = "SECUI_TRACE=" + shellQuote(traceFile) + " "
+	}
+	cmd := "read _ <" + shellQuote(goFifo) + "; " + env + "exec " + shellQuote(*bin) + " " + shellQuote(file) + " 2>" + shellQuote(errf.Name())
+	// A server killed just before may still be exiting ("server exited
+	// unexpectedly"): try again.
+	for try := 1; ; try++ {
+		_, err := t.run("new-session", "-d", "-s", "b", "-x", strconv.Itoa(*width), "-y", strconv.Itoa(*height), "-c", *dir, cmd)
+		if err == nil {
+			break
+		}
+		if try == 3 || !strings.Contains(err.Error(), "server exited unexpectedly") {
+			return f, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Opening the FIFO waits for the shell to open it (it is then at the
+	// read); the newline lets it exec secui.
+	w, err := os.OpenFile(goFifo, os.O_WRONLY, 0)
+	if err != nil {
+		return f, err
+	}
+	f.start = time.Since(t0)
+	t0 = time.Now()
+	_, err = w.WriteString("\n")
+	w.Close()
+	if err != nil {
 		return f, err
 	}
 	var s string
@@ -179,7 +231,28 @@ func console(t term, file string) (figures, error) {
 		}
 	}
 	t.run("kill-session", "-t", "b")
+	if *traced {
+		f.events = readTrace(traceFile, t0)
+	}
 	return f, nil
+}
+
+// readTrace reads SECUI_TRACE's "unix-ns event" lines: each event's first
+// time, after t0.
+func readTrace(path string, t0 time.Time) map[string]time.Duration {
+	data, _ := os.ReadFile(path)
+	ev := map[string]time.Duration{}
+	for _, l := range strings.Split(string(data), "\n") {
+		ns, name, ok := strings.Cut(l, " ")
+		n, err := strconv.ParseInt(ns, 10, 64)
+		if !ok || err != nil {
+			continue
+		}
+		if _, seen := ev[name]; !seen {
+			ev[name] = time.Unix(0, n).Sub(t0)
+		}
+	}
+	return ev
 }
 
 // lessKeys times the same presses in `less -S` on a file of n lines and
@@ -328,6 +401,34 @@ func main() {
 		fmt.Printf(" keys%d=%.3f", *keys, pick(func(f figures) time.Duration { return f.keys }))
 		if lines != "" {
 			fmt.Printf(" less%d=%.3f", *keys, pick(func(f figures) time.Duration { return f.less }))
+		}
+	}
+	fmt.Printf(" tmux_start=%.3f", pick(func(f figures) time.Duration { return f.start }))
+	if *traced {
+		// events in the order of their median times
+		names := map[string]bool{}
+		for _, f := range all {
+			for k := range f.events {
+				names[k] = true
+			}
+		}
+		type ev struct {
+			name string
+			at   float64
+		}
+		var evs []ev
+		for k := range names {
+			var ds []time.Duration
+			for _, f := range all {
+				if d, ok := f.events[k]; ok {
+					ds = append(ds, d)
+				}
+			}
+			evs = append(evs, ev{k, median(ds).Seconds()})
+		}
+		sort.Slice(evs, func(i, j int) bool { return evs[i].at < evs[j].at })
+		for _, e := range evs {
+			fmt.Printf(" trace_%s=%.3f", e.name, e.at)
 		}
 	}
 	fmt.Printf(" runs=%d\n", *runs)

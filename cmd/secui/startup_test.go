@@ -1,0 +1,84 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// initLine is one line of GODEBUG=inittrace=1: a package's init, with the
+// bytes and allocations it made (deterministic, unlike its clock time).
+var initLine = regexp.MustCompile(`^init (\S+) @\S+ ms, \S+ ms clock, (\d+) bytes, (\d+) allocs`)
+
+// TestStartupInitCost: what secui's own packages cost every process
+// before main stays small (issue 12 item 2, the console's first frame).
+// findings/config's and findings' bounded-repetition regexps (`{0,254}`,
+// `{0,127}`, `{64}`) compiled at init: 286 KB / 3,900 allocations and
+// 233 KB / 1,200; they compile on first use now. Not ours and not
+// asserted: chroma's lexer and style registries (≈4.6 MB, ≈27 ms), which
+// glamour imports (docs/startup.md).
+func TestStartupInitCost(t *testing.T) {
+	cmd := exec.Command(secuiBin, "version")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("secui version: %v\n%s", err, out)
+	}
+	bytes := map[string]int{}
+	allocs := map[string]int{}
+	for _, l := range strings.Split(string(out), "\n") {
+		m := initLine.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		b, _ := strconv.Atoi(m[2])
+		a, _ := strconv.Atoi(m[3])
+		bytes[m[1]] += b
+		allocs[m[1]] += a
+	}
+	if len(bytes) < 50 {
+		t.Fatalf("GODEBUG=inittrace=1 printed %d package inits; output:\n%s", len(bytes), out)
+	}
+	for _, c := range []struct {
+		pkg      string
+		maxBytes int
+	}{
+		{"github.com/secui/secui/findings/config", 100 << 10}, // ≈26 KB (was 286 KB)
+		{"github.com/secui/secui/findings", 150 << 10},        // ≈95 KB (was 233 KB)
+	} {
+		if bytes[c.pkg] > c.maxBytes {
+			t.Errorf("init %s allocates %d bytes (%d allocations), more than %d: a regexp or table built at package init again?", c.pkg, bytes[c.pkg], allocs[c.pkg], c.maxBytes)
+		}
+	}
+	// secui's own packages, all together: ≈0.45 MB.
+	own := 0
+	for p, b := range bytes {
+		if p == "main" || strings.HasPrefix(p, "github.com/secui/secui/") {
+			own += b
+		}
+	}
+	if own > 1<<20 {
+		t.Errorf("secui's packages allocate %d bytes at init (budget 1 MB); the largest of all:\n%s", own, largest(bytes, 8))
+	}
+}
+
+func largest(m map[string]int, n int) string {
+	type kv struct {
+		k string
+		v int
+	}
+	var s []kv
+	for k, v := range m {
+		s = append(s, kv{k, v})
+	}
+	sort.Slice(s, func(i, j int) bool { return s[i].v > s[j].v })
+	var b strings.Builder
+	for i := 0; i < min(n, len(s)); i++ {
+		b.WriteString("  " + s[i].k + " " + strconv.Itoa(s[i].v) + " bytes\n")
+	}
+	return b.String()
+}
