@@ -147,7 +147,7 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	rule := rm.rule(&r)
 	f.Tool = rm.tool
 	f.Rule = rule
-	src := Source{Run: rm.index, Result: j.index, Tool: rm.tool, Offset: j.off, Length: int32(max(len(j.data), j.orig))}
+	src := Source{File: cv.fl.name, Run: rm.index, Result: j.index, Tool: rm.tool, Offset: j.off, Length: int32(max(len(j.data), j.orig))}
 	if cap(f.Sources) > 0 { // a slot in the worker's batch slab
 		f.Sources = append(f.Sources[:0], src)
 	} else {

@@ -208,8 +208,21 @@ func KeyLayer(key string) (IDLayer, bool) {
 	if i < 0 {
 		return 0, false
 	}
-	l, ok := layerByName[key[:i]]
-	return l, ok
+	switch key[:i] { // layerByName without a map lookup (once per finding in a load)
+	case "fallback":
+		return LayerFallback, true
+	case "fingerprint":
+		return LayerFingerprint, true
+	case "partial":
+		return LayerPartial, true
+	case "content":
+		return LayerContent, true
+	case "vulnerability":
+		return LayerVuln, true
+	case "linehash":
+		return LayerLineHash, true
+	}
+	return 0, false
 }
 
 // normMessage folds runs of digits to "#" and runs of white space to one
@@ -353,8 +366,10 @@ func dropSharedStrongKeys(fs []*Finding) {
 }
 
 // identify completes Keys (content, fallback with occurrence) and sets ID for
-// the findings of one file.
-func (ld *loader) identify(fs []*Finding) {
+// the findings of one file. It reports whether their IDs are certainly
+// distinct (then merging the file's findings with themselves changes
+// nothing).
+func (ld *loader) identify(fs []*Finding) bool {
 	dropSharedStrongKeys(fs)
 	lines := ld.fp.hashes(fs)
 	if len(lines) > 0 {
@@ -373,8 +388,18 @@ func (ld *loader) identify(fs []*Finding) {
 		f.Keys = append(f.Keys, f.fallback1)
 		f.fallback1 = ""
 	}
-	// IDs, keeping two results of one run distinct even if a tool gave them the
-	// same fingerprint.
+	if assignIDsFast(fs) {
+		return true
+	}
+	assignIDs(fs)
+	return false
+}
+
+// assignIDs sets ID and IDLayer from each finding's first key, keeping two
+// results of one run distinct even if a tool gave them the same fingerprint:
+// the n-th result of a run with the same first key gets that key hashed
+// with "#n".
+func assignIDs(fs []*Finding) {
 	type runKey struct {
 		run int
 		key string
@@ -391,6 +416,61 @@ func (ld *loader) identify(fs []*Finding) {
 		}
 		f.ID = k0[strings.IndexByte(k0, ':')+1:]
 	}
+}
+
+// assignIDsFast is assignIDs with one string map keyed by ID for the whole
+// file, for the common case: every ID new, or repeated only by the same
+// first key within one run. It gives up (restoring every key it changed,
+// reporting false) as soon as an ID comes back any other way — from another
+// run, another layer, or a numbered key meeting another ID — and the caller
+// runs assignIDs. When it succeeds the IDs are those assignIDs gives, and
+// they are distinct.
+func assignIDsFast(fs []*Finding) bool {
+	type seenID struct {
+		k0  string // the first key that made this ID; "" for a numbered one
+		run int
+		n   int // results of run with first key k0 so far
+	}
+	ids := make(map[string]seenID, len(fs))
+	type renamed struct {
+		f  *Finding
+		k0 string
+	}
+	var undo []renamed
+	giveUp := func() bool {
+		for _, u := range undo {
+			u.f.Keys[0] = u.k0
+		}
+		return false
+	}
+	for _, f := range fs {
+		k0 := f.Keys[0]
+		colon := strings.IndexByte(k0, ':')
+		f.IDLayer, _ = KeyLayer(k0)
+		id := k0[colon+1:]
+		run := f.Sources[0].Run
+		e, ok := ids[id]
+		if !ok {
+			ids[id] = seenID{k0: k0, run: run, n: 1}
+			f.ID = id
+			continue
+		}
+		if e.k0 != k0 || e.run != run {
+			return giveUp()
+		}
+		e.n++
+		ids[id] = e
+		k := hashKey(k0[:colon], k0, "#"+strconv.Itoa(e.n))
+		nid := k[colon+1:]
+		if _, dup := ids[nid]; dup {
+			return giveUp()
+		}
+		ids[nid] = seenID{run: run}
+		undo = append(undo, renamed{f, k0})
+		f.Keys[0] = k
+		f.ID = nid
+	}
+	return true
 }
 
 // contentHasher computes line hashes of working-tree files, once per file.

@@ -93,11 +93,17 @@ func load(ctx context.Context, paths []string, opts Options) (*Set, error) {
 	if ld.rfs != nil {
 		defer ld.rfs.Close()
 	}
+	withFindings, distinct := 0, true
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return set, err
 		}
+		ld.distinct = false
 		fs, info, src, errs := ld.loadFile(ctx, f)
+		if len(fs) > 0 {
+			withFindings++
+			distinct = distinct && ld.distinct
+		}
 		fs, terrs := splitToolErrors(fs, info.Path)
 		set.ToolErrors = append(set.ToolErrors, terrs...)
 		set.Files = append(set.Files, info)
@@ -113,7 +119,10 @@ func load(ctx context.Context, paths []string, opts Options) (*Set, error) {
 	if err := ctx.Err(); err != nil {
 		return set, err
 	}
-	set.Findings = correlate(mergeDuplicates(set.Findings))
+	if withFindings > 1 || !distinct { // one file whose IDs are distinct: nothing to merge
+		set.Findings = mergeDuplicates(set.Findings)
+	}
+	set.Findings = correlate(set.Findings)
 	return set, nil
 }
 
@@ -140,6 +149,9 @@ type loader struct {
 	cls     *classifier
 	fp      *contentHasher
 	rfs     *repofs.Root // the repository (nil outside one), for path mapping
+	// distinct: the last file's findings have distinct IDs (set by finish;
+	// loadFile calls are sequential)
+	distinct bool
 }
 
 func newLoader(opts Options) *loader {
@@ -264,7 +276,7 @@ func (ld *loader) stream(ctx context.Context, name string, r io.Reader, ra io.Re
 		return nil, info, nil, errs
 	}
 	src.runs = fl.runs
-	return ld.finishFile(ld.finish(fs), name), info, src, errs
+	return ld.finish(fs), info, src, errs
 }
 
 // loadData parses one SARIF document held in memory. Details are decoded again
@@ -291,16 +303,7 @@ func (ld *loader) loadData(ctx context.Context, name string, data []byte, path s
 	if path == "" {
 		src.data = data
 	}
-	return ld.finishFile(fs, name), info, src, errs
-}
-
-func (ld *loader) finishFile(fs []*Finding, name string) []*Finding {
-	for _, f := range fs {
-		for i := range f.Sources {
-			f.Sources[i].File = name
-		}
-	}
-	return fs
+	return fs, info, src, errs // the converter named the file in each source
 }
 
 type fileLoad struct {
@@ -693,9 +696,10 @@ func jsonErrMsg(err error) string {
 	return err.Error()
 }
 
-// finish computes identity and the search blob for one file's findings.
+// finish computes identity for one file's findings; ld.distinct says
+// whether their IDs are certainly distinct.
 func (ld *loader) finish(fs []*Finding) []*Finding {
-	ld.identify(fs)
+	ld.distinct = ld.identify(fs)
 	return fs
 }
 
