@@ -2,6 +2,7 @@ package findings
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -90,5 +91,37 @@ func TestSameFindingInTwoRunsStillMerged(t *testing.T) {
 				t.Errorf("threshold %d: %s (%s) has sources %+v, want one from each run", threshold, f.ID, f.Message, f.Sources)
 			}
 		}
+	}
+}
+
+// TestContentHashesSkipMissingDirs: paths under directories the tree does
+// not have get no line hashes, without a stat each, and every other path
+// gets what hashing it alone gives (present files, a missing file in a
+// present directory, a file where a directory is expected, a symlinked
+// directory, a path that is not clean).
+func TestContentHashesSkipMissingDirs(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "src", "a.go"), "package a\n\nfunc A() {}\n")
+	writeFile(t, filepath.Join(root, "src", "deep", "b.go"), "package deep\n")
+	writeFile(t, filepath.Join(root, "file"), "not a directory\n")
+	if err := os.Symlink("src", filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{"src/a.go", "gone/x.go", "gone/deep/y.go", "gone/z.go", "src/missing.go", "src/deep/b.go",
+		"src/gone/c.go", "file/x.go", "link/a.go", "gone/../src/a.go", "top.go"}
+	var fs []*Finding
+	for _, p := range paths {
+		fs = append(fs, &Finding{Loc: Location{Path: p, InRepo: true}})
+	}
+	got := newContentHasher(root).hashes(fs)
+	one := newContentHasher(root)
+	for _, p := range paths {
+		want := one.hashFile(p)
+		if !slices.Equal(got[p], want) || (want == nil) == (got[p] != nil) {
+			t.Errorf("%s: hashes %v, hashed alone %v", p, got[p], want)
+		}
+	}
+	if len(got["src/a.go"]) != 4 || len(got["src/deep/b.go"]) != 2 {
+		t.Fatalf("present files not hashed: %v", got)
 	}
 }
