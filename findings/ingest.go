@@ -844,7 +844,7 @@ type pipeline struct {
 	outs    [][]*Finding
 	dropped map[int]bool
 	n       int
-	emit    *partialEmitter // nil unless provisional batches are handed out
+	emit    *partialEmitter  // nil unless provisional batches are handed out
 	free    chan []resultJob // decoded batches, for the scanner to fill again
 }
 
