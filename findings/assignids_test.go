@@ -125,3 +125,36 @@ func TestContentHashesSkipMissingDirs(t *testing.T) {
 		t.Fatalf("present files not hashed: %v", got)
 	}
 }
+
+// TestStreamedMessagesOutliveArenas: the decoder reads a result's message
+// as a view of the read buffers, which are reused once a batch is decoded;
+// every message a streamed load keeps must still read as the in-memory load
+// reads it after many buffers were reused.
+func TestStreamedMessagesOutliveArenas(t *testing.T) {
+	// Plain messages (no escapes, links or placeholders): the ones kept as
+	// decoded; Trivy-like ones, whose vulnerability and package are cut
+	// from the message.
+	var b strings.Builder
+	b.WriteString(`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Trivy","rules":[{"id":"CVE-2024-0001","properties":{"tags":["vulnerability"]}}]}},"results":[`)
+	for i := 0; i < 6000; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"ruleId":"CVE-2024-0001","level":"error","message":{"text":"Package: pkg%d\nInstalled Version: 1.%d.0\nVulnerability CVE-2024-%04d plain message number %d"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"go.mod"},"region":{"startLine":%d}}}]},`, i, i, i%10000, i, i+1)
+		fmt.Fprintf(&b, `{"ruleId":"CVE-2024-0001","level":"warning","message":{"text":"plain message number %d at file %d"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/f%d.go"},"region":{"startLine":%d}}}]}`, i, i, i%50, i+1)
+	}
+	b.WriteString(`]}]}`)
+	p := filepath.Join(t.TempDir(), "many.sarif")
+	writeFile(t, p, b.String())
+	streamed := loadWithThreshold(t, p, 1)
+	inMemory := loadWithThreshold(t, p, 1<<40)
+	if len(streamed.Findings) != len(inMemory.Findings) || len(streamed.Findings) < 6000 {
+		t.Fatalf("%d streamed, %d in memory", len(streamed.Findings), len(inMemory.Findings))
+	}
+	for i, f := range streamed.Findings {
+		g := inMemory.Findings[i]
+		if f.Message != g.Message || f.VulnID != g.VulnID || f.Package != g.Package || f.ID != g.ID {
+			t.Fatalf("finding %d: streamed %q %q %q %s, in memory %q %q %q %s", i, f.Message, f.VulnID, f.Package, f.ID, g.Message, g.VulnID, g.Package, g.ID)
+		}
+	}
+}

@@ -245,6 +245,44 @@ func (fd *fastDec) str() (string, bool) {
 	return "", false
 }
 
+// viewString is string without a copy when the string has no escapes: a
+// view of the decoded bytes, valid only while they are.
+func (fd *fastDec) viewString(p *string) bool {
+	if fd.null() {
+		return true
+	}
+	if fd.peek() != '"' {
+		return false
+	}
+	s := fd.i + 1
+	ascii := true
+	for j := s; j < len(fd.d); j++ {
+		c := fd.d[j]
+		switch {
+		case c == '"':
+			if !ascii && !utf8.Valid(fd.d[s:j]) {
+				return false
+			}
+			fd.i = j + 1
+			if j > s {
+				*p = unsafe.String(&fd.d[s], j-s)
+			} else {
+				*p = ""
+			}
+			return true
+		case c == '\\':
+			v, ok := fd.unescape(s, j)
+			*p = v
+			return ok
+		case c < 0x20:
+			return false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return false
+}
+
 // istr is str for strings results repeat: interned in the cache.
 func (fd *fastDec) istr() (string, bool) {
 	if fd.dc == nil || fd.peek() != '"' {
@@ -811,15 +849,24 @@ func (fd *fastDec) msg(p **liteMsg) bool {
 	}
 	m := &liteMsg{}
 	*p = m
-	return fd.msgInto(m)
+	return fd.msgInto(m, false)
 }
 
-func (fd *fastDec) msgInto(m *liteMsg) bool {
+// msgInto decodes a message into m. view: its text and markdown may be
+// views of the result's bytes (valid while they are: the caller copies what
+// it keeps).
+func (fd *fastDec) msgInto(m *liteMsg, view bool) bool {
 	return fd.object(func(key []byte) (uint32, bool) {
 		switch string(key) {
 		case "text":
+			if view {
+				return 1, fd.viewString(&m.Text)
+			}
 			return 1, fd.string(&m.Text)
 		case "markdown":
+			if view {
+				return 2, fd.viewString(&m.Markdown)
+			}
 			return 2, fd.string(&m.Markdown)
 		case "id":
 			return 4, fd.string(&m.ID)
@@ -1022,7 +1069,7 @@ func (fd *fastDec) result(r *liteResult) bool {
 			if fd.dc != nil && !fd.null() {
 				fd.dc.msg = liteMsg{}
 				r.Message = &fd.dc.msg
-				return 1 << 5, fd.msgInto(r.Message)
+				return 1 << 5, fd.msgInto(r.Message, true) // the converter copies the message it keeps
 			}
 			return 1 << 5, fd.msg(&r.Message)
 		case "locations":
