@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -147,7 +148,7 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	rule := rm.rule(&r)
 	f.Tool = rm.tool
 	f.Rule = rule
-	src := Source{Run: rm.index, Result: j.index, Tool: rm.tool, Offset: j.off, Length: int32(max(len(j.data), j.orig))}
+	src := Source{File: cv.fl.name, Run: rm.index, Result: j.index, Tool: rm.tool, Offset: j.off, Length: int32(max(len(j.data), j.orig))}
 	if cap(f.Sources) > 0 { // a slot in the worker's batch slab
 		f.Sources = append(f.Sources[:0], src)
 	} else {
@@ -162,6 +163,9 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	}
 
 	f.Message = cv.message(r.Message, rule)
+	if within(f.Message, j.data) { // the decoder's view of the result's bytes (recycled after the batch): keep a copy
+		f.Message = strings.Clone(f.Message)
+	}
 	f.Level = resolveLevel(&r, rule)
 	sev, from, val := resolveSeverity(&r, rule, f.Level)
 	f.Severity, f.SevFrom = sev, cv.sevFrom(from, val)
@@ -407,6 +411,16 @@ func (cv *converter) message(m *liteMsg, rule *Rule) string {
 		text = rule.Short
 	}
 	return sanitize(renderMessage(text, m.Arguments))
+}
+
+// within reports whether s's bytes lie in b.
+func within(s string, b []byte) bool {
+	if len(s) == 0 || len(b) == 0 {
+		return false
+	}
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return p >= lo && p < lo+uintptr(len(b))
 }
 
 // renderMessage substitutes {n} placeholders, then reduces embedded links

@@ -53,27 +53,78 @@ func correlationKey(f *Finding) (string, string) {
 	return "", ""
 }
 
+// corrKey holds what correlationKey joins into its key: equal corrKeys,
+// equal keys.
+type corrKey struct {
+	secret bool
+	check  string // canonical check id
+	path   string
+	line   int
+}
+
+// canonCache remembers checkmap.Canonical per rule (findings share rules).
+type canonCache map[*Rule]canonical
+
+type canonical struct {
+	id string
+	ok bool
+}
+
+func (cc canonCache) corrKeyOf(f *Finding) (corrKey, bool) {
+	if f.Loc.Path == "" || f.Loc.Line <= 0 || f.Rule == nil || f.Tool == nil {
+		return corrKey{}, false
+	}
+	switch f.Category {
+	case CatIaC:
+		c, seen := cc[f.Rule]
+		if !seen {
+			c.id, c.ok = checkmap.Canonical(f.Rule.ID)
+			cc[f.Rule] = c
+		}
+		if c.ok {
+			return corrKey{check: c.id, path: f.Loc.Path, line: f.Loc.Line}, true
+		}
+	case CatSecrets:
+		return corrKey{secret: true, path: f.Loc.Path, line: f.Loc.Line}, true
+	}
+	return corrKey{}, false
+}
+
 // correlate merges findings of different tools with the same correlation
 // key. fs is not changed; merged findings are new values.
 func correlate(fs []*Finding) []*Finding {
+	// Grouped by corrKey, the fields correlationKey joins (it joins them
+	// unambiguously: a canonical check id has no NUL, the line is digits),
+	// without building the key string for every finding; a group's indexes
+	// are kept only once it has a second member. A finding has one key, so
+	// the groups are disjoint and their order does not matter.
 	type entry struct {
-		key, why string
-		idx      []int
+		idx []int
 	}
-	var groups map[string]*entry
+	var first map[corrKey]int // the group's first finding
+	var multi map[int]*entry  // by first finding, groups of two and more
 	var order []*entry
+	cc := canonCache{}
 	for i, f := range fs {
-		k, why := correlationKey(f)
-		if k == "" {
+		k, ok := cc.corrKeyOf(f)
+		if !ok {
 			continue
 		}
-		if groups == nil {
-			groups = map[string]*entry{}
+		if first == nil {
+			first = map[corrKey]int{}
 		}
-		e, ok := groups[k]
+		i0, ok := first[k]
 		if !ok {
-			e = &entry{key: k, why: why}
-			groups[k] = e
+			first[k] = i
+			continue
+		}
+		e := multi[i0]
+		if e == nil {
+			if multi == nil {
+				multi = map[int]*entry{}
+			}
+			e = &entry{idx: []int{i0}}
+			multi[i0] = e
 			order = append(order, e)
 		}
 		e.idx = append(e.idx, i)
@@ -81,15 +132,16 @@ func correlate(fs []*Finding) []*Finding {
 	drop := map[int]bool{}
 	repl := map[int]*Finding{}
 	for _, e := range order {
-		if len(e.idx) < 2 || !mergeable(fs, e.idx) {
+		if !mergeable(fs, e.idx) {
 			continue
 		}
+		_, why := correlationKey(fs[e.idx[0]])
 		members := make([]*Finding, len(e.idx))
 		for j, i := range e.idx {
 			members[j] = fs[i]
 		}
 		slices.SortStableFunc(members, primaryOrder)
-		g := mergeMembers(members, e.why)
+		g := mergeMembers(members, why)
 		// The merged finding takes the place of the first member in input
 		// order (stable listing); the others are dropped.
 		repl[e.idx[0]] = g

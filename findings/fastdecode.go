@@ -43,6 +43,12 @@ type decCache struct {
 	// nothing of a liteResult's locations or message but their strings.
 	locs []liteLoc
 	msg  liteMsg
+
+	// A result's fingerprint pairs (fingerprints, partialFingerprints):
+	// the identity code hashes them and keeps none, so they live in this
+	// buffer until the next result.
+	fpBuf  []byte
+	fpMaps [2]fpMap
 }
 
 const decCacheMax = 1 << 14
@@ -71,6 +77,12 @@ var smallInts = func() (a [4096]int) {
 // fastDecodeResult decodes data into r; false means "use the reflective
 // decoder" (r may then hold a partial result and must be reset). dc may be nil.
 func fastDecodeResult(data []byte, r *liteResult, dc *decCache) bool {
+	if dc != nil {
+		if cap(dc.fpBuf) > 64<<10 { // not kept after a hostile result
+			dc.fpBuf = nil
+		}
+		dc.fpBuf = dc.fpBuf[:0]
+	}
 	fd := fastDec{d: data, dc: dc}
 	fd.ws()
 	if !fd.result(r) {
@@ -231,6 +243,44 @@ func (fd *fastDec) str() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// viewString is string without a copy when the string has no escapes: a
+// view of the decoded bytes, valid only while they are.
+func (fd *fastDec) viewString(p *string) bool {
+	if fd.null() {
+		return true
+	}
+	if fd.peek() != '"' {
+		return false
+	}
+	s := fd.i + 1
+	ascii := true
+	for j := s; j < len(fd.d); j++ {
+		c := fd.d[j]
+		switch {
+		case c == '"':
+			if !ascii && !utf8.Valid(fd.d[s:j]) {
+				return false
+			}
+			fd.i = j + 1
+			if j > s {
+				*p = unsafe.String(&fd.d[s], j-s)
+			} else {
+				*p = ""
+			}
+			return true
+		case c == '\\':
+			v, ok := fd.unescape(s, j)
+			*p = v
+			return ok
+		case c < 0x20:
+			return false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return false
 }
 
 // istr is str for strings results repeat: interned in the cache.
@@ -744,23 +794,37 @@ func (fd *fastDec) present(p *present) bool {
 }
 
 // fps decodes as fpMap.UnmarshalJSONFrom does, for string values (others
-// are left to the reflective decoder).
-func (fd *fastDec) fps(p *fpMap) bool {
+// are left to the reflective decoder). With a decCache the pairs and the
+// slice are the cache's scratch (slot: which of the two maps), valid until
+// the next result is decoded.
+func (fd *fastDec) fps(p *fpMap, slot int) bool {
 	if fd.null() {
 		return true
 	}
 	var out fpMap
+	dc := fd.dc
+	if dc != nil {
+		out = dc.fpMaps[slot][:0]
+	}
 	ok := fd.object(func(key []byte) (uint32, bool) {
-		if fd.peek() == '"' { // the common case, one allocation: key=value
+		if fd.peek() == '"' { // the common case: key=value
 			e := bytesIndexQuoteOrEscape(fd.d, fd.i+1)
 			if e >= 0 && fd.d[e] == '"' && utf8.Valid(fd.d[fd.i+1:e]) {
-				b := make([]byte, 0, len(key)+1+e-fd.i-1)
-				b = append(append(append(b, key...), '='), fd.d[fd.i+1:e]...)
+				var kv string
+				if dc != nil {
+					s := len(dc.fpBuf)
+					dc.fpBuf = append(append(append(dc.fpBuf, key...), '='), fd.d[fd.i+1:e]...)
+					kv = unsafe.String(&dc.fpBuf[s], len(dc.fpBuf)-s) // not written again before the next result
+				} else {
+					b := make([]byte, 0, len(key)+1+e-fd.i-1)
+					b = append(append(append(b, key...), '='), fd.d[fd.i+1:e]...)
+					kv = unsafe.String(&b[0], len(b)) // b is not used again
+				}
 				fd.i = e + 1
 				if out == nil {
 					out = make(fpMap, 0, 1)
 				}
-				out = append(out, unsafe.String(&b[0], len(b))) // b is not used again
+				out = append(out, kv)
 				return 0, true
 			}
 		}
@@ -769,6 +833,12 @@ func (fd *fastDec) fps(p *fpMap) bool {
 		out = append(out, k+"="+v)
 		return 0, ok
 	})
+	if dc != nil {
+		dc.fpMaps[slot] = out
+		if len(out) == 0 {
+			out = nil // as decoded without scratch: {} is nil
+		}
+	}
 	*p = out
 	return ok
 }
@@ -779,15 +849,24 @@ func (fd *fastDec) msg(p **liteMsg) bool {
 	}
 	m := &liteMsg{}
 	*p = m
-	return fd.msgInto(m)
+	return fd.msgInto(m, false)
 }
 
-func (fd *fastDec) msgInto(m *liteMsg) bool {
+// msgInto decodes a message into m. view: its text and markdown may be
+// views of the result's bytes (valid while they are: the caller copies what
+// it keeps).
+func (fd *fastDec) msgInto(m *liteMsg, view bool) bool {
 	return fd.object(func(key []byte) (uint32, bool) {
 		switch string(key) {
 		case "text":
+			if view {
+				return 1, fd.viewString(&m.Text)
+			}
 			return 1, fd.string(&m.Text)
 		case "markdown":
+			if view {
+				return 2, fd.viewString(&m.Markdown)
+			}
 			return 2, fd.string(&m.Markdown)
 		case "id":
 			return 4, fd.string(&m.ID)
@@ -990,7 +1069,7 @@ func (fd *fastDec) result(r *liteResult) bool {
 			if fd.dc != nil && !fd.null() {
 				fd.dc.msg = liteMsg{}
 				r.Message = &fd.dc.msg
-				return 1 << 5, fd.msgInto(r.Message)
+				return 1 << 5, fd.msgInto(r.Message, true) // the converter copies the message it keeps
 			}
 			return 1 << 5, fd.msg(&r.Message)
 		case "locations":
@@ -1016,9 +1095,9 @@ func (fd *fastDec) result(r *liteResult) bool {
 			r.AnalysisTarget = &liteArtLoc{}
 			return 1 << 7, fd.artLoc(r.AnalysisTarget)
 		case "partialFingerprints":
-			return 1 << 8, fd.fps(&r.PartialFingerprints)
+			return 1 << 8, fd.fps(&r.PartialFingerprints, 1)
 		case "fingerprints":
-			return 1 << 9, fd.fps(&r.Fingerprints)
+			return 1 << 9, fd.fps(&r.Fingerprints, 0)
 		case "suppressions":
 			if fd.null() {
 				return 1 << 10, true

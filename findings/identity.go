@@ -1,6 +1,7 @@
 package findings
 
 import (
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -208,8 +209,21 @@ func KeyLayer(key string) (IDLayer, bool) {
 	if i < 0 {
 		return 0, false
 	}
-	l, ok := layerByName[key[:i]]
-	return l, ok
+	switch key[:i] { // layerByName without a map lookup (once per finding in a load)
+	case "fallback":
+		return LayerFallback, true
+	case "fingerprint":
+		return LayerFingerprint, true
+	case "partial":
+		return LayerPartial, true
+	case "content":
+		return LayerContent, true
+	case "vulnerability":
+		return LayerVuln, true
+	case "linehash":
+		return LayerLineHash, true
+	}
+	return 0, false
 }
 
 // normMessage folds runs of digits to "#" and runs of white space to one
@@ -353,8 +367,10 @@ func dropSharedStrongKeys(fs []*Finding) {
 }
 
 // identify completes Keys (content, fallback with occurrence) and sets ID for
-// the findings of one file.
-func (ld *loader) identify(fs []*Finding) {
+// the findings of one file. It reports whether their IDs are certainly
+// distinct (then merging the file's findings with themselves changes
+// nothing).
+func (ld *loader) identify(fs []*Finding) bool {
 	dropSharedStrongKeys(fs)
 	lines := ld.fp.hashes(fs)
 	if len(lines) > 0 {
@@ -373,8 +389,18 @@ func (ld *loader) identify(fs []*Finding) {
 		f.Keys = append(f.Keys, f.fallback1)
 		f.fallback1 = ""
 	}
-	// IDs, keeping two results of one run distinct even if a tool gave them the
-	// same fingerprint.
+	if assignIDsFast(fs) {
+		return true
+	}
+	assignIDs(fs)
+	return false
+}
+
+// assignIDs sets ID and IDLayer from each finding's first key, keeping two
+// results of one run distinct even if a tool gave them the same fingerprint:
+// the n-th result of a run with the same first key gets that key hashed
+// with "#n".
+func assignIDs(fs []*Finding) {
 	type runKey struct {
 		run int
 		key string
@@ -391,6 +417,102 @@ func (ld *loader) identify(fs []*Finding) {
 		}
 		f.ID = k0[strings.IndexByte(k0, ':')+1:]
 	}
+}
+
+// assignIDsFast is assignIDs with one map for the whole file, keyed by the
+// ID's 64 bits (the 16 hex digits, one to one), for the common case: every
+// ID new, or repeated only by the same first key within one run. It gives
+// up (restoring every key it changed, reporting false) as soon as an ID
+// comes back any other way — from another run, another layer, or a
+// numbered key meeting another ID — or a key is not "<layer>:<16 hex
+// digits>", and the caller runs assignIDs. When it succeeds the IDs are
+// those assignIDs gives, and they are distinct.
+func assignIDsFast(fs []*Finding) bool {
+	// ids: ID bits → 1 + index of the finding whose first key made it, or
+	// -(1 + index) when a numbered key made it.
+	ids := make(map[uint64]int32, len(fs))
+	var count map[int32]int // by first finding: results of its run with its first key
+	type renamed struct {
+		f  *Finding
+		k0 string
+	}
+	var undo []renamed
+	giveUp := func() bool {
+		for _, u := range undo {
+			u.f.Keys[0] = u.k0
+		}
+		return false
+	}
+	if len(fs) >= 1<<31-1 {
+		return false
+	}
+	for i, f := range fs {
+		k0 := f.Keys[0]
+		colon := strings.IndexByte(k0, ':')
+		id := k0[colon+1:]
+		h, ok := hex16(id)
+		if !ok {
+			return giveUp()
+		}
+		f.IDLayer, _ = KeyLayer(k0)
+		run := f.Sources[0].Run
+		e, seen := ids[h]
+		if !seen {
+			ids[h] = int32(i + 1)
+			f.ID = id
+			continue
+		}
+		if e < 0 {
+			return giveUp() // a numbered key's ID
+		}
+		g := fs[e-1]
+		if g.Keys[0] != k0 || g.Sources[0].Run != run {
+			return giveUp()
+		}
+		if count == nil {
+			count = map[int32]int{}
+		}
+		n := count[e] + 1
+		if n == 1 {
+			n = 2
+		}
+		count[e] = n
+		k := hashKey(k0[:colon], k0, "#"+strconv.Itoa(n))
+		nid := k[colon+1:]
+		nh, ok := hex16(nid)
+		if !ok {
+			return giveUp()
+		}
+		if _, dup := ids[nh]; dup {
+			return giveUp()
+		}
+		ids[nh] = -int32(i + 1)
+		undo = append(undo, renamed{f, k0})
+		f.Keys[0] = k
+		f.ID = nid
+	}
+	return true
+}
+
+// hex16 reads 16 lower-case hex digits (how keys print their hash).
+func hex16(s string) (uint64, bool) {
+	if len(s) != 16 {
+		return 0, false
+	}
+	var h uint64
+	for i := 0; i < 16; i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		default:
+			return 0, false
+		}
+		h = h<<4 | uint64(c)
+	}
+	return h, true
 }
 
 // contentHasher computes line hashes of working-tree files, once per file.
@@ -434,7 +556,9 @@ func (c *contentHasher) hashes(fs []*Finding) map[string][]string {
 		todo = append(todo, p)
 	}
 	c.mu.Unlock()
+	todo = c.dropMissingDirs(todo)
 	if len(todo) == 0 {
+		c.forget(out)
 		return out
 	}
 	res := make([][]string, len(todo))
@@ -460,12 +584,79 @@ func (c *contentHasher) hashes(fs []*Finding) map[string][]string {
 		out[p] = res[i]
 	}
 	c.mu.Unlock()
+	c.forget(out)
+	return out
+}
+
+// forget deletes the paths without hashes from out.
+func (c *contentHasher) forget(out map[string][]string) {
 	for p, h := range out {
 		if h == nil {
 			delete(out, p)
 		}
 	}
-	return out
+}
+
+// dropMissingDirs removes from todo the paths whose directory is not in the
+// tree (their hashes stay nil, cached as such), with one stat per
+// directory instead of one per path: SARIF from CI names many files of
+// checkouts that are not this one.
+func (c *contentHasher) dropMissingDirs(todo []string) []string {
+	c.rfsOnce.Do(c.openRoot)
+	if c.rfs == nil || len(todo) < 2 {
+		return todo
+	}
+	missing := map[string]bool{} // directory → certainly not in the tree
+	var gone func(dir string) bool
+	gone = func(dir string) bool { // from the top: one stat per directory
+		m, ok := missing[dir]
+		if !ok {
+			if up := parentDir(dir); up != "" && gone(up) {
+				m = true
+			} else {
+				m = c.rfs.Missing(dir)
+			}
+			missing[dir] = m
+		}
+		return m
+	}
+	keep := todo[:0]
+	var dropped []string
+	for _, p := range todo {
+		if dir := parentDir(p); dir != "" && isCleanRel(p) && gone(dir) {
+			dropped = append(dropped, p)
+			continue
+		}
+		keep = append(keep, p)
+	}
+	if len(dropped) > 0 {
+		c.mu.Lock()
+		for _, p := range dropped {
+			c.cache[p] = nil
+		}
+		c.mu.Unlock()
+	}
+	return keep
+}
+
+// isCleanRel: p is a clean relative slash path without "..", so that its
+// directories are prefixes of it.
+func isCleanRel(p string) bool {
+	return !strings.HasPrefix(p, "/") && path.Clean(p) == p && !strings.Contains(p, "..") && !strings.Contains(p, "\\")
+}
+
+// parentDir is the directory part of a slash-separated relative path ("" at the top).
+func parentDir(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+func (c *contentHasher) openRoot() {
+	if r, err := repofs.Open(c.root); err == nil {
+		c.rfs = r
+	}
 }
 
 // hashFile hashes the lines of the working-tree file rel, read through
@@ -473,11 +664,7 @@ func (c *contentHasher) hashes(fs []*Finding) map[string][]string {
 // cannot make it hash /etc/passwd into the ledger), never inside .git,
 // regular files of at most maxHashedFile bytes. Refused or unreadable: nil.
 func (c *contentHasher) hashFile(rel string) []string {
-	c.rfsOnce.Do(func() {
-		if r, err := repofs.Open(c.root); err == nil {
-			c.rfs = r
-		}
-	})
+	c.rfsOnce.Do(c.openRoot)
 	if c.rfs == nil || c.rfs.Missing(rel) {
 		// Missing first: one stat, where ReadFile's symlink resolution
 		// walks every parent of a path that is not there (SARIF from CI

@@ -93,11 +93,17 @@ func load(ctx context.Context, paths []string, opts Options) (*Set, error) {
 	if ld.rfs != nil {
 		defer ld.rfs.Close()
 	}
+	withFindings, distinct := 0, true
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return set, err
 		}
+		ld.distinct = false
 		fs, info, src, errs := ld.loadFile(ctx, f)
+		if len(fs) > 0 {
+			withFindings++
+			distinct = distinct && ld.distinct
+		}
 		fs, terrs := splitToolErrors(fs, info.Path)
 		set.ToolErrors = append(set.ToolErrors, terrs...)
 		set.Files = append(set.Files, info)
@@ -113,7 +119,10 @@ func load(ctx context.Context, paths []string, opts Options) (*Set, error) {
 	if err := ctx.Err(); err != nil {
 		return set, err
 	}
-	set.Findings = correlate(mergeDuplicates(set.Findings))
+	if withFindings > 1 || !distinct { // one file whose IDs are distinct: nothing to merge
+		set.Findings = mergeDuplicates(set.Findings)
+	}
+	set.Findings = correlate(set.Findings)
 	return set, nil
 }
 
@@ -140,6 +149,9 @@ type loader struct {
 	cls     *classifier
 	fp      *contentHasher
 	rfs     *repofs.Root // the repository (nil outside one), for path mapping
+	// distinct: the last file's findings have distinct IDs (set by finish;
+	// loadFile calls are sequential)
+	distinct bool
 }
 
 func newLoader(opts Options) *loader {
@@ -264,7 +276,7 @@ func (ld *loader) stream(ctx context.Context, name string, r io.Reader, ra io.Re
 		return nil, info, nil, errs
 	}
 	src.runs = fl.runs
-	return ld.finishFile(ld.finish(fs), name), info, src, errs
+	return ld.finish(fs), info, src, errs
 }
 
 // loadData parses one SARIF document held in memory. Details are decoded again
@@ -291,16 +303,7 @@ func (ld *loader) loadData(ctx context.Context, name string, data []byte, path s
 	if path == "" {
 		src.data = data
 	}
-	return ld.finishFile(fs, name), info, src, errs
-}
-
-func (ld *loader) finishFile(fs []*Finding, name string) []*Finding {
-	for _, f := range fs {
-		for i := range f.Sources {
-			f.Sources[i].File = name
-		}
-	}
-	return fs
+	return fs, info, src, errs // the converter named the file in each source
 }
 
 type fileLoad struct {
@@ -467,7 +470,7 @@ type runBuilder struct {
 	pl       *pipeline
 	rm       *runMeta
 	jobs     []resultJob // results not yet streamed
-	refs     []jobRef    // results already streamed (to decode again if metadata comes late)
+	refs     [][]jobRef  // results already streamed (to decode again if metadata comes late), in chunks of refChunk: appending never copies
 	batch    []resultJob
 	streamed []int
 	frozen   bool
@@ -486,7 +489,7 @@ func (b *runBuilder) flush() {
 		if b.arenas != nil {
 			arenas = b.arenas()
 		}
-		b.streamed = append(b.streamed, b.pl.submitArenas(b.batch, arenas))
+		b.streamed = append(b.streamed, b.pl.submitBatch(b.batch, arenas, true))
 		b.batch = nil
 	}
 }
@@ -508,17 +511,24 @@ func (b *runBuilder) result(j resultJob) {
 	b.fl.nresults++
 	if b.frozen {
 		if b.batch == nil {
-			b.batch = make([]resultJob, 0, pipelineBatch)
+			b.batch = b.pl.batchBuf()
 		}
 		b.batch = append(b.batch, j)
 		if len(b.batch) == pipelineBatch || len(b.batch) == firstPartialBatch && len(b.streamed) == 0 && b.fl.partial {
 			b.flush() // a file's first rows (Options.OnPartial) go out after a few results
 		}
-		b.refs = append(b.refs, jobRef{off: j.off, size: int32(j.size), index: int32(j.index), line: int32(j.line), col: int32(j.col)})
+		if n := len(b.refs); n == 0 || len(b.refs[n-1]) == refChunk {
+			b.refs = append(b.refs, make([]jobRef, 0, refChunk))
+		}
+		last := &b.refs[len(b.refs)-1]
+		*last = append(*last, jobRef{off: j.off, size: int32(j.size), index: int32(j.index), line: int32(j.line), col: int32(j.col)})
 		return
 	}
 	b.jobs = append(b.jobs, j)
 }
+
+// refChunk is how many jobRefs one chunk of runBuilder.refs holds.
+const refChunk = 4096
 
 // jobRef is a compact record of a streamed result.
 type jobRef struct {
@@ -611,8 +621,12 @@ func (b *runBuilder) end() *runMeta {
 		b.arenas() // the held results point into these: leave them to the GC, never recycle
 	}
 	if len(b.refs) > 0 {
-		again := make([]resultJob, 0, len(b.refs)+len(b.jobs))
-		for _, r := range b.refs {
+		n := 0
+		for _, c := range b.refs {
+			n += len(c)
+		}
+		again := make([]resultJob, 0, n+len(b.jobs))
+		for _, r := range slices.Concat(b.refs...) {
 			j := resultJob{off: r.off, size: int(r.size), index: int(r.index), line: int(r.line), col: int(r.col)}
 			if b.fl.data != nil {
 				j.data = b.fl.data[r.off : r.off+int64(r.size)]
@@ -693,9 +707,10 @@ func jsonErrMsg(err error) string {
 	return err.Error()
 }
 
-// finish computes identity and the search blob for one file's findings.
+// finish computes identity for one file's findings; ld.distinct says
+// whether their IDs are certainly distinct.
 func (ld *loader) finish(fs []*Finding) []*Finding {
-	ld.identify(fs)
+	ld.distinct = ld.identify(fs)
 	return fs
 }
 
@@ -829,17 +844,19 @@ type pipeline struct {
 	outs    [][]*Finding
 	dropped map[int]bool
 	n       int
-	emit    *partialEmitter // nil unless provisional batches are handed out
+	emit    *partialEmitter  // nil unless provisional batches are handed out
+	free    chan []resultJob // decoded batches, for the scanner to fill again
 }
 
 type pipeTask struct {
 	seq    int
 	jobs   []resultJob
 	arenas []*arena // recycled once the jobs are decoded
+	reuse  bool     // jobs is a batch of its own: back to pipeline.free once decoded
 }
 
 func (fl *fileLoad) startPipeline(ctx context.Context) *pipeline {
-	pl := &pipeline{fl: fl, ctx: ctx, in: make(chan pipeTask, 2)}
+	pl := &pipeline{fl: fl, ctx: ctx, in: make(chan pipeTask, 2), free: make(chan []resultJob, 4)}
 	if cb := fl.ld.opts.OnPartial; fl.partial && cb != nil {
 		name := fl.name
 		pl.emit = newPartialEmitter(func(fs []*Finding) { cb(name, fs) })
@@ -888,21 +905,41 @@ func (fl *fileLoad) startPipeline(ctx context.Context) *pipeline {
 				for _, a := range t.arenas {
 					a.release()
 				}
+				if t.reuse {
+					clear(t.jobs) // no pointers into released arenas
+					select {
+					case pl.free <- t.jobs[:0]:
+					default:
+					}
+				}
 			}
 		}()
 	}
 	return pl
 }
 
-func (pl *pipeline) submit(jobs []resultJob) int { return pl.submitArenas(jobs, nil) }
+func (pl *pipeline) submit(jobs []resultJob) int { return pl.submitBatch(jobs, nil, false) }
 
-func (pl *pipeline) submitArenas(jobs []resultJob, arenas []*arena) int {
+// batchBuf returns an empty batch of pipelineBatch jobs, one a worker is
+// done with when there is one.
+func (pl *pipeline) batchBuf() []resultJob {
+	select {
+	case b := <-pl.free:
+		return b
+	default:
+		return make([]resultJob, 0, pipelineBatch)
+	}
+}
+
+// submitBatch hands jobs to the workers; reuse: jobs is a batch of its own
+// (from batchBuf), which the worker gives back once decoded.
+func (pl *pipeline) submitBatch(jobs []resultJob, arenas []*arena, reuse bool) int {
 	pl.mu.Lock()
 	seq := len(pl.outs)
 	pl.outs = append(pl.outs, nil)
 	pl.mu.Unlock()
 	pl.n += len(jobs)
-	pl.in <- pipeTask{seq: seq, jobs: jobs, arenas: arenas}
+	pl.in <- pipeTask{seq: seq, jobs: jobs, arenas: arenas, reuse: reuse}
 	return seq
 }
 

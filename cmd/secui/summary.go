@@ -46,7 +46,10 @@ finding matching the filter, hidden ones included.`,
 			}
 			fs := sel.set.Findings
 			vis := query.Summarize(fs, sel.idx, sel.ov)
-			all := query.Summarize(fs, sel.all, sel.ov)
+			all := vis // sel.idx is sel.all less the hidden ones: equal lengths, equal sets
+			if len(sel.all) != len(sel.idx) {
+				all = query.Summarize(fs, sel.all, sel.ov)
+			}
 			w := bufio.NewWriter(e.Out)
 			defer w.Flush()
 			if e.JSON {
