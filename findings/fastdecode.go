@@ -220,29 +220,49 @@ func (fd *fastDec) rawString() ([]byte, bool) {
 
 // str decodes the string at fd.i.
 func (fd *fastDec) str() (string, bool) {
-	if fd.peek() != '"' {
-		return "", false
+	s, j, ok := fd.plainEnd()
+	if !ok || j < 0 {
+		return fd.escaped(s, j, ok)
 	}
-	s := fd.i + 1
+	return string(fd.d[s:j]), true
+}
+
+// plainEnd scans the string at fd.i. For a string without escapes it returns
+// its bytes' bounds [s, j) and moves past it; at the first backslash it
+// returns j = -(backslash+1) with fd.i unmoved; ok is false for bad input.
+func (fd *fastDec) plainEnd() (s, j int, ok bool) {
+	if fd.peek() != '"' {
+		return 0, 0, false
+	}
+	s = fd.i + 1
 	ascii := true
 	for j := s; j < len(fd.d); j++ {
 		c := fd.d[j]
 		switch {
 		case c == '"':
 			if !ascii && !utf8.Valid(fd.d[s:j]) {
-				return "", false
+				return 0, 0, false
 			}
 			fd.i = j + 1
-			return string(fd.d[s:j]), true
+			return s, j, true
 		case c == '\\':
-			return fd.unescape(s, j)
+			return s, -(j + 1), true
 		case c < 0x20:
-			return "", false
+			return 0, 0, false
 		case c >= 0x80:
 			ascii = false
 		}
 	}
-	return "", false
+	return 0, 0, false
+}
+
+// escaped finishes what plainEnd stopped at: a string with escapes is
+// decoded into a new string; bad input stays refused.
+func (fd *fastDec) escaped(s, j int, ok bool) (string, bool) {
+	if !ok {
+		return "", false
+	}
+	return fd.unescape(s, -j-1)
 }
 
 // viewString is string without a copy when the string has no escapes: a
@@ -251,36 +271,21 @@ func (fd *fastDec) viewString(p *string) bool {
 	if fd.null() {
 		return true
 	}
-	if fd.peek() != '"' {
+	s, j, ok := fd.plainEnd()
+	if !ok {
 		return false
 	}
-	s := fd.i + 1
-	ascii := true
-	for j := s; j < len(fd.d); j++ {
-		c := fd.d[j]
-		switch {
-		case c == '"':
-			if !ascii && !utf8.Valid(fd.d[s:j]) {
-				return false
-			}
-			fd.i = j + 1
-			if j > s {
-				*p = unsafe.String(&fd.d[s], j-s)
-			} else {
-				*p = ""
-			}
-			return true
-		case c == '\\':
-			v, ok := fd.unescape(s, j)
-			*p = v
-			return ok
-		case c < 0x20:
-			return false
-		case c >= 0x80:
-			ascii = false
-		}
+	if j < 0 {
+		v, ok := fd.escaped(s, j, ok)
+		*p = v
+		return ok
 	}
-	return false
+	if j > s {
+		*p = unsafe.String(&fd.d[s], j-s)
+	} else {
+		*p = ""
+	}
+	return true
 }
 
 // istr is str for strings results repeat: interned in the cache.
