@@ -159,7 +159,7 @@ var (
 // byExt maps a file name extension (lower case, with the dot) to its language.
 var byExt = map[string]*lang{
 	".go": langGo,
-	".c": langC, ".h": langC, ".cc": langC, ".cpp": langC, ".cxx": langC, ".hpp": langC, ".hh": langC, ".m": langC,
+	".c":  langC, ".h": langC, ".cc": langC, ".cpp": langC, ".cxx": langC, ".hpp": langC, ".hh": langC, ".m": langC,
 	".java": langJava, ".kt": langJava, ".kts": langJava, ".scala": langJava, ".cs": langJava, ".groovy": langJava, ".gradle": langJava, ".dart": langJava,
 	".js": langJS, ".mjs": langJS, ".cjs": langJS, ".jsx": langJS, ".ts": langJS, ".tsx": langJS, ".mts": langJS, ".cts": langJS, ".vue": langJS, ".svelte": langJS,
 	".rs": langRust, ".swift": langSwift, ".php": langPHP,
