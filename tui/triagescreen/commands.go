@@ -12,7 +12,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"charm.land/glamour/v2"
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
@@ -224,19 +223,11 @@ func helpKey(r *findings.Rule, width int, style string) string {
 	return fmt.Sprintf("%p/%d/%s", r, width, style)
 }
 
-// helpCmd renders rule help markdown with glamour.
+// helpCmd renders rule help markdown (detail.RenderMarkdown sanitizes it:
+// untrusted, no escape sequences but its own colours in the output).
 func helpCmd(key, md string, width int, style string) tea.Cmd {
 	return func() tea.Msg {
-		md = safe.Text(md) // untrusted: no escape sequences into glamour's output
-		r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(max(20, width-2)))
-		if err != nil {
-			return helpRenderedMsg{key: key, text: md}
-		}
-		out, err := r.Render(md)
-		if err != nil {
-			return helpRenderedMsg{key: key, text: md}
-		}
-		return helpRenderedMsg{key: key, text: strings.Trim(out, "\n")}
+		return helpRenderedMsg{key: key, text: detail.RenderMarkdown(md, width, style)}
 	}
 }
 
