@@ -29,7 +29,7 @@ import (
 // mdStyle is one look: SGR attributes ("1;38;5;39", "" = plain) per element.
 type mdStyle struct {
 	h1, heading, code, link, linkText, quote, rule, strong, em, muted, tableHead string
-	codeColours                                                                   string // highlight palette for code blocks ("" = none)
+	codeColours                                                                  string // highlight palette for code blocks ("" = none)
 }
 
 var mdStyles = map[string]*mdStyle{
