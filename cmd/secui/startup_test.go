@@ -18,9 +18,10 @@ var initLine = regexp.MustCompile(`^init (\S+) @\S+ ms, \S+ ms clock, (\d+) byte
 // before main stays small (issue 12 item 2, the console's first frame).
 // findings/config's and findings' bounded-repetition regexps (`{0,254}`,
 // `{0,127}`, `{64}`) compiled at init: 286 KB / 3,900 allocations and
-// 233 KB / 1,200; they compile on first use now. Not ours and not
-// asserted: chroma's lexer and style registries (≈4.6 MB, ≈27 ms), which
-// glamour imports (docs/startup.md).
+// 233 KB / 1,200; they compile on first use now. glamour (rule help) and
+// chroma (code colours), with chroma's lexer and style registries, cost
+// 6.3 MB and ≈40 ms of every start: tui/detail renders markdown over
+// goldmark's AST and colours code itself now, and neither is linked.
 func TestStartupInitCost(t *testing.T) {
 	cmd := exec.Command(secuiBin, "version")
 	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
@@ -53,6 +54,21 @@ func TestStartupInitCost(t *testing.T) {
 		if bytes[c.pkg] > c.maxBytes {
 			t.Errorf("init %s allocates %d bytes (%d allocations), more than %d: a regexp or table built at package init again?", c.pkg, bytes[c.pkg], allocs[c.pkg], c.maxBytes)
 		}
+	}
+	for p := range bytes {
+		for _, heavy := range []string{"github.com/alecthomas/chroma", "charm.land/glamour", "github.com/charmbracelet/glamour", "github.com/microcosm-cc/bluemonday"} {
+			if strings.HasPrefix(p, heavy) {
+				t.Errorf("%s is linked again (its init: %d bytes, %d allocations): chroma's registries and glamour cost ≈40 ms of every start", p, bytes[p], allocs[p])
+			}
+		}
+	}
+	// every package, ours and not: ≈1.15 MB (7.45 MB with glamour and chroma)
+	all := 0
+	for _, b := range bytes {
+		all += b
+	}
+	if all > 2<<20 {
+		t.Errorf("package init allocates %d bytes in all (budget 2 MB); the largest:\n%s", all, largest(bytes, 8))
 	}
 	// secui's own packages, all together: ≈0.45 MB.
 	own := 0

@@ -18,6 +18,7 @@ import (
 	"github.com/secui/secui/findings/policy"
 	"github.com/secui/secui/findings/query"
 	"github.com/secui/secui/findings/repofs"
+	"github.com/secui/secui/internal/trace"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/findingtable"
 	"github.com/secui/secui/tui/safe"
@@ -75,6 +76,7 @@ func permFor(fs []*findings.Finding, key query.SortKey) []int32 {
 
 // runFilter filters, sorts and groups job.fs. It runs in a Cmd goroutine.
 func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
+	trace.Once("filter-run")
 	start := time.Now()
 	var tri findings.Triage
 	if job.tri != nil {
