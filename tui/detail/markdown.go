@@ -60,11 +60,59 @@ func RenderMarkdown(md string, width int, style string) string {
 	if st == nil {
 		st = mdStyles["dark"]
 	}
+	cut := false
+	if len(md) > maxMarkdown { // hostile sizes: goldmark is quadratic in some nestings
+		i := strings.LastIndexByte(md[:maxMarkdown], '\n')
+		if i < 0 {
+			i = maxMarkdown
+		}
+		md, cut = md[:i], true
+	}
 	src := []byte(safe.Text(md))
-	doc := mdParser().Parse(text.NewReader(src))
 	r := &mdRenderer{src: src, st: st, width: max(20, width-2)}
-	r.children(doc, "  ", "  ", false)
+	if deepNesting(md) { // goldmark is quadratic in nested list markers
+		for _, l := range strings.Split(string(src), "\n") {
+			r.wrap([]frag{{text: safe.Line(l)}}, "  ", "  ", "", "", "")
+		}
+	} else {
+		r.children(mdParser().Parse(text.NewReader(src)), "  ", "  ", false)
+	}
+	if cut {
+		r.line("")
+		r.line("  " + paint(st.muted, "… (rule help cut at 64 KB)"))
+	}
 	return strings.Trim(strings.Join(r.out, "\n"), "\n")
+}
+
+// maxMarkdown is the most rule help rendered; maxNest the deepest list or
+// quote that still indents (deeper ones stay at that indent): a hostile
+// help nesting thousands of levels would otherwise cost seconds and
+// megabytes of prefixes.
+const (
+	maxMarkdown = 64 << 10
+	maxNest     = 8
+)
+
+// deepNesting reports whether a line of md opens more than a few dozen
+// lists or quotes ("- - - - … x", "> > > …", or indented that deep):
+// goldmark takes seconds over such lines (5 s for 30,000 "- " on one), so
+// that help is shown as plain text.
+func deepNesting(md string) bool {
+	for len(md) > 0 {
+		n := 0
+		for n < len(md) && strings.IndexByte(" \t>-*+.)0123456789", md[n]) >= 0 {
+			n++
+		}
+		if n > 128 {
+			return true
+		}
+		i := strings.IndexByte(md, '\n')
+		if i < 0 {
+			break
+		}
+		md = md[i+1:]
+	}
+	return false
 }
 
 type mdRenderer struct {
@@ -72,6 +120,15 @@ type mdRenderer struct {
 	st    *mdStyle
 	width int
 	out   []string
+	nest  int // lists and quotes open
+}
+
+// indent is p extended by add, unless the nesting is deeper than maxNest.
+func (r *mdRenderer) indent(p, add string) string {
+	if r.nest > maxNest {
+		return p
+	}
+	return p + add
 }
 
 // paint wraps s in the SGR attributes attrs.
@@ -82,11 +139,13 @@ func paint(attrs, s string) string {
 	return "\x1b[" + attrs + "m" + s + "\x1b[0m"
 }
 
+// join adds the attributes b to a, once (nested emphasis stays "3", not
+// "3;3;3;…").
 func join(a, b string) string {
 	switch {
 	case a == "":
 		return b
-	case b == "":
+	case b == "" || strings.Contains(";"+a+";", ";"+b+";"):
 		return a
 	}
 	return a + ";" + b
@@ -145,12 +204,16 @@ func (r *mdRenderer) block(n ast.Node, first, rest string) {
 			} else if !n.IsTight {
 				r.line(rest)
 			}
-			r.children(it, p+paint(r.st.muted, marker), rest+strings.Repeat(" ", ansi.StringWidth(marker)), n.IsTight)
+			r.nest++
+			r.children(it, r.indent(p, paint(r.st.muted, marker)), r.indent(rest, strings.Repeat(" ", ansi.StringWidth(marker))), n.IsTight)
+			r.nest--
 			i++
 		}
 	case *ast.Blockquote:
 		bar := paint(r.st.quote, "│ ")
-		r.children(n, first+bar, rest+bar, false)
+		r.nest++
+		r.children(n, r.indent(first, bar), r.indent(rest, bar), false)
+		r.nest--
 	case *ast.FencedCodeBlock, *ast.CodeBlock:
 		var lang string
 		if f, ok := n.(*ast.FencedCodeBlock); ok {

@@ -148,3 +148,50 @@ func TestRenderMarkdownEdges(t *testing.T) {
 		t.Errorf("an unknown style is not dark")
 	}
 }
+
+// TestRenderMarkdownHostileShapes: nestings thousands deep and huge help
+// stay bounded: output no bigger than a few times the input, nested
+// attributes not repeated, lines at most the width, help past 64 KB cut
+// with a note. (goldmark takes seconds over some of these shapes; deep
+// ones are shown as plain text.)
+func TestRenderMarkdownHostileShapes(t *testing.T) {
+	var indented strings.Builder
+	for i := 0; i < 2000; i++ {
+		indented.WriteString(strings.Repeat("  ", i) + "- x\n")
+	}
+	for name, md := range map[string]string{
+		"quotes":      strings.Repeat(">", 5000) + " x\n",
+		"list-line":   strings.Repeat("- ", 30000) + "x\n",
+		"list-indent": indented.String(),
+		"emphasis":    strings.Repeat("*", 20000) + "x" + strings.Repeat("*", 20000),
+		"links":       strings.Repeat("[", 20000) + "x" + strings.Repeat("](y)", 20000),
+		"quotes-60":   strings.Repeat("> ", 60) + "x\n",
+		"em-nested":   strings.Repeat("*a _b ", 500) + "x" + strings.Repeat("_ c*", 500),
+	} {
+		lines := mdLines(t, md, 80, "dark")
+		out := strings.Join(lines, "\n")
+		if len(out) > 4*min(len(md), maxMarkdown)+1024 {
+			t.Errorf("%s: %d bytes out of %d in", name, len(out), len(md))
+		}
+		if strings.Contains(out, "3;3") || strings.Contains(out, "1;1;") {
+			t.Errorf("%s: nested attributes repeated", name)
+		}
+		if !strings.Contains(ansi.Strip(out), "x") {
+			t.Errorf("%s: text lost: %q", name, ansi.Strip(out)[:min(200, len(ansi.Strip(out)))])
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w > 78 {
+				t.Errorf("%s: line %d is %d cells wide", name, i, w)
+				break
+			}
+		}
+	}
+	if !deepNesting(strings.Repeat("- ", 100)+"x") || deepNesting("- a\n  - b\n    - c\n> q\n1. one\n") {
+		t.Errorf("deepNesting: wrong verdict")
+	}
+	big := strings.Repeat("A paragraph of help.\n\n", 5000) // 110 KB
+	out := RenderMarkdown(big, 80, "notty")
+	if !strings.HasSuffix(out, "… (rule help cut at 64 KB)") || strings.Count(out, "A paragraph") > maxMarkdown/20 {
+		t.Errorf("big help not cut: %d bytes, ends %q", len(out), out[max(0, len(out)-60):])
+	}
+}
