@@ -93,17 +93,32 @@ const (
 	maxNest     = 8
 )
 
-// deepNesting reports whether a line of md opens more than a few dozen
-// lists or quotes ("- - - - … x", "> > > …", or indented that deep):
-// goldmark takes seconds over such lines (5 s for 30,000 "- " on one), so
-// that help is shown as plain text.
+// deepNesting reports whether a line of md opens more than 32 lists or
+// quotes at its start ("- - - - … x", "> > > …", "1. 1. …"): goldmark takes
+// seconds over such lines (5 s for 30,000 "- " on one), so that help is
+// shown as plain text. A rule of dashes or a long number is not nesting.
 func deepNesting(md string) bool {
 	for len(md) > 0 {
-		n := 0
-		for n < len(md) && strings.IndexByte(" \t>-*+.)0123456789", md[n]) >= 0 {
-			n++
+		levels := 0
+		for k := 0; k < len(md); k++ {
+			c := md[k]
+			next := byte(' ')
+			if k+1 < len(md) {
+				next = md[k+1]
+			}
+			switch {
+			case c == ' ' || c == '\t' || c >= '0' && c <= '9':
+				continue
+			case c == '>':
+				levels++
+				continue
+			case (c == '-' || c == '*' || c == '+' || c == '.' || c == ')') && (next == ' ' || next == '\t'):
+				levels++
+				continue
+			}
+			break
 		}
-		if n > 128 {
+		if levels > 32 {
 			return true
 		}
 		i := strings.IndexByte(md, '\n')

@@ -186,7 +186,8 @@ func TestRenderMarkdownHostileShapes(t *testing.T) {
 			}
 		}
 	}
-	if !deepNesting(strings.Repeat("- ", 100)+"x") || deepNesting("- a\n  - b\n    - c\n> q\n1. one\n") {
+	if !deepNesting(strings.Repeat("- ", 100)+"x") || !deepNesting("a\n"+strings.Repeat(">", 40)) || !deepNesting(strings.Repeat("1. ", 40)) ||
+		deepNesting("- a\n  - b\n    - c\n> q\n1. one\n") || deepNesting(strings.Repeat("-", 300)) || deepNesting(strings.Repeat("7", 300)+" x") {
 		t.Errorf("deepNesting: wrong verdict")
 	}
 	big := strings.Repeat("A paragraph of help.\n\n", 5000) // 110 KB
