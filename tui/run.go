@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -40,12 +41,15 @@ func Run(ctx context.Context, opts Options) error {
 		env := os.Environ()
 		fast := colorprofile.Detect(os.Stdout, withoutEnv(env, "TMUX"))
 		popts = append(popts, tea.WithColorProfile(fast))
-		m.profileCheck = func() tea.Msg {
+		// Not at once: `tmux info` is a fork and exec of the tmux client
+		// that would compete with the first batch and the first rows for
+		// the machine; the repaint in true colour comes a little later.
+		m.profileCheck = tea.Tick(profileDelay, func(time.Time) tea.Msg {
 			if p := colorprofile.Detect(os.Stdout, env); p != fast {
 				return profileMsg{p}
 			}
 			return nil
-		}
+		})
 	}
 	p := tea.NewProgram(m, popts...)
 	final, err := p.Run()
@@ -57,6 +61,10 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	return nil
 }
+
+// profileDelay is how long after the start the console asks tmux for its
+// colour profile (after the first rows, on the 2-core VM under load).
+const profileDelay = 400 * time.Millisecond
 
 // profileMsg is the colour profile detected in the background (Run).
 type profileMsg struct{ p colorprofile.Profile }

@@ -11,12 +11,17 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"github.com/secui/secui/cmd/secui/internal/tmuxenv"
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/internal/trace"
 	"github.com/secui/secui/tui"
 	"github.com/secui/secui/tui/keys"
 )
+
+// TMUX was hidden from the packages' init (tmuxenv: lipgloss ran `tmux info`
+// at init, 20-35 ms before main); package main's init runs after all of them.
+func init() { tmuxenv.Restore() }
 
 // runConsole opens the interactive console (tui.Run) on the environment's
 // findings. Loading happens inside the console, file by file, so it opens at

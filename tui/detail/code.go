@@ -5,13 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
-	"github.com/alecthomas/chroma/v2"
-	"github.com/alecthomas/chroma/v2/formatters"
-	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/secui/secui/findings"
@@ -168,29 +163,6 @@ func snippetNote(lines []string, line int, snippet string) string {
 		}
 	}
 	return fmt.Sprintf("changed since the scan: line %d no longer matches the scanned snippet", line)
-}
-
-func highlight(path string, lines []string, style string) []string {
-	lx := lexers.Match(filepath.Base(path))
-	if lx == nil {
-		return nil
-	}
-	lx = chroma.Coalesce(lx)
-	st := styles.Get(style)
-	f := formatters.Get("terminal16m")
-	it, err := lx.Tokenise(nil, strings.Join(lines, "\n"))
-	if err != nil {
-		return nil
-	}
-	var buf bytes.Buffer
-	if err := f.Format(&buf, st, it); err != nil {
-		return nil
-	}
-	out := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
-	if len(out) != len(lines) {
-		return nil
-	}
-	return out
 }
 
 // FixDiff renders a proposed fix as unified-diff-like lines ("@@", "-", "+"),

@@ -112,8 +112,10 @@ func TestReadCode(t *testing.T) {
 			t.Errorf("fifo: note %q", c.Note)
 		}
 	}
-	if c := ReadCode(root, f.Loc, 2, "monokai"); len(c.Colored) != len(c.Plain) || !strings.Contains(c.Colored[0], "\x1b[") {
+	if c := ReadCode(root, f.Loc, 2, "monokai"); len(c.Colored) != len(c.Plain) || !strings.Contains(strings.Join(c.Colored, "\n"), "\x1b[") {
 		t.Fatalf("no syntax colour: %q", c.Colored)
+	} else if got := ansi.Strip(strings.Join(c.Colored, "\n")); got != strings.Join(c.Plain, "\n") {
+		t.Fatalf("colouring changed the text: %q, want %q", got, c.Plain)
 	}
 }
 

@@ -24,7 +24,7 @@ type Data struct {
 	Flow, Step int    // current code-flow step; Step < 0 = none
 	StepCode   *Code  // code at the current step
 	Fixes      [][]string
-	Help       string // rule help, rendered (glamour) or plain
+	Help       string // rule help, rendered (RenderMarkdown) or plain
 	History    []string
 	Decision   string // one-line current decision ("suppressed by …")
 	// State is the finding's triage state (from the ledger overlay);

@@ -112,9 +112,11 @@ type Styles struct {
 	Overlay lipgloss.Style // help / form overlay box
 	Help    help.Styles
 
-	// ChromaStyle is the chroma style name for syntax colouring ("" = none).
+	// ChromaStyle names the code colours (detail.highlight: chroma's "monokai"
+	// or "friendly" palettes; "" = none).
 	ChromaStyle string
-	// GlamourStyle is the glamour standard style name (dark, light, notty).
+	// GlamourStyle is the rule help look (detail.RenderMarkdown: dark, light,
+	// notty), named as glamour's standard styles were.
 	GlamourStyle string
 }
 

@@ -12,13 +12,13 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"charm.land/glamour/v2"
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
 	"github.com/secui/secui/findings/policy"
 	"github.com/secui/secui/findings/query"
 	"github.com/secui/secui/findings/repofs"
+	"github.com/secui/secui/internal/trace"
 	"github.com/secui/secui/tui/detail"
 	"github.com/secui/secui/tui/findingtable"
 	"github.com/secui/secui/tui/safe"
@@ -76,6 +76,7 @@ func permFor(fs []*findings.Finding, key query.SortKey) []int32 {
 
 // runFilter filters, sorts and groups job.fs. It runs in a Cmd goroutine.
 func runFilter(ctx context.Context, job filterJob) filterDoneMsg {
+	trace.Once("filter-run")
 	start := time.Now()
 	var tri findings.Triage
 	if job.tri != nil {
@@ -224,19 +225,11 @@ func helpKey(r *findings.Rule, width int, style string) string {
 	return fmt.Sprintf("%p/%d/%s", r, width, style)
 }
 
-// helpCmd renders rule help markdown with glamour.
+// helpCmd renders rule help markdown (detail.RenderMarkdown sanitizes it:
+// untrusted, no escape sequences but its own colours in the output).
 func helpCmd(key, md string, width int, style string) tea.Cmd {
 	return func() tea.Msg {
-		md = safe.Text(md) // untrusted: no escape sequences into glamour's output
-		r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(max(20, width-2)))
-		if err != nil {
-			return helpRenderedMsg{key: key, text: md}
-		}
-		out, err := r.Render(md)
-		if err != nil {
-			return helpRenderedMsg{key: key, text: md}
-		}
-		return helpRenderedMsg{key: key, text: strings.Trim(out, "\n")}
+		return helpRenderedMsg{key: key, text: detail.RenderMarkdown(md, width, style)}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/internal/trace"
 	"github.com/secui/secui/tui/keys"
 	"github.com/secui/secui/tui/status"
 	"github.com/secui/secui/tui/theme"
@@ -30,7 +31,12 @@ func (m *Model) Update(msg tea.Msg) (scr.Screen, tea.Cmd) {
 }
 
 // View implements scr.Screen: the screen's whole body.
-func (m *Model) View() string { return m.view().Content }
+func (m *Model) View() string {
+	if trace.On() && m.table.Len() > 0 {
+		trace.Once("view-row")
+	}
+	return m.view().Content
+}
 
 // Cursor is the terminal cursor (the query bar's, while it has the focus),
 // in the screen's coordinates; nil when hidden.

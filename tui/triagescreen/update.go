@@ -91,6 +91,7 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 	case filterbar.ChangedMsg:
 		return m, m.applyQuery(msg.Text)
 	case filterDoneMsg:
+		trace.Once("msg-filtered")
 		return m.onFiltered(msg)
 	case detailTickMsg:
 		return m, m.onDetailTick(msg)

@@ -54,6 +54,7 @@ var (
 	width   = flag.Int("x", 160, "terminal columns")
 	height  = flag.Int("y", 40, "terminal rows")
 	traced  = flag.Bool("trace", false, "run secui with SECUI_TRACE and print the median time of each traced event")
+	perRun  = flag.Bool("trace-runs", false, "with -trace, also print each run's events in time order on stderr (medians of separate events mix runs)")
 )
 
 // A finding row: severity letter, then a stage.
@@ -233,6 +234,23 @@ func console(t term, file string) (figures, error) {
 	t.run("kill-session", "-t", "b")
 	if *traced {
 		f.events = readTrace(traceFile, t0)
+		if *perRun {
+			type ev struct {
+				name string
+				at   time.Duration
+			}
+			var evs []ev
+			for k, d := range f.events {
+				evs = append(evs, ev{k, d})
+			}
+			sort.Slice(evs, func(i, j int) bool { return evs[i].at < evs[j].at })
+			var b strings.Builder
+			fmt.Fprintf(&b, "run: frame=%.3f row=%.3f", f.frame.Seconds(), f.row.Seconds())
+			for _, e := range evs {
+				fmt.Fprintf(&b, " %s=%.3f", e.name, e.at.Seconds())
+			}
+			fmt.Fprintln(os.Stderr, b.String())
+		}
 	}
 	return f, nil
 }
