@@ -69,7 +69,7 @@ type fastDecoder struct {
 	// cont: s is a chunk of a streamed file after its first, cut at a
 	// record line: the header was read (by the first chunk's decoder).
 	cont bool
-	ver   int   // the version the file declares (2, or 3 for a shard)
+	ver  int // the version the file declares (2, or 3 for a shard)
 
 	// own: the decoded strings are copied out of s (repeated ones
 	// interned), so the file's text is not kept alive by the records and
