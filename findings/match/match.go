@@ -37,11 +37,8 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/evidence"
@@ -191,9 +188,12 @@ type matcher struct {
 	paths   map[[2]string][]string // (tool, rule) → paths with findings, built on first use
 	prop    proposal               // the proposal a round's fn returns (copied at once)
 	claims  []int32                // resolve's scratch, len(fs)
-	layers  layerCache             // strongKey's cache
-	own     []int32                // each finding's own group
-	noFile  []int8                 // by group: its path is not a file of the working tree (1), is (2), unknown (0)
+	layers  [2]struct {            // strongKey's cache: the last key layers seen
+		name   string
+		strong bool
+	}
+	own    []int32 // each finding's own group
+	noFile []int8  // by group: its path is not a file of the working tree (1), is (2), unknown (0)
 
 	res Result
 }
@@ -276,7 +276,7 @@ func assign(ds []*Decision, fs []*findings.Finding, given func(int) evidence.Evi
 		m.index()
 		m.round(tierGit, m.tracked)
 		m.round(tierEvidence, m.byEvidence)
-		m.legacyRound()
+		m.round(tierLegacy, m.legacy)
 	}
 	for di := range ds {
 		if !m.done[di] {
@@ -445,28 +445,19 @@ func (m *matcher) strong() {
 
 // strongKey is findings.StrongKey(k), which depends only on k's layer
 // (before the ':'): the last two layers' answers are kept (a log has a few).
-func (m *matcher) strongKey(k string) bool { return m.layers.strong(k) }
-
-// layerCache is strongKey's cache: the last two key layers seen. Each
-// goroutine of a parallel round has its own.
-type layerCache [2]struct {
-	name   string
-	strong bool
-}
-
-func (c *layerCache) strong(k string) bool {
+func (m *matcher) strongKey(k string) bool {
 	i := strings.IndexByte(k, ':')
 	if i < 0 {
 		return findings.StrongKey(k)
 	}
 	name := k[:i]
-	for _, l := range c {
+	for _, l := range m.layers {
 		if l.name == name && name != "" {
 			return l.strong
 		}
 	}
 	strong := findings.StrongKey(k)
-	c[1], c[0].name, c[0].strong = c[0], name, strong
+	m.layers[1], m.layers[0].name, m.layers[0].strong = m.layers[0], name, strong
 	return strong
 }
 
@@ -660,12 +651,6 @@ func (m *matcher) evOf(fi int) evidence.Evidence {
 // outside the repository, or in a file the working tree does not have, has
 // none (Capturer.ForFinding gives its location only).
 func (m *matcher) evEmpty(fi int) bool {
-	return m.evEmptyAt(fi, m.f[fi].Loc.InRepo, m.own[fi])
-}
-
-// evEmptyAt is evEmpty given finding fi's Loc.InRepo and its own group
-// (what a parallel legacy round read of it already).
-func (m *matcher) evEmptyAt(fi int, inRepo bool, g int32) bool {
 	if m.haveEv != nil && m.haveEv[fi] {
 		return m.ev[fi].Empty()
 	}
@@ -676,15 +661,17 @@ func (m *matcher) evEmptyAt(fi int, inRepo bool, g int32) bool {
 	if !e.Empty() || e.Path != "" || m.opt.Work == nil {
 		return e.Empty()
 	}
-	if !inRepo {
+	f := m.f[fi]
+	if !f.Loc.InRepo {
 		return true
 	}
 	if m.noFile == nil {
 		m.noFile = make([]int8, len(m.groups.keys))
 	}
+	g := m.own[fi]
 	if m.noFile[g] == 0 {
 		m.noFile[g] = 2
-		if m.opt.Work.File(m.groups.keys[g].path) == nil { // the group's path is the finding's
+		if m.opt.Work.File(f.Loc.Path) == nil {
 			m.noFile[g] = 1
 		}
 	}
@@ -699,17 +686,11 @@ func (m *matcher) evEmptyAt(fi int, inRepo bool, g int32) bool {
 // have strong keys and share none. The slice is reused: valid until the
 // next call.
 func (m *matcher) cands(di int, path string) []int {
-	m.buf = m.candsInto(di, path, m.buf[:0], &m.layers)
-	return m.buf
-}
-
-// candsInto is cands appending to out, with the layer cache lc: it only
-// reads the matcher (a parallel round calls it from several goroutines).
-func (m *matcher) candsInto(di int, path string, out []int, lc *layerCache) []int {
 	d := m.ds[di]
+	out := m.buf[:0]
 	add := func(fis []int32) {
 		for _, fi := range fis {
-			if !m.taken[fi] && !m.strongConflictWith(di, int(fi), lc) {
+			if !m.taken[fi] && !m.strongConflict(di, int(fi)) {
 				out = append(out, int(fi))
 			}
 		}
@@ -721,18 +702,17 @@ func (m *matcher) candsInto(di int, path string, out []int, lc *layerCache) []in
 			add(m.groups.of(groupKey{d.Tool, d.Rule, p}))
 		}
 	}
+	m.buf = out
 	return out
 }
 
-func (m *matcher) strongConflict(di, fi int) bool { return m.strongConflictWith(di, fi, &m.layers) }
-
-func (m *matcher) strongConflictWith(di, fi int, lc *layerCache) bool {
+func (m *matcher) strongConflict(di, fi int) bool {
 	if !m.dStrong[di] || !m.fStrong[fi] {
 		return false
 	}
 	d := m.ds[di]
 	for _, k := range m.f[fi].Keys {
-		if lc.strong(k) && slices.Contains(d.Keys, k) {
+		if m.strongKey(k) && slices.Contains(d.Keys, k) {
 			return false
 		}
 	}
@@ -1190,36 +1170,12 @@ func (m *matcher) window(fi int, file *evidence.File) []uint32 {
 // legacy handles decisions without code evidence (ledger v1, or findings
 // outside the repository's files).
 func (m *matcher) legacy(di int) *proposal {
-	var h legacyHits
-	m.buf, m.shared, h = m.legacyScan(di, m.buf[:0], m.shared[:0], &m.layers)
-	return m.legacyPlace(di, m.shared[:h.n], m.shared[h.n:], h)
-}
-
-// legacyHits is what legacyScan read for a decision besides the findings
-// it returns: about the first (with one, the only) finding sharing a key.
-type legacyHits struct {
-	key0     string // its first shared key (the fallback key when shared)
-	n        int32  // findings sharing a key (the twins follow them)
-	g        int32  // its own group
-	fb0      bool   // key0 is the fallback key and the first key shared
-	fallback bool   // key0 is the fallback key
-	exact    bool   // the decision was recorded on it: commit, id, path, line and column
-	inRepo   bool   // its Loc.InRepo
-}
-
-// legacyScan is the part of legacy that only reads the matcher: it appends
-// to shared the candidates of di that share a key with it, in candidate
-// order, then, when there is one such finding and it is an exact hit on the
-// fallback key (see legacyPlace), its twins; h says how many are shared
-// (buf is the candidates' scratch). A parallel round calls it from several
-// goroutines, each with its own scratch and layer cache.
-func (m *matcher) legacyScan(di int, buf, shared []int, lc *layerCache) ([]int, []int, legacyHits) {
 	d := m.ds[di]
 	e := d.Evidence
-	var h legacyHits
-	n0 := len(shared) // shared may hold others' findings before (a parallel round's arena)
-	buf = m.candsInto(di, e.Path, buf, lc)
-	for _, fi := range buf {
+	shared := m.shared[:0]
+	var key0 string   // the first shared finding's key
+	var fbFirst0 bool // its first shared key is the fallback key
+	for _, fi := range m.cands(di, e.Path) {
 		// The fallback key, when shared, says "same place" (below); else
 		// any shared key makes the finding a candidate.
 		pick, first := "", false
@@ -1237,33 +1193,13 @@ func (m *matcher) legacyScan(di int, buf, shared []int, lc *layerCache) ([]int, 
 			}
 		}
 		if pick != "" {
-			if len(shared) == n0 {
-				h.key0, h.fb0 = pick, first
+			if len(shared) == 0 {
+				key0, fbFirst0 = pick, first
 			}
 			shared = append(shared, fi)
 		}
 	}
-	h.n = int32(len(shared) - n0)
-	if h.n != 1 {
-		return buf, shared, h
-	}
-	fi := shared[n0]
-	f := m.f[fi]
-	h.g, h.inRepo = m.own[fi], f.Loc.InRepo
-	if l, _ := findings.KeyLayer(h.key0); l == findings.LayerFallback {
-		h.fallback = true
-		h.exact = e.Commit != "" && f.ID == d.ID && f.Loc.Path == e.Path && f.Loc.Line == e.Line && f.Loc.Col == e.Col
-		if h.exact && !h.fb0 {
-			shared = m.appendTwins(shared, d, fi)
-		}
-	}
-	return buf, shared, h
-}
-
-// legacyPlace is the rest of legacy: di placed, reviewed or left open from
-// what legacyScan found (shared and twins are only read; a review gets a
-// copy).
-func (m *matcher) legacyPlace(di int, shared, twins []int, h legacyHits) *proposal {
+	m.shared = shared
 	// A place that has no code on either side (a URL, an image, a file
 	// not in the working tree): same fallback key = same tool, rule, path,
 	// line, column, message and snippet, and the only finding sharing a
@@ -1278,18 +1214,18 @@ func (m *matcher) legacyPlace(di int, shared, twins []int, h legacyHits) *propos
 	// and fallback key; without the code only the original's twin text,
 	// one line down, gives it away, and then the decision is reviewed.
 	if len(shared) == 1 {
-		fi, k := shared[0], h.key0
-		if h.fallback && m.evEmptyAt(fi, h.inRepo, h.g) {
-			lay := findings.LayerFallback.String() // layer(k), without reading k again
-			if h.fb0 {
-				return m.propose(Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: lay, Score: 1}, nil)
+		fi, k := shared[0], key0
+		f := m.f[fi]
+		if l, _ := findings.KeyLayer(k); l == findings.LayerFallback && m.evEmpty(fi) {
+			if fbFirst0 {
+				return m.propose(Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}, nil)
 			}
-			if h.exact {
-				if len(twins) > 0 {
+			if e.Commit != "" && f.ID == d.ID && f.Loc.Path == e.Path && f.Loc.Line == e.Line && f.Loc.Col == e.Col {
+				if twins := m.twins(d, fi); len(twins) > 0 {
 					m.review(di, append([]int{fi}, twins...), "no code to compare and another finding here has the same text (a copy?); confirm the candidate")
 					return nil
 				}
-				return m.propose(Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: lay, Score: 1}, nil)
+				return m.propose(Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}, nil)
 			}
 		}
 	}
@@ -1300,92 +1236,11 @@ func (m *matcher) legacyPlace(di int, shared, twins []int, h legacyHits) *propos
 	return nil
 }
 
-// parallelMin: a legacy round with at least this many open decisions scans
-// their candidates on GOMAXPROCS goroutines (legacyRound).
-var parallelMin = 4096
-
-// parallelBlock is how many decisions a goroutine of a parallel legacy
-// round scans at a time.
-var parallelBlock = 256
-
-// legacyRound is round(tierLegacy, m.legacy). With many open decisions (a
-// bulk suppression over a log whose files are not in the tree: 100k
-// decisions, each a few map lookups and a finding's keys read from cold
-// memory) the read-only part, legacyScan, runs first on GOMAXPROCS
-// goroutines, each on blocks of decisions with its own scratch; the round
-// then places them one by one in decision order, as legacy does. A
-// decision's scan depends on nothing the round changes (findings are taken
-// only when it settles, and a review marks only its own decision done), so
-// the result is the same; evidence is still captured on this goroutine
-// only (legacyPlace).
-func (m *matcher) legacyRound() {
-	workers := runtime.GOMAXPROCS(0)
-	var open []int32
-	anyPath := false // a decision without a path: its candidates are in every path of its rule
-	if workers > 1 {
-		for di := range m.ds {
-			if !m.done[di] {
-				open = append(open, int32(di))
-				anyPath = anyPath || m.ds[di].Evidence.Path == ""
-			}
-		}
-	}
-	if len(open) < max(parallelMin, 1) || workers < 2 {
-		m.round(tierLegacy, m.legacy)
-		return
-	}
-	if anyPath {
-		m.pathsOf("", "") // built before the goroutines read it
-	}
-	type hit struct {
-		legacyHits
-		w, off, end int32 // the shared findings and twins: arenas[w][off:end]
-	}
-	hits := make([]hit, len(open))
-	arenas := make([][]int, workers)
-	block := max(parallelBlock, 1)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []int
-			var lc layerCache
-			arena := make([]int, 0, len(open)/workers+64) // most share one finding
-			for {
-				b := int(next.Add(1)-1) * block
-				if b >= len(open) {
-					break
-				}
-				for i := b; i < min(b+block, len(open)); i++ {
-					start := len(arena)
-					var h legacyHits
-					buf, arena, h = m.legacyScan(int(open[i]), buf[:0], arena, &lc)
-					hits[i] = hit{h, int32(w), int32(start), int32(len(arena))}
-				}
-			}
-			arenas[w] = arena
-		}()
-	}
-	wg.Wait()
-	i := 0
-	m.round(tierLegacy, func(di int) *proposal {
-		if i >= len(open) || int(open[i]) != di { // cannot happen (round asks for the open decisions in order); stay exact anyway
-			return m.legacy(di)
-		}
-		h := hits[i]
-		i++
-		a := arenas[h.w][h.off:h.end]
-		return m.legacyPlace(di, a[:h.n], a[h.n:], h.legacyHits)
-	})
-}
-
-// appendTwins appends to out the other findings of d's tool and rule in
-// fi's file with fi's text (tool, rule, path, message, snippet), taken or
-// not.
-func (m *matcher) appendTwins(out []int, d *Decision, fi int) []int {
+// twins are the other findings of d's tool and rule in fi's file with fi's
+// text (tool, rule, path, message, snippet), taken or not.
+func (m *matcher) twins(d *Decision, fi int) []int {
 	f := m.f[fi]
+	var out []int
 	for _, fj := range m.groups.of(groupKey{d.Tool, d.Rule, f.Loc.Path}) {
 		if int(fj) != fi && f.SameText(m.f[fj]) {
 			out = append(out, int(fj))

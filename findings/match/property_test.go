@@ -35,16 +35,6 @@ import (
 // commits, and git line tracking through a tracker that diffs the two
 // versions.
 func TestAssignSameAsReference(t *testing.T) {
-	t.Run("serial", assignSameAsReference)
-	// Every legacy round scanned on GOMAXPROCS goroutines, one decision at
-	// a time each (with -race, the scan is checked for shared writes).
-	t.Run("parallel", func(t *testing.T) {
-		defer match.SetParallel(1, 1)()
-		assignSameAsReference(t)
-	})
-}
-
-func assignSameAsReference(t *testing.T) {
 	n := 3000
 	if testing.Short() {
 		n = 400
