@@ -64,8 +64,12 @@ type fastDecoder struct {
 	start int // byte offset of the line next returned last
 
 	spans bool  // record offs
-	offs  []int // byte offset of each record's first line
-	ver   int   // the version the file declares (2, or 3 for a shard)
+	offs  []int // byte offset of each record's first line (plus base)
+	base  int   // byte offset of s in the file (a chunk of a streamed file)
+	// cont: s is a chunk of a streamed file after its first, cut at a
+	// record line: the header was read (by the first chunk's decoder).
+	cont bool
+	ver  int // the version the file declares (2, or 3 for a shard)
 
 	// own: the decoded strings are copied out of s (repeated ones
 	// interned), so the file's text is not kept alive by the records and
@@ -227,7 +231,7 @@ func (fd *fastDecoder) newDecision() *Decision {
 }
 
 func (fd *fastDecoder) run() ([]*Decision, bool) {
-	version, decisions := false, false
+	version, decisions := fd.cont, fd.cont
 	var out []*Decision
 	var d *Decision
 	var seen, evSeen, subItems int
@@ -285,7 +289,7 @@ func (fd *fastDecoder) run() ([]*Decision, bool) {
 				if fd.offs == nil && fd.counted {
 					fd.offs = make([]int, 0, max(1, fd.nRecs))
 				}
-				fd.offs = append(fd.offs, fd.start)
+				fd.offs = append(fd.offs, fd.base+fd.start)
 			}
 			seen, evSeen, sub, subItems = 0, 0, 0, 0
 			k, v, ok := splitFastKV(ln[2:])

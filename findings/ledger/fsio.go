@@ -46,23 +46,63 @@ func (l *Ledger) confined() (root *repofs.Root, real string, err error) {
 // readLedger stats and, when changed since last (nil: always), reads the
 // ledger. A missing file returns (nil, nil, nil).
 func (l *Ledger) readLedger(last os.FileInfo) (st os.FileInfo, data []byte, changed bool, err error) {
+	st, data, _, changed, err = l.readLedgerStream(last, false)
+	return st, data, changed, err
+}
+
+// streamed is a ledger file parsed as it was read (parseStream).
+type streamed struct {
+	doc Doc
+	lay *layout
+}
+
+// readLedgerStream is readLedger that, when stream is set, reads a regular
+// file of streamMin bytes or more in chunks and parses it as it goes
+// (parseStream): then data is nil and parsed holds the records, unless the
+// fast decoder could not read the file in chunks, in which case it is read
+// whole into data as readLedger does.
+func (l *Ledger) readLedgerStream(last os.FileInfo, stream bool) (st os.FileInfo, data []byte, parsed *streamed, changed bool, err error) {
 	root, real, err := l.confined()
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, nil, false, err
 	}
 	defer root.Close()
 	st, err = root.Stat(real)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, true, nil
+		return nil, nil, nil, true, nil
 	}
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, nil, false, err
 	}
 	if last != nil && os.SameFile(st, last) && st.Size() == last.Size() && st.ModTime().Equal(last.ModTime()) {
-		return st, nil, false, nil
+		return st, nil, nil, false, nil
+	}
+	if stream && st.Mode().IsRegular() && st.Size() >= streamMin {
+		if p, err := streamFile(root, real, st); err != nil || p != nil {
+			return st, nil, p, true, err
+		}
 	}
 	data, err = root.ReadFile(real, 0)
-	return st, data, true, err
+	return st, data, nil, true, err
+}
+
+// streamFile parses the regular file real (st, as stat'ed) as it reads it:
+// nil without an error when the fast decoder cannot read it in chunks (or
+// it is not the file stat'ed: read it whole, as before).
+func streamFile(root *repofs.Root, real string, st os.FileInfo) (*streamed, error) {
+	f, err := root.Open(real)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fst, err := f.Stat(); err != nil || !fst.Mode().IsRegular() || !os.SameFile(st, fst) {
+		return nil, nil
+	}
+	doc, lay, ok, err := parseStream(f)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &streamed{doc, lay}, nil
 }
 
 // lockLedger creates the ledger's directory and .gitignore if needed and

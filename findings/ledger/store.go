@@ -170,7 +170,7 @@ func (l *Ledger) reload() error {
 	if l.readErr != nil {
 		last = nil
 	}
-	st, data, changed, err := l.readLedger(last)
+	st, data, parsed, changed, err := l.readLedgerStream(last, true)
 	if err != nil {
 		if repofs.IsRefused(err) { // e.g. .secui is a symlink out of the repository
 			l.recs, l.stat, l.readErr, l.version, l.list, l.lay = map[string]*Decision{}, nil, err, 0, nil, nil
@@ -185,10 +185,19 @@ func (l *Ledger) reload() error {
 		l.tickets = map[string]*Ticket{}
 		return nil
 	}
-	doc, lay, verr := parseLayout(l.rel, sharedText(data))
+	var doc Doc
+	var lay *layout
+	var verr error
+	var tix map[string]*Ticket
+	if parsed != nil { // read in chunks: no tickets section (the fast decoder refuses one)
+		doc, lay, tix = parsed.doc, parsed.lay, map[string]*Ticket{}
+	} else {
+		doc, lay, verr = parseLayout(l.rel, sharedText(data))
+		var tissues []Issue
+		tix, tissues = loadTickets(l.rel, data)
+		verr = withTicketIssues(verr, tissues)
+	}
 	l.lay = lay
-	tix, tissues := loadTickets(l.rel, data)
-	verr = withTicketIssues(verr, tissues)
 	l.tickets = tix
 	l.recs = make(map[string]*Decision, len(doc.Decisions))
 	for _, d := range doc.Decisions {
