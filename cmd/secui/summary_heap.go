@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"math"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/secui/secui/findings"
+)
+
+// One-shot heap preparation for `secui summary` on big inputs (issue 12).
+//
+// On the development VM a page the process touches for the first time costs
+// 10–25 µs of fault handling; the same page faulted in by one
+// madvise(MADV_POPULATE_WRITE) call costs about 1 µs. A 100k-result load
+// touches ~100 MB of fresh heap (25k pages): a fifth of its CPU was faults.
+// So before loading, summary sizes the heap it will need from the inputs'
+// sizes, has the runtime map it (one large allocation, freed at once) and
+// faults it in with one call per chunk on a goroutine of its own, low
+// addresses first (the allocator hands pages out lowest first), while the
+// load starts. Garbage collection is off for the load, bounded by a memory
+// limit: nothing the load allocates is garbage for long (the findings are
+// the heap), and with the collector off the runtime's scavenger does not
+// hand the prepared pages back to the kernel. The first collection the
+// limit forces puts the collector back to its defaults, as does the end of
+// the load.
+
+const (
+	heapPrepMin = 8 << 20 // inputs smaller than this load fast enough as they are
+	heapPrepMax = 2 << 30 // never prepare more than this
+	// heapPerInputByte is the heap a streamed load allocates per input
+	// byte with the collector off (gensarif 100k: 129 MB of SARIF, ~100 MB).
+	heapPerInputByte = 0.75
+	heapPrepChunk    = 4 << 20
+)
+
+// heapPrepSize returns the heap to prepare for loading inputs of size total
+// (0: none), given avail bytes of available memory (<0: unknown).
+func heapPrepSize(total, avail int64) int64 {
+	if total < heapPrepMin {
+		return 0
+	}
+	n := int64(float64(total) * heapPerInputByte)
+	n = min(n, heapPrepMax)
+	if avail >= 0 && n > avail/4 { // memory is short: leave the kernel alone
+		return 0
+	}
+	return n &^ (heapPrepChunk - 1)
+}
+
+// heapLimit is the memory limit while the collector is off: room for the
+// prepared heap and a margin; past it the collector runs once and is back
+// to normal.
+func heapLimit(n int64) int64 { return n + n/4 + 64<<20 }
+
+// heapPrepDone is the restore function of the preparation under way (nil
+// when none). Once the findings are loaded, the load hook below lowers the
+// memory limit to what the process uses plus a margin: a summary without a
+// ledger ends before reaching it (no collection at all), while opening and
+// matching a ledger soon does, and its garbage is collected as usual from
+// then on.
+var heapPrepDone atomic.Pointer[func()]
+
+func init() { registerLoadHook(heapLoadHook) }
+
+func heapLoadHook(context.Context, *env, *findings.Set) error {
+	if heapPrepDone.Load() != nil {
+		loadedHeapLimit()
+	}
+	return nil
+}
+
+// prepareHeap prepares the heap for loading the regular files among paths
+// and turns the collector off; call the returned function when the load is
+// done (it restores the collector's settings and is safe to call twice).
+func prepareHeap(paths []string) (done func()) {
+	var total int64
+	for _, p := range paths {
+		if p == "-" {
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil || !st.Mode().IsRegular() {
+			continue
+		}
+		total += st.Size()
+	}
+	n := heapPrepSize(total, memAvailable())
+	if n == 0 || !populateSupported {
+		return func() {}
+	}
+	gcPercent := debug.SetGCPercent(-1)
+	limit := debug.SetMemoryLimit(heapLimit(n))
+	var once sync.Once
+	restore := func() {
+		once.Do(func() {
+			debug.SetGCPercent(gcPercent)
+			debug.SetMemoryLimit(limit)
+			heapPrepDone.Store(nil)
+		})
+	}
+	heapPrepDone.Store(&restore)
+	// Fresh memory: mapped, not touched, not zeroed. Only its address is
+	// kept (the runtime never unmaps heap memory): the collection frees
+	// it, and the heap hands its pages out while they are faulted in.
+	b := make([]byte, n)
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	b = nil
+	runtime.GC()
+	go populate(base, uintptr(n))
+	armGCNotice(restore) // the limit was reached: collect as usual from then on
+	return restore
+}
+
+// armGCNotice calls f once the collector has run (from a finalizer).
+func armGCNotice(f func()) {
+	type sentinel struct{ _ [16]byte }
+	runtime.SetFinalizer(new(sentinel), func(*sentinel) { f() })
+}
+
+// loadedHeapLimit lowers the memory limit to the memory in use now plus a
+// margin (never above the limit set for the load).
+func loadedHeapLimit() {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	inUse := int64(s[0].Value.Uint64() - s[1].Value.Uint64())
+	if l := inUse + inUse/8 + 32<<20; l < debug.SetMemoryLimit(-1) {
+		debug.SetMemoryLimit(l)
+	}
+}
+
+// memAvailable returns MemAvailable from /proc/meminfo in bytes, or -1.
+func memAvailable() int64 {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		rest, ok := strings.CutPrefix(line, "MemAvailable:")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) != 2 || f[1] != "kB" {
+			return -1
+		}
+		var kb int64
+		for _, c := range f[0] {
+			if c < '0' || c > '9' || kb > math.MaxInt64/10/1024 {
+				return -1
+			}
+			kb = kb*10 + int64(c-'0')
+		}
+		return kb << 10
+	}
+	return -1
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"testing"
+)
+
+func TestHeapPrepSize(t *testing.T) {
+	for _, c := range []struct {
+		total, avail, want int64
+	}{
+		{0, -1, 0},
+		{heapPrepMin - 1, -1, 0},        // small input: nothing to prepare
+		{128 << 20, -1, 96 << 20},       // 3/4 of the input, in whole chunks
+		{128 << 20, 1 << 30, 96 << 20},  // plenty of memory
+		{128 << 20, 256 << 20, 0},       // memory is short: nothing
+		{100 << 30, -1, heapPrepMax},    // bounded
+		{10<<20 + 12345, -1, 4 << 20},   // rounded down to a chunk
+		{heapPrepMin, 1 << 40, 4 << 20}, // the smallest input prepared
+		{math.MaxInt64 / 2, -1, heapPrepMax},
+	} {
+		if got := heapPrepSize(c.total, c.avail); got != c.want {
+			t.Errorf("heapPrepSize(%d, %d) = %d, want %d", c.total, c.avail, got, c.want)
+		}
+	}
+}
+
+func TestMemAvailable(t *testing.T) {
+	if _, err := os.Stat("/proc/meminfo"); err != nil {
+		t.Skip("no /proc/meminfo")
+	}
+	if n := memAvailable(); n <= 0 {
+		t.Fatalf("memAvailable() = %d", n)
+	}
+}
+
+// The collector is off while a big input loads and back to its settings
+// after, whichever comes first: the load hook's collection or the end.
+func TestPrepareHeapRestoresCollector(t *testing.T) {
+	if avail := memAvailable(); avail >= 0 && avail < 1<<30 {
+		t.Skip("little memory available")
+	}
+	p := filepath.Join(t.TempDir(), "big.sarif")
+	if err := os.WriteFile(p, make([]byte, heapPrepMin+heapPrepChunk), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pct := debug.SetGCPercent(-1)
+	debug.SetGCPercent(pct)
+	lim := debug.SetMemoryLimit(-1)
+
+	done := prepareHeap([]string{p, "-", filepath.Join(t.TempDir(), "missing")})
+	if !populateSupported {
+		done()
+		return
+	}
+	if got := debug.SetGCPercent(-1); got != -1 {
+		debug.SetGCPercent(pct)
+		t.Fatalf("GC percent while loading = %d, want -1 (off)", got)
+	}
+	limLoad := debug.SetMemoryLimit(-1)
+	if limLoad == lim || limLoad <= 0 {
+		t.Errorf("memory limit while loading = %d, want a bound", limLoad)
+	}
+	if heapPrepDone.Load() == nil {
+		t.Error("no preparation under way")
+	}
+	// The load hook lowers the limit; a collection then restores everything.
+	if err := heapLoadHook(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := debug.SetMemoryLimit(-1); got > limLoad {
+		t.Errorf("memory limit once loaded = %d, want at most %d", got, limLoad)
+	}
+	runtime.GC()
+	done()
+	done() // twice is fine
+	if got := debug.SetGCPercent(pct); got != pct {
+		t.Errorf("GC percent after = %d, want %d", got, pct)
+	}
+	if got := debug.SetMemoryLimit(-1); got != lim {
+		t.Errorf("memory limit after = %d, want %d", got, lim)
+	}
+	if heapPrepDone.Load() != nil {
+		t.Error("preparation still marked as under way")
+	}
+}
+
+func TestPrepareHeapSmallInputNoop(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "small.sarif")
+	if err := os.WriteFile(p, []byte(`{"version":"2.1.0","runs":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pct := debug.SetGCPercent(-1)
+	debug.SetGCPercent(pct)
+	done := prepareHeap([]string{p})
+	if got := debug.SetGCPercent(pct); got != pct {
+		t.Errorf("GC percent = %d, want %d (untouched)", got, pct)
+	}
+	done()
+	if heapPrepDone.Load() != nil {
+		t.Error("a preparation for a small input")
+	}
+}
