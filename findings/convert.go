@@ -284,11 +284,14 @@ type artKey struct {
 // faster than artKey): the URI's entries, one per run, base and index it was
 // seen with, are a short slice. Past the cache's bound, the artKey map.
 type artEntry struct {
-	rm    *runMeta
-	base  string
-	index int
-	loc   Location
+	rm        *runMeta
+	base      string
+	index     int
+	path, uri string // the Location artifact returns (nothing else is set)
+	inRepo    bool
 }
+
+func (e *artEntry) loc() Location { return Location{Path: e.path, URI: e.uri, InRepo: e.inRepo} }
 
 func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 	index := intOr(a.Index, -1)
@@ -300,7 +303,7 @@ func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 	}
 	for i := range es {
 		if e := &es[i]; e.rm == rm && e.base == a.URIBaseID && e.index == index {
-			return e.loc
+			return e.loc()
 		}
 	}
 	k := artKey{rm, a.URI, a.URIBaseID, index}
@@ -315,10 +318,10 @@ func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 	l := Location{Path: mp.path, URI: cv.in(sanitize(a.URI)), InRepo: mp.inRepo}
 	switch {
 	case !full && a.ent != nil:
-		a.ent.arts = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l})
+		a.ent.arts = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, path: l.Path, uri: l.URI, inRepo: l.InRepo})
 		cv.nArts++
 	case !full:
-		cv.artsByURI[a.URI] = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l})
+		cv.artsByURI[a.URI] = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, path: l.Path, uri: l.URI, inRepo: l.InRepo})
 		cv.nArts++
 	case len(cv.arts) < 1<<16:
 		cv.arts[k] = l
