@@ -139,29 +139,59 @@ func loadedHeapLimit() {
 	}
 }
 
-// memAvailable returns MemAvailable from /proc/meminfo in bytes, or -1.
+// memAvailable returns the memory available to the process in bytes, or -1
+// when unknown: MemAvailable from /proc/meminfo, less when the cgroup the
+// process sees as its own (a container's; v2 or v1) has less room left.
 func memAvailable() int64 {
-	data, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		rest, ok := strings.CutPrefix(line, "MemAvailable:")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(rest)
-		if len(f) != 2 || f[1] != "kB" {
-			return -1
-		}
-		var kb int64
-		for _, c := range f[0] {
-			if c < '0' || c > '9' || kb > math.MaxInt64/10/1024 {
-				return -1
+	avail := int64(-1)
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if rest, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
+				if f := strings.Fields(rest); len(f) == 2 && f[1] == "kB" {
+					if kb, ok := parseCount(f[0]); ok && kb <= math.MaxInt64>>10 {
+						avail = kb << 10
+					}
+				}
+				break
 			}
-			kb = kb*10 + int64(c-'0')
 		}
-		return kb << 10
 	}
-	return -1
+	for _, cg := range [][2]string{
+		{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"},
+		{"/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"},
+	} {
+		limit, ok1 := readCount(cg[0])
+		used, ok2 := readCount(cg[1])
+		if ok1 && ok2 && limit < 1<<60 { // "max", or v1's "no limit" (a page short of 2^63)
+			room := max(limit-used, 0)
+			if avail < 0 || room < avail {
+				avail = room
+			}
+		}
+	}
+	return avail
+}
+
+// readCount reads a file holding one decimal count (a cgroup's), or false.
+func readCount(p string) (int64, bool) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return 0, false
+	}
+	return parseCount(strings.TrimSpace(string(data)))
+}
+
+// parseCount parses a non-negative decimal int64.
+func parseCount(s string) (int64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	var n int64
+	for _, c := range s {
+		if c < '0' || c > '9' || n > (math.MaxInt64-9)/10 {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }

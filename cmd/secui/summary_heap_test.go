@@ -39,6 +39,21 @@ func TestMemAvailable(t *testing.T) {
 	}
 }
 
+func TestParseCount(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"0", 0, true}, {"123456", 123456, true}, {"9223372036854771712", 9223372036854771712, true},
+		{"", 0, false}, {"max", 0, false}, {"-1", 0, false}, {"12 ", 0, false}, {"99999999999999999999", 0, false},
+	} {
+		if got, ok := parseCount(c.in); got != c.want || ok != c.ok {
+			t.Errorf("parseCount(%q) = %d, %v; want %d, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
 // The collector is off while a big input loads and back to its settings
 // after, whichever comes first: the load hook's collection or the end.
 func TestPrepareHeapRestoresCollector(t *testing.T) {
