@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,19 +17,20 @@ import (
 // One-shot heap preparation for `secui summary` on big inputs (issue 12).
 //
 // On the development VM a page the process touches for the first time costs
-// 10–25 µs of fault handling; the same page faulted in by one
-// madvise(MADV_POPULATE_WRITE) call costs about 1 µs. A 100k-result load
-// touches ~100 MB of fresh heap (25k pages): a fifth of its CPU was faults.
-// So before loading, summary sizes the heap it will need from the inputs'
-// sizes, has the runtime map it (one large allocation, freed at once) and
-// faults it in with one call per chunk on a goroutine of its own, low
-// addresses first (the allocator hands pages out lowest first), while the
-// load starts. Garbage collection is off for the load, bounded by a memory
+// 17–40 µs; faulted in by one madvise(MADV_POPULATE_WRITE) call per 4 MiB it
+// costs about half of that in all, and backed by a transparent huge page
+// (when free 2 MiB blocks are there for it) a fault covers 512 pages. A
+// 100k-result load touches ~100 MB of fresh heap (25k pages): a quarter of
+// its CPU was faults. So before loading, summary sizes the heap it will need
+// from the inputs' sizes, has the runtime map it (one large allocation,
+// freed at once) and faults it in on a goroutine of its own, low addresses
+// first (the allocator hands pages out lowest first), while the load
+// starts. Garbage collection is off for the load, bounded by a memory
 // limit: nothing the load allocates is garbage for long (the findings are
 // the heap), and with the collector off the runtime's scavenger does not
 // hand the prepared pages back to the kernel. The first collection the
-// limit forces puts the collector back to its defaults, as does the end of
-// the load.
+// limit forces puts the collector back as it was, as does the end of the
+// load (the load hook below).
 
 const (
 	heapPrepMin = 8 << 20 // inputs smaller than this load fast enough as they are
@@ -61,18 +61,22 @@ func heapPrepSize(total, avail int64) int64 {
 func heapLimit(n int64) int64 { return n + n/4 + 64<<20 }
 
 // heapPrepDone is the restore function of the preparation under way (nil
-// when none). Once the findings are loaded, the load hook below lowers the
-// memory limit to what the process uses plus a margin: a summary without a
-// ledger ends before reaching it (no collection at all), while opening and
-// matching a ledger soon does, and its garbage is collected as usual from
-// then on.
+// when none). The load hook below calls it as soon as the findings are
+// loaded, before the ledger is opened and matched (triage.go's hook runs
+// after this file's): from there on the collector runs as it would have.
+// That first collection marks the loaded heap once (~30 ms of CPU on 100k,
+// concurrent with the rest of the command); lowering the memory limit
+// instead was measured too: no collection at all without a ledger, but with
+// one the limit fell under the heap the ledger left and the collector ran
+// back to back until the finalizer noticed, and letting the ledger's garbage
+// pile up to a goal cost ~12 MB more RSS than this.
 var heapPrepDone atomic.Pointer[func()]
 
 func init() { registerLoadHook(heapLoadHook) }
 
 func heapLoadHook(context.Context, *env, *findings.Set) error {
-	if heapPrepDone.Load() != nil {
-		loadedHeapLimit()
+	if f := heapPrepDone.Load(); f != nil {
+		(*f)()
 	}
 	return nil
 }
@@ -123,20 +127,6 @@ func prepareHeap(paths []string) (done func()) {
 func armGCNotice(f func()) {
 	type sentinel struct{ _ [16]byte }
 	runtime.SetFinalizer(new(sentinel), func(*sentinel) { f() })
-}
-
-// loadedHeapLimit lowers the memory limit to the memory in use now plus a
-// margin (never above the limit set for the load).
-func loadedHeapLimit() {
-	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
-		return
-	}
-	inUse := int64(s[0].Value.Uint64() - s[1].Value.Uint64())
-	if l := inUse + inUse/8 + 32<<20; l < debug.SetMemoryLimit(-1) {
-		debug.SetMemoryLimit(l)
-	}
 }
 
 // memAvailable returns the memory available to the process in bytes, or -1
