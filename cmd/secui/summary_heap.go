@@ -2,16 +2,22 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
 
 	"github.com/secui/secui/findings"
+	"github.com/secui/secui/findings/config"
+	"github.com/secui/secui/findings/ledger"
 )
 
 // One-shot heap preparation for `secui summary` on big inputs (issue 12).
@@ -61,24 +67,67 @@ func heapPrepSize(total, avail int64) int64 {
 func heapLimit(n int64) int64 { return n + n/4 + 64<<20 }
 
 // heapPrepDone is the restore function of the preparation under way (nil
-// when none). The load hook below calls it as soon as the findings are
-// loaded, before the ledger is opened and matched (triage.go's hook runs
-// after this file's): from there on the collector runs as it would have.
-// That first collection marks the loaded heap once (~30 ms of CPU on 100k,
-// concurrent with the rest of the command); lowering the memory limit
-// instead was measured too: no collection at all without a ledger, but with
-// one the limit fell under the heap the ledger left and the collector ran
-// back to back until the finalizer noticed, and letting the ledger's garbage
-// pile up to a goal cost ~12 MB more RSS than this.
+// when none). The load hook below runs as soon as the findings are loaded,
+// before the ledger is opened and matched (triage.go's hook runs after this
+// file's). When the repository has a ledger it calls it: from there on the
+// collector runs as it would have (its first collection marks the loaded
+// heap once, concurrently with the rest of the command); lowering the
+// memory limit instead made the collector run back to back once the heap a
+// ledger leaves passed it, and a GC goal in its place let the ledger's
+// garbage pile up (~12 MB more RSS). Without a ledger the collector stays
+// off under a limit with room (loadedHeapLimit): that collection of the
+// whole loaded heap would be the only one.
 var heapPrepDone atomic.Pointer[func()]
 
 func init() { registerLoadHook(heapLoadHook) }
 
-func heapLoadHook(context.Context, *env, *findings.Set) error {
-	if f := heapPrepDone.Load(); f != nil {
-		(*f)()
+func heapLoadHook(_ context.Context, e *env, _ *findings.Set) error {
+	f := heapPrepDone.Load()
+	if f == nil {
+		return nil
 	}
+	if e != nil && !e.noLedger && !ledgerPresent(e) && loadedHeapLimit() {
+		return nil
+	}
+	(*f)()
 	return nil
+}
+
+// ledgerPresent reports whether e's repository may have a ledger (its file
+// or its shard directory exists, or cannot be checked).
+func ledgerPresent(e *env) bool {
+	if e.Root == "" || e.Config == nil {
+		return true
+	}
+	rel := e.Config.Ledger
+	if rel == "" {
+		rel = config.DefaultLedger
+	}
+	for _, p := range []string{rel, ledger.ShardDir(rel)} {
+		if _, err := os.Lstat(filepath.Join(e.Root, filepath.FromSlash(p))); !errors.Is(err, fs.ErrNotExist) {
+			return true
+		}
+	}
+	return false
+}
+
+// loadedHeapLimit keeps the collector off for the rest of a command that
+// has no ledger to match (what is left allocates little), under a memory
+// limit of the memory in use plus half of it and 64 MB: reaching it, the
+// collector runs once, with the loaded heap well under the limit, and its
+// notice restores the collector. It reports false when it cannot tell the
+// memory in use.
+func loadedHeapLimit() bool {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
+		return false
+	}
+	inUse := int64(s[0].Value.Uint64() - s[1].Value.Uint64())
+	if l := inUse + inUse/2 + 64<<20; l < debug.SetMemoryLimit(-1) {
+		debug.SetMemoryLimit(l)
+	}
+	return true
 }
 
 // prepareHeap prepares the heap for loading the regular files among paths

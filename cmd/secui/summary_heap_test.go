@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"testing"
+
+	"github.com/secui/secui/findings/config"
 )
 
 func TestHeapPrepSize(t *testing.T) {
@@ -125,5 +127,73 @@ func TestPrepareHeapSmallInputNoop(t *testing.T) {
 	done()
 	if heapPrepDone.Load() != nil {
 		t.Error("a preparation for a small input")
+	}
+}
+
+func TestLedgerPresent(t *testing.T) {
+	dir := t.TempDir()
+	e := &env{Root: dir, Config: &config.Config{}}
+	if ledgerPresent(e) {
+		t.Fatal("ledger present in an empty directory")
+	}
+	if !ledgerPresent(&env{Config: &config.Config{}}) || !ledgerPresent(&env{Root: dir}) {
+		t.Error("a ledger that cannot be checked should count as present")
+	}
+	if err := os.MkdirAll(filepath.Join(dir, ".secui", "ledger"), 0o755); err != nil { // the shard directory
+		t.Fatal(err)
+	}
+	if !ledgerPresent(e) {
+		t.Error("shard directory not seen")
+	}
+	other := &env{Root: dir, Config: &config.Config{Ledger: "triage/decisions.yaml"}}
+	if ledgerPresent(other) {
+		t.Error("configured ledger seen where there is none")
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "triage"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "triage", "decisions.yaml"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !ledgerPresent(other) {
+		t.Error("configured ledger file not seen")
+	}
+}
+
+// Without a ledger the load hook keeps the collector off under a lower
+// limit; the end of the command restores both.
+func TestHeapLoadHookWithoutLedger(t *testing.T) {
+	if avail := memAvailable(); avail >= 0 && avail < 1<<30 {
+		t.Skip("little memory available")
+	}
+	p := filepath.Join(t.TempDir(), "big.sarif")
+	if err := os.WriteFile(p, make([]byte, heapPrepMin+heapPrepChunk), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pct := debug.SetGCPercent(-1)
+	debug.SetGCPercent(pct)
+	lim := debug.SetMemoryLimit(-1)
+	done := prepareHeap([]string{p})
+	if !populateSupported {
+		done()
+		return
+	}
+	limLoad := debug.SetMemoryLimit(-1)
+	if err := heapLoadHook(context.Background(), &env{Root: t.TempDir(), Config: &config.Config{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := debug.SetGCPercent(-1); got != -1 {
+		debug.SetGCPercent(pct)
+		t.Errorf("GC percent once loaded without a ledger = %d, want -1 (still off)", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got > limLoad || got == lim {
+		t.Errorf("memory limit once loaded = %d, want a bound at most %d", got, limLoad)
+	}
+	done()
+	if got := debug.SetGCPercent(pct); got != pct {
+		t.Errorf("GC percent after = %d, want %d", got, pct)
+	}
+	if got := debug.SetMemoryLimit(-1); got != lim {
+		t.Errorf("memory limit after = %d, want %d", got, lim)
 	}
 }
