@@ -158,3 +158,107 @@ func TestStreamedMessagesOutliveArenas(t *testing.T) {
 		}
 	}
 }
+
+// TestAssignDistinctIDsAgrees: the sorting ID pass succeeds exactly when
+// every first key's ID is distinct, then gives the IDs and layers of the
+// per-run pass; otherwise it changes nothing. Small cases (one goroutine)
+// and large ones (split in two) alike.
+func TestAssignDistinctIDsAgrees(t *testing.T) {
+	fp := func(s string) string { return fnvOffset.part(s).key("fingerprint") }
+	build := func(keys []string, runs []int) []*Finding {
+		fs := make([]*Finding, len(keys))
+		for i, k := range keys {
+			run := 0
+			if runs != nil {
+				run = runs[i]
+			}
+			fs[i] = &Finding{Keys: []string{k, fmt.Sprintf("fallback:%016x", i)}, Sources: []Source{{Run: run, Result: i}}}
+		}
+		return fs
+	}
+	check := func(name string, keys []string, runs []int, wantOK bool) {
+		t.Helper()
+		want, got := build(keys, runs), build(keys, runs)
+		assignIDs(want)
+		hs := make([]uint64, len(got))
+		ok := true
+		for i, f := range got {
+			var hexOK bool
+			if hs[i], hexOK = idBits(f.Keys[0]); !hexOK {
+				ok = false // identify does not call it then
+			}
+		}
+		ok = ok && assignDistinctIDs(got, hs)
+		if ok != wantOK {
+			t.Fatalf("%s: assignDistinctIDs = %v, want %v", name, ok, wantOK)
+		}
+		for i, g := range got {
+			if !ok {
+				if g.ID != "" || g.IDLayer != 0 || g.Keys[0] != keys[i] {
+					t.Fatalf("%s: gave up but changed result %d: %s %v %v", name, i, g.ID, g.IDLayer, g.Keys)
+				}
+				continue
+			}
+			w := want[i]
+			if w.ID != g.ID || w.IDLayer != g.IDLayer || !slices.Equal(w.Keys, g.Keys) {
+				t.Fatalf("%s: result %d: got %s %v %v, want %s %v %v", name, i, g.ID, g.IDLayer, g.Keys, w.ID, w.IDLayer, w.Keys)
+			}
+		}
+	}
+	a, b, c := fp("a"), fp("b"), fp("c")
+	check("empty", nil, nil, true)
+	check("one", []string{a}, nil, true)
+	check("all new", []string{a, b, c}, []int{0, 0, 1}, true)
+	check("repeat in one run", []string{a, b, a}, nil, false)
+	check("same key in two runs", []string{a, b, a}, []int{0, 1, 1}, false)
+	check("same ID under two layers", []string{a, "fallback:" + a[strings.IndexByte(a, ':')+1:]}, nil, false)
+	check("not hex", []string{a, "fingerprint:0123456789abcdeX"}, nil, false)
+	check("short", []string{a, "fingerprint:abc"}, nil, false)
+	check("no colon", []string{"0123456789abcdef", a}, nil, true)
+
+	sizes := []int{parallelMinIDs - 1, parallelMinIDs + 1, 3 * parallelMinIDs}
+	if testing.Short() {
+		sizes = sizes[1:2]
+	}
+	for _, n := range sizes {
+		keys := make([]string, n)
+		for i := range keys {
+			keys[i] = fp(fmt.Sprint("result ", i))
+		}
+		check(fmt.Sprint(n, " distinct"), keys, nil, true)
+		for _, at := range [][2]int{{0, n - 1}, {n/2 - 1, n / 2}, {n - 2, n - 1}, {1, n / 2}} {
+			dup := slices.Clone(keys)
+			dup[at[1]] = dup[at[0]]
+			check(fmt.Sprint(n, " repeat ", at), dup, nil, false)
+		}
+		bad := slices.Clone(keys)
+		bad[n-1] = "fingerprint:not-a-hash"
+		check(fmt.Sprint(n, " bad key last"), bad, nil, false)
+		bad = slices.Clone(keys)
+		bad[0] = "fingerprint:not-a-hash"
+		check(fmt.Sprint(n, " bad key first"), bad, nil, false)
+	}
+}
+
+func TestRadixSort64(t *testing.T) {
+	for _, a := range [][]uint64{nil, {1}, {2, 1}, {5, 5, 5}, {1 << 63, 0, 1<<63 - 1, 1 << 8, 255, 256, 1<<56 + 1}} {
+		got, want := slices.Clone(a), slices.Clone(a)
+		radixSort64(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("radixSort64(%v) = %v, want %v", a, got, want)
+		}
+	}
+	a := make([]uint64, 5000)
+	h := fnvOffset
+	for i := range a {
+		h = h.part("x")
+		a[i] = uint64(h) >> (i % 64) // values that differ in a few bytes only, too
+	}
+	got, want := slices.Clone(a), slices.Clone(a)
+	radixSort64(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Error("radixSort64 disagrees with slices.Sort")
+	}
+}

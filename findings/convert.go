@@ -72,7 +72,8 @@ type converter struct {
 	artsByURI map[string][]artEntry
 	nArts     int
 	dc        *decCache
-	kb        keyBuf // identity keys
+	kb        keyBuf     // identity keys
+	res       liteResult // the result being converted (one per worker: it would escape as a local)
 
 	rfsDone bool
 	rfs     *repofs.Root // the repository, for path mapping (opened on first use)
@@ -127,10 +128,11 @@ func (cv *converter) decodeFailed(j resultJob, f *Finding, err error) *Finding {
 }
 
 func (cv *converter) convert(j resultJob, f *Finding) *Finding {
-	var r liteResult
-	if !fastDecodeResult(j.data, &r, cv.dc) {
-		r = liteResult{}
-		if err := jsonv2.Unmarshal(j.data, &r, liteOpts); err != nil {
+	r := &cv.res
+	*r = liteResult{}
+	if !fastDecodeResult(j.data, r, cv.dc) {
+		*r = liteResult{}
+		if err := jsonv2.Unmarshal(j.data, r, liteOpts); err != nil {
 			return cv.decodeFailed(j, f, err)
 		}
 	}
@@ -145,7 +147,7 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 		return nil
 	}
 	rm := j.run
-	rule := rm.rule(&r)
+	rule := rm.rule(r)
 	f.Tool = rm.tool
 	f.Rule = rule
 	src := Source{File: cv.fl.name, Run: rm.index, Result: j.index, Tool: rm.tool, Offset: j.off, Length: int32(max(len(j.data), j.orig))}
@@ -166,8 +168,8 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	if within(f.Message, j.data) { // the decoder's view of the result's bytes (recycled after the batch): keep a copy
 		f.Message = strings.Clone(f.Message)
 	}
-	f.Level = resolveLevel(&r, rule)
-	sev, from, val := resolveSeverity(&r, rule, f.Level)
+	f.Level = resolveLevel(r, rule)
+	sev, from, val := resolveSeverity(r, rule, f.Level)
 	f.Severity, f.SevFrom = sev, cv.sevFrom(from, val)
 	if strings.HasSuffix(from, "security-severity ") {
 		if v, ok := parseFloat(val); ok {
@@ -244,9 +246,9 @@ func (cv *converter) convert(j resultJob, f *Finding) *Finding {
 	}
 	f.CWEs = cwes
 
-	f.VulnID, f.Package = cv.vuln(&r, rule, f)
-	cv.fl.ld.cls.classifyCached(f, &r, cv.classes)
-	cv.fl.ld.cls.classifyKind(f, &r, cv.kindTags)
+	f.VulnID, f.Package = cv.vuln(r, rule, f)
+	cv.fl.ld.cls.classifyCached(f, r, cv.classes)
+	cv.fl.ld.cls.classifyKind(f, r, cv.kindTags)
 
 	strongKeys(f, r.Fingerprints, r.PartialFingerprints, &cv.kb)
 	return f
@@ -282,11 +284,14 @@ type artKey struct {
 // faster than artKey): the URI's entries, one per run, base and index it was
 // seen with, are a short slice. Past the cache's bound, the artKey map.
 type artEntry struct {
-	rm    *runMeta
-	base  string
-	index int
-	loc   Location
+	rm        *runMeta
+	base      string
+	index     int
+	path, uri string // the Location artifact returns (nothing else is set)
+	inRepo    bool
 }
+
+func (e *artEntry) loc() Location { return Location{Path: e.path, URI: e.uri, InRepo: e.inRepo} }
 
 func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 	index := intOr(a.Index, -1)
@@ -298,7 +303,7 @@ func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 	}
 	for i := range es {
 		if e := &es[i]; e.rm == rm && e.base == a.URIBaseID && e.index == index {
-			return e.loc
+			return e.loc()
 		}
 	}
 	k := artKey{rm, a.URI, a.URIBaseID, index}
@@ -313,10 +318,10 @@ func (cv *converter) artifact(rm *runMeta, a *liteArtLoc) Location {
 	l := Location{Path: mp.path, URI: cv.in(sanitize(a.URI)), InRepo: mp.inRepo}
 	switch {
 	case !full && a.ent != nil:
-		a.ent.arts = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l})
+		a.ent.arts = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, path: l.Path, uri: l.URI, inRepo: l.InRepo})
 		cv.nArts++
 	case !full:
-		cv.artsByURI[a.URI] = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, loc: l})
+		cv.artsByURI[a.URI] = append(es, artEntry{rm: rm, base: a.URIBaseID, index: index, path: l.Path, uri: l.URI, inRepo: l.InRepo})
 		cv.nArts++
 	case len(cv.arts) < 1<<16:
 		cv.arts[k] = l

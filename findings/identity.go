@@ -373,27 +373,121 @@ func dropSharedStrongKeys(fs []*Finding) {
 func (ld *loader) identify(fs []*Finding) bool {
 	dropSharedStrongKeys(fs)
 	lines := ld.fp.hashes(fs)
-	if len(lines) > 0 {
-		for _, f := range fs {
-			lh, ok := lines[f.Loc.Path]
-			if !ok || !f.Loc.InRepo {
-				continue
+	// One walk over the findings, split between two goroutines: the content
+	// and fallback keys complete each finding's keys (reading lines only),
+	// and its first key's ID bits are read for assignDistinctIDs.
+	hs := make([]uint64, len(fs))
+	hexOK := inHalves(len(fs), func(lo, hi int) bool {
+		ok := true
+		for i := lo; i < hi; i++ {
+			f := fs[i]
+			if lh, in := lines[f.Loc.Path]; in && f.Loc.InRepo {
+				ln := max(f.Loc.Line, 1)
+				if ln <= len(lh) && lh[ln-1] != "" {
+					f.Keys = append(f.Keys, hashKey("content", f.ToolName(), f.RuleID(), f.Loc.Path, lh[ln-1]))
+				}
 			}
-			ln := max(f.Loc.Line, 1)
-			if ln <= len(lh) && lh[ln-1] != "" {
-				f.Keys = append(f.Keys, hashKey("content", f.ToolName(), f.RuleID(), f.Loc.Path, lh[ln-1]))
+			f.Keys = append(f.Keys, f.fallback1)
+			f.fallback1 = ""
+			if ok {
+				hs[i], ok = idBits(f.Keys[0])
 			}
 		}
-	}
-	for _, f := range fs {
-		f.Keys = append(f.Keys, f.fallback1)
-		f.fallback1 = ""
-	}
-	if assignIDsFast(fs) {
+		return ok
+	})
+	if hexOK && assignDistinctIDs(fs, hs) || assignIDsFast(fs) {
 		return true
 	}
 	assignIDs(fs)
 	return false
+}
+
+// idBits returns the 64 bits of the ID key k0 gives ("<layer>:<16 hex
+// digits>").
+func idBits(k0 string) (uint64, bool) { return hex16(k0[strings.IndexByte(k0, ':')+1:]) }
+
+// parallelMinIDs is how many findings make identify split its walks over
+// the findings between two goroutines.
+const parallelMinIDs = 1 << 14
+
+// assignDistinctIDs is assignIDs for a file whose first keys' IDs are all
+// distinct (most files), given those IDs' 64 bits (hs[i]: idBits of
+// fs[i].Keys[0]; hs is sorted in place): it checks that they are distinct
+// by sorting them (a radix sort: no map, no hashing) and only then sets
+// every ID and layer, the walk over the findings split between two
+// goroutines. It reports false, having changed nothing, when two IDs are
+// equal; assignIDsFast and assignIDs then decide as always. When it
+// succeeds the IDs are those assignIDs gives (no first key repeats, so
+// none is numbered) and they are distinct.
+func assignDistinctIDs(fs []*Finding, hs []uint64) bool {
+	radixSort64(hs)
+	for i := 1; i < len(hs); i++ {
+		if hs[i] == hs[i-1] {
+			return false
+		}
+	}
+	inHalves(len(fs), func(lo, hi int) bool {
+		for _, f := range fs[lo:hi] {
+			k0 := f.Keys[0]
+			f.IDLayer, _ = KeyLayer(k0)
+			f.ID = k0[strings.IndexByte(k0, ':')+1:]
+		}
+		return true
+	})
+	return true
+}
+
+// inHalves runs part over [0, n) — on two goroutines, one half each, from
+// parallelMinIDs on — and reports whether every call returned true.
+func inHalves(n int, part func(lo, hi int) bool) bool {
+	if n < parallelMinIDs {
+		return part(0, n)
+	}
+	mid := n / 2
+	var first bool
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		first = part(0, mid)
+	}()
+	second := part(mid, n)
+	wg.Wait()
+	return first && second
+}
+
+// radixSort64 sorts a in place, a byte at a time from the lowest (a pass
+// is skipped when every value has the same byte there).
+func radixSort64(a []uint64) {
+	if len(a) < 2 {
+		return
+	}
+	tmp := make([]uint64, len(a))
+	src, dst := a, tmp
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [256]int
+		for _, v := range src {
+			count[byte(v>>shift)]++
+		}
+		if count[byte(src[0]>>shift)] == len(src) {
+			continue
+		}
+		pos := 0
+		for d := range count {
+			c := count[d]
+			count[d] = pos
+			pos += c
+		}
+		for _, v := range src {
+			d := byte(v >> shift)
+			dst[count[d]] = v
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &a[0] {
+		copy(a, src)
+	}
 }
 
 // assignIDs sets ID and IDLayer from each finding's first key, keeping two

@@ -147,3 +147,36 @@ func TestToolErrorsESLint(t *testing.T) {
 		}
 	}
 }
+
+// splitToolErrors decides per tool once for the findings of one tool in a
+// row; findings of several tools, interleaved, are each judged by their own.
+func TestSplitToolErrorsMixedTools(t *testing.T) {
+	eslint, pylint, other := &Tool{Name: "ESLint"}, &Tool{Name: "Pylint"}, &Tool{Name: "CodeQL"}
+	notFound := "Definition for rule 'x/y' was not found."
+	mk := func(tool *Tool, rule, msg string) *Finding {
+		return &Finding{Tool: tool, Rule: &Rule{ID: rule}, Message: msg, Loc: Location{Path: "a.js", Line: 1}}
+	}
+	fs := []*Finding{
+		mk(other, "r1", notFound),                // not ESLint: a finding
+		mk(eslint, "x/y", notFound),              // tool error
+		mk(eslint, "no-unused-vars", "unused"),   // a finding
+		mk(pylint, "E0011", "bad option"),        // tool error
+		mk(other, "E0011", "bad option"),         // not pylint: a finding
+		mk(nil, "r2", notFound),                  // no tool: a finding
+		mk(eslint, "x/y", notFound),              // the same tool error again
+		mk(pylint, "unused-import", "os unused"), // a finding
+	}
+	keep, errs := splitToolErrors(fs, "in.sarif")
+	var got []string
+	for _, f := range keep {
+		got = append(got, f.ToolName()+"/"+f.RuleID())
+	}
+	want := []string{"CodeQL/r1", "ESLint/no-unused-vars", "CodeQL/E0011", "/r2", "Pylint/unused-import"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("kept %v, want %v", got, want)
+	}
+	if len(errs) != 2 || !strings.Contains(errs[0].Msg, "ESLint configuration") || !strings.Contains(errs[0].Msg, "and 1 more") ||
+		!strings.Contains(errs[1].Msg, "pylint configuration") {
+		t.Errorf("tool errors %v", errs)
+	}
+}

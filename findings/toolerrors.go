@@ -31,13 +31,37 @@ var pylintConfigRules = map[string]bool{
 // toolConfigError reports whether f is a linter's report about its own
 // configuration, and why.
 func toolConfigError(f *Finding) (string, bool) {
-	tool := strings.ToLower(f.ToolName())
+	return toolConfigErrorOf(f, configToolOf(f.ToolName()))
+}
+
+// Linters whose reports about their own configuration are known.
+const (
+	configToolNone = iota
+	configToolESLint
+	configToolPylint
+)
+
+// configToolOf says which of them the tool named name is.
+func configToolOf(name string) int {
+	tool := strings.ToLower(name)
 	switch {
 	case strings.Contains(tool, "eslint"):
+		return configToolESLint
+	case strings.Contains(tool, "pylint"):
+		return configToolPylint
+	}
+	return configToolNone
+}
+
+// toolConfigErrorOf is toolConfigError for a finding of a tool of kind kind
+// (configToolOf its name).
+func toolConfigErrorOf(f *Finding, kind int) (string, bool) {
+	switch kind {
+	case configToolESLint:
 		if eslintRuleNotFound.MatchString(f.Message) || eslintPluginNotFound.MatchString(f.Message) {
 			return "ESLint configuration", true
 		}
-	case strings.Contains(tool, "pylint"):
+	case configToolPylint:
 		if pylintConfigRules[f.RuleID()] || f.Rule != nil && pylintConfigRules[f.Rule.Name] {
 			return "pylint configuration", true
 		}
@@ -57,8 +81,17 @@ func splitToolErrors(fs []*Finding, file string) ([]*Finding, []*LoadError) {
 	var out []*toolErr
 	var seen map[string]int
 	keep := fs[:0]
-	for _, f := range fs {
-		what, ok := toolConfigError(f)
+	var tool *Tool // the tool of the finding before, and its kind: a run's findings share one
+	kind := configToolOf("")
+	for i, f := range fs {
+		if i == 0 || f.Tool != tool {
+			tool, kind = f.Tool, configToolOf(f.ToolName())
+		}
+		if kind == configToolNone {
+			keep = append(keep, f)
+			continue
+		}
+		what, ok := toolConfigErrorOf(f, kind)
 		if !ok {
 			keep = append(keep, f)
 			continue

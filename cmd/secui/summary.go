@@ -40,7 +40,9 @@ finding matching the filter, hidden ones included.`,
 			if err != nil {
 				return err
 			}
+			heapDone := prepareHeap(e.Paths)
 			sel, err := selectFindings(cmd.Context(), cmd, e, "")
+			heapDone()
 			if err != nil {
 				return err
 			}

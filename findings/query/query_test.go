@@ -696,3 +696,32 @@ func TestSortMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// Summarize counts by tool name: two tool values of one name (two files,
+// two runs) add up, interleaved findings and findings without a tool too.
+func TestSummarizeByToolName(t *testing.T) {
+	a1, a2, b := &findings.Tool{Name: "gosec"}, &findings.Tool{Name: "gosec"}, &findings.Tool{Name: "trivy"}
+	mk := func(tool *findings.Tool, sev findings.Severity) *findings.Finding {
+		return &findings.Finding{ID: "x", Tool: tool, Severity: sev}
+	}
+	fs := []*findings.Finding{mk(a1, findings.SevHigh), mk(b, findings.SevLow), mk(a1, findings.SevHigh), mk(a2, findings.SevCritical),
+		mk(nil, findings.SevMedium), mk(b, findings.SevLow), nil, mk(a2, findings.SevHigh)}
+	s := Summarize(fs, nil, tri)
+	want := map[string][5]int{
+		"gosec": {findings.SevHigh: 3, findings.SevCritical: 1},
+		"trivy": {findings.SevLow: 2},
+		"":      {findings.SevMedium: 1},
+	}
+	if len(s.ByTool) != len(want) {
+		t.Errorf("ByTool = %v, want %v", s.ByTool, want)
+	}
+	for name, c := range want {
+		if s.ByTool[name] != c {
+			t.Errorf("ByTool[%q] = %v, want %v", name, s.ByTool[name], c)
+		}
+	}
+	if s := Summarize(fs, []int32{1, 3, 5}, tri); len(s.ByTool) != 2 || s.ByTool["trivy"] != [5]int{findings.SevLow: 2} ||
+		s.ByTool["gosec"] != [5]int{findings.SevCritical: 1} {
+		t.Errorf("subset ByTool = %v", s.ByTool)
+	}
+}

@@ -18,6 +18,15 @@ type Summary struct {
 // every finding is open). A nil idx means all of fs.
 func Summarize(fs []*findings.Finding, idx []int32, t findings.Triage) Summary {
 	s := Summary{ByTool: make(map[string][5]int)}
+	// Counted by tool value first (a run's findings share one, so the
+	// previous finding's counts are nearly always the ones), by name after.
+	type toolCount struct {
+		tool *findings.Tool
+		c    [5]int
+	}
+	var tools []*toolCount // in first-seen order
+	byTool := map[*findings.Tool]*toolCount{}
+	var last *toolCount
 	add := func(f *findings.Finding) {
 		if f == nil {
 			return
@@ -28,18 +37,34 @@ func Summarize(fs []*findings.Finding, idx []int32, t findings.Triage) Summary {
 		s.ByCategory[min(f.Category, findings.CatLint)][sev]++
 		s.ByKind[min(f.Kind, findings.KindQuality)][sev]++
 		s.ByState[min(findings.StateOf(t, f), findings.StateFixed)]++
-		c := s.ByTool[f.ToolName()]
-		c[sev]++
-		s.ByTool[f.ToolName()] = c
+		if last == nil || last.tool != f.Tool {
+			if last = byTool[f.Tool]; last == nil {
+				last = &toolCount{tool: f.Tool}
+				byTool[f.Tool] = last
+				tools = append(tools, last)
+			}
+		}
+		last.c[sev]++
 	}
 	if idx == nil {
 		for _, f := range fs {
 			add(f)
 		}
-		return s
+	} else {
+		for _, i := range idx {
+			add(fs[i])
+		}
 	}
-	for _, i := range idx {
-		add(fs[i])
+	for _, tc := range tools {
+		name := ""
+		if tc.tool != nil {
+			name = tc.tool.Name
+		}
+		c := s.ByTool[name]
+		for i, n := range tc.c {
+			c[i] += n
+		}
+		s.ByTool[name] = c
 	}
 	return s
 }
