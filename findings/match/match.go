@@ -193,6 +193,7 @@ type matcher struct {
 		strong bool
 	}
 	own    []int32 // each finding's own group
+	lastG  int32   // the group cands read last (-1: none, or several)
 	noFile []int8  // by group: its path is not a file of the working tree (1), is (2), unknown (0)
 
 	res Result
@@ -200,25 +201,42 @@ type matcher struct {
 
 // groups are the findings of each (tool, rule, path), in finding order, as
 // one flat array: group g is at[start[g]:start[g+1]].
+//
+// A group is found by two numbers: its (tool, rule)'s and its path's (a
+// log has far fewer paths than findings: the path table stays in cache and
+// the group table, keyed by one word, holds no strings to compare).
 type groups struct {
 	tr    map[[2]string]int32 // (tool, rule) → its number
 	trs   [][2]string         // by number
-	id    map[gkey]int32
-	keys  []gkey // by group, in the order first seen
+	path  map[string]int32    // path → its number
+	id    map[uint64]int32    // idKey(tr, path number) → group
+	keys  []gkey              // by group, in the order first seen
 	start []int32
 	at    []int32
 }
 
+func idKey(tr, path int32) uint64 { return uint64(uint32(tr))<<32 | uint64(uint32(path)) }
+
 func (g *groups) of(k groupKey) []int32 {
+	_, at := g.find(k)
+	return at
+}
+
+// find is the group of k and its findings; -1 and nil when there is none.
+func (g *groups) find(k groupKey) (int32, []int32) {
 	tr, ok := g.tr[[2]string{k.tool, k.rule}]
 	if !ok {
-		return nil
+		return -1, nil
 	}
-	i, ok := g.id[gkey{tr, k.path}]
+	p, ok := g.path[k.path]
 	if !ok {
-		return nil
+		return -1, nil
 	}
-	return g.at[g.start[i]:g.start[i+1]]
+	i, ok := g.id[idKey(tr, p)]
+	if !ok {
+		return -1, nil
+	}
+	return i, g.at[g.start[i]:g.start[i+1]]
 }
 
 // trOf numbers (tool, rule), adding it when new.
@@ -550,7 +568,8 @@ func (m *matcher) contested(byF map[int][]proposal, order []int, better func(a, 
 func (m *matcher) index() {
 	g := &m.groups
 	g.tr = make(map[[2]string]int32)
-	g.id = make(map[gkey]int32, len(m.f))
+	g.path = make(map[string]int32)
+	g.id = make(map[uint64]int32, len(m.f))
 	g.keys = make([]gkey, 0, len(m.f)) // at most one group per finding (and its members'): no regrowth in the common case
 	// (group, finding) pairs in finding order, then counted into place:
 	// each group lists its findings in finding order.
@@ -558,12 +577,17 @@ func (m *matcher) index() {
 	var extra [][2]int32 // members' groups: (index into gof before which, group), finding
 	var extraF []int32
 	add := func(gk groupKey) int32 {
-		k := gkey{g.trOf(gk.tool, gk.rule), gk.path}
-		id, ok := g.id[k]
+		tr := g.trOf(gk.tool, gk.rule)
+		p, ok := g.path[gk.path]
+		if !ok {
+			p = int32(len(g.path))
+			g.path[gk.path] = p
+		}
+		id, ok := g.id[idKey(tr, p)]
 		if !ok {
 			id = int32(len(g.keys))
-			g.id[k] = id
-			g.keys = append(g.keys, k)
+			g.id[idKey(tr, p)] = id
+			g.keys = append(g.keys, gkey{tr, gk.path})
 		}
 		return id
 	}
@@ -695,8 +719,11 @@ func (m *matcher) cands(di int, path string) []int {
 			}
 		}
 	}
+	m.lastG = -1
 	if path != "" {
-		add(m.groups.of(groupKey{d.Tool, d.Rule, path}))
+		g, at := m.groups.find(groupKey{d.Tool, d.Rule, path})
+		add(at)
+		m.lastG = g
 	} else {
 		for _, p := range m.pathsOf(d.Tool, d.Rule) {
 			add(m.groups.of(groupKey{d.Tool, d.Rule, p}))
@@ -1175,7 +1202,9 @@ func (m *matcher) legacy(di int) *proposal {
 	shared := m.shared[:0]
 	var key0 string   // the first shared finding's key
 	var fbFirst0 bool // its first shared key is the fallback key
-	for _, fi := range m.cands(di, e.Path) {
+	cands := m.cands(di, e.Path)
+	g := m.lastG // the group of e.Path
+	for _, fi := range cands {
 		// The fallback key, when shared, says "same place" (below); else
 		// any shared key makes the finding a candidate.
 		pick, first := "", false
@@ -1221,7 +1250,7 @@ func (m *matcher) legacy(di int) *proposal {
 				return m.propose(Link{Decision: di, Finding: fi, How: ByLocation, Key: k, Layer: layer(k), Score: 1}, nil)
 			}
 			if e.Commit != "" && f.ID == d.ID && f.Loc.Path == e.Path && f.Loc.Line == e.Line && f.Loc.Col == e.Col {
-				if twins := m.twins(d, fi); len(twins) > 0 {
+				if twins := m.twins(d, fi, g); len(twins) > 0 {
 					m.review(di, append([]int{fi}, twins...), "no code to compare and another finding here has the same text (a copy?); confirm the candidate")
 					return nil
 				}
@@ -1237,11 +1266,13 @@ func (m *matcher) legacy(di int) *proposal {
 }
 
 // twins are the other findings of d's tool and rule in fi's file with fi's
-// text (tool, rule, path, message, snippet), taken or not.
-func (m *matcher) twins(d *Decision, fi int) []int {
+// text (tool, rule, path, message, snippet), taken or not. g is that group
+// (legacy's, of the decision's path, which is fi's), not looked up again.
+func (m *matcher) twins(d *Decision, fi int, g int32) []int {
 	f := m.f[fi]
 	var out []int
-	for _, fj := range m.groups.of(groupKey{d.Tool, d.Rule, f.Loc.Path}) {
+	at := m.groups.at[m.groups.start[g]:m.groups.start[g+1]]
+	for _, fj := range at {
 		if int(fj) != fi && f.SameText(m.f[fj]) {
 			out = append(out, int(fj))
 		}
