@@ -59,16 +59,7 @@ func TestParseCount(t *testing.T) {
 // The collector is off while a big input loads and back to its settings
 // after, whichever comes first: the load hook's collection or the end.
 func TestPrepareHeapRestoresCollector(t *testing.T) {
-	if avail := memAvailable(); avail >= 0 && avail < 1<<30 {
-		t.Skip("little memory available")
-	}
-	p := filepath.Join(t.TempDir(), "big.sarif")
-	if err := os.WriteFile(p, make([]byte, heapPrepMin+heapPrepChunk), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pct := debug.SetGCPercent(-1)
-	debug.SetGCPercent(pct)
-	lim := debug.SetMemoryLimit(-1)
+	p, pct, lim := bigHeapInput(t)
 
 	done := prepareHeap([]string{p, "-", filepath.Join(t.TempDir(), "missing")})
 	if !populateSupported {
@@ -163,16 +154,7 @@ func TestLedgerPresent(t *testing.T) {
 // Without a ledger the load hook keeps the collector off under a lower
 // limit; the end of the command restores both.
 func TestHeapLoadHookWithoutLedger(t *testing.T) {
-	if avail := memAvailable(); avail >= 0 && avail < 1<<30 {
-		t.Skip("little memory available")
-	}
-	p := filepath.Join(t.TempDir(), "big.sarif")
-	if err := os.WriteFile(p, make([]byte, heapPrepMin+heapPrepChunk), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pct := debug.SetGCPercent(-1)
-	debug.SetGCPercent(pct)
-	lim := debug.SetMemoryLimit(-1)
+	p, pct, lim := bigHeapInput(t)
 	done := prepareHeap([]string{p})
 	if !populateSupported {
 		done()
@@ -196,4 +178,22 @@ func TestHeapLoadHookWithoutLedger(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != lim {
 		t.Errorf("memory limit after = %d, want %d", got, lim)
 	}
+}
+
+// bigHeapInput writes an input large enough for prepareHeap to act on and
+// returns it with the collector's current settings (GC percent, memory
+// limit), for the test to check they come back; it skips the test when the
+// machine has too little memory for a prepared heap.
+func bigHeapInput(t *testing.T) (p string, pct int, lim int64) {
+	t.Helper()
+	if avail := memAvailable(); avail >= 0 && avail < 1<<30 {
+		t.Skip("little memory available")
+	}
+	p = filepath.Join(t.TempDir(), "big.sarif")
+	if err := os.WriteFile(p, make([]byte, heapPrepMin+heapPrepChunk), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pct = debug.SetGCPercent(-1)
+	debug.SetGCPercent(pct)
+	return p, pct, debug.SetMemoryLimit(-1)
 }
