@@ -1267,11 +1267,17 @@ func (m *matcher) legacy(di int) *proposal {
 
 // twins are the other findings of d's tool and rule in fi's file with fi's
 // text (tool, rule, path, message, snippet), taken or not. g is that group
-// (legacy's, of the decision's path, which is fi's), not looked up again.
+// when legacy has it (the decision's path, which is fi's), else -1: a
+// decision without a path read every path's group, so fi's is looked up.
 func (m *matcher) twins(d *Decision, fi int, g int32) []int {
 	f := m.f[fi]
 	var out []int
-	at := m.groups.at[m.groups.start[g]:m.groups.start[g+1]]
+	var at []int32
+	if g >= 0 {
+		at = m.groups.at[m.groups.start[g]:m.groups.start[g+1]]
+	} else {
+		at = m.groups.of(groupKey{d.Tool, d.Rule, f.Loc.Path})
+	}
 	for _, fj := range at {
 		if int(fj) != fi && f.SameText(m.f[fj]) {
 			out = append(out, int(fj))
