@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
-	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -16,7 +13,6 @@ import (
 	"unsafe"
 
 	"github.com/secui/secui/findings"
-	"github.com/secui/secui/findings/config"
 	"github.com/secui/secui/findings/ledger"
 )
 
@@ -96,19 +92,7 @@ func heapLoadHook(_ context.Context, e *env, _ *findings.Set) error {
 // ledgerPresent reports whether e's repository may have a ledger (its file
 // or its shard directory exists, or cannot be checked).
 func ledgerPresent(e *env) bool {
-	if e.Root == "" || e.Config == nil {
-		return true
-	}
-	rel := e.Config.Ledger
-	if rel == "" {
-		rel = config.DefaultLedger
-	}
-	for _, p := range []string{rel, ledger.ShardDir(rel)} {
-		if _, err := os.Lstat(filepath.Join(e.Root, filepath.FromSlash(p))); !errors.Is(err, fs.ErrNotExist) {
-			return true
-		}
-	}
-	return false
+	return e.Root == "" || e.Config == nil || ledger.MayExist(e.Root, e.Config.Ledger)
 }
 
 // loadedHeapLimit keeps the collector off for the rest of a command that

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -38,6 +39,21 @@ import (
 // file brings it back.
 //
 // Both formats take the same lock ("<ledger file>.lock").
+
+// MayExist reports whether a ledger may be at relPath (default DefaultPath)
+// under repoRoot, in either format: its file or its shard directory exists,
+// or either cannot be checked. False only when both are known to be absent.
+func MayExist(repoRoot, relPath string) bool {
+	if relPath == "" {
+		relPath = DefaultPath
+	}
+	for _, p := range []string{relPath, ShardDir(relPath)} {
+		if _, err := os.Lstat(filepath.Join(repoRoot, filepath.FromSlash(p))); !errors.Is(err, fs.ErrNotExist) {
+			return true
+		}
+	}
+	return false
+}
 
 // ShardDir returns the directory of the sharded ledger for the ledger path
 // rel (slash form): rel without its ".yaml" or ".yml" extension (".d"
