@@ -2,6 +2,7 @@ package detail
 
 import (
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -32,39 +33,11 @@ const (
 // palette is one colour style: an SGR prefix per token kind ("" = plain).
 type palette [nTok]string
 
+// fg is the SGR sequence for the true colour hex ("#rrggbb"), after attrs
+// ("1;" for bold).
 func fg(hex string, attrs string) string {
-	r, g, b := hexByte(hex[1:3]), hexByte(hex[3:5]), hexByte(hex[5:7])
-	return "\x1b[" + attrs + "38;2;" + itoa(r) + ";" + itoa(g) + ";" + itoa(b) + "m"
-}
-
-func hexByte(s string) int {
-	v := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			v = v*16 + int(c-'0')
-		case c >= 'a' && c <= 'f':
-			v = v*16 + int(c-'a') + 10
-		case c >= 'A' && c <= 'F':
-			v = v*16 + int(c-'A') + 10
-		}
-	}
-	return v
-}
-
-func itoa(v int) string {
-	if v == 0 {
-		return "0"
-	}
-	var b [4]byte
-	i := len(b)
-	for v > 0 {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
-	return string(b[i:])
+	rgb, _ := strconv.ParseUint(hex[1:], 16, 24)
+	return "\x1b[" + attrs + "38;2;" + strconv.Itoa(int(rgb>>16)) + ";" + strconv.Itoa(int(rgb>>8&0xff)) + ";" + strconv.Itoa(int(rgb&0xff)) + "m"
 }
 
 // The colours of chroma's "monokai" (dark) and "friendly" (light) styles,
