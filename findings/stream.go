@@ -698,6 +698,9 @@ func (s *streamState) valueStart(buf []byte, i int, c byte) {
 			return
 		}
 		s.startCapture(buf, i, 3, d)
+	case d >= 2 && s.key1 != "runs":
+		// Inside another top-level member: nothing here is a run or a
+		// result (a "results" array under it belongs to no run).
 	case d == 2 && s.top() == '[':
 		if c != '{' {
 			s.soft(buf, pos, "runs[%d] must be an object, found %s", s.runIdx, kindOf(c))
