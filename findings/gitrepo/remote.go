@@ -140,7 +140,37 @@ func IsGitHubHost(host string) bool {
 // and are returned unchanged, except that a malformed "user:pw@host:path"
 // loses everything up to the '@'.
 func RedactURL(raw string) string {
-	s := strings.TrimSpace(raw)
+	return dropPasswords(redactAuthority(strings.TrimSpace(raw)))
+}
+
+// dropPasswords is the backstop behind redactAuthority for input whose
+// authority cannot be found (a leading "://", a nested "://://", an '@' in
+// what parses as the path): every "x:y@" run, taken back to the previous
+// '/', '?', '#' or '@', is removed. It may cut text that was never a
+// credential; it never leaves a "user:password@" in place.
+func dropPasswords(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	var b strings.Builder
+	start := 0 // start of the current segment in s
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '/', '?', '#':
+			b.WriteString(s[start : i+1])
+			start = i + 1
+		case '@':
+			if seg := s[start:i]; !strings.Contains(seg, ":") {
+				b.WriteString(s[start : i+1])
+			}
+			start = i + 1
+		}
+	}
+	b.WriteString(s[start:])
+	return b.String()
+}
+
+func redactAuthority(s string) string {
 	i := strings.Index(s, "://")
 	if i < 0 {
 		// Not URL syntax. scp-like forms cannot carry a password, but a

@@ -109,6 +109,10 @@ func TestRedactURL(t *testing.T) {
 		"https://u:p@ss@host/o/r":                  "https://host/o/r",
 		"https://host/o/r@v1":                      "https://host/o/r@v1",
 		"git://tok@host/o/r":                       "git://host/o/r",
+		// no authority to be found: the backstop still drops "user:pw@"
+		"://://user:pw@\x7f":    "://://\x7f",
+		"://user:pw@host/o/r":   "://host/o/r",
+		"https://host/a/u:pw@b": "https://host/a/b",
 	}
 	for in, want := range cases {
 		if got := RedactURL(in); got != want {
