@@ -36,7 +36,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/secui/secui/findings"
@@ -273,8 +272,7 @@ func ownerAlive(owner string) bool {
 		_, ok := liveRuns.Load(parts[2])
 		return ok
 	}
-	err = syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	return processAlive(pid)
 }
 
 // held reports whether rec is an intent another live run holds.

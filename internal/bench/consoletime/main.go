@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command consoletime times the real console in tmux, as a user sees it: the
 // first frame, the first finding row and all rows after start, then how long
 // 200 `j` presses sent at once take to reach the screen (until it stops
