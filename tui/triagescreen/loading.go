@@ -50,6 +50,8 @@ type loopState struct {
 	seq       uint64 // model states (View's cache key)
 	same      bool   // this state looks like the last one rendered
 
+	rowsShown bool // a View showed finding rows (Options.FirstRows called)
+
 	// watching (live.go)
 	watching bool
 	reload   reloadState
@@ -168,7 +170,29 @@ func (m *Model) batchArrived() tea.Cmd {
 	if cmd := m.extendCmd(); cmd != nil {
 		return cmd
 	}
+	if m.loop.base == nil && m.table.Len() == 0 && len(m.fs) <= firstRowsInline {
+		return m.refilterNow(m.moved)
+	}
 	return m.refilterKeep(m.moved)
+}
+
+// firstRowsInline is how many findings, at most, the first rows of a load
+// are filtered from in the Update that brings them (refilterNow) instead of
+// in a Cmd: the engine's first provisional batch is 64 results, and each
+// hop (Cmd goroutine, message, Update) waits for a core the decoding
+// workers hold (issue 12: the first row at 0.2 s).
+const firstRowsInline = 4096
+
+// refilterNow is refilterKeep run in this Update: the result is shown
+// before the View that follows (same result, same state as the Cmd's).
+func (m *Model) refilterNow(keep bool) tea.Cmd {
+	msg, ok := m.refilterKeep(keep)().(filterDoneMsg)
+	if !ok {
+		return nil
+	}
+	nm, cmd := m.onFiltered(msg)
+	*m = nm
+	return cmd
 }
 
 // extendCmd starts a run that merges the findings appended since the last

@@ -67,6 +67,10 @@ type Options struct {
 	// Blame blames one line for the detail pane, in the background (nil:
 	// Repo's cached gitrepo.Blamer; none outside a git repository).
 	Blame func(ctx context.Context, path string, line int) (*gitrepo.Blame, error)
+	// FirstRows, if set, is called once, from the View that first shows
+	// finding rows; it must return at once (the console turns the
+	// collector back on from it, see cmd/secui).
+	FirstRows func()
 }
 
 type focus int

@@ -287,3 +287,53 @@ func TestProvisionalRowsOfAFailedFileGo(t *testing.T) {
 		t.Fatalf("the error is not shown:\n%s", s)
 	}
 }
+
+// The first rows of a load are shown by the Update that brings them (no
+// filter Cmd, no second message), in the order a filter run gives, and the
+// View that shows them calls Options.FirstRows once.
+func TestFirstRowsInSameUpdate(t *testing.T) {
+	const file = "/nonexistent/acme/big.sarif"
+	finals := fixture.Findings(200)
+	for i, f := range finals {
+		f.Sources[0].File = file
+		f.Sources[0].Result = i
+	}
+	prov := provisionalOf(finals, file)
+	calls := 0
+	m, err := New(context.Background(), Options{
+		Root: "/nonexistent/acme",
+		Load: func(context.Context, func(string, []*findings.Finding, error)) (*findings.Set, error) {
+			return nil, nil
+		},
+		FirstRows: func() { calls++ },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.prepare()
+	m, _ = m.route(tea.WindowSizeMsg{Width: 160, Height: 40})
+	_ = m.View()
+	if calls != 0 {
+		t.Fatalf("FirstRows called %d times before any row", calls)
+	}
+	m, _ = m.route(loadPartialMsg{gen: m.loop.loadGen, file: file, fs: prov[:64]})
+	if m.table.Len() != 64 || m.filtering {
+		t.Fatalf("after the first batch's Update: %d rows, filtering %v; want 64 rows shown", m.table.Len(), m.filtering)
+	}
+	want := runFilter(context.Background(), filterJob{fs: prov[:64], sort: m.sortKey})
+	for i, j := range want.idx {
+		if m.table.At(i) != prov[j] {
+			t.Fatalf("row %d is not the filter run's row %d", i, j)
+		}
+	}
+	_ = m.View()
+	_ = m.View()
+	if calls != 1 {
+		t.Fatalf("FirstRows called %d times, want 1", calls)
+	}
+	// the next batch extends the result in a Cmd, as before
+	m, cmd := m.route(loadPartialMsg{gen: m.loop.loadGen, file: file, fs: prov[64:]})
+	if cmd == nil || m.table.Len() != 64 {
+		t.Fatalf("second batch: %d rows, cmd %v; want the 64 rows kept and a Cmd", m.table.Len(), cmd != nil)
+	}
+}

@@ -32,8 +32,12 @@ func (m *Model) Update(msg tea.Msg) (scr.Screen, tea.Cmd) {
 
 // View implements scr.Screen: the screen's whole body.
 func (m *Model) View() string {
-	if trace.On() && m.table.Len() > 0 {
-		trace.Once("view-row")
+	if m.table.Len() > 0 && !m.loop.rowsShown {
+		m.loop.rowsShown = true
+		trace.Mark("view-row")
+		if m.opts.FirstRows != nil {
+			m.opts.FirstRows()
+		}
 	}
 	return m.view().Content
 }
