@@ -28,13 +28,12 @@ type Overlay struct {
 	ds  []*Decision // sorted by id
 
 	byFinding map[*findings.Finding]int32 // → index into links
-	// links are the matcher's links (Decision: index into ds), kept as
-	// olinks; the Match of each is made when asked for (matchAt), not
-	// kept: 100k Match values were ~10 MB more at the peak of a command.
-	links  []olink
-	linkX  map[int32]match.Link // the links whose strings olink cannot name, whole
-	legacy map[int]bool         // decision index → placed as a v1 record (keepV1)
-	linkF  []*findings.Finding  // the finding of each link
+	// links are the matcher's links (Decision: index into ds); the Match
+	// of each is made when asked for (matchAt), not kept: 100k Match values
+	// were ~10 MB more at the peak of a command.
+	links  []match.Link
+	legacy map[int]bool        // decision index → placed as a v1 record (keepV1)
+	linkF  []*findings.Finding // the finding of each link
 	// where is, per decision (index into ds): >= 0 its link, -1 orphan,
 	// <= -2 its review item -(where+2).
 	where []int32
@@ -218,7 +217,7 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 
 	o := &Overlay{now: now, ds: ds,
 		byFinding: make(map[*findings.Finding]int32, len(res.Links)),
-		links:     make([]olink, len(res.Links)),
+		links:     res.Links,
 		legacy:    legacy,
 		linkF:     make([]*findings.Finding, len(res.Links)),
 		where:     make([]int32, len(ds)),
@@ -231,7 +230,6 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 		o.where[l.Decision] = int32(i)
 		o.byFinding[f] = int32(i)
 		o.linkF[i] = f
-		o.links[i] = o.compact(int32(i), l, f)
 	}
 	if len(res.Orphans) > 0 {
 		o.orphanWhy = make(map[int32]string, len(res.Orphans))
@@ -269,122 +267,9 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 	return o
 }
 
-// olink is a match.Link as the overlay keeps it: 24 bytes instead of 88
-// (100k links: 6.4 MB less for as long as the overlay lives). Its strings
-// are found again from its finding: the key among the finding's keys or its
-// id, the layer from the key or the finding's id layer. A link whose strings
-// cannot be named so (a From path, another key or layer) is kept whole in
-// Overlay.linkX. Only the fields matchAt reads count: a layer is read only
-// for How id and key.
-type olink struct {
-	d     int32 // index into ds
-	moved int32
-	how   match.How
-	git   bool
-	key   int8  // index into the finding's Keys, or keyID, keyNone, keyX
-	layer uint8 // layerUnread, layerOfKey, layerOfID, layerRecord, layerNone
-	score float64
-}
-
-const (
-	keyID   = -1 // the finding's ID
-	keyNone = -2 // ""
-	keyX    = -3 // the link is in linkX
-
-	layerUnread = 0 // How is neither id nor key: matchAt uses How's name
-	layerOfKey  = 1 // layer(Key)
-	layerOfID   = 2 // the finding's IDLayer
-	layerRecord = 3 // "record" (a stand-in for a fixed record)
-	layerNone   = 4 // ""
-)
-
-// compact is link l (number i, on finding f) as an olink; a link it
-// cannot name goes to linkX whole.
-func (o *Overlay) compact(i int32, l match.Link, f *findings.Finding) olink {
-	c := olink{d: int32(l.Decision), moved: int32(l.Moved), how: l.How, git: l.Git, score: l.Score, key: keyX}
-	switch {
-	case l.Key == "":
-		c.key = keyNone
-	case l.Key == f.ID:
-		c.key = keyID
-	default:
-		for j, k := range f.Keys {
-			if j > 127 {
-				break
-			}
-			if k == l.Key {
-				c.key = int8(j)
-				break
-			}
-		}
-	}
-	ok := c.key != keyX && l.From == "" && int(c.moved) == l.Moved && int(c.d) == l.Decision
-	if ok && (l.How == match.ByID || l.How == match.ByKey) {
-		switch l.Layer {
-		case "":
-			c.layer = layerNone
-		case "record":
-			c.layer = layerRecord
-		case f.IDLayer.String():
-			c.layer = layerOfID
-		case layerName(l.Key):
-			c.layer = layerOfKey
-		default:
-			ok = false
-		}
-	}
-	if !ok {
-		if o.linkX == nil {
-			o.linkX = map[int32]match.Link{}
-		}
-		o.linkX[i] = l
-		c.key = keyX
-	}
-	return c
-}
-
-// link is link i as the matcher gave it (Layer "" when matchAt does not
-// read it).
-func (o *Overlay) link(i int32) match.Link {
-	c, f := &o.links[i], o.linkF[i]
-	if c.key == keyX {
-		return o.linkX[i]
-	}
-	l := match.Link{Decision: int(c.d), How: c.how, Git: c.git, Moved: int(c.moved), Score: c.score}
-	switch c.key {
-	case keyID:
-		l.Key = f.ID
-	case keyNone:
-	default:
-		l.Key = f.Keys[c.key]
-	}
-	switch c.layer {
-	case layerOfKey:
-		l.Layer = layerName(l.Key)
-	case layerOfID:
-		l.Layer = f.IDLayer.String()
-	case layerRecord:
-		l.Layer = "record"
-	}
-	return l
-}
-
-// layerName is the layer the matcher names for key k (match's layer).
-func layerName(k string) string {
-	l, ok := findings.KeyLayer(k)
-	if !ok {
-		if i := strings.IndexByte(k, ':'); i > 0 {
-			return k[:i]
-		}
-		return "key"
-	}
-	return l.String()
-}
-
 // matchAt is the Match of link i.
 func (o *Overlay) matchAt(i int32) Match {
-	lk, f := o.link(i), o.linkF[i]
-	l := &lk
+	l, f := &o.links[i], o.linkF[i]
 	d := o.ds[l.Decision]
 	lg := o.legacy[l.Decision]
 	m := Match{Decision: d, How: l.How, Layer: l.Layer, Key: l.Key, From: l.From, Moved: l.Moved, Score: l.Score, Git: l.Git,
