@@ -163,7 +163,7 @@ func (l *Ledger) Overlay(fs []*findings.Finding, now time.Time, opts ...OverlayO
 	if len(opts) > 0 {
 		opt = opts[0]
 	}
-	return BuildOverlay(l.Decisions(), fs, now, opt)
+	return BuildOverlay(l.records(), fs, now, opt)
 }
 
 // BuildOverlay matches ds to fs at time now (see Overlay).

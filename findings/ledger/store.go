@@ -294,6 +294,20 @@ func (l *Ledger) sorted() []*Decision {
 	return slices.Clone(l.list)
 }
 
+// records is Decisions without the copy, for the overlay (100k records:
+// 0.8 MB less allocated per open and apply). l.list is never changed in
+// place, only replaced, so the overlay keeps the records as they were
+// when it was built; the overlay only reads them (capacity cut: an append
+// copies).
+func (l *Ledger) records() []*Decision {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.list == nil || len(l.list) != len(l.recs) {
+		l.list = l.sortRecs()
+	}
+	return l.list[:len(l.list):len(l.list)]
+}
+
 func (l *Ledger) sortRecs() []*Decision {
 	out := make([]*Decision, 0, len(l.recs))
 	for _, d := range l.recs {

@@ -160,11 +160,10 @@ type proposal struct {
 
 type groupKey struct{ tool, rule, path string }
 
-// gkey is a group's key in groups.id: its (tool, rule) as a number
-// (groups.tr) and its path, half the size of a groupKey to hash and keep.
+// gkey is a group's key in groups.id: its (tool, rule) and its path as
+// numbers (groups.trs, groups.names): 8 bytes a group, no string to keep.
 type gkey struct {
-	tr   int32
-	path string
+	tr, path int32
 }
 
 type matcher struct {
@@ -209,6 +208,7 @@ type groups struct {
 	tr    map[[2]string]int32 // (tool, rule) → its number
 	trs   [][2]string         // by number
 	path  map[string]int32    // path → its number
+	names []string            // paths by number
 	id    map[uint64]int32    // idKey(tr, path number) → group
 	keys  []gkey              // by group, in the order first seen
 	start []int32
@@ -582,12 +582,13 @@ func (m *matcher) index() {
 		if !ok {
 			p = int32(len(g.path))
 			g.path[gk.path] = p
+			g.names = append(g.names, gk.path)
 		}
 		id, ok := g.id[idKey(tr, p)]
 		if !ok {
 			id = int32(len(g.keys))
 			g.id[idKey(tr, p)] = id
-			g.keys = append(g.keys, gkey{tr, gk.path})
+			g.keys = append(g.keys, gkey{tr, p})
 		}
 		return id
 	}
@@ -645,7 +646,7 @@ func (m *matcher) pathsOf(tool, rule string) []string {
 		m.paths = map[[2]string][]string{}
 		for _, k := range m.groups.keys {
 			tr := m.groups.trs[k.tr]
-			m.paths[tr] = append(m.paths[tr], k.path)
+			m.paths[tr] = append(m.paths[tr], m.groups.names[k.path])
 		}
 	}
 	return m.paths[[2]string{tool, rule}]
