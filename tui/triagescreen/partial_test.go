@@ -27,6 +27,16 @@ func provisionalOf(fs []*findings.Finding, file string) []*findings.Finding {
 	return out
 }
 
+// oneFileFindings returns n fixture findings, all results of file, in order.
+func oneFileFindings(n int, file string) []*findings.Finding {
+	fs := fixture.Findings(n)
+	for i, f := range fs {
+		f.Sources[0].File = file
+		f.Sources[0].Result = i
+	}
+	return fs
+}
+
 // One big file read in three provisional batches, then its final findings:
 // the rows fill in sort order while it is read, the state column says
 // loading… and keys that need an ID wait; the cursor and the selection stay
@@ -34,11 +44,7 @@ func provisionalOf(fs []*findings.Finding, file string) []*findings.Finding {
 // provisional rows become final (same rows, the final findings behind them).
 func TestProvisionalRowsKeepCursor(t *testing.T) {
 	const file = "/nonexistent/acme/big.sarif"
-	finals := fixture.Findings(3000)
-	for i, f := range finals {
-		f.Sources[0].File = file
-		f.Sources[0].Result = i
-	}
+	finals := oneFileFindings(3000, file)
 	prov := provisionalOf(finals, file)
 	step := make(chan struct{})
 	m, err := New(context.Background(), Options{
@@ -182,11 +188,7 @@ func TestProvisionalRowsKeepCursor(t *testing.T) {
 // one) moves the cursor to the final finding of its result.
 func TestProvisionalRowsReplacedNotInPlace(t *testing.T) {
 	const file = "/nonexistent/acme/big.sarif"
-	finals := fixture.Findings(1200)
-	for i, f := range finals {
-		f.Sources[0].File = file
-		f.Sources[0].Result = i
-	}
+	finals := oneFileFindings(1200, file)
 	prov := provisionalOf(finals[:1000], file) // the last 200 were never handed out provisionally
 	step := make(chan struct{})
 	m, err := New(context.Background(), Options{
@@ -247,11 +249,7 @@ func TestCursorIsTheViewsCursor(t *testing.T) {
 // provisional rows go, the error is shown, and states stop saying loading.
 func TestProvisionalRowsOfAFailedFileGo(t *testing.T) {
 	const file = "/nonexistent/acme/cut.sarif"
-	fs := fixture.Findings(600)
-	for i, f := range fs {
-		f.Sources[0].File = file
-		f.Sources[0].Result = i
-	}
+	fs := oneFileFindings(600, file)
 	prov := provisionalOf(fs, file)
 	step := make(chan struct{})
 	m, err := New(context.Background(), Options{
@@ -293,11 +291,7 @@ func TestProvisionalRowsOfAFailedFileGo(t *testing.T) {
 // View that shows them calls Options.FirstRows once.
 func TestFirstRowsInSameUpdate(t *testing.T) {
 	const file = "/nonexistent/acme/big.sarif"
-	finals := fixture.Findings(200)
-	for i, f := range finals {
-		f.Sources[0].File = file
-		f.Sources[0].Result = i
-	}
+	finals := oneFileFindings(200, file)
 	prov := provisionalOf(finals, file)
 	calls := 0
 	m, err := New(context.Background(), Options{
