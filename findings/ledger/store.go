@@ -287,25 +287,25 @@ func (l *Ledger) Decisions() []*Decision {
 	return l.sorted()
 }
 
-func (l *Ledger) sorted() []*Decision {
+func (l *Ledger) sorted() []*Decision { return slices.Clone(l.sortedList()) }
+
+// sortedList returns l.list, sorted by id, built when missing or stale
+// (l.mu held); its capacity is cut, so an append copies.
+func (l *Ledger) sortedList() []*Decision {
 	if l.list == nil || len(l.list) != len(l.recs) {
 		l.list = l.sortRecs()
 	}
-	return slices.Clone(l.list)
+	return l.list[:len(l.list):len(l.list)]
 }
 
 // records is Decisions without the copy, for the overlay (100k records:
 // 0.8 MB less allocated per open and apply). l.list is never changed in
 // place, only replaced, so the overlay keeps the records as they were
-// when it was built; the overlay only reads them (capacity cut: an append
-// copies).
+// when it was built; the overlay only reads them.
 func (l *Ledger) records() []*Decision {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.list == nil || len(l.list) != len(l.recs) {
-		l.list = l.sortRecs()
-	}
-	return l.list[:len(l.list):len(l.list)]
+	return l.sortedList()
 }
 
 func (l *Ledger) sortRecs() []*Decision {
