@@ -398,7 +398,7 @@ func record(o *ScanOptions, r *ScanResult, ev *ledger.ScanEvidence) error {
 		case rescan.Fixed:
 			src := ""
 			if d := o.Ledger.Get(b.Decision); d != nil && d.State == findings.StateFixed {
-				src = d.FixSource
+				src = d.Extra().FixSource
 			}
 			f := onRecord(b)
 			if !b.Evidence.Empty() {

@@ -164,9 +164,9 @@ func TestRescanProvesFix(t *testing.T) {
 	}
 	d := l.Get(second.Fixed[0])
 	head2 := git(t, dir, "rev-parse", "HEAD")
-	if d == nil || d.State != findings.StateFixed || d.Rule != "G114" || d.Pending || d.Scan == nil ||
-		d.Scan.Scanner != "gosec" || d.Scan.Version != "2.30.0" || d.Scan.Commit != head2 || !d.Scan.Time.Equal(second.Exec.End.UTC()) {
-		t.Fatalf("ledger record = %+v (scan %+v)", d, d.Scan)
+	if d == nil || d.State != findings.StateFixed || d.Rule != "G114" || d.Pending || d.Extra().Scan == nil ||
+		d.Extra().Scan.Scanner != "gosec" || d.Extra().Scan.Version != "2.30.0" || d.Extra().Scan.Commit != head2 || !d.Extra().Scan.Time.Equal(second.Exec.End.UTC()) {
+		t.Fatalf("ledger record = %+v (scan %+v)", d, d.Extra().Scan)
 	}
 	// Only that one decision exists, and it is fixed on disk too.
 	if n := len(l.Decisions()); n != 1 {
@@ -197,7 +197,7 @@ func TestRescanProvesFix(t *testing.T) {
 	if len(fourth.Reopened) != 1 || fourth.Reopened[0] != d.ID {
 		t.Fatalf("reopened %v, want %s (outcomes %v)", fourth.Reopened, d.ID, outcomes(fourth))
 	}
-	if d := l.Get(d.ID); d.State != findings.StateOpen || !strings.Contains(d.Note, "regressed") {
+	if d := l.Get(d.ID); d.State != findings.StateOpen || !strings.Contains(d.Extra().Note, "regressed") {
 		t.Errorf("after the regression: %+v", d)
 	}
 }
@@ -248,10 +248,10 @@ func TestRescanProvesPendingFix(t *testing.T) {
 		t.Fatalf("fixed %v reopened %v (outcomes %v)", second.Fixed, second.Reopened, outcomes(second))
 	}
 	d := l.Get(g114.ID)
-	if d.State != findings.StateFixed || d.Pending || d.FixSource != ledger.FixByHand || d.Scan == nil || d.Scan.Scanner != "gosec" {
+	if d.State != findings.StateFixed || d.Pending || d.Extra().FixSource != ledger.FixByHand || d.Extra().Scan == nil || d.Extra().Scan.Scanner != "gosec" {
 		t.Errorf("proven fix: %+v", d)
 	}
-	if d := l.Get(g401.ID); d.State != findings.StateOpen || d.Pending || !strings.Contains(d.Note, "still reported by gosec 2.30.0 after the fix") {
+	if d := l.Get(g401.ID); d.State != findings.StateOpen || d.Pending || !strings.Contains(d.Extra().Note, "still reported by gosec 2.30.0 after the fix") {
 		t.Errorf("fix that did not work: %+v", d)
 	}
 	if n := len(l.Decisions()); n != 2 {

@@ -304,14 +304,14 @@ func ledgerRows(ov *ledger.Overlay) []ledgerRow {
 	for _, p := range ov.Placements() {
 		d := p.Decision
 		r := ledgerRow{ID: d.ID, State: d.State.String(), Reason: string(d.Reason), Justification: d.Justification,
-			Note: d.Note, Author: d.Author, Time: d.Time.UTC().Format(time.RFC3339), Tool: d.Tool, Rule: d.Rule, Path: d.Path,
-			Review: d.Review, Expired: d.Expired(now), Overdue: d.Overdue(now), Tickets: d.Tickets, Events: len(d.History), Line: d.Line,
+			Note: d.Extra().Note, Author: d.Author, Time: d.Time.UTC().Format(time.RFC3339), Tool: d.Tool, Rule: d.Rule, Path: d.Path,
+			Review: d.Extra().Review, Expired: d.Expired(now), Overdue: d.Overdue(now), Tickets: d.Extra().Tickets, Events: len(d.History), Line: d.Line,
 			Moved: p.Moved()}
 		if d.Expires != nil {
 			r.Expires = d.Expires.Format(time.DateOnly)
 		}
-		if d.Due != nil {
-			r.Due = d.Due.Format(time.DateOnly)
+		if d.Extra().Due != nil {
+			r.Due = d.Extra().Due.Format(time.DateOnly)
 		}
 		if ev := d.Evidence; ev.Path != "" || ev.Commit != "" || !ev.Empty() {
 			r.Evidence = &ledgerEvidence{Path: ev.Path, Line: ev.Line, Commit: ev.Commit, Symbol: ev.Symbol, Hashes: !ev.Empty()}

@@ -167,8 +167,21 @@ func runScopeTriage(ctx context.Context, cmd *cobra.Command, e *env, action stri
 
 // previewScope is the record DecideScope would write (dry run).
 func previewScope(l *ledger.Ledger, sc ledger.Scope, req *ledger.Request) *ledger.Decision {
-	d := &ledger.Decision{ID: sc.ID(), Scope: sc.Kind, Tool: sc.Tool, Rule: sc.Rule, Path: sc.Path,
-		Reason: req.Reason, Justification: req.Justification, Note: req.Note, Author: req.Author, Time: req.Now, Expires: req.Expires, Due: req.Due}
+	d := (ledger.Decision{
+		ID:            sc.ID(),
+		Tool:          sc.Tool,
+		Rule:          sc.Rule,
+		Path:          sc.Path,
+		Reason:        req.Reason,
+		Justification: req.Justification,
+		Author:        req.Author,
+		Time:          req.Now,
+		Expires:       req.Expires,
+	}).With(ledger.Extra{
+		Scope: sc.Kind,
+		Note:  req.Note,
+		Due:   req.Due,
+	})
 	for _, x := range l.Decisions() {
 		if x.IsScope() && x.ScopeOf().Same(sc) {
 			d.ID = x.ID

@@ -270,7 +270,7 @@ func runTriage(ctx context.Context, cmd *cobra.Command, e *env, action string, i
 			skipped++ // no decision: open already
 			continue
 		}
-		if placed && m.Decision.Review == "" && ov.State(f) == target && action != ledger.ActReopen && sameDecision(m.Decision, &req) {
+		if placed && m.Decision.Extra().Review == "" && ov.State(f) == target && action != ledger.ActReopen && sameDecision(m.Decision, &req) {
 			skipped++
 			continue
 		}
@@ -319,7 +319,7 @@ func sameDecision(d *ledger.Decision, r *ledger.Request) bool {
 	}
 	eq := func(a, b *time.Time) bool { return (a == nil && b == nil) || (a != nil && b != nil && a.Equal(*b)) }
 	return d.Reason == r.Reason && d.Justification == strings.TrimSpace(r.Justification) &&
-		d.Note == strings.TrimSpace(r.Note) && eq(d.Expires, r.Expires) && eq(d.Due, r.Due)
+		d.Extra().Note == strings.TrimSpace(r.Note) && eq(d.Expires, r.Expires) && eq(d.Extra().Due, r.Due)
 }
 
 // selectForTriage resolves IDs (unique prefixes) and the filter into findings.

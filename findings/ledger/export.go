@@ -147,9 +147,9 @@ func ExportSARIF(w io.Writer, set *findings.Set, ov *Overlay, l *Ledger, opts Ex
 					if d.Expires != nil {
 						props["secui/expires"] = d.Expires.Format(time.DateOnly)
 					}
-					if d.Review != "" {
+					if d.Extra().Review != "" {
 						sup["status"] = "underReview"
-						props["secui/review"] = d.Review
+						props["secui/review"] = d.Extra().Review
 					}
 					if m.Expired {
 						sup["status"] = "rejected"
@@ -159,7 +159,7 @@ func ExportSARIF(w io.Writer, set *findings.Set, ov *Overlay, l *Ledger, opts Ex
 					old, _ := r["suppressions"].([]any)
 					r["suppressions"] = append(old, sup)
 				}
-				uris := d.Tickets
+				uris := d.Extra().Tickets
 				for _, t := range l.TicketsFor(d.ID) { // tickets of secui sync
 					if t.URL != "" && !slices.Contains(uris, t.URL) {
 						uris = append(slices.Clone(uris), t.URL)
@@ -352,15 +352,15 @@ func VEXStatus(d *Decision, now time.Time) (status, justification, statement str
 		}
 	case findings.StateAccepted:
 		s := "Accepted for remediation"
-		if d.Note != "" {
-			s += ": " + d.Note
+		if d.Extra().Note != "" {
+			s += ": " + d.Extra().Note
 		}
-		if d.Due != nil {
-			s += " (due " + d.Due.Format(time.DateOnly) + ")"
+		if d.Extra().Due != nil {
+			s += " (due " + d.Extra().Due.Format(time.DateOnly) + ")"
 		}
 		return "affected", "", s
 	case findings.StateFixed:
-		return "fixed", "", d.Note
+		return "fixed", "", d.Extra().Note
 	}
 	return "under_investigation", "", ""
 }
@@ -406,7 +406,7 @@ func ExportOpenVEX(w io.Writer, set *findings.Set, ov *Overlay, opts ExportOptio
 			continue
 		}
 		var d *Decision
-		if m, ok := ov.Match(f); ok && m.Decision.Review == "" {
+		if m, ok := ov.Match(f); ok && m.Decision.Extra().Review == "" {
 			d = m.Decision // a record that needs review says nothing yet
 		}
 		prod, pk, ok := vexProduct(f)

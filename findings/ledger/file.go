@@ -310,12 +310,12 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 			d.Reason, _ = conv(v, val, f, parseReasonName)
 		case "scope":
 			if v.v2only(k, f) {
-				d.Scope, _ = conv(v, val, f, parseScopeName)
+				d.Edit().Scope, _ = conv(v, val, f, parseScopeName)
 			}
 		case "justification":
 			d.Justification, _ = v.str(val, f)
 		case "note":
-			d.Note, _ = v.str(val, f)
+			d.Edit().Note, _ = v.str(val, f)
 		case "author":
 			d.Author, _ = v.str(val, f)
 		case "time":
@@ -323,7 +323,7 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 		case "expires":
 			d.Expires, _ = conv(v, val, f, parseDate)
 		case "due":
-			d.Due, _ = conv(v, val, f, parseDate)
+			d.Edit().Due, _ = conv(v, val, f, parseDate)
 		case "tool":
 			d.Tool, _ = v.str(val, f)
 		case "rule":
@@ -333,18 +333,18 @@ func (v *validator) record(n *yaml.Node, field string) *Decision {
 		case "keys":
 			d.Keys = nilIfEmpty(v.strs(val, f))
 		case "tickets":
-			d.Tickets = nilIfEmpty(v.strs(val, f))
+			d.Edit().Tickets = nilIfEmpty(v.strs(val, f))
 		// review, pending and fix-source were written in version 1 files by
 		// secui releases between the gate and ledger v2: accepted in both.
 		case "review":
-			d.Review, _ = v.str(val, f)
+			d.Edit().Review, _ = v.str(val, f)
 		case "pending":
 			d.Pending, _ = conv(v, val, f, parseBool)
 		case "fix-source":
-			d.FixSource, _ = conv(v, val, f, parseFixSource)
+			d.Edit().FixSource, _ = conv(v, val, f, parseFixSource)
 		case "scan":
 			if v.v2only(k, f) {
-				d.Scan = v.scan(val, f)
+				d.Edit().Scan = v.scan(val, f)
 			}
 		case "evidence":
 			if v.v2only(k, f) {
@@ -574,14 +574,14 @@ func appendRecord(b []byte, d *Decision) []byte {
 	}
 	kv("id", d.ID)
 	kv("state", d.State.String())
-	kv("scope", string(d.Scope))
+	kv("scope", string(d.Extra().Scope))
 	kv("reason", string(d.Reason))
 	kv("justification", quoteOpt(d.Justification))
-	kv("note", quoteOpt(d.Note))
+	kv("note", quoteOpt(d.Extra().Note))
 	kv("author", quoteOpt(d.Author))
 	kv("time", formatTime(d.Time))
 	kv("expires", dateStr(d.Expires))
-	kv("due", dateStr(d.Due))
+	kv("due", dateStr(d.Extra().Due))
 	kv("tool", quoteOpt(d.Tool))
 	kv("rule", quoteOpt(d.Rule))
 	kv("path", quoteOpt(d.Path))
@@ -590,17 +590,17 @@ func appendRecord(b []byte, d *Decision) []byte {
 		b = appendFlowList(b, d.Keys)
 		b = append(b, '\n')
 	}
-	if len(d.Tickets) > 0 {
+	if len(d.Extra().Tickets) > 0 {
 		b = append(b, "  tickets: "...)
-		b = appendFlowList(b, d.Tickets)
+		b = appendFlowList(b, d.Extra().Tickets)
 		b = append(b, '\n')
 	}
-	kv("review", quoteOpt(d.Review))
+	kv("review", quoteOpt(d.Extra().Review))
 	if d.Pending {
 		kv("pending", "true")
 	}
-	kv("fix-source", quoteOpt(d.FixSource))
-	if s := d.Scan; s != nil {
+	kv("fix-source", quoteOpt(d.Extra().FixSource))
+	if s := d.Extra().Scan; s != nil {
 		b = append(b, "  scan: {"...)
 		fm := flowMap{b: b}
 		fm.kv("scanner", quoteFlowOpt(s.Scanner))

@@ -37,14 +37,15 @@ func datep(s string) *time.Time {
 // full is a record with every field of schema v2 set.
 func full() *Decision {
 	return &Decision{
-		ID: "3f9a1c2b4d5e6f70", State: findings.StateFixed,
-		Note: "fixed: parameterised the query (see #12)", Author: "Zoë Dev <zoe@example.com>",
-		Time: t0, Tool: "gosec", Rule: "G201", Path: "internal/db/query.go",
+		ID:      "3f9a1c2b4d5e6f70",
+		State:   findings.StateFixed,
+		Author:  "Zoë Dev <zoe@example.com>",
+		Time:    t0,
+		Tool:    "gosec",
+		Rule:    "G201",
+		Path:    "internal/db/query.go",
 		Keys:    []string{"partial-fingerprint:9c1e0000aa", "content:51aa", "fallback:00ff"},
-		Tickets: []string{"https://jira.example.com/browse/SEC-1", "https://github.com/o/r/issues/7"},
-		Review:  "both branches changed this record: ours suppressed, theirs accepted",
-		Pending: true, FixSource: FixFromTool,
-		Scan: &ScanEvidence{Scanner: "gosec", Version: "2.30.0", Commit: "0e8a3156e0c7b31b83530c6e36b9ab5f72a2da40", Time: t0.Add(time.Hour)},
+		Pending: true,
 		Evidence: evidence.Evidence{Path: "internal/db/query.go", Line: 42, Col: 9, Commit: "8121508aa0c7b31b83530c6e36b9ab5f72a2da40",
 			LineHash: 0x9f3a12bc, Tokens: []uint32{1, 0xffffffff, 0x1a2b3c4d}, Context: []uint32{0xdeadbeef, 7},
 			Symbol: "func (*Store).Find"},
@@ -53,6 +54,13 @@ func full() *Decision {
 				Justification: "protected by the WAF {rule: 942100}, [see] ticket", Expires: datep("2027-05-27")},
 			{Time: t0.Add(-time.Minute), Author: "b", Action: ActAccept, State: findings.StateAccepted, Note: "x: y", Due: datep("2027-01-31")},
 			{Time: t0, Author: "c", Action: ActFixed, State: findings.StateFixed, Note: "fixed: parameterised the query (see #12)"},
+		},
+		extra: &Extra{
+			Note:      "fixed: parameterised the query (see #12)",
+			Tickets:   []string{"https://jira.example.com/browse/SEC-1", "https://github.com/o/r/issues/7"},
+			Review:    "both branches changed this record: ours suppressed, theirs accepted",
+			FixSource: FixFromTool,
+			Scan:      &ScanEvidence{Scanner: "gosec", Version: "2.30.0", Commit: "0e8a3156e0c7b31b83530c6e36b9ab5f72a2da40", Time: t0.Add(time.Hour)},
 		},
 	}
 }
@@ -145,8 +153,19 @@ func randDecision(r *rand.Rand, i int) *Decision {
 		}
 		return pick()
 	}
-	d := &Decision{ID: fmt.Sprintf("%016x", r.Uint64()), State: findings.States[r.IntN(4)], Time: t0.Add(time.Duration(i) * time.Second),
-		Author: maybe(), Note: maybe(), Tool: maybe(), Rule: maybe(), Path: maybe(), Review: maybe()}
+	d := &Decision{
+		ID:     fmt.Sprintf("%016x", r.Uint64()),
+		State:  findings.States[r.IntN(4)],
+		Time:   t0.Add(time.Duration(i) * time.Second),
+		Author: maybe(),
+		Tool:   maybe(),
+		Rule:   maybe(),
+		Path:   maybe(),
+		extra: &Extra{
+			Note:   maybe(),
+			Review: maybe(),
+		},
+	}
 	if d.State == findings.StateSuppressed {
 		d.Reason, d.Justification = Reasons[r.IntN(len(Reasons))], pick()
 		if strings.TrimSpace(d.Justification) == "" {
@@ -154,14 +173,14 @@ func randDecision(r *rand.Rand, i int) *Decision {
 		}
 	}
 	if d.State == findings.StateFixed && r.IntN(2) == 0 {
-		d.Pending, d.FixSource = true, FixByHand
-		d.Scan = &ScanEvidence{Scanner: maybe(), Version: maybe()}
+		d.Pending, d.Edit().FixSource = true, FixByHand
+		d.Edit().Scan = &ScanEvidence{Scanner: maybe(), Version: maybe()}
 	}
 	for range r.IntN(3) {
 		d.Keys = append(d.Keys, pick())
 	}
 	for range r.IntN(2) {
-		d.Tickets = append(d.Tickets, pick())
+		d.Edit().Tickets = append(d.Extra().Tickets, pick())
 	}
 	if r.IntN(2) == 0 {
 		d.Evidence = evidence.Evidence{Path: maybe(), Line: r.IntN(1000), Col: r.IntN(3), Symbol: maybe(), LineHash: r.Uint32()}
@@ -175,6 +194,9 @@ func randDecision(r *rand.Rand, i int) *Decision {
 	for j := range r.IntN(3) {
 		d.History = append(d.History, Event{Time: t0.Add(time.Duration(j) * time.Minute), Author: maybe(), Action: ActLink,
 			State: d.State, Note: maybe(), Justification: maybe()})
+	}
+	if d.extra.empty() { // as read back: no Extra when none of it is set
+		d.extra = nil
 	}
 	return d
 }
@@ -295,7 +317,7 @@ func TestV1LedgerUpgrade(t *testing.T) {
 		!g501.Time.Equal(time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)) {
 		t.Fatalf("G501: %+v", g501)
 	}
-	if a := byID["835d00d040c166fb"]; a.State != findings.StateAccepted || a.Due.Format(time.DateOnly) != "2027-01-31" || a.Note != "Tracked in SEC-142: move to SHA-256" {
+	if a := byID["835d00d040c166fb"]; a.State != findings.StateAccepted || a.Extra().Due.Format(time.DateOnly) != "2027-01-31" || a.Extra().Note != "Tracked in SEC-142: move to SHA-256" {
 		t.Fatalf("G401: %+v", a)
 	}
 	if w := byID["e0bde8e285701c99"]; w.Justification != "Zoë's server never returns errors here; ListenAndServe exits the process" {
@@ -384,7 +406,7 @@ func TestMergeV1AndV2(t *testing.T) {
 	for _, d := range doc.Decisions {
 		got[d.ID] = d
 	}
-	if d := got["835d00d040c166fb"]; d.Note != "Tracked in SEC-142: move to SHA-256 by Q1" || d.Author != "Bob <bob@example.com>" || d.Evidence.LineHash != 0xabcdef01 {
+	if d := got["835d00d040c166fb"]; d.Extra().Note != "Tracked in SEC-142: move to SHA-256 by Q1" || d.Author != "Bob <bob@example.com>" || d.Evidence.LineHash != 0xabcdef01 {
 		t.Errorf("theirs' change or ours' evidence lost: %+v", d)
 	}
 	if d := got["00000000000000aa"]; d == nil || d.Evidence.LineHash != 7 {

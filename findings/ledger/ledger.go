@@ -113,37 +113,80 @@ type Decision struct {
 	Evidence evidence.Evidence
 
 	State         findings.State
-	Pending       bool   // see below (next to State: one padded word for both)
+	Pending       bool   // see Extra.FixSource (next to State: one padded word for both)
 	Reason        Reason // suppressions only
 	Justification string // suppressions only
-	Note          string // accept / reopen / fixed note
 	Author        string // "Name <email>" of the latest decision
 	Time          time.Time
 	Expires       *time.Time // suppression expiry (date, UTC midnight)
-	Due           *time.Time // accept due date (date, UTC midnight)
 	Path          string
-	Tickets       []string // tracker links (SARIF workItemUris)
-	History       []Event  // oldest first
+	History       []Event // oldest first
+
+	// Line is the 1-based line of the record in the ledger file (0 unknown).
+	Line int
+
+	// extra holds the fields most records leave empty (Extra), nil when
+	// all are: 96 bytes less a record, ~10 MB at 100k decisions. Read them
+	// with Extra, set them with Edit.
+	extra *Extra
+}
+
+// Extra is the part of a Decision most records leave empty.
+type Extra struct {
+	Note string     // accept / reopen / fixed note
+	Due  *time.Time // accept due date (date, UTC midnight)
+
+	Tickets []string // tracker links (SARIF workItemUris)
 
 	// Review, when set, says why the record needs a human before it counts
 	// (e.g. both branches of a merge changed it differently). `secui check`
 	// fails on such records.
 	Review string
-	// Fixed state only: Pending is set while a fix (applied by secui or made
-	// by hand) waits for a re-scan to prove it; FixSource says where the fix
-	// came from ("tool-fix": a fix the scanner proposed, "hand-edit");
-	// Scan is the evidence of the scan that proved it.
+	// Fixed state only: Decision.Pending is set while a fix (applied by
+	// secui or made by hand) waits for a re-scan to prove it; FixSource says
+	// where the fix came from ("tool-fix": a fix the scanner proposed,
+	// "hand-edit"); Scan is the evidence of the scan that proved it.
 	FixSource string
 	Scan      *ScanEvidence
-
-	// Line is the 1-based line of the record in the ledger file (0 unknown).
-	Line int
 
 	// Scope, when set, makes this a scope record (scope.go): it applies to
 	// every finding of Tool's Rule (optionally under the glob Path), or to
 	// every finding under the glob Path (optionally of Tool), not to one
 	// finding; it has no keys or evidence.
 	Scope ScopeKind
+}
+
+// Extra returns d's rarely set fields (zero when none is set). It is a
+// copy: set them with Edit.
+func (d *Decision) Extra() Extra {
+	if d.extra == nil {
+		return Extra{}
+	}
+	return *d.extra
+}
+
+// Edit returns d's rarely set fields to set them. It copies them first, so
+// that a copy of d made before (c := *d) keeps its own values, as it would
+// if they were fields of d.
+func (d *Decision) Edit() *Extra {
+	x := new(Extra)
+	if d.extra != nil {
+		*x = *d.extra
+	}
+	d.extra = x
+	return x
+}
+
+// empty reports whether no field of x is set.
+func (x *Extra) empty() bool {
+	return x.Note == "" && x.Due == nil && len(x.Tickets) == 0 && x.Review == "" && x.FixSource == "" && x.Scan == nil && x.Scope == ""
+}
+
+// With returns a copy of d with its rarely set fields x (for composite
+// literals: ledger.Decision{ID: id}.With(ledger.Extra{Note: n})).
+func (d Decision) With(x Extra) *Decision {
+	d.extra = &x
+	return &d
 }
 
 // ScanEvidence identifies the scan that showed a finding fixed: a
@@ -181,7 +224,7 @@ func (d *Decision) Expired(now time.Time) bool {
 
 // Overdue reports whether d is an accepted finding past its due date at now.
 func (d *Decision) Overdue(now time.Time) bool {
-	return d.State == findings.StateAccepted && d.Due != nil && !now.Before(*d.Due)
+	return d.State == findings.StateAccepted && d.extra != nil && d.extra.Due != nil && !now.Before(*d.extra.Due)
 }
 
 // latest returns the time of the most recent event (or Time).
@@ -198,7 +241,11 @@ func (d *Decision) latest() time.Time {
 func (d *Decision) clone() *Decision {
 	c := *d
 	c.Keys = slices.Clone(d.Keys)
-	c.Tickets = slices.Clone(d.Tickets)
+	if d.extra != nil {
+		x := *d.extra
+		x.Tickets = slices.Clone(x.Tickets)
+		c.extra = &x
+	}
 	c.History = slices.Clone(d.History)
 	return &c
 }

@@ -86,7 +86,7 @@ func TestDecideRoundTripAndValidation(t *testing.T) {
 		d.Expires == nil || !d.Expires.Equal(exp) || d.Author != "Jane <jane@example.com>" || !d.Time.Equal(t0) || len(d.History) != 1 || d.Rule != "G101" {
 		t.Fatalf("round trip: %+v", d)
 	}
-	if a := l2.Get(fid(3)); a.State != findings.StateAccepted || a.Note != "fix in sprint 12" || !a.Due.Equal(due) {
+	if a := l2.Get(fid(3)); a.State != findings.StateAccepted || a.Extra().Note != "fix in sprint 12" || !a.Extra().Due.Equal(due) {
 		t.Fatalf("accept round trip: %+v", a)
 	}
 	// Marshal is deterministic.
@@ -283,8 +283,18 @@ func TestOverlayReviewWithTwoCandidates(t *testing.T) {
 // not count: its finding is open and flagged; a new decision clears it.
 func TestRecordNeedingReviewDoesNotApply(t *testing.T) {
 	dir := t.TempDir()
-	d := &Decision{ID: fid(1), State: findings.StateSuppressed, Reason: Mitigated, Justification: "behind the WAF rule 942100",
-		Author: "a", Time: t0, Keys: mk(1).Keys, Review: "both branches changed this record"}
+	d := &Decision{
+		ID:            fid(1),
+		State:         findings.StateSuppressed,
+		Reason:        Mitigated,
+		Justification: "behind the WAF rule 942100",
+		Author:        "a",
+		Time:          t0,
+		Keys:          mk(1).Keys,
+		extra: &Extra{
+			Review: "both branches changed this record",
+		},
+	}
 	os.MkdirAll(filepath.Join(dir, ".secui"), 0o755)
 	if err := os.WriteFile(filepath.Join(dir, DefaultPath), Marshal([]*Decision{d}), 0o644); err != nil {
 		t.Fatal(err)
@@ -295,14 +305,14 @@ func TestRecordNeedingReviewDoesNotApply(t *testing.T) {
 	}
 	f := mk(1)
 	o := l.Overlay([]*findings.Finding{f}, t0)
-	if m, ok := o.Match(f); !ok || o.State(f) != findings.StateOpen || o.NeedsReview(f) != "both branches changed this record" || m.Decision.Review == "" {
+	if m, ok := o.Match(f); !ok || o.State(f) != findings.StateOpen || o.NeedsReview(f) != "both branches changed this record" || m.Decision.Extra().Review == "" {
 		t.Fatalf("state %v review %q", o.State(f), o.NeedsReview(f))
 	}
 	if err := l.Decide([]*findings.Finding{f}, Request{Action: ActAccept, Note: "tracked in SEC-9", Author: "B <b@example.com>", Now: t0.Add(time.Hour), Overlay: o}); err != nil {
 		t.Fatal(err)
 	}
 	o = l.Overlay([]*findings.Finding{f}, t0)
-	if o.State(f) != findings.StateAccepted || o.NeedsReview(f) != "" || l.Get(fid(1)).Review != "" {
+	if o.State(f) != findings.StateAccepted || o.NeedsReview(f) != "" || l.Get(fid(1)).Extra().Review != "" {
 		t.Fatalf("after a decision: %v %q", o.State(f), o.NeedsReview(f))
 	}
 }

@@ -123,8 +123,8 @@ func decisionKey(d *Decision) string {
 		}
 		return t.UTC().Format(time.DateOnly)
 	}
-	return strings.Join([]string{d.State.String(), string(d.Reason), d.Justification, d.Note,
-		date(d.Expires), date(d.Due), fmt.Sprint(d.Pending), d.FixSource}, "\x00")
+	return strings.Join([]string{d.State.String(), string(d.Reason), d.Justification, d.Extra().Note,
+		date(d.Expires), date(d.Extra().Due), fmt.Sprint(d.Pending), d.Extra().FixSource}, "\x00")
 }
 
 // eventKey identifies an event (every field, the time as written);
@@ -205,7 +205,7 @@ func mergeRecord(bd, od, td *Decision) (*Decision, string) {
 			win = td
 		}
 		d = win.clone()
-		d.Review = fmt.Sprintf("merge conflict: one branch %s, the other %s; decide again (secui suppress|accept|reopen %s)",
+		d.Edit().Review = fmt.Sprintf("merge conflict: one branch %s, the other %s; decide again (secui suppress|accept|reopen %s)",
 			describe(od), describe(td), od.ID)
 		conflict = fmt.Sprintf("%s: both branches changed the decision (ours: %s; theirs: %s); kept both histories, marked needs review",
 			od.ID, describe(od), describe(td))
@@ -217,8 +217,8 @@ func mergeRecord(bd, od, td *Decision) (*Decision, string) {
 	}
 	// A review mark the other side raised since base stays unless the taken
 	// side decided (which resolves it).
-	if conflict == "" && d.Review == "" && other.Review != "" && (bd == nil || bd.Review != other.Review) && !takenDecided {
-		d.Review = other.Review
+	if conflict == "" && d.Extra().Review == "" && other.Extra().Review != "" && (bd == nil || bd.Extra().Review != other.Extra().Review) && !takenDecided {
+		d.Edit().Review = other.Extra().Review
 	}
 	for _, x := range []*Decision{od, td} {
 		for _, k := range x.Keys {
@@ -226,9 +226,9 @@ func mergeRecord(bd, od, td *Decision) (*Decision, string) {
 				d.Keys = append(d.Keys, k)
 			}
 		}
-		for _, k := range x.Tickets {
-			if !slices.Contains(d.Tickets, k) {
-				d.Tickets = append(d.Tickets, k)
+		for _, k := range x.Extra().Tickets {
+			if !slices.Contains(d.Extra().Tickets, k) {
+				d.Edit().Tickets = append(d.Extra().Tickets, k)
 			}
 		}
 	}

@@ -25,18 +25,18 @@ var (
 func (d *Decision) then(st findings.State, at time.Time, who string) *Decision {
 	c := d.clone()
 	c.State, c.Author, c.Time = st, who, at
-	c.Reason, c.Justification, c.Note = "", "", ""
+	c.Reason, c.Justification, c.Edit().Note = "", "", ""
 	action := map[findings.State]string{findings.StateSuppressed: ActSuppress, findings.StateAccepted: ActAccept,
 		findings.StateOpen: ActReopen, findings.StateFixed: ActFixed}[st]
 	switch st {
 	case findings.StateSuppressed:
 		c.Reason, c.Justification = Mitigated, justWAF
 	case findings.StateAccepted:
-		c.Note = noteSpr
+		c.Edit().Note = noteSpr
 	case findings.StateOpen:
-		c.Note = noteOpen
+		c.Edit().Note = noteOpen
 	}
-	c.History = append(c.History, Event{Time: at, Author: who, Action: action, State: st, Reason: c.Reason, Justification: c.Justification, Note: c.Note})
+	c.History = append(c.History, Event{Time: at, Author: who, Action: action, State: st, Reason: c.Reason, Justification: c.Justification, Note: c.Extra().Note})
 	return c
 }
 
@@ -113,7 +113,7 @@ func TestMergeTrueConflictNeedsReview(t *testing.T) {
 			if len(conflicts) != 1 || !strings.HasPrefix(conflicts[0], fid(1)) {
 				t.Fatalf("conflicts %v", conflicts)
 			}
-			if d.Review == "" || !strings.Contains(d.Review, "merge conflict") {
+			if d.Extra().Review == "" || !strings.Contains(d.Extra().Review, "merge conflict") {
 				t.Fatalf("no review mark: %+v", d)
 			}
 			// The more visible state (open) is stored; both new events kept.
@@ -132,11 +132,11 @@ func TestMergeTrueConflictNeedsReview(t *testing.T) {
 	// Merged the other way round: the same result (no side is favoured).
 	o := base.then(findings.StateSuppressed, t0.Add(time.Hour), "O <o@x.org>")
 	th := base.then(findings.StateAccepted, t0.Add(time.Hour), "T <t@x.org>")
-	th.Note = "accepted for the release, SEC-9 tracks the fix"
-	th.History[1].Note = th.Note
+	th.Edit().Note = "accepted for the release, SEC-9 tracks the fix"
+	th.History[1].Note = th.Extra().Note
 	m1, _ := mergeMaps(t, []*Decision{base}, []*Decision{o}, []*Decision{th})
 	m2, _ := mergeMaps(t, []*Decision{base}, []*Decision{th}, []*Decision{o})
-	if m1[fid(1)].State != findings.StateAccepted || m2[fid(1)].State != findings.StateAccepted || m1[fid(1)].Review == "" || m2[fid(1)].Review == "" {
+	if m1[fid(1)].State != findings.StateAccepted || m2[fid(1)].State != findings.StateAccepted || m1[fid(1)].Extra().Review == "" || m2[fid(1)].Extra().Review == "" {
 		t.Fatalf("asymmetric: %+v / %+v", m1[fid(1)], m2[fid(1)])
 	}
 }
@@ -157,7 +157,7 @@ func TestMergeForgedFutureTimeWinsNothing(t *testing.T) {
 			o, th = reopened, forged
 		}
 		m, conflicts := mergeMaps(t, []*Decision{base}, []*Decision{o}, []*Decision{th})
-		if d := m[fid(1)]; d.State != findings.StateOpen || d.Review != "" || len(conflicts) != 0 {
+		if d := m[fid(1)]; d.State != findings.StateOpen || d.Extra().Review != "" || len(conflicts) != 0 {
 			t.Fatalf("%s: %+v %v", order, d, conflicts)
 		}
 	}
@@ -167,7 +167,7 @@ func TestMergeForgedFutureTimeWinsNothing(t *testing.T) {
 	forged2.Justification = "hand edited to win the merge by its time"
 	forged2.History[len(forged2.History)-1].Justification = forged2.Justification
 	m, conflicts := mergeMaps(t, []*Decision{base}, []*Decision{forged2}, []*Decision{reopened})
-	if d := m[fid(1)]; d.State != findings.StateOpen || d.Review == "" || len(conflicts) != 1 {
+	if d := m[fid(1)]; d.State != findings.StateOpen || d.Extra().Review == "" || len(conflicts) != 1 {
 		t.Fatalf("forged decision: %+v %v", d, conflicts)
 	}
 }
@@ -179,21 +179,21 @@ func TestMergeSameDecisionAndLinks(t *testing.T) {
 	o := base.then(findings.StateSuppressed, t0.Add(time.Hour), "O <o@x.org>")
 	th := base.then(findings.StateSuppressed, t0.Add(2*time.Hour), "T <t@x.org>")
 	m, conflicts := mergeMaps(t, []*Decision{base}, []*Decision{o}, []*Decision{th})
-	if d := m[fid(1)]; len(conflicts) != 0 || d.State != findings.StateSuppressed || d.Review != "" || len(d.History) != 3 {
+	if d := m[fid(1)]; len(conflicts) != 0 || d.State != findings.StateSuppressed || d.Extra().Review != "" || len(d.History) != 3 {
 		t.Fatalf("same decision: %+v %v", d, conflicts)
 	}
 	linked := base.clone()
-	linked.Tickets = []string{"https://jira.example.com/browse/SEC-7"}
-	linked.History = append(linked.History, Event{Time: t0.Add(3 * time.Hour), Author: "L <l@x.org>", Action: ActLink, State: base.State, Note: linked.Tickets[0]})
+	linked.Edit().Tickets = []string{"https://jira.example.com/browse/SEC-7"}
+	linked.History = append(linked.History, Event{Time: t0.Add(3 * time.Hour), Author: "L <l@x.org>", Action: ActLink, State: base.State, Note: linked.Extra().Tickets[0]})
 	linked.Keys = append(linked.Keys, "fingerprint:abc")
 	m, conflicts = mergeMaps(t, []*Decision{base}, []*Decision{linked}, []*Decision{th})
 	d := m[fid(1)]
-	if len(conflicts) != 0 || d.State != findings.StateSuppressed || len(d.Tickets) != 1 || len(d.History) != 3 || len(d.Keys) != 2 {
+	if len(conflicts) != 0 || d.State != findings.StateSuppressed || len(d.Extra().Tickets) != 1 || len(d.History) != 3 || len(d.Keys) != 2 {
 		t.Fatalf("link + decision: %+v %v", d, conflicts)
 	}
 	// Both added the record independently with different decisions.
 	m, conflicts = mergeMaps(t, nil, []*Decision{rec(2, findings.StateSuppressed, t0, "O <o@x.org>")}, []*Decision{rec(2, findings.StateAccepted, t0, "T <t@x.org>")})
-	if d := m[fid(2)]; len(conflicts) != 1 || d.Review == "" || d.State != findings.StateAccepted || len(d.History) != 2 {
+	if d := m[fid(2)]; len(conflicts) != 1 || d.Extra().Review == "" || d.State != findings.StateAccepted || len(d.History) != 2 {
 		t.Fatalf("independent additions: %+v %v", d, conflicts)
 	}
 }
@@ -201,17 +201,17 @@ func TestMergeSameDecisionAndLinks(t *testing.T) {
 // A review mark survives a merge until someone decides; deciding clears it.
 func TestMergeReviewMarkKeptUntilDecided(t *testing.T) {
 	base := rec(1, findings.StateOpen, t0, "A <a@x.org>")
-	base.Review = "merge conflict: earlier"
+	base.Edit().Review = "merge conflict: earlier"
 	linked := base.clone()
-	linked.Tickets = []string{"https://jira.example.com/browse/SEC-8"}
+	linked.Edit().Tickets = []string{"https://jira.example.com/browse/SEC-8"}
 	m, _ := mergeMaps(t, []*Decision{base}, []*Decision{linked}, []*Decision{base})
-	if m[fid(1)].Review == "" {
+	if m[fid(1)].Extra().Review == "" {
 		t.Fatal("a link cleared the review mark")
 	}
 	decided := base.then(findings.StateSuppressed, t0.Add(time.Hour), "O <o@x.org>")
-	decided.Review = ""
+	decided.Edit().Review = ""
 	m, conflicts := mergeMaps(t, []*Decision{base}, []*Decision{decided}, []*Decision{linked})
-	if d := m[fid(1)]; d.Review != "" || d.State != findings.StateSuppressed || len(conflicts) != 0 || len(d.Tickets) != 1 {
+	if d := m[fid(1)]; d.Extra().Review != "" || d.State != findings.StateSuppressed || len(conflicts) != 0 || len(d.Extra().Tickets) != 1 {
 		t.Fatalf("decision did not resolve the review: %+v %v", d, conflicts)
 	}
 }
@@ -257,7 +257,7 @@ func FuzzMerge(f *testing.F) {
 			}
 		}
 		for _, c := range conflicts {
-			if d := ids[c[:16]]; d == nil || d.Review == "" {
+			if d := ids[c[:16]]; d == nil || d.Extra().Review == "" {
 				t.Fatalf("conflict %q not marked for review", c)
 			}
 		}

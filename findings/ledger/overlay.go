@@ -466,7 +466,7 @@ func sharedKey(d *Decision, f *findings.Finding) string {
 // itself needs review (Decision.Review: it counts only once resolved).
 func (o *Overlay) State(f *findings.Finding) findings.State {
 	m, ok := o.Match(f)
-	if !ok || m.Expired || m.Decision.Review != "" {
+	if !ok || m.Expired || m.Decision.Extra().Review != "" {
 		return findings.StateOpen
 	}
 	return m.Decision.State
@@ -486,8 +486,8 @@ func (o *Overlay) NeedsReview(f *findings.Finding) string {
 	if o == nil {
 		return ""
 	}
-	if m, ok := o.Match(f); ok && m.Decision.Review != "" {
-		return m.Decision.Review
+	if m, ok := o.Match(f); ok && m.Decision.Extra().Review != "" {
+		return m.Decision.Extra().Review
 	}
 	if is := o.reviewOf[f]; len(is) > 0 {
 		it := o.review[is[0]]

@@ -35,7 +35,7 @@ func TestPendingFixRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := l2.Get(fid(1))
-	if d == nil || d.State != findings.StateFixed || !d.Pending || d.FixSource != FixFromTool {
+	if d == nil || d.State != findings.StateFixed || !d.Pending || d.Extra().FixSource != FixFromTool {
 		t.Fatalf("re-read: %+v", d)
 	}
 	// Reopening clears the pending fix.
@@ -43,7 +43,7 @@ func TestPendingFixRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	l3, _ := Open(dir, "")
-	if d := l3.Get(fid(1)); d.Pending || d.FixSource != "" {
+	if d := l3.Get(fid(1)); d.Pending || d.Extra().FixSource != "" {
 		t.Errorf("after reopen: %+v", d)
 	}
 	if _, err := Parse("x.yaml", []byte("version: 1\ndecisions:\n- id: a000000000000001\n  state: fixed\n  time: 2026-05-01T10:00:00Z\n  pending: maybe\n")); err == nil || !strings.Contains(err.Error(), "want true or false") {

@@ -79,14 +79,14 @@ type Scope struct {
 
 // Scope returns what d covers (Kind ScopeFinding for a finding's record).
 func (d *Decision) ScopeOf() Scope {
-	if d.Scope == ScopeFinding {
+	if d.Extra().Scope == ScopeFinding {
 		return Scope{}
 	}
-	return Scope{Kind: d.Scope, Tool: d.Tool, Rule: d.Rule, Path: d.Path}
+	return Scope{Kind: d.Extra().Scope, Tool: d.Tool, Rule: d.Rule, Path: d.Path}
 }
 
 // IsScope reports whether d is a scope record (not one finding's).
-func (d *Decision) IsScope() bool { return d.Scope != ScopeFinding }
+func (d *Decision) IsScope() bool { return d.extra != nil && d.extra.Scope != ScopeFinding }
 
 // Validate checks a scope: a rule scope names a tool and a rule, a path
 // scope a path glob and no rule; the glob is a valid doublestar pattern,
@@ -376,7 +376,7 @@ func applyScope(d *Decision, s Scope, req *Request) {
 		f.Rule = &findings.Rule{ID: s.Rule}
 	}
 	applyRequest(d, f, req)
-	d.Scope, d.Keys, d.Evidence = s.Kind, nil, evidence.Evidence{}
+	d.Edit().Scope, d.Keys, d.Evidence = s.Kind, nil, evidence.Evidence{}
 }
 
 // ScopeUse is one scope record and the findings it covers now.

@@ -67,7 +67,7 @@ func TestScopeRuleSuppressionWritesOneRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d.ID != sc.ID() || !d.IsScope() {
-		t.Fatalf("record %s scope %q, want id %s", d.ID, d.Scope, sc.ID())
+		t.Fatalf("record %s scope %q, want id %s", d.ID, d.Extra().Scope, sc.ID())
 	}
 	data, _ := os.ReadFile(l.Path())
 	if n := strings.Count(string(data), "\n- id: "); n != 1 || !strings.Contains(string(data), "  scope: rule\n") {
@@ -226,7 +226,7 @@ func TestScopeKindsAndPrecedence(t *testing.T) {
 	// The reopened finding's record is its own: the scope records did not move.
 	for _, d := range l.Decisions() {
 		if d.IsScope() != (d.ID != one.ID) {
-			t.Errorf("record %s scope %q", d.ID, d.Scope)
+			t.Errorf("record %s scope %q", d.ID, d.Extra().Scope)
 		}
 	}
 }
@@ -327,7 +327,7 @@ func TestScopeRecordsParseErrors(t *testing.T) {
 	// what Marshal writes is read back by the fast decoder
 	out := Marshal(ds)
 	fast, ok2 := fastDecode(out)
-	if !ok2 || len(fast) != 1 || fast[0].Scope != ScopePath || !strings.Contains(string(out), "  scope: path\n  reason:") {
+	if !ok2 || len(fast) != 1 || fast[0].Extra().Scope != ScopePath || !strings.Contains(string(out), "  scope: path\n  reason:") {
 		t.Fatalf("fast decode of\n%s: %v %+v", out, ok2, fast)
 	}
 }
@@ -369,7 +369,7 @@ func TestScopeMerge(t *testing.T) {
 		t.Fatalf("conflicting scope decisions: %v %v", err, conflicts)
 	}
 	ds, _ = Parse("merged", merged)
-	if len(ds) != 1 || ds[0].Scope != ScopeRule || ds[0].Review == "" {
+	if len(ds) != 1 || ds[0].Extra().Scope != ScopeRule || ds[0].Extra().Review == "" {
 		t.Fatalf("merged %+v", ds)
 	}
 	ov := BuildOverlay(ds, fs, t0, OverlayOptions{})

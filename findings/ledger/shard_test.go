@@ -343,13 +343,21 @@ func TestLegacyFileFoldedIn(t *testing.T) {
 	}
 	// The old branch: one new record, one record decided differently.
 	b := cloneAll(old)
-	extra := &Decision{ID: fs[45].ID, State: findings.StateAccepted, Note: "tracked in SEC-4", Author: "Old <old@example.com>", Time: t0.Add(2 * time.Hour),
-		History: []Event{{Time: t0.Add(2 * time.Hour), Author: "Old <old@example.com>", Action: ActAccept, State: findings.StateAccepted, Note: "tracked in SEC-4"}}}
+	extra := &Decision{
+		ID:      fs[45].ID,
+		State:   findings.StateAccepted,
+		Author:  "Old <old@example.com>",
+		Time:    t0.Add(2 * time.Hour),
+		History: []Event{{Time: t0.Add(2 * time.Hour), Author: "Old <old@example.com>", Action: ActAccept, State: findings.StateAccepted, Note: "tracked in SEC-4"}},
+		extra: &Extra{
+			Note: "tracked in SEC-4",
+		},
+	}
 	b = append(b, extra)
 	var changed *Decision
 	for _, d := range b {
 		if d.ID == fs[3].ID {
-			d.State, d.Reason, d.Justification, d.Note = findings.StateAccepted, "", "", "fix in sprint 3"
+			d.State, d.Reason, d.Justification, d.Edit().Note = findings.StateAccepted, "", "", "fix in sprint 3"
 			d.History = append(d.History, Event{Time: t0.Add(3 * time.Hour), Author: "Old <old@example.com>", Action: ActAccept, State: findings.StateAccepted, Note: "fix in sprint 3"})
 			changed = d
 		}
@@ -363,7 +371,7 @@ func TestLegacyFileFoldedIn(t *testing.T) {
 	if d := re.Get(extra.ID); d == nil || d.State != findings.StateAccepted {
 		t.Fatalf("the file's new record: %+v", d)
 	}
-	if d := re.Get(changed.ID); d == nil || d.Review == "" || len(d.History) != 2 {
+	if d := re.Get(changed.ID); d == nil || d.Extra().Review == "" || len(d.History) != 2 {
 		t.Fatalf("a record decided differently on both sides: %+v", d)
 	}
 	if len(re.Decisions()) != 41 {
@@ -378,7 +386,7 @@ func TestLegacyFileFoldedIn(t *testing.T) {
 	re2, _ := Open(dir, "")
 	sameRecords(t, "after the fold", re2.Decisions(), re.Decisions())
 	checkShards(t, dir, re2)
-	if d := re2.Get(changed.ID); d == nil || d.Review == "" {
+	if d := re2.Get(changed.ID); d == nil || d.Extra().Review == "" {
 		t.Fatalf("review lost: %+v", d)
 	}
 }

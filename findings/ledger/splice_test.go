@@ -139,8 +139,19 @@ func TestSpliceKeepsOtherRecords(t *testing.T) {
 	ds := make([]*Decision, 5)
 	for i := range ds {
 		f := mk(i)
-		ds[i] = &Decision{ID: f.ID, State: findings.StateAccepted, Note: "tracked in SEC-9", Author: "A <a@example.com>", Time: t0,
-			Tool: "gosec", Rule: "G101", Path: f.Loc.Path, Keys: f.Keys}
+		ds[i] = &Decision{
+			ID:     f.ID,
+			State:  findings.StateAccepted,
+			Author: "A <a@example.com>",
+			Time:   t0,
+			Tool:   "gosec",
+			Rule:   "G101",
+			Path:   f.Loc.Path,
+			Keys:   f.Keys,
+			extra: &Extra{
+				Note: "tracked in SEC-9",
+			},
+		}
 	}
 	text := strings.ReplaceAll(string(Marshal(ds)), "\n- id:", "\n\n- id:")
 	os.MkdirAll(filepath.Join(dir, ".secui"), 0o755)

@@ -634,30 +634,34 @@ func applyRequest(d *Decision, f *findings.Finding, req *Request) {
 	}
 	d.Tool, d.Rule, d.Path = f.ToolName(), f.RuleID(), f.Loc.Path
 	for _, t := range req.Tickets {
-		if !slices.Contains(d.Tickets, t) {
-			d.Tickets = append(d.Tickets, t)
+		if !slices.Contains(d.Extra().Tickets, t) {
+			d.Edit().Tickets = append(d.Extra().Tickets, t)
 		}
 	}
 	ev := Event{Time: req.Now, Author: req.Author, Action: req.Action}
 	if req.Action != ActLink {
 		d.Author, d.Time = req.Author, req.Now
-		d.Reason, d.Justification, d.Note, d.Expires, d.Due = "", "", "", nil, nil
+		x := d.Edit() // one copy for all of them (see Edit)
+		d.Reason, d.Justification, x.Note, d.Expires, x.Due = "", "", "", nil, nil
 		switch req.Action {
 		case ActSuppress:
 			d.State, d.Reason, d.Justification, d.Expires = findings.StateSuppressed, req.Reason, req.Justification, req.Expires
 		case ActAccept:
-			d.State, d.Note, d.Due = findings.StateAccepted, req.Note, req.Due
+			d.State, x.Note, x.Due = findings.StateAccepted, req.Note, req.Due
 		case ActReopen:
-			d.State, d.Note = findings.StateOpen, req.Note
+			d.State, x.Note = findings.StateOpen, req.Note
 		case ActFixed:
-			d.State, d.Note = findings.StateFixed, req.Note
-			d.Pending, d.FixSource, d.Scan = req.Pending, req.FixSource, req.Scan
+			d.State, x.Note = findings.StateFixed, req.Note
+			d.Pending, x.FixSource, x.Scan = req.Pending, req.FixSource, req.Scan
 		}
 		if req.Action != ActFixed {
-			d.Pending, d.FixSource, d.Scan = false, "", nil
+			d.Pending, x.FixSource, x.Scan = false, "", nil
 		}
-		d.Review = "" // a new decision is the review
-		ev.Reason, ev.Justification, ev.Note, ev.Expires, ev.Due = d.Reason, d.Justification, d.Note, d.Expires, d.Due
+		x.Review = "" // a new decision is the review
+		if x.empty() {
+			d.extra = nil
+		}
+		ev.Reason, ev.Justification, ev.Note, ev.Expires, ev.Due = d.Reason, d.Justification, x.Note, d.Expires, x.Due
 	} else {
 		if d.Time.IsZero() {
 			d.Author, d.Time = req.Author, req.Now

@@ -271,15 +271,15 @@ func (d *Decision) Problems(now time.Time, r Rules) []string {
 			add(ValidateTerm("expiry", *d.Expires, d.Time, r.maxTerm()))
 		}
 	case findings.StateAccepted:
-		if err := ValidateText("note", d.Note); err != nil {
+		if err := ValidateText("note", d.Extra().Note); err != nil {
 			p = append(p, "acceptance: "+err.Error())
 		}
-		if d.Due != nil && !d.Time.IsZero() {
-			add(ValidateTerm("due date", *d.Due, d.Time, r.maxTerm()))
+		if d.Extra().Due != nil && !d.Time.IsZero() {
+			add(ValidateTerm("due date", *d.Extra().Due, d.Time, r.maxTerm()))
 		}
 	case findings.StateFixed:
-		if d.Scan == nil && d.FixSource == "" {
-			if err := ValidateText("note", d.Note); err != nil {
+		if d.Extra().Scan == nil && d.Extra().FixSource == "" {
+			if err := ValidateText("note", d.Extra().Note); err != nil {
 				p = append(p, "fixed without scan evidence or fix source, and "+err.Error())
 			}
 		}

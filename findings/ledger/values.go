@@ -186,7 +186,7 @@ func checkRecord(d *Decision) []recordProblem {
 			out = append(out, recordProblem{"justification", "a suppression needs a justification"})
 		}
 	}
-	if d.Scope != ScopeFinding {
+	if d.Extra().Scope != ScopeFinding {
 		if err := d.ScopeOf().Validate(); err != nil {
 			out = append(out, recordProblem{"scope", err.Error()})
 		}
@@ -204,10 +204,10 @@ func checkRecord(d *Decision) []recordProblem {
 		if d.Pending {
 			out = append(out, recordProblem{"pending", "only a fixed record can be pending a scan"})
 		}
-		if d.FixSource != "" {
+		if d.Extra().FixSource != "" {
 			out = append(out, recordProblem{"fix-source", "only a fixed record has a fix source"})
 		}
-		if d.Scan != nil {
+		if d.Extra().Scan != nil {
 			out = append(out, recordProblem{"scan", "only a fixed record has a proving scan"})
 		}
 	}

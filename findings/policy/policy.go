@@ -323,7 +323,7 @@ func (g *Gate) Evaluate(in Input) *Report {
 		if m, ok := matchOf(in.Overlay, f); ok {
 			d := m.Decision
 			switch {
-			case d.Review != "":
+			case d.Extra().Review != "":
 				msg = "decision needs review: " + msg
 			case m.Expired && d.Expires != nil:
 				msg = "suppression expired " + d.Expires.Format(time.DateOnly) + ": " + msg
@@ -343,8 +343,8 @@ func (g *Gate) Evaluate(in Input) *Report {
 	for _, d := range in.Decisions {
 		loc := fmt.Sprintf("%s:%d", in.ledgerFile(d.ID), d.Line)
 		p := Problem{ID: d.ID, Rule: d.Rule, Location: loc}
-		if d.Review != "" {
-			p.Kind, p.Message = KindReview, "needs review: "+d.Review
+		if d.Extra().Review != "" {
+			p.Kind, p.Message = KindReview, "needs review: "+d.Extra().Review
 			add(p)
 		}
 		if d.Expired(in.Now) {
@@ -352,7 +352,7 @@ func (g *Gate) Evaluate(in Input) *Report {
 			add(p)
 		}
 		if d.Overdue(in.Now) {
-			p.Kind, p.Message = KindOverdue, fmt.Sprintf("acceptance was due on %s (by %s): fix it, or accept again with a new --due and a note", d.Due.Format(time.DateOnly), d.Author)
+			p.Kind, p.Message = KindOverdue, fmt.Sprintf("acceptance was due on %s (by %s): fix it, or accept again with a new --due and a note", d.Extra().Due.Format(time.DateOnly), d.Author)
 			add(p)
 		}
 		if probs := d.Problems(in.Now, g.Rules); len(probs) > 0 {
@@ -366,7 +366,7 @@ func (g *Gate) Evaluate(in Input) *Report {
 	}
 	if in.Overlay != nil {
 		for _, r := range in.Overlay.Review() {
-			if r.Decision.Review != "" {
+			if r.Decision.Extra().Review != "" {
 				continue // a record marked needs review: reported (and failing) above
 			}
 			p := Problem{Kind: KindAmbiguous, ID: r.Decision.ID, Rule: r.Decision.Rule,

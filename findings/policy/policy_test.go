@@ -203,7 +203,7 @@ func TestGateStrictAndInputErrors(t *testing.T) {
 	// A record marked needs review that the overlay also lists is reported
 	// once, as review (it fails with or without --strict).
 	marked := *d
-	marked.Review = "merge conflict: both branches"
+	marked.Edit().Review = "merge conflict: both branches"
 	in2 := in
 	in2.Decisions = []*ledger.Decision{&marked}
 	in2.Overlay = ambiguous{l.Overlay(fs, t0), []ledger.ReviewItem{{Decision: &marked, Why: "merge conflict"}}}

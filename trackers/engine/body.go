@@ -386,7 +386,7 @@ func (p *planner) stateDoc(g *group, closing bool) content.Doc {
 		if m.d != nil {
 			switch m.status {
 			case stFixed:
-				if s := m.d.Scan; s != nil {
+				if s := m.d.Extra().Scan; s != nil {
 					ev := fmt.Sprintf("gone from a successful %s %s run", s.Scanner, s.Version)
 					if s.Commit != "" {
 						c := s.Commit

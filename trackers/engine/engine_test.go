@@ -194,7 +194,7 @@ func TestLifecycle(t *testing.T) {
 	}
 	// The scan evidence is quoted when the ledger keeps it (schema v2).
 	for _, d := range e.ledger().Decisions() {
-		if d.Scan != nil && !strings.Contains(is.Comments[0].Body, "gone from a successful gosec 2.30.0 run at commit fedcba987654") {
+		if d.Extra().Scan != nil && !strings.Contains(is.Comments[0].Body, "gone from a successful gosec 2.30.0 run at commit fedcba987654") {
 			t.Errorf("closing comment lacks the scan evidence:\n%s", is.Comments[0].Body)
 		}
 	}

@@ -157,7 +157,7 @@ func TestPreviewApplyRecordsPendingFix(t *testing.T) {
 		t.Fatalf("main.go not fixed:\n%s", got)
 	}
 	d := decision(t, dir, f)
-	if d == nil || d.State != findings.StateFixed || !d.Pending || d.FixSource != ledger.FixFromTool || d.Author != "Ann Dev <ann@example.com>" {
+	if d == nil || d.State != findings.StateFixed || !d.Pending || d.Extra().FixSource != ledger.FixFromTool || d.Author != "Ann Dev <ann@example.com>" {
 		t.Fatalf("ledger decision: %+v", d)
 	}
 	if st := screentest.Git(t, dir, "status", "--porcelain"); !strings.Contains(st, " M main.go") {
@@ -197,7 +197,7 @@ func TestCommitChoosesAmongFixes(t *testing.T) {
 	if files := strings.TrimSpace(screentest.Git(t, dir, "show", "--name-only", "--format=", "HEAD")); files != "main.go" {
 		t.Errorf("commit holds %q", files)
 	}
-	if d := decision(t, dir, f); d == nil || !d.Pending || d.FixSource != ledger.FixFromTool || !strings.Contains(d.Note, "commit "+r.Commit[:12]) {
+	if d := decision(t, dir, f); d == nil || !d.Pending || d.Extra().FixSource != ledger.FixFromTool || !strings.Contains(d.Extra().Note, "commit "+r.Commit[:12]) {
 		t.Fatalf("ledger: %+v", d)
 	}
 }
@@ -339,7 +339,7 @@ func TestEditByHandRecordsPendingFix(t *testing.T) {
 		t.Errorf("editor args %q", a)
 	}
 	d := decision(t, dir, f)
-	if d == nil || d.State != findings.StateFixed || !d.Pending || d.FixSource != ledger.FixByHand {
+	if d == nil || d.State != findings.StateFixed || !d.Pending || d.Extra().FixSource != ledger.FixByHand {
 		t.Fatalf("ledger: %+v", d)
 	}
 }

@@ -93,7 +93,7 @@ func TestRealGosecFixedAndNew(t *testing.T) {
 	}
 	fixed := 0
 	for _, dec := range l.Decisions() {
-		if dec.State == findings.StateFixed && !dec.Pending && dec.Scan != nil {
+		if dec.State == findings.StateFixed && !dec.Pending && dec.Extra().Scan != nil {
 			fixed++
 		}
 	}

@@ -324,14 +324,14 @@ func (m *Model) decisionInfo(f *findings.Finding) (string, []string) {
 	if d.Justification != "" {
 		b.WriteString(" — " + d.Justification)
 	}
-	if d.Note != "" {
-		b.WriteString(" — " + d.Note)
+	if d.Extra().Note != "" {
+		b.WriteString(" — " + d.Extra().Note)
 	}
 	if d.Expires != nil {
 		b.WriteString("; expires " + d.Expires.Format(time.DateOnly))
 	}
-	if d.Due != nil {
-		b.WriteString("; due " + d.Due.Format(time.DateOnly))
+	if d.Extra().Due != nil {
+		b.WriteString("; due " + d.Extra().Due.Format(time.DateOnly))
 	}
 	if mt.Expired {
 		b.WriteString("; EXPIRED, open again")

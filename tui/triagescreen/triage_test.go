@@ -216,10 +216,29 @@ func TestConsoleShowsMatchAndReview(t *testing.T) {
 	root := t.TempDir()
 	fs := fixture.Findings(10)
 	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-	moved := &ledger.Decision{ID: "00000000000000aa", State: findings.StateAccepted, Note: "tracked in SEC-4", Author: "A <a@b>", Time: at,
-		Tool: fs[0].ToolName(), Rule: fs[0].RuleID(), Path: fs[0].Loc.Path, Keys: fs[0].Keys} // decided under an older id
-	review := &ledger.Decision{ID: fs[1].ID, State: findings.StateSuppressed, Reason: ledger.Mitigated, Justification: "behind the WAF rule 942100",
-		Author: "A <a@b>", Time: at, Keys: fs[1].Keys, Review: "both branches changed this record differently"}
+	moved := (ledger.Decision{
+		ID:     "00000000000000aa",
+		State:  findings.StateAccepted,
+		Author: "A <a@b>",
+		Time:   at,
+		Tool:   fs[0].ToolName(),
+		Rule:   fs[0].RuleID(),
+		Path:   fs[0].Loc.Path,
+		Keys:   fs[0].Keys,
+	}).With(ledger.Extra{
+		Note: "tracked in SEC-4",
+	}) // decided under an older id
+	review := (ledger.Decision{
+		ID:            fs[1].ID,
+		State:         findings.StateSuppressed,
+		Reason:        ledger.Mitigated,
+		Justification: "behind the WAF rule 942100",
+		Author:        "A <a@b>",
+		Time:          at,
+		Keys:          fs[1].Keys,
+	}).With(ledger.Extra{
+		Review: "both branches changed this record differently",
+	})
 	os.MkdirAll(filepath.Join(root, ".secui"), 0o755)
 	if err := os.WriteFile(filepath.Join(root, ledger.DefaultPath), ledger.Marshal([]*ledger.Decision{moved, review}), 0o644); err != nil {
 		t.Fatal(err)
