@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"slices"
@@ -27,7 +28,7 @@ type Overlay struct {
 	now time.Time
 	ds  []*Decision // sorted by id
 
-	byFinding map[*findings.Finding]int32 // → index into links
+	byFinding findingIndex // → index into links
 	// links are the matcher's links (Decision: index into ds); the Match
 	// of each is made when asked for (matchAt), not kept: 100k Match values
 	// were ~10 MB more at the peak of a command.
@@ -216,11 +217,10 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 	}
 
 	o := &Overlay{now: now, ds: ds,
-		byFinding: make(map[*findings.Finding]int32, len(res.Links)),
-		links:     res.Links,
-		legacy:    legacy,
-		linkF:     make([]*findings.Finding, len(res.Links)),
-		where:     make([]int32, len(ds)),
+		links:  res.Links,
+		legacy: legacy,
+		linkF:  make([]*findings.Finding, len(res.Links)),
+		where:  make([]int32, len(ds)),
 	}
 	for i := range o.where {
 		o.where[i] = -1
@@ -228,9 +228,9 @@ func BuildOverlay(ds []*Decision, fs []*findings.Finding, now time.Time, opt Ove
 	for i, l := range res.Links {
 		f := fs[l.Finding]
 		o.where[l.Decision] = int32(i)
-		o.byFinding[f] = int32(i)
 		o.linkF[i] = f
 	}
+	o.byFinding = newFindingIndex(o.linkF)
 	if len(res.Orphans) > 0 {
 		o.orphanWhy = make(map[int32]string, len(res.Orphans))
 		for i, di := range res.Orphans {
@@ -510,7 +510,7 @@ func (o *Overlay) Match(f *findings.Finding) (Match, bool) {
 	if o == nil {
 		return Match{}, false
 	}
-	i, ok := o.byFinding[f]
+	i, ok := o.byFinding.get(f)
 	if !ok {
 		if j, ok := o.scopeOf[f]; ok {
 			return o.scopeMatch[j], true
@@ -525,7 +525,7 @@ func (o *Overlay) Own(f *findings.Finding) (Match, bool) {
 	if o == nil {
 		return Match{}, false
 	}
-	i, ok := o.byFinding[f]
+	i, ok := o.byFinding.get(f)
 	if !ok {
 		return Match{}, false
 	}
@@ -550,7 +550,7 @@ func (o *Overlay) applyScopes(sds []*Decision, sidx []int32, fs []*findings.Find
 	}
 	o.scopeOf = map[*findings.Finding]int32{}
 	for _, f := range fs {
-		_, own := o.byFinding[f]
+		_, own := o.byFinding.get(f)
 		first := true
 		set.each(f, func(k int) {
 			u := o.scopeUse[set.idx[k]]
@@ -787,3 +787,50 @@ func (o *Overlay) String() string {
 }
 
 var _ findings.Triage = (*Overlay)(nil)
+
+// findingIndex maps each linked finding to its link: the findings'
+// addresses in order, each beside its link index. 16 bytes a link where a
+// map[*findings.Finding]int32 took ~46 (4.6 MB of a 100k-decision apply),
+// for a binary search in place of a hash. An address names its finding for
+// the overlay's life: Go's heap objects do not move (a map keyed by
+// pointers hashes their addresses on the same ground), and o.linkF keeps
+// every one of them alive.
+type findingIndex []addrLink
+
+type addrLink struct {
+	addr uintptr
+	link int32
+}
+
+// newFindingIndex indexes linkF (the finding of each link). A finding
+// linked twice maps to its last link, as a map filled in order would.
+func newFindingIndex(linkF []*findings.Finding) findingIndex {
+	x := make(findingIndex, len(linkF))
+	for i, f := range linkF {
+		x[i] = addrLink{uintptr(unsafe.Pointer(f)), int32(i)}
+	}
+	slices.SortFunc(x, func(a, b addrLink) int {
+		if c := cmp.Compare(a.addr, b.addr); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.link, b.link)
+	})
+	// keep the last of equal addresses
+	out := x[:0]
+	for i, e := range x {
+		if i+1 < len(x) && x[i+1].addr == e.addr {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func (x findingIndex) get(f *findings.Finding) (int32, bool) {
+	a := uintptr(unsafe.Pointer(f))
+	i, ok := slices.BinarySearchFunc(x, a, func(e addrLink, a uintptr) int { return cmp.Compare(e.addr, a) })
+	if !ok {
+		return 0, false
+	}
+	return x[i].link, true
+}
