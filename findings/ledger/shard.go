@@ -392,8 +392,9 @@ func (l *Ledger) updateShards(root *repofs.Root, recs map[string]*Decision, tix 
 	removed := map[string]bool{} // shards that lose a record
 	var changed []string         // ids added or modified
 	kept := 0
+	oldRecs := l.recMap()
 	for id, d := range recs {
-		old, ok := l.recs[id]
+		old, ok := oldRecs[id]
 		if ok {
 			kept++
 		}
@@ -402,8 +403,8 @@ func (l *Ledger) updateShards(root *repofs.Root, recs map[string]*Decision, tix 
 			dirty[ShardName(id)] = true
 		}
 	}
-	if kept < len(l.recs) {
-		for id := range l.recs {
+	if kept < len(oldRecs) {
+		for id := range oldRecs {
 			if recs[id] == nil {
 				dirty[ShardName(id)] = true
 				removed[ShardName(id)] = true

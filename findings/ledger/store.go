@@ -199,10 +199,7 @@ func (l *Ledger) reload() error {
 	}
 	l.lay = lay
 	l.tickets = tix
-	l.recs = make(map[string]*Decision, len(doc.Decisions))
-	for _, d := range doc.Decisions {
-		l.recs[d.ID] = d
-	}
+	l.recs = nil           // built from the list when first needed (recMap)
 	l.list = doc.Decisions // sorted by id
 	l.version = doc.Version
 	l.stat, l.readErr = st, verr
@@ -277,7 +274,26 @@ func sharedText(data []byte) string {
 func (l *Ledger) Get(id string) *Decision {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.recs == nil { // the list is sorted by id: no map to build for a read
+		if i, ok := slices.BinarySearchFunc(l.list, id, func(d *Decision, id string) int { return strings.Compare(d.ID, id) }); ok {
+			return l.list[i]
+		}
+		return nil
+	}
 	return l.recs[id]
+}
+
+// recMap returns the records by id (l.mu held), built from l.list when a
+// read left it nil: a command that only reads the ledger (list, summary,
+// check) never builds it (~4 MB at 100k records).
+func (l *Ledger) recMap() map[string]*Decision {
+	if l.recs == nil {
+		l.recs = make(map[string]*Decision, len(l.list))
+		for _, d := range l.list {
+			l.recs[d.ID] = d
+		}
+	}
+	return l.recs
 }
 
 // Decisions returns every decision, sorted by id.
@@ -292,7 +308,7 @@ func (l *Ledger) sorted() []*Decision { return slices.Clone(l.sortedList()) }
 // sortedList returns l.list, sorted by id, built when missing or stale
 // (l.mu held); its capacity is cut, so an append copies.
 func (l *Ledger) sortedList() []*Decision {
-	if l.list == nil || len(l.list) != len(l.recs) {
+	if l.recs != nil && (l.list == nil || len(l.list) != len(l.recs)) {
 		l.list = l.sortRecs()
 	}
 	return l.list[:len(l.list):len(l.list)]
@@ -752,7 +768,7 @@ func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, erro
 		return err
 	}
 	defer unlock()
-	recs := maps.Clone(l.recs)
+	recs := maps.Clone(l.recMap())
 	undo, err := change(recs)
 	if err != nil {
 		return err
@@ -788,7 +804,7 @@ func (l *Ledger) updateWith(change func(map[string]*Decision) ([]undoEntry, erro
 	// Published decisions are immutable (readers hold them without the
 	// lock): a record whose line moved is replaced by a copy. Only the
 	// records that changed are rendered (splice.go).
-	p, lay := render(l.lay, l.recs, recs)
+	p, lay := render(l.lay, l.recMap(), recs)
 	p.add(func(b []byte) []byte { return appendTickets(b, tix) })
 	st, err := l.writePlan(p, time.Now())
 	if errors.Is(err, errStale) {
@@ -833,7 +849,7 @@ func (l *Ledger) upgradeShards(fill func(map[string]*Decision) ([]undoEntry, err
 	if l.shd != nil {
 		return errSharded
 	}
-	recs := maps.Clone(l.recs)
+	recs := maps.Clone(l.recMap())
 	if _, err := fill(recs); err != nil {
 		return err
 	}

@@ -138,7 +138,7 @@ func TestOpenStreamedSameAsWhole(t *testing.T) {
 		streamed, sdir := open(1, 513)
 		if !reflect.DeepEqual(streamed.list, whole.list) || !reflect.DeepEqual(streamed.lay, whole.lay) ||
 			streamed.version != whole.version || !reflect.DeepEqual(streamed.tickets, whole.tickets) ||
-			!reflect.DeepEqual(streamed.readErr, whole.readErr) || !reflect.DeepEqual(streamed.recs, whole.recs) {
+			!reflect.DeepEqual(streamed.readErr, whole.readErr) || !reflect.DeepEqual(streamed.recMap(), whole.recMap()) {
 			t.Fatalf("%s: opened in chunks differs from opened whole", name)
 		}
 		if whole.readErr != nil {
