@@ -99,6 +99,22 @@ type fastDecoder struct {
 	evs      map[string][]Event
 	lastTime string
 	lastT    time.Time
+
+	// idRaw: the record's ID is still the text's bytes (see ownID).
+	idRaw bool
+}
+
+// ownID returns d.ID owned: the tail of one of d's keys (already copied)
+// when one ends with it, as a "linehash:<id>" key does, else a copy. 16
+// bytes less a record where a key has it (1.6 MB at 100k).
+func (fd *fastDecoder) ownID(d *Decision) string {
+	id := d.ID
+	for _, k := range d.Keys {
+		if strings.HasSuffix(k, id) {
+			return k[len(k)-len(id):]
+		}
+	}
+	return fd.cp(id)
 }
 
 // count counts, in one pass over the text, the lines that start a record
@@ -245,6 +261,9 @@ func (fd *fastDecoder) run() ([]*Decision, bool) {
 		}
 		if !endSub() {
 			return false
+		}
+		if fd.idRaw {
+			d.ID, fd.idRaw = fd.ownID(d), false
 		}
 		if seen&(fID|fState|fTime) != fID|fState|fTime || len(checkRecord(d)) > 0 {
 			return false
@@ -641,7 +660,10 @@ func (fd *fastDecoder) field(d *Decision, seen, sub *int, k, v string) bool {
 	}
 	switch k {
 	case "id":
-		d.ID, err = parseID(fd.cp(s))
+		// Not copied yet: at the record's end it shares the text of a key
+		// that ends with it, or is copied then (ownID).
+		d.ID, err = parseID(s)
+		fd.idRaw = fd.own
 	case "state":
 		d.State, err = parseStateName(s)
 	case "reason":

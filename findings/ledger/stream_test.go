@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/secui/secui/findings"
 )
@@ -159,5 +160,26 @@ func TestOpenStreamedSameAsWhole(t *testing.T) {
 		if string(a) != string(b) {
 			t.Fatalf("%s: a decision written after a read in chunks gives another file", name)
 		}
+	}
+}
+
+// The fast decoder keeps one copy of an ID that a key repeats
+// ("linehash:<id>"): the ID is the key's tail. (Without such a key it is a
+// copy of its own: TestStreamReadsAsWhole reuses the buffers.)
+func TestStreamIDSharesKey(t *testing.T) {
+	defer setStream(0, 64)()
+	text := "version: 2\ndecisions:\n" +
+		"- id: 00000000000000aa\n  state: open\n  time: 2026-11-28T12:00:00Z\n  keys: [fingerprint:ff, linehash:00000000000000aa]\n" +
+		"- id: 00000000000000bb\n  state: open\n  time: 2026-11-28T12:00:00Z\n  keys: [fingerprint:00000000000000bc]\n"
+	doc, _, ok, err := parseStream(strings.NewReader(text))
+	if err != nil || !ok || len(doc.Decisions) != 2 {
+		t.Fatalf("parseStream: ok %v, %v, %d records", ok, err, len(doc.Decisions))
+	}
+	a, b := doc.Decisions[0], doc.Decisions[1]
+	if a.ID != "00000000000000aa" || b.ID != "00000000000000bb" {
+		t.Fatalf("ids %q %q", a.ID, b.ID)
+	}
+	if k := a.Keys[1]; unsafe.StringData(a.ID) != unsafe.StringData(k[len(k)-16:]) {
+		t.Errorf("id %s is not the tail of its key %s", a.ID, k)
 	}
 }
