@@ -189,13 +189,20 @@ func (l *Ledger) reloadShards(root *repofs.Root) error {
 		issues = append(issues, sh.issue...)
 		total += len(sh.list)
 	}
-	recs := make(map[string]*Decision, total)
 	list := make([]*Decision, 0, total)
 	for _, n := range names {
-		for _, d := range next[n].list {
+		list = append(list, next[n].list...)
+	}
+	// The records by id are built on first write (recMap), as for a single
+	// file, when the shards' lists make one list sorted by id without
+	// duplicates and no single file is folded in; else here, as the list
+	// is then rebuilt from them.
+	var recs map[string]*Decision
+	if lst != nil || !strictlyByID(list) {
+		recs = make(map[string]*Decision, total)
+		for _, d := range list {
 			recs[d.ID] = d
 		}
-		list = append(list, next[n].list...)
 	}
 	tix := map[string]*Ticket{}
 	if t := next[ticketsName]; t != nil {
@@ -219,6 +226,16 @@ func (l *Ledger) reloadShards(root *repofs.Root) error {
 		l.readErr = &ValidationError{Issues: issues}
 	}
 	return l.readErr
+}
+
+// strictlyByID reports whether ds is sorted by id with no id twice.
+func strictlyByID(ds []*Decision) bool {
+	for i := 1; i < len(ds); i++ {
+		if ds[i-1].ID >= ds[i].ID {
+			return false
+		}
+	}
+	return true
 }
 
 func sameFile(a, b os.FileInfo) bool {
