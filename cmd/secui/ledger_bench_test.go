@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -281,6 +283,30 @@ func benchOpenApply(b *testing.B, dir string, set *findings.Set, now time.Time, 
 	}
 	b.ReportMetric(float64((cpuNow()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(review), "in-review")
+	b.ReportMetric(float64(ledgerBytes(b, dir))/1e6, "file-MB")
+}
+
+// ledgerBytes is the size of dir's ledger: the single file, or every file
+// of the sharded directory.
+func ledgerBytes(b *testing.B, dir string) int64 {
+	var n int64
+	err := filepath.WalkDir(filepath.Join(dir, ".secui"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if name := d.Name(); d.Type().IsRegular() && strings.HasPrefix(p, filepath.Join(dir, ".secui", "ledger")) && strings.HasSuffix(name, ".yaml") {
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			n += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
 
 // benchDecideOne: one decision (accept, with the overlay) written into a
