@@ -77,6 +77,22 @@ func (t term) run(args ...string) (string, error) {
 	return string(out), err
 }
 
+// newSession starts a detached session of the -x by -y terminal (args: the
+// rest of new-session's arguments). A server killed just before may still be
+// exiting ("server exited unexpectedly"): it tries again, up to 8 times and
+// 2.8 s in all (a make bench run on 2026-12-03 lost its 100k console figures
+// when the 3 tries of 100 ms it had all failed on the first run; the cause
+// was not found, and 12 runs by hand just after started at once).
+func (t term) newSession(name string, args ...string) error {
+	for try := 1; ; try++ {
+		_, err := t.run(append([]string{"new-session", "-d", "-s", name, "-x", strconv.Itoa(*width), "-y", strconv.Itoa(*height)}, args...)...)
+		if err == nil || try == 8 || !strings.Contains(err.Error(), "server exited unexpectedly") {
+			return err
+		}
+		time.Sleep(time.Duration(try) * 100 * time.Millisecond)
+	}
+}
+
 func (t term) capture(session string) string {
 	s, _ := t.run("capture-pane", "-p", "-t", session)
 	return s
@@ -153,17 +169,8 @@ func console(t term, file string) (figures, error) {
 		env = "SECUI_TRACE=" + shellQuote(traceFile) + " "
 	}
 	cmd := "read _ <" + shellQuote(goFifo) + "; " + env + "exec " + shellQuote(*bin) + " " + shellQuote(file) + " 2>" + shellQuote(errf.Name())
-	// A server killed just before may still be exiting ("server exited
-	// unexpectedly"): try again.
-	for try := 1; ; try++ {
-		_, err := t.run("new-session", "-d", "-s", "b", "-x", strconv.Itoa(*width), "-y", strconv.Itoa(*height), "-c", *dir, cmd)
-		if err == nil {
-			break
-		}
-		if try == 3 || !strings.Contains(err.Error(), "server exited unexpectedly") {
-			return f, err
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := t.newSession("b", "-c", *dir, cmd); err != nil {
+		return f, err
 	}
 	// Opening the FIFO waits for the shell to open it (it is then at the
 	// read); the newline lets it exec secui.
@@ -278,7 +285,7 @@ func readTrace(path string, t0 time.Time) map[string]time.Duration {
 // lessKeys times the same presses in `less -S` on a file of n lines and
 // checks they all arrived (the top line is then line keys+1).
 func lessKeys(t term, lines string) (time.Duration, error) {
-	if _, err := t.run("new-session", "-d", "-s", "l", "-x", strconv.Itoa(*width), "-y", strconv.Itoa(*height), "less -S "+shellQuote(lines)); err != nil {
+	if err := t.newSession("l", "less -S "+shellQuote(lines)); err != nil {
 		return 0, err
 	}
 	defer t.run("kill-session", "-t", "l")
