@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/ledger"
@@ -18,21 +17,24 @@ import (
 
 // One-shot heap preparation for `secui summary` on big inputs (issue 12).
 //
-// On the development VM a page the process touches for the first time costs
-// 17–40 µs; faulted in by one madvise(MADV_POPULATE_WRITE) call per 4 MiB it
-// costs about half of that in all, and backed by a transparent huge page
-// (when free 2 MiB blocks are there for it) a fault covers 512 pages. A
-// 100k-result load touches ~100 MB of fresh heap (25k pages): a quarter of
-// its CPU was faults. So before loading, summary sizes the heap it will need
-// from the inputs' sizes, has the runtime map it (one large allocation,
-// freed at once) and faults it in on a goroutine of its own, low addresses
-// first (the allocator hands pages out lowest first), while the load
-// starts. Garbage collection is off for the load, bounded by a memory
-// limit: nothing the load allocates is garbage for long (the findings are
-// the heap), and with the collector off the runtime's scavenger does not
-// hand the prepared pages back to the kernel. The first collection the
-// limit forces puts the collector back as it was, as does the end of the
-// load (the load hook below).
+// Before loading, summary sizes the heap it will need from the inputs'
+// sizes and has the runtime map it (one large allocation, freed at once), so
+// the heap grows once. Garbage collection is off for the load, bounded by a
+// memory limit: nothing the load allocates is garbage for long (the
+// findings are the heap). The first collection the limit forces puts the
+// collector back as it was, as does the end of the load (the load hook
+// below).
+//
+// Until 2026-12-03 it also faulted the prepared heap in ahead of the load
+// (madvise MADV_POPULATE_WRITE from a goroutine of its own, backed by
+// transparent huge pages when free 2 MiB blocks were there). Measured that
+// day on the development VM, in pairs: it saved nothing on warm memory
+// (100k, back to back: 0.52–0.62 s of CPU with it, 0.55–0.62 s without)
+// and cost much on memory the VM had handed back to the host (free page
+// reporting takes exactly the 2 MiB blocks huge pages are made of): 100k
+// right after jq 0.75–0.79 s of CPU and 0.43–0.45 s wall with it, 0.56–0.59
+// s and 0.31–0.34 s without; 1M 4.1–4.3 s wall (2.7 s of system time) with
+// it, 2.8–3.0 s (0.6 s) and 90 MB less RSS without. See docs/engine.md.
 
 const (
 	heapPrepMin = 8 << 20 // inputs smaller than this load fast enough as they are
@@ -74,6 +76,10 @@ func heapLimit(n int64) int64 { return n + n/4 + 64<<20 }
 // off under a limit with room (loadedHeapLimit): that collection of the
 // whole loaded heap would be the only one.
 var heapPrepDone atomic.Pointer[func()]
+
+// heapReserve holds the prepared heap's one allocation until it is freed
+// (a global, so that the allocation is not optimised away).
+var heapReserve []byte
 
 func init() { registerLoadHook(heapLoadHook) }
 
@@ -130,7 +136,7 @@ func prepareHeap(paths []string) (done func()) {
 		total += st.Size()
 	}
 	n := heapPrepSize(total, memAvailable())
-	if n == 0 || !populateSupported {
+	if n == 0 || !heapPrepSupported {
 		return func() {}
 	}
 	gcPercent := debug.SetGCPercent(-1)
@@ -144,14 +150,12 @@ func prepareHeap(paths []string) (done func()) {
 		})
 	}
 	heapPrepDone.Store(&restore)
-	// Fresh memory: mapped, not touched, not zeroed. Only its address is
-	// kept (the runtime never unmaps heap memory): the collection frees
-	// it, and the heap hands its pages out while they are faulted in.
-	b := make([]byte, n)
-	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	b = nil
+	// Fresh memory: mapped, not touched, not zeroed (the runtime never
+	// unmaps heap memory): the collection frees it, and the load's
+	// allocations take its pages as they fault in.
+	heapReserve = make([]byte, n)
+	heapReserve = nil
 	runtime.GC()
-	go populate(base, uintptr(n))
 	armGCNotice(restore) // the limit was reached: collect as usual from then on
 	return restore
 }

@@ -2,6 +2,4 @@
 
 package main
 
-const populateSupported = false
-
-func populate(base, n uintptr) {}
+const heapPrepSupported = false

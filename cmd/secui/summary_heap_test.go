@@ -62,7 +62,7 @@ func TestPrepareHeapRestoresCollector(t *testing.T) {
 	p, pct, lim := bigHeapInput(t)
 
 	done := prepareHeap([]string{p, "-", filepath.Join(t.TempDir(), "missing")})
-	if !populateSupported {
+	if !heapPrepSupported {
 		done()
 		return
 	}
@@ -156,7 +156,7 @@ func TestLedgerPresent(t *testing.T) {
 func TestHeapLoadHookWithoutLedger(t *testing.T) {
 	p, pct, lim := bigHeapInput(t)
 	done := prepareHeap([]string{p})
-	if !populateSupported {
+	if !heapPrepSupported {
 		done()
 		return
 	}
