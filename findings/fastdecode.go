@@ -199,12 +199,13 @@ func (fd *fastDec) array(elem func() bool) bool {
 // and is valid UTF-8 (keys: compared, not kept); escaped keys are unescaped.
 func (fd *fastDec) rawString() ([]byte, bool) {
 	s := fd.i + 1
+	ascii := true
 	for j := s; j < len(fd.d); j++ {
 		c := fd.d[j]
 		switch {
 		case c == '"':
 			fd.i = j + 1
-			if !utf8.Valid(fd.d[s:j]) {
+			if !ascii && !utf8.Valid(fd.d[s:j]) {
 				return nil, false
 			}
 			return fd.d[s:j], true
@@ -213,6 +214,8 @@ func (fd *fastDec) rawString() ([]byte, bool) {
 			return []byte(v), ok
 		case c < 0x20:
 			return nil, false
+		case c >= 0x80:
+			ascii = false
 		}
 	}
 	return nil, false
