@@ -454,6 +454,14 @@ func renderMessage(s string, args []string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
+		// Copy up to the next '[' or '\\' in one go.
+		if k := strings.IndexAny(s[i:], "[\\"); k < 0 {
+			b.WriteString(s[i:])
+			break
+		} else if k > 0 {
+			b.WriteString(s[i : i+k])
+			i += k
+		}
 		c := s[i]
 		switch {
 		case c == '\\' && i+1 < len(s) && (s[i+1] == '[' || s[i+1] == ']'):

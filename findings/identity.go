@@ -283,19 +283,20 @@ func strongKeys(f *Finding, fps, pfps fpMap, kb *keyBuf) {
 	for _, kv := range sortedPairs(validPairs(fps), true) {
 		keys = append(keys, kb.key(fnvOffset.part(tool).part(kv), "fingerprint"))
 	}
+	toolRule := fnvOffset.part(tool).part(rule) // hashed once for both keys below
 	if pf := validPairs(pfps); len(pf) > 0 {
 		layer := "partial"
 		if positionalPartial(pf) {
 			layer = "linehash"
 		}
-		h := fnvOffset.part(tool).part(rule) // hashKey(layer, tool, rule, pairs...)
+		h := toolRule // hashKey(layer, tool, rule, pairs...)
 		for _, kv := range sortedPairs(pf, false) {
 			h = h.part(kv)
 		}
 		keys = append(keys, kb.key(h, layer))
 	}
 	f.Keys = keys
-	f.fbase = uint64(fnvOffset.part(tool).part(rule).part(f.Loc.Path).normPart(f.Message).part(strings.TrimSpace(f.Loc.Snippet)))
+	f.fbase = uint64(toolRule.part(f.Loc.Path).normPart(f.Message).part(strings.TrimSpace(f.Loc.Snippet)))
 	f.fallback1 = fallbackKey(f.fbase, f.Loc.Line, f.Loc.Col, kb)
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -214,6 +215,6 @@ func strOr(p *string) string {
 }
 
 func parseFloat(s string) (float64, bool) {
-	f, err := strconv.ParseFloat(string(bytes.TrimSpace([]byte(s))), 64)
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	return f, err == nil
 }
