@@ -455,13 +455,16 @@ func renderMessage(s string, args []string) string {
 	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
 		// Copy up to the next '[' or '\\' in one go.
-		if k := strings.IndexAny(s[i:], "[\\"); k < 0 {
+		k := i
+		for k < len(s) && s[k] != '[' && s[k] != '\\' {
+			k++
+		}
+		if k == len(s) {
 			b.WriteString(s[i:])
 			break
-		} else if k > 0 {
-			b.WriteString(s[i : i+k])
-			i += k
 		}
+		b.WriteString(s[i:k])
+		i = k
 		c := s[i]
 		switch {
 		case c == '\\' && i+1 < len(s) && (s[i+1] == '[' || s[i+1] == ']'):

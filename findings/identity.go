@@ -154,6 +154,11 @@ func StrongKey(key string) bool {
 // undefined, "-", "0", all-zero hex or a zero UUID, an empty JSON value,
 // Semgrep's "requires login".
 func placeholderValue(v string) bool {
+	for i := 0; i < len(v); i++ { // a digit other than 0 is in no placeholder (most values: hex hashes)
+		if c := v[i]; c >= '1' && c <= '9' {
+			return false
+		}
+	}
 	v = strings.ToLower(strings.TrimSpace(v))
 	switch v {
 	case "", "null", "none", "nil", "n/a", "na", "unknown", "undefined", "-", "--", "?", "todo", "tbd",

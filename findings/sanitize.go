@@ -55,6 +55,19 @@ func badRune(r rune) bool {
 
 func isClean(s string, mode sanMode) bool {
 	for i := 0; i < len(s); i++ {
+		// Eight bytes at a time while they are all printable ASCII (0x20 to
+		// 0x7e): no byte below 0x20, none at 0x7f or above.
+		for i+8 <= len(s) {
+			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			if ((w-0x2020202020202020)&^w|(w+0x0101010101010101)|w)&0x8080808080808080 != 0 {
+				break
+			}
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		switch {
 		case c < 0x20:
