@@ -1,6 +1,7 @@
 package findings
 
 import (
+	"encoding/binary"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -200,7 +201,7 @@ func (fd *fastDec) array(elem func() bool) bool {
 func (fd *fastDec) rawString() ([]byte, bool) {
 	s := fd.i + 1
 	ascii := true
-	for j := s; j < len(fd.d); j++ {
+	for j := plainRun(fd.d, s); j < len(fd.d); j++ {
 		c := fd.d[j]
 		switch {
 		case c == '"':
@@ -239,7 +240,7 @@ func (fd *fastDec) plainEnd() (s, j int, ok bool) {
 	}
 	s = fd.i + 1
 	ascii := true
-	for j := s; j < len(fd.d); j++ {
+	for j := plainRun(fd.d, s); j < len(fd.d); j++ {
 		c := fd.d[j]
 		switch {
 		case c == '"':
@@ -297,7 +298,7 @@ func (fd *fastDec) istr() (string, bool) {
 		return fd.str()
 	}
 	s := fd.i + 1
-	for j := s; j < len(fd.d); j++ {
+	for j := plainRun(fd.d, s); j < len(fd.d); j++ {
 		c := fd.d[j]
 		switch {
 		case c == '"':
@@ -539,10 +540,32 @@ func (fd *fastDec) unescapeTo(b []byte, s, j int) (_ []byte, end int, ok bool) {
 	return nil, 0, false
 }
 
+// plainRun returns the index from j of the first byte of d that is '"', '\\',
+// a control byte or not ASCII, or len(d): the bytes before it need nothing
+// from a string scanner but to be passed. It looks at eight bytes at a time.
+func plainRun(d []byte, j int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for j+8 <= len(d) {
+		w := binary.LittleEndian.Uint64(d[j:])
+		q, b := w^(0x22*lo), w^(0x5c*lo) // zero where a byte is '"' or '\\'
+		if ((w-0x20*lo)&^w|(q-lo)&^q|(b-lo)&^b|w)&hi != 0 {
+			break
+		}
+		j += 8
+	}
+	for j < len(d) {
+		if c := d[j]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+			break
+		}
+		j++
+	}
+	return j
+}
+
 // bytesIndexQuoteOrEscape returns the index of the first '"', '\\' or
 // control byte from p, or -1.
 func bytesIndexQuoteOrEscape(d []byte, p int) int {
-	for j := p; j < len(d); j++ {
+	for j := plainRun(d, p); j < len(d); j++ {
 		if c := d[j]; c == '"' || c == '\\' || c < 0x20 {
 			return j
 		}

@@ -167,3 +167,34 @@ func FuzzFastDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { checkFastDecode(t, data) })
 }
+
+// TestPlainRunWordAtATime checks plainRun's eight-byte path against a byte
+// loop, with one byte of every kind at every offset from every start.
+func TestPlainRunWordAtATime(t *testing.T) {
+	specials := []byte{0x00, 0x1f, 0x20, '"', '\\', '!', '#', '[', ']', 0x7e, 0x7f, 0x80, 0xc3, 0xff}
+	base := []byte("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH")
+	n := 0
+	for l := 0; l <= len(base); l++ {
+		for p := -1; p < l; p++ {
+			for _, c := range specials {
+				d := append([]byte(nil), base[:l]...)
+				if p >= 0 {
+					d[p] = c
+				}
+				for from := 0; from <= l; from++ {
+					want := from
+					for want < len(d) && !(d[want] == '"' || d[want] == '\\' || d[want] < 0x20 || d[want] >= 0x80) {
+						want++
+					}
+					if got := plainRun(d, from); got != want {
+						t.Fatalf("plainRun(%q, %d) = %d, want %d", d, from, got, want)
+					}
+					n++
+				}
+			}
+		}
+	}
+	if n < 10000 {
+		t.Fatalf("only %d cases checked", n)
+	}
+}
