@@ -3,6 +3,7 @@ package findings
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	jsonStd "encoding/json"
 	"errors"
 	"fmt"
@@ -307,12 +308,12 @@ func (s *streamState) chunk(buf []byte) {
 				i++
 				continue
 			}
-			q := bytes.IndexByte(buf[i:], '"')
+			q, b := quoteOrBackslash(buf[i:])
 			lim := n
 			if q >= 0 {
 				lim = i + q
 			}
-			if b := bytes.IndexByte(buf[i:lim], '\\'); b >= 0 {
+			if b >= 0 {
 				if s.keyCap {
 					s.keyAppend(buf[i : i+b])
 				}
@@ -616,6 +617,23 @@ loop:
 				break loop
 			}
 			j := i + 1
+			if c == '-' || (c >= '0' && c <= '9') {
+				// A number: the bytes badToken allows, then a delimiter.
+				for j < n && (buf[j] >= '0' && buf[j] <= '9' || buf[j] == '.' || buf[j] == 'e' || buf[j] == 'E' || buf[j] == '+' || buf[j] == '-') {
+					j++
+				}
+				if j == n || int64(j-i) > maxTok {
+					break loop // ends in a later chunk or too long: chunk says so
+				}
+				switch buf[j] {
+				case ' ', '\n', '\r', '\t', '"', ':', ',', '{', '[', '}', ']':
+				default:
+					break loop // a byte no number has: chunk says so
+				}
+				want = gSep
+				i = j
+				continue
+			}
 		tok:
 			for ; j < n; j++ {
 				switch buf[j] {
@@ -636,6 +654,49 @@ loop:
 	s.stack, s.want, s.valPending = stack, want, valPending
 	s.expectKey = want == gKey || want == gKeyOrClose
 	return i
+}
+
+// quoteOrBackslash returns the index in b of the first '"' (q) and, when a
+// backslash comes before it, of that backslash (bs; else -1); q is -1 when
+// b has no '"'. The strings chunk sees are short (keys, rule IDs, levels):
+// their first bytes are looked at eight at a time, long ones are left to
+// bytes.IndexByte.
+func quoteOrBackslash(b []byte) (q, bs int) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	j := 0
+	for ; j+8 <= len(b) && j < 64; j += 8 {
+		w := binary.LittleEndian.Uint64(b[j:])
+		x, y := w^(0x22*lo), w^(0x5c*lo) // zero where a byte is '"' or '\\'
+		if ((x-lo)&^x|(y-lo)&^y)&hi != 0 {
+			break
+		}
+	}
+	if j+8 > len(b) || j < 64 { // the byte is in b[j:j+8], or b ends within 8 bytes
+		for ; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				return j, -1
+			case '\\':
+				if k := bytes.IndexByte(b[j:], '"'); k >= 0 {
+					return j + k, j
+				}
+				return -1, j
+			}
+		}
+		return -1, -1
+	}
+	q = bytes.IndexByte(b[j:], '"')
+	if q >= 0 {
+		q += j
+		if k := bytes.IndexByte(b[j:q], '\\'); k >= 0 {
+			return q, j + k
+		}
+		return q, -1
+	}
+	if k := bytes.IndexByte(b[j:], '\\'); k >= 0 {
+		return -1, j + k
+	}
+	return -1, -1
 }
 
 // keyAppend collects a member key; keys longer than any key the scanner
