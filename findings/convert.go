@@ -448,7 +448,7 @@ func renderMessage(s string, args []string) string {
 		}
 		s = b.String()
 	}
-	if !strings.ContainsAny(s, "[\\") {
+	if strings.IndexByte(s, '[') < 0 && strings.IndexByte(s, '\\') < 0 { // not ContainsAny: a byte loop
 		return s
 	}
 	var b strings.Builder
@@ -629,7 +629,20 @@ func (cv *converter) vuln(r *liteResult, rule *Rule, f *Finding) (string, string
 	return cv.in(id), cv.in(pkg)
 }
 
+// mayHaveVulnID reports whether s holds "CVE-", "GHSA-", "GO-", "PYSEC-" or
+// "RUSTSEC-": one pass from '-' to '-' (most messages have few), not five.
 func mayHaveVulnID(s string) bool {
-	return strings.Contains(s, "CVE-") || strings.Contains(s, "GHSA-") || strings.Contains(s, "GO-") ||
-		strings.Contains(s, "PYSEC-") || strings.Contains(s, "RUSTSEC-")
+	for i := strings.IndexByte(s, '-'); i >= 0; {
+		p := s[:i]
+		if strings.HasSuffix(p, "CVE") || strings.HasSuffix(p, "GHSA") || strings.HasSuffix(p, "GO") ||
+			strings.HasSuffix(p, "PYSEC") || strings.HasSuffix(p, "RUSTSEC") {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '-')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	return false
 }
