@@ -47,8 +47,8 @@ finding matching the filter, hidden ones included.`,
 				return err
 			}
 			fs := sel.set.Findings
-			vis := query.Summarize(fs, sel.idx, sel.ov)
-			all := vis // sel.idx is sel.all less the hidden ones: equal lengths, equal sets
+			vis := query.SummarizeOpen(fs, sel.idx, sel.ov, policy.CountsOpen) // OpenByStage: the shown findings that count as open
+			all := vis                                                         // sel.idx is sel.all less the hidden ones: equal lengths, equal sets
 			if len(sel.all) != len(sel.idx) {
 				all = query.Summarize(fs, sel.all, sel.ov)
 			}
@@ -123,7 +123,7 @@ func writeSummaryJSON(w io.Writer, sel *selection, vis, all query.Summary) error
 	for _, k := range findings.Kinds {
 		doc.ByKind[k.String()] = countsOf(vis.ByKind[k])
 	}
-	open := openByStage(sel)
+	open := vis.OpenByStage
 	doc.OpenByStage = map[string]int{}
 	for _, st := range findings.Stages {
 		doc.ByStage[st.String()] = countsOf(vis.ByStageSev[st])
@@ -143,18 +143,6 @@ func writeSummaryJSON(w io.Writer, sel *selection, vis, all query.Summary) error
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
-}
-
-// openByStage counts the shown findings that count as open, per stage.
-func openByStage(sel *selection) [8]int {
-	var n [8]int
-	for _, i := range sel.idx {
-		f := sel.set.Findings[i]
-		if policy.CountsOpen(sel.ov, f) {
-			n[min(f.Stage, findings.StageMonitor)]++
-		}
-	}
-	return n
 }
 
 func writeSummary(w io.Writer, sel *selection, vis, all query.Summary, color bool) {
@@ -216,7 +204,7 @@ func writeSummary(w io.Writer, sel *selection, vis, all query.Summary, color boo
 	// count (policy.CountsOpen: accepted findings are shown but not open),
 	// so "24C" on the ribbon — 24 open, the worst of them critical — and
 	// this table agree.
-	open := openByStage(sel)
+	open := vis.OpenByStage
 	fmt.Fprintln(w, bold(sevHead("STAGE", 10)+fmt.Sprintf("%8s", "open")))
 	stageRow := func(label string, c [5]int, n int) {
 		var b strings.Builder

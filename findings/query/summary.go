@@ -12,11 +12,21 @@ type Summary struct {
 	ByCategory [8][5]int
 	ByState    [4]int
 	ByKind     [2][5]int // by findings.Kind (security, quality)
+	// OpenByStage counts, per stage, the findings the predicate given to
+	// SummarizeOpen says are open (zero from Summarize).
+	OpenByStage [8]int
 }
 
 // Summarize counts the findings fs[idx], with triage states from t (nil:
 // every finding is open). A nil idx means all of fs.
 func Summarize(fs []*findings.Finding, idx []int32, t findings.Triage) Summary {
+	return SummarizeOpen(fs, idx, t, nil)
+}
+
+// SummarizeOpen is Summarize that also counts OpenByStage with open (the
+// caller's policy, e.g. policy.CountsOpen) in the same pass over the
+// findings; open may be nil.
+func SummarizeOpen(fs []*findings.Finding, idx []int32, t findings.Triage, open func(findings.Triage, *findings.Finding) bool) Summary {
 	s := Summary{ByTool: make(map[string][5]int)}
 	// Counted by tool value first (a run's findings share one, so the
 	// previous finding's counts are nearly always the ones), by name after.
@@ -33,7 +43,11 @@ func Summarize(fs []*findings.Finding, idx []int32, t findings.Triage) Summary {
 		}
 		sev := min(f.Severity, findings.SevCritical)
 		s.Total++
-		s.ByStageSev[min(f.Stage, findings.StageMonitor)][sev]++
+		stage := min(f.Stage, findings.StageMonitor)
+		s.ByStageSev[stage][sev]++
+		if open != nil && open(t, f) {
+			s.OpenByStage[stage]++
+		}
 		s.ByCategory[min(f.Category, findings.CatLint)][sev]++
 		s.ByKind[min(f.Kind, findings.KindQuality)][sev]++
 		s.ByState[min(findings.StateOf(t, f), findings.StateFixed)]++
