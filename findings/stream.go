@@ -568,12 +568,19 @@ loop:
 			if int64(j-i) > maxTok {
 				break loop
 			}
-			if isKey {
+			i = j + 1
+			switch {
+			case isKey && i < n && buf[i] == ':': // the usual: the colon right after the key
+				want, valPending = gValue, true
+				i++
+			case isKey:
 				want = gColon
-			} else {
+			case i < n && buf[i] == ',': // the usual: a comma right after the value
+				want, valPending = sepNext(stack), false
+				i++
+			default:
 				want = gSep
 			}
-			i = j + 1
 		case ':':
 			if want != gColon {
 				break loop
@@ -584,12 +591,7 @@ loop:
 			if want != gSep {
 				break loop
 			}
-			if stack[len(stack)-1] == '{' {
-				want = gKey
-			} else {
-				want = gValue
-			}
-			valPending = false
+			want, valPending = sepNext(stack), false
 			i++
 		case '{', '[':
 			if (want != gValue && want != gValueOrClose) || len(stack) >= maxDepth {
@@ -612,6 +614,10 @@ loop:
 			stack = stack[:d-1]
 			want, valPending = gSep, false
 			i++
+			if i < n && buf[i] == ',' && len(stack) > deepFrom { // the usual: a comma right after the close
+				want = sepNext(stack)
+				i++
+			}
 		default:
 			if want != gValue && want != gValueOrClose {
 				break loop
@@ -630,8 +636,10 @@ loop:
 				default:
 					break loop // a byte no number has: chunk says so
 				}
-				want = gSep
-				i = j
+				want, i = gSep, j
+				if buf[j] == ',' { // the usual: a comma right after the number
+					want, i = sepNext(stack), j+1
+				}
 				continue
 			}
 		tok:
@@ -697,6 +705,15 @@ func quoteOrBackslash(b []byte) (q, bs int) {
 		return -1, j + k
 	}
 	return -1, -1
+}
+
+// sepNext is what the grammar allows after a comma in the container on top
+// of stack: a key in an object, a value in an array.
+func sepNext(stack []byte) byte {
+	if stack[len(stack)-1] == '{' {
+		return gKey
+	}
+	return gValue
 }
 
 // keyAppend collects a member key; keys longer than any key the scanner
