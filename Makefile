@@ -22,7 +22,7 @@ GOSEC_PKG           := github.com/securego/gosec/v2/cmd/gosec
 GITLEAKS_PKG        := github.com/zricethezav/gitleaks/v8
 STATICCHECK_PKG     := honnef.co/go/tools/cmd/staticcheck
 
-.PHONY: help build install scanners gosec demo demo-repo demo-list test vet fmt-check layering fuzz-short fuzz bench lint clean
+.PHONY: help build install scanners gosec demo demo-repo demo-list test vet fmt-check layering fuzz-short fuzz bench pgo lint clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -93,6 +93,17 @@ lint: vet fmt-check layering ## vet, gofmt and layering
 
 bench: build ## issue 12's figures in one table, each beside its target: load at 10k/100k/1M vs jq and go-sarif, console in tmux (vs less), the 100k ledger, Go benchmarks (BENCH_JSON=path, BENCH_RUNS=3, BENCH_1M=0)
 	GO=$(GO) BIN=$(BIN) SHARED=$(SHARED) internal/bench/bench.sh
+
+# The profile `go build` optimises cmd/secui with (PGO, on by default for a
+# main package's default.pgo): six `secui summary` runs on the 100k gensarif
+# file `make bench` writes. Refresh it after changing the load path.
+PGO_INPUT ?= $(or $(TMPDIR),/tmp)/secui-bench-100000.sarif
+pgo: build ## refresh cmd/secui/default.pgo from six 100k summaries (PGO_INPUT, made by make bench)
+	@test -s $(PGO_INPUT) || { echo "pgo: $(PGO_INPUT) missing: run make bench first (or set PGO_INPUT)"; exit 1; }
+	@d=$$(mktemp -d) && git -C $$d init -q && for i in 1 2 3 4 5 6; do \
+		(cd $$d && SECUI_CPUPROFILE=$$d/cpu$$i.prof $(abspath $(BIN)) summary $(abspath $(PGO_INPUT)) >/dev/null) || exit 1; \
+	done && $(GO) tool pprof -proto $$d/cpu*.prof > cmd/secui/default.pgo.tmp && mv cmd/secui/default.pgo.tmp cmd/secui/default.pgo && rm -rf $$d
+	@echo "pgo: cmd/secui/default.pgo refreshed; rebuild with make build"
 
 clean: ## remove build outputs
 	rm -rf bin build
