@@ -3,7 +3,6 @@ package findings
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	jsonStd "encoding/json"
 	"errors"
 	"fmt"
@@ -308,12 +307,12 @@ func (s *streamState) chunk(buf []byte) {
 				i++
 				continue
 			}
-			q, b := quoteOrBackslash(buf[i:])
+			q := bytes.IndexByte(buf[i:], '"')
 			lim := n
 			if q >= 0 {
 				lim = i + q
 			}
-			if b >= 0 {
+			if b := bytes.IndexByte(buf[i:lim], '\\'); b >= 0 {
 				if s.keyCap {
 					s.keyAppend(buf[i : i+b])
 				}
@@ -662,49 +661,6 @@ loop:
 	s.stack, s.want, s.valPending = stack, want, valPending
 	s.expectKey = want == gKey || want == gKeyOrClose
 	return i
-}
-
-// quoteOrBackslash returns the index in b of the first '"' (q) and, when a
-// backslash comes before it, of that backslash (bs; else -1); q is -1 when
-// b has no '"'. The strings chunk sees are short (keys, rule IDs, levels):
-// their first bytes are looked at eight at a time, long ones are left to
-// bytes.IndexByte.
-func quoteOrBackslash(b []byte) (q, bs int) {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	j := 0
-	for ; j+8 <= len(b) && j < 64; j += 8 {
-		w := binary.LittleEndian.Uint64(b[j:])
-		x, y := w^(0x22*lo), w^(0x5c*lo) // zero where a byte is '"' or '\\'
-		if ((x-lo)&^x|(y-lo)&^y)&hi != 0 {
-			break
-		}
-	}
-	if j+8 > len(b) || j < 64 { // the byte is in b[j:j+8], or b ends within 8 bytes
-		for ; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				return j, -1
-			case '\\':
-				if k := bytes.IndexByte(b[j:], '"'); k >= 0 {
-					return j + k, j
-				}
-				return -1, j
-			}
-		}
-		return -1, -1
-	}
-	q = bytes.IndexByte(b[j:], '"')
-	if q >= 0 {
-		q += j
-		if k := bytes.IndexByte(b[j:q], '\\'); k >= 0 {
-			return q, j + k
-		}
-		return q, -1
-	}
-	if k := bytes.IndexByte(b[j:], '\\'); k >= 0 {
-		return -1, j + k
-	}
-	return -1, -1
 }
 
 // sepNext is what the grammar allows after a comma in the container on top

@@ -1,7 +1,6 @@
 package findings
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -252,41 +251,5 @@ func TestStreamChunkSizesAgree(t *testing.T) {
 				t.Fatalf("input %d, chunks of %d bytes: errors differ\n got %s\nwant %s", k, size, g, wantErrs)
 			}
 		}
-	}
-}
-
-// TestQuoteOrBackslash holds quoteOrBackslash to bytes.IndexByte: a quote
-// and a backslash at every pair of offsets, in strings short and long.
-func TestQuoteOrBackslash(t *testing.T) {
-	n := 0
-	for _, l := range []int{0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 71, 72, 73, 80, 150} {
-		for qp := -1; qp < l; qp++ {
-			for bp := -1; bp < l; bp++ {
-				if qp >= 0 && qp == bp {
-					continue
-				}
-				b := bytes.Repeat([]byte{'a'}, l)
-				if qp >= 0 {
-					b[qp] = '"'
-				}
-				if bp >= 0 {
-					b[bp] = '\\'
-				}
-				wq := bytes.IndexByte(b, '"')
-				lim := len(b)
-				if wq >= 0 {
-					lim = wq
-				}
-				wb := bytes.IndexByte(b[:lim], '\\')
-				q, bs := quoteOrBackslash(b)
-				if bs != wb || (wb < 0 && q != wq) {
-					t.Fatalf("quoteOrBackslash(%q) = %d, %d; want %d, %d", b, q, bs, wq, wb)
-				}
-				n++
-			}
-		}
-	}
-	if n < 10000 {
-		t.Fatalf("only %d cases", n)
 	}
 }
