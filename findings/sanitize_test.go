@@ -3,34 +3,22 @@ package findings
 import (
 	"math/rand/v2"
 	"testing"
-	"unicode/utf8"
 )
 
-// isCleanByByte is isClean without the eight-byte fast path.
-func isCleanByByte(s string, mode sanMode) bool {
-	for i := 0; i < len(s); {
-		c := s[i]
+// isCleanByRune is what isClean decides, said rune by rune (a range over
+// the string yields utf8.RuneError for each invalid byte, as DecodeRune does).
+func isCleanByRune(s string, mode sanMode) bool {
+	for _, r := range s {
 		switch {
-		case c < 0x20:
-			if !(c == '\n' && mode != sanLine || c == '\t' && mode == sanKeep) {
-				return false
-			}
-		case c == 0x7f:
+		case r == '\n' && mode != sanLine, r == '\t' && mode == sanKeep:
+		case r < 0x20, r == 0x7f, r >= 0x80 && badRune(r):
 			return false
-		case c >= 0x80:
-			r, n := utf8.DecodeRuneInString(s[i:])
-			if badRune(r) {
-				return false
-			}
-			i += n
-			continue
 		}
-		i++
 	}
 	return true
 }
 
-// TestIsCleanWordAtATime checks isClean's eight-byte path against a byte
+// TestIsCleanWordAtATime checks isClean's eight-byte path against a rune
 // loop on strings where one byte of every kind sits at every offset.
 func TestIsCleanWordAtATime(t *testing.T) {
 	specials := []byte{0x00, 0x09, 0x0a, 0x1b, 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0x9b, 0xc2, 0xe2, 0xff}
@@ -47,16 +35,16 @@ func TestIsCleanWordAtATime(t *testing.T) {
 						b[rng.IntN(l)] = specials[rng.IntN(len(specials))]
 					}
 					s := string(b)
-					if got, want := isClean(s, mode), isCleanByByte(s, mode); got != want {
-						t.Fatalf("isClean(%q, %v) = %v, the byte loop says %v", s, mode, got, want)
+					if got, want := isClean(s, mode), isCleanByRune(s, mode); got != want {
+						t.Fatalf("isClean(%q, %v) = %v, the rune loop says %v", s, mode, got, want)
 					}
 					n++
 				}
 			}
 		}
 		for _, s := range []string{"", "plain ascii text, long enough for words", "é at the end é", "tab\there and a newline\nthere", "bidi \u202e inside a long enough string"} {
-			if got, want := isClean(s, mode), isCleanByByte(s, mode); got != want {
-				t.Fatalf("isClean(%q, %v) = %v, the byte loop says %v", s, mode, got, want)
+			if got, want := isClean(s, mode), isCleanByRune(s, mode); got != want {
+				t.Fatalf("isClean(%q, %v) = %v, the rune loop says %v", s, mode, got, want)
 			}
 		}
 	}

@@ -112,8 +112,8 @@ chk() {
 }
 # median FILE COLUMN
 median() { sort -n -k"$2" "$1" | awk -v c="$2" '{v[NR] = $c} END {if (NR) print v[int((NR + 1) / 2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a != "" && b > 0) printf "%.2f", a / b; else print "-"}'; }
-ratio3() { awk -v a="$1" -v b="$2" 'BEGIN {if (a != "" && b > 0) printf "%.3f", a / b; else print "-"}'; }
+# ratio A B [DECIMALS]: A / B to 2 decimals (or DECIMALS), "-" without both
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN {if (a != "" && b > 0) printf "%." d "f", a / b; else print "-"}'; }
 num() { [ -n "$1" ] && echo "$1" || echo "-"; }
 
 # --- machine ---------------------------------------------------------------
@@ -292,7 +292,7 @@ for n in $avail_sizes; do
 		if [ "$n" = 100000 ]; then
 			# three decimals: the verdict is on the figure printed, never on
 			# one rounded into the target (0.153 is a miss)
-			cj3=$(ratio3 "$secui_c" "$jq_c")
+			cj3=$(ratio "$secui_c" "$jq_c" 3)
 			chk load "secui/jq $K" "CPU/jq" "$cj3" 0.15 "x"
 			row "  secui / jq" "$(ratio "$secui_w" "$jq_w")" "$cj3" "$(ratio "$secui_m" "$jq_m")" "" "$T" "$V"
 		else
