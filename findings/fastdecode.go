@@ -2,6 +2,7 @@ package findings
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -142,9 +143,11 @@ func (fd *fastDec) object(member func(key []byte) (bit uint32, ok bool)) bool {
 		if !ok {
 			return false
 		}
-		fd.ws()
-		if fd.peek() != ':' {
-			return false
+		if fd.peek() != ':' { // the usual: the colon right after the key
+			fd.ws()
+			if fd.peek() != ':' {
+				return false
+			}
 		}
 		fd.i++
 		fd.ws()
@@ -153,7 +156,9 @@ func (fd *fastDec) object(member func(key []byte) (bit uint32, ok bool)) bool {
 			return false
 		}
 		seen |= bit
-		fd.ws()
+		if c := fd.peek(); c != ',' && c != '}' { // the usual: ',' or '}' right after the value
+			fd.ws()
+		}
 		switch fd.peek() {
 		case ',':
 			fd.i++
@@ -548,8 +553,10 @@ func plainRun(d []byte, j int) int {
 	for j+8 <= len(d) {
 		w := binary.LittleEndian.Uint64(d[j:])
 		q, b := w^(0x22*lo), w^(0x5c*lo) // zero where a byte is '"' or '\\'
-		if ((w-0x20*lo)&^w|(q-lo)&^q|(b-lo)&^b|w)&hi != 0 {
-			break
+		// The lowest flagged byte is exact (a borrow only flags bytes
+		// above a true one): the run ends there.
+		if m := ((w-0x20*lo)&^w | (q-lo)&^q | (b-lo)&^b | w) & hi; m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
 		}
 		j += 8
 	}

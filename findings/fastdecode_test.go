@@ -197,4 +197,64 @@ func TestPlainRunWordAtATime(t *testing.T) {
 	if n < 10000 {
 		t.Fatalf("only %d cases checked", n)
 	}
+	// Two specials in one word: the word path takes the lowest flagged
+	// byte as the run's end, so a false flag above a true one (a borrow)
+	// must never come first.
+	m := 0
+	for l := 0; l <= 20; l++ {
+		for p1 := 0; p1 < l; p1++ {
+			for p2 := p1 + 1; p2 < l; p2++ {
+				for _, c1 := range specials {
+					for _, c2 := range specials {
+						d := append([]byte(nil), base[:l]...)
+						d[p1], d[p2] = c1, c2
+						want := 0
+						for want < len(d) && !(d[want] == '"' || d[want] == '\\' || d[want] < 0x20 || d[want] >= 0x80) {
+							want++
+						}
+						if got := plainRun(d, 0); got != want {
+							t.Fatalf("plainRun(%q, 0) = %d, want %d", d, got, want)
+						}
+						m++
+					}
+				}
+			}
+		}
+	}
+	if m < 10000 {
+		t.Fatalf("only %d two-special cases checked", m)
+	}
+}
+
+// BenchmarkFastDecode decodes the results of a generated log (each whole,
+// code flows included, as the in-memory path hands them over) with the
+// hand-written decoder: the workers' share of a load.
+func BenchmarkFastDecode(b *testing.B) {
+	var log struct {
+		Runs []struct {
+			Results []json.RawMessage `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(genSARIF(2000, false)), &log); err != nil {
+		b.Fatal(err)
+	}
+	var rs [][]byte
+	size := 0
+	for _, r := range log.Runs {
+		for _, x := range r.Results {
+			rs = append(rs, x)
+			size += len(x)
+		}
+	}
+	dc := newDecCache()
+	b.SetBytes(int64(size))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, r := range rs {
+			var lr liteResult
+			if !fastDecodeResult(r, &lr, dc) {
+				b.Fatal("a generated result did not decode")
+			}
+		}
+	}
 }
