@@ -495,8 +495,11 @@ func (fd *fastDec) unescapeTo(b []byte, s, j int) (_ []byte, end int, ok bool) {
 		case c < 0x20:
 			return nil, 0, false
 		case c != '\\':
-			b = append(b, c)
-			j++
+			// The plain run from here in one copy (at least this byte:
+			// plainRun stops at one that is not ASCII).
+			k := max(plainRun(d, j), j+1)
+			b = append(b, d[j:k]...)
+			j = k
 			continue
 		}
 		if j+1 >= len(d) {
