@@ -61,30 +61,45 @@ func (h fnv64) part(s string) fnv64 {
 // the normalised string.
 func (h fnv64) normPart(s string) fnv64 {
 	inDigits, inSpace, pending := false, true, false
-	put := func(c byte) {
-		if pending {
-			h ^= ' '
-			h *= fnvPrime
-			pending = false
-		}
-		h ^= fnv64(c)
-		h *= fnvPrime
-	}
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
 			if !inDigits {
-				put('#')
+				if pending {
+					h ^= ' '
+					h *= fnvPrime
+					pending = false
+				}
+				h ^= '#'
+				h *= fnvPrime
 			}
 			inDigits, inSpace = true, false
+			i++
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			if !inSpace {
 				pending = true
 			}
 			inDigits, inSpace = false, true
+			i++
 		default:
-			put(c)
+			if pending {
+				h ^= ' '
+				h *= fnvPrime
+				pending = false
+			}
+			// A run of bytes that are kept as they are, hashed in one loop
+			// (most of a message: its words).
+			for {
+				h ^= fnv64(c)
+				h *= fnvPrime
+				if i++; i == len(s) {
+					break
+				}
+				if c = s[i]; c <= '9' && (c >= '0' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+					break
+				}
+			}
 			inDigits, inSpace = false, false
 		}
 	}

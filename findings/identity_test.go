@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"hash/fnv"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -288,6 +289,23 @@ func TestInlineFNVMatchesStdlib(t *testing.T) {
 		n.Write([]byte{0})
 		if got := uint64(fnvOffset.normPart(m)); got != n.Sum64() {
 			t.Errorf("normPart(%q) = %x, want %x (norm %q)", m, got, n.Sum64(), normMessage(m))
+		}
+	}
+	// Random messages over the bytes normalisation treats apart (digits,
+	// the four spaces, bytes next to them, multi-byte text).
+	r := rand.New(rand.NewSource(12))
+	alphabet := []byte("09 \t\n\r/:a#Z\x00\x1f\x7f\xc3\xa9\xff")
+	for n := 0; n < 20000; n++ {
+		b := make([]byte, r.Intn(40))
+		for i := range b {
+			b[i] = alphabet[r.Intn(len(alphabet))]
+		}
+		m := string(b)
+		h := fnv.New64a()
+		h.Write([]byte(normMessage(m)))
+		h.Write([]byte{0})
+		if got := uint64(fnvOffset.normPart(m)); got != h.Sum64() {
+			t.Fatalf("normPart(%q) = %x, want %x (norm %q)", m, got, h.Sum64(), normMessage(m))
 		}
 	}
 	if k := hashKey("partial", "a", "b"); len(k) != len("partial:")+16 || !strings.HasPrefix(k, "partial:") {
