@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 )
 
@@ -113,8 +114,11 @@ func (fl *fileLoad) parseStream(ctx context.Context, r io.Reader, ra io.ReaderAt
 		return b, err
 	}
 	s := &streamState{fl: fl, lim: fl.ld.lim, lineNo: 1, lastNL: -1, skipTo: -1, pl: fl.startPipeline(ctx)}
-	buf := make([]byte, streamChunk)
 	s.off, s.linePos = start, start
+	if f, ok := r.(*os.File); ok {
+		s.scanMapped(ctx, f)
+	}
+	buf := make([]byte, streamChunk)
 	for !s.bad {
 		if ctx.Err() != nil {
 			s.bad = true
