@@ -11,13 +11,13 @@ import (
 	"sync"
 )
 
-// Large files are streamed: read in fixed-size chunks by a resumable scanner
-// that tracks only strings and bracket depth, cuts each result out of the
-// `results` arrays and hands it to the decoding workers, and keeps just the run
-// metadata it needs. Memory stays proportional to the findings, not the file.
-// Anything unusual in the file's outer structure makes the scanner give up;
-// the file is then parsed in memory by the validating scanner, which reports
-// precise positions.
+// Large files are streamed: read (regular files: mapped, stream_mmap.go) in
+// fixed-size chunks by a resumable scanner that tracks only strings and
+// bracket depth, cuts each result out of the `results` arrays and hands it
+// to the decoding workers, and keeps just the run metadata it needs. Memory
+// stays proportional to the findings, not the file. Anything unusual in the
+// file's outer structure makes the scanner give up; the file is then parsed
+// in memory by the validating scanner, which reports precise positions.
 
 // What the JSON grammar allows next. The streamed scanner checks the
 // placement of keys, colons and commas as the validating in-memory parser
