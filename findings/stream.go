@@ -128,14 +128,7 @@ func (fl *fileLoad) parseStream(ctx context.Context, r io.Reader, ra io.ReaderAt
 		// (and its results handed out, Options.OnPartial) as it arrives.
 		n, err := r.Read(buf)
 		if n > 0 {
-			s.chunk(buf[:n])
-			if !s.bad {
-				s.chunkEnd(buf[:n])
-			}
-			if !s.bad {
-				s.lineColAt(buf[:n], s.off+int64(n))
-			}
-			s.off += int64(n)
+			s.scan(buf[:n])
 		}
 		if err == io.EOF {
 			break
@@ -161,6 +154,18 @@ func (fl *fileLoad) parseStream(ctx context.Context, r io.Reader, ra io.ReaderAt
 		return nil
 	}
 	return fs
+}
+
+// scan scans the next piece of the input (its bytes from file offset s.off).
+func (s *streamState) scan(b []byte) {
+	s.chunk(b)
+	if !s.bad {
+		s.chunkEnd(b)
+	}
+	if !s.bad {
+		s.lineColAt(b, s.off+int64(len(b)))
+	}
+	s.off += int64(len(b))
 }
 
 // posOf is lineColAt for any offset: one before the current position (the

@@ -75,17 +75,8 @@ func (s *streamState) scanWindow(f *os.File, size int64) (mapped bool) {
 	if mappedHook != nil {
 		mappedHook(f, base)
 	}
-	for p := s.off - base; p < n && !s.bad; {
-		b := m[p:min(p+int64(streamChunk), n)]
-		s.chunk(b)
-		if !s.bad {
-			s.chunkEnd(b)
-		}
-		if !s.bad {
-			s.lineColAt(b, s.off+int64(len(b)))
-		}
-		s.off += int64(len(b))
-		p += int64(len(b))
+	for p := s.off - base; p < n && !s.bad; p = s.off - base {
+		s.scan(m[p:min(p+int64(streamChunk), n)])
 	}
 	return true
 }
