@@ -63,44 +63,42 @@ func (h fnv64) normPart(s string) fnv64 {
 	inDigits, inSpace, pending := false, true, false
 	for i := 0; i < len(s); {
 		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if !inDigits {
-				if pending {
-					h ^= ' '
-					h *= fnvPrime
-					pending = false
-				}
-				h ^= '#'
-				h *= fnvPrime
-			}
-			inDigits, inSpace = true, false
-			i++
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
 			if !inSpace {
 				pending = true
 			}
 			inDigits, inSpace = false, true
 			i++
-		default:
-			if pending {
-				h ^= ' '
-				h *= fnvPrime
-				pending = false
+			continue
+		}
+		digit := c >= '0' && c <= '9'
+		if digit && inDigits { // a run of digits is one '#'
+			i++
+			continue
+		}
+		if pending { // a run of spaces before a kept byte is one ' '
+			h ^= ' '
+			h *= fnvPrime
+			pending = false
+		}
+		inSpace, inDigits = false, digit
+		if digit {
+			h ^= '#'
+			h *= fnvPrime
+			i++
+			continue
+		}
+		// A run of bytes that are kept as they are, hashed in one loop
+		// (most of a message: its words).
+		for {
+			h ^= fnv64(c)
+			h *= fnvPrime
+			if i++; i == len(s) {
+				break
 			}
-			// A run of bytes that are kept as they are, hashed in one loop
-			// (most of a message: its words).
-			for {
-				h ^= fnv64(c)
-				h *= fnvPrime
-				if i++; i == len(s) {
-					break
-				}
-				if c = s[i]; c <= '9' && (c >= '0' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-					break
-				}
+			if c = s[i]; c <= '9' && (c >= '0' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+				break
 			}
-			inDigits, inSpace = false, false
 		}
 	}
 	return h * fnvPrime

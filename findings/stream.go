@@ -646,7 +646,7 @@ loop:
 				}
 				want, i = gSep, j
 				if buf[j] == ',' { // the usual: a comma right after the number
-					want, i = sepNext(stack), j+1
+					want, valPending, i = sepNext(stack), false, j+1 // as the ',' case
 				}
 				continue
 			}
