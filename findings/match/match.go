@@ -193,7 +193,7 @@ type matcher struct {
 	}
 	own    []int32 // each finding's own group
 	lastG  int32   // the group cands read last (-1: none, or several)
-	noFile []int8  // by group: its path is not a file of the working tree (1), is (2), unknown (0)
+	noFile []int8  // by path number (groups.names): not a file of the working tree (1), is (2), unknown (0)
 
 	res Result
 }
@@ -691,16 +691,16 @@ func (m *matcher) evEmpty(fi int) bool {
 		return true
 	}
 	if m.noFile == nil {
-		m.noFile = make([]int8, len(m.groups.keys))
+		m.noFile = make([]int8, len(m.groups.names))
 	}
-	g := m.own[fi]
-	if m.noFile[g] == 0 {
-		m.noFile[g] = 2
+	p := m.groups.keys[m.own[fi]].path // f's own group's path is f.Loc.Path
+	if m.noFile[p] == 0 {
+		m.noFile[p] = 2
 		if m.opt.Work.File(f.Loc.Path) == nil {
-			m.noFile[g] = 1
+			m.noFile[p] = 1
 		}
 	}
-	if m.noFile[g] == 1 {
+	if m.noFile[p] == 1 {
 		return true
 	}
 	return m.evOf(fi).Empty()
