@@ -160,7 +160,7 @@ type proposal struct {
 
 type groupKey struct{ tool, rule, path string }
 
-// gkey is a group's key in groups.id: its (tool, rule) and its path as
+// gkey is a group's key: its (tool, rule) and its path as
 // numbers (groups.trs, groups.names): 8 bytes a group, no string to keep.
 type gkey struct {
 	tr, path int32
@@ -202,20 +202,23 @@ type matcher struct {
 // one flat array: group g is at[start[g]:start[g+1]].
 //
 // A group is found by two numbers: its (tool, rule)'s and its path's (a
-// log has far fewer paths than findings: the path table stays in cache and
-// the group table, keyed by one word, holds no strings to compare).
+// log has far fewer paths than findings: the path table stays in cache),
+// then among its path's groups by a binary search on the first (no
+// strings to compare, no hash of a table as big as the log).
 type groups struct {
 	tr    map[[2]string]int32 // (tool, rule) → its number
 	trs   [][2]string         // by number
 	path  map[string]int32    // path → its number
 	names []string            // paths by number
-	id    map[uint64]int32    // idKey(tr, path number) → group
-	keys  []gkey              // by group, in the order first seen
-	start []int32
-	at    []int32
+	// The groups of path number p: their (tool, rule) numbers, ascending,
+	// ptr[pstart[p]:pstart[p+1]], each one's group in pid.
+	pstart []int32
+	ptr    []int32
+	pid    []int32
+	keys   []gkey // by group, in the order first seen
+	start  []int32
+	at     []int32
 }
-
-func idKey(tr, path int32) uint64 { return uint64(uint32(tr))<<32 | uint64(uint32(path)) }
 
 func (g *groups) of(k groupKey) []int32 {
 	_, at := g.find(k)
@@ -232,11 +235,20 @@ func (g *groups) find(k groupKey) (int32, []int32) {
 	if !ok {
 		return -1, nil
 	}
-	i, ok := g.id[idKey(tr, p)]
+	i, ok := g.idOf(tr, p)
 	if !ok {
 		return -1, nil
 	}
 	return i, g.at[g.start[i]:g.start[i+1]]
+}
+
+// idOf is the group of (tool, rule) number tr and path number p.
+func (g *groups) idOf(tr, p int32) (int32, bool) {
+	lo, hi := g.pstart[p], g.pstart[p+1]
+	if i, ok := slices.BinarySearch(g.ptr[lo:hi], tr); ok {
+		return g.pid[int(lo)+i], true
+	}
+	return -1, false
 }
 
 // trOf numbers (tool, rule), adding it when new.
@@ -569,14 +581,13 @@ func (m *matcher) index() {
 	g := &m.groups
 	g.tr = make(map[[2]string]int32)
 	g.path = make(map[string]int32)
-	g.id = make(map[uint64]int32, len(m.f))
-	g.keys = make([]gkey, 0, len(m.f)) // at most one group per finding (and its members'): no regrowth in the common case
-	// (group, finding) pairs in finding order, then counted into place:
-	// each group lists its findings in finding order.
-	gof := make([]int32, 0, len(m.f))
-	var extra [][2]int32 // members' groups: (index into gof before which, group), finding
+	// Each finding's (tool, rule) and path numbered first (the two maps
+	// are small: a log has few rules and far fewer paths than findings),
+	// in the order groups are first seen; then the groups of those pairs.
+	seen := make([]gkey, 0, len(m.f))
+	var extra [][2]int32 // members' groups: (index into gof before which, index into seen), finding
 	var extraF []int32
-	add := func(gk groupKey) int32 {
+	num := func(gk groupKey) gkey {
 		tr := g.trOf(gk.tool, gk.rule)
 		p, ok := g.path[gk.path]
 		if !ok {
@@ -584,23 +595,19 @@ func (m *matcher) index() {
 			g.path[gk.path] = p
 			g.names = append(g.names, gk.path)
 		}
-		id, ok := g.id[idKey(tr, p)]
-		if !ok {
-			id = int32(len(g.keys))
-			g.id[idKey(tr, p)] = id
-			g.keys = append(g.keys, gkey{tr, p})
-		}
-		return id
+		return gkey{tr, p}
 	}
+	own := make([]int32, 0, len(m.f)) // each finding's own pair, an index into seen
 	var last groupKey
-	lastID := int32(-1)
+	lastAt := int32(-1)
 	for i := range m.f {
 		f := m.f[i]
 		k := groupKey{f.ToolName(), f.RuleID(), f.Loc.Path}
-		if lastID < 0 || k != last { // findings of one file and rule come in runs
-			last, lastID = k, add(k)
+		if lastAt < 0 || k != last { // findings of one file and rule come in runs
+			last, lastAt = k, int32(len(seen))
+			seen = append(seen, num(k))
 		}
-		gof = append(gof, lastID)
+		own = append(own, lastAt)
 		// A correlated finding is a candidate for decisions made on any
 		// of its members (each tool's own finding before correlation).
 		for _, mb := range f.Members {
@@ -608,9 +615,64 @@ func (m *matcher) index() {
 			if mk == k {
 				continue
 			}
-			extra = append(extra, [2]int32{int32(len(gof)), add(mk)})
+			extra = append(extra, [2]int32{int32(len(own)), int32(len(seen))})
 			extraF = append(extraF, int32(i))
+			seen = append(seen, num(mk))
 		}
+	}
+	// The groups: each distinct pair, numbered in the order first seen,
+	// listed by path (a counting sort), each path's by (tool, rule) number,
+	// for a binary search among a path's few (no hashing).
+	np := len(g.names)
+	g.pstart = make([]int32, np+1)
+	for _, k := range seen {
+		g.pstart[k.path+1]++
+	}
+	for p := 1; p <= np; p++ {
+		g.pstart[p] += g.pstart[p-1]
+	}
+	byPath := make([]int32, len(seen)) // indexes into seen, by path, each path's in order
+	fill := slices.Clone(g.pstart[:np])
+	for i, k := range seen {
+		byPath[fill[k.path]] = int32(i)
+		fill[k.path]++
+	}
+	cell := make([]int32, len(seen)) // each pair's distinct pair, an index into g.ptr
+	g.ptr = make([]int32, 0, len(seen))
+	for p := range np {
+		run := byPath[g.pstart[p]:g.pstart[p+1]]
+		slices.SortStableFunc(run, func(a, b int32) int { return cmp.Compare(seen[a].tr, seen[b].tr) })
+		g.pstart[p] = int32(len(g.ptr))
+		for j, at := range run {
+			if j == 0 || seen[at].tr != seen[run[j-1]].tr {
+				g.ptr = append(g.ptr, seen[at].tr)
+			}
+			cell[at] = int32(len(g.ptr) - 1)
+		}
+	}
+	g.pstart[np] = int32(len(g.ptr))
+	g.pid = make([]int32, len(g.ptr))
+	for i := range g.pid {
+		g.pid[i] = -1
+	}
+	g.keys = make([]gkey, 0, len(g.ptr))
+	ids := make([]int32, len(seen))
+	for i, k := range seen {
+		c := cell[i]
+		if g.pid[c] < 0 {
+			g.pid[c] = int32(len(g.keys))
+			g.keys = append(g.keys, k)
+		}
+		ids[i] = g.pid[c]
+	}
+	// (group, finding) pairs in finding order, then counted into place:
+	// each group lists its findings in finding order.
+	gof := own
+	for i, at := range own {
+		gof[i] = ids[at]
+	}
+	for x := range extra {
+		extra[x][1] = ids[extra[x][1]]
 	}
 	g.start = make([]int32, len(g.keys)+1)
 	for _, id := range gof {
