@@ -120,25 +120,43 @@ func (h fnv64) key(layer string) string {
 // bytes of a key are never written again; a block lives as long as any of
 // its keys (all of a batch's keys live as long as its findings). A nil
 // keyBuf allocates each key.
-type keyBuf struct{ b []byte }
+type keyBuf struct {
+	b  []byte
+	in []byte // the current finding's keyMem, written first (nil: none)
+}
 
 const keyBlock = 16 << 10
+
+// keyMemSize is the bytes a Finding holds its first keys' text in: two or
+// three keys of 24-30 bytes.
+const keyMemSize = 80
 
 func (kb *keyBuf) key(h fnv64, layer string) string {
 	n := len(layer) + 1 + 16
 	if kb == nil || n > keyBlock/4 {
 		return h.key(layer)
 	}
+	if kb.in != nil && cap(kb.in)-len(kb.in) >= n { // in the finding's own bytes
+		s := len(kb.in)
+		kb.in = appendKey(kb.in, h, layer)
+		return unsafe.String(&kb.in[s], n)
+	}
 	if cap(kb.b)-len(kb.b) < n {
 		kb.b = make([]byte, 0, keyBlock)
 	}
-	const hexd = "0123456789abcdef"
 	s := len(kb.b)
-	kb.b = append(append(kb.b, layer...), ':')
-	for i := 0; i < 16; i++ {
-		kb.b = append(kb.b, hexd[(uint64(h)>>(60-4*i))&0xf])
-	}
+	kb.b = appendKey(kb.b, h, layer)
 	return unsafe.String(&kb.b[s], n)
+}
+
+// appendKey appends the key "layer:hash" (16 hex digits).
+func appendKey(b []byte, h fnv64, layer string) []byte {
+	const hexd = "0123456789abcdef"
+	b = append(append(b, layer...), ':')
+	for i := 0; i < 16; i++ {
+		b = append(b, hexd[(uint64(h)>>(60-4*i))&0xf])
+	}
+	return b
 }
 
 func hashKey(layer string, parts ...string) string {
@@ -287,9 +305,12 @@ func sortedPairs(m fpMap, desc bool) []string {
 // partial fingerprints; kb (may be nil) holds the keys.
 func strongKeys(f *Finding, fps, pfps fpMap, kb *keyBuf) {
 	tool, rule := f.ToolName(), f.RuleID()
-	keys := f.Keys[:0] // a slot in the worker's batch slab when there is one
+	keys := f.Keys[:0] // f.keyArr when f is in a worker's batch slab
 	if cap(keys) == 0 {
 		keys = make([]string, 0, 4)
+	}
+	if kb != nil {
+		kb.in = f.keyMem[:0]
 	}
 	if f.VulnID != "" && f.Package != "" && (f.Category == CatSCA || f.Category == CatContainer) {
 		p := ""
@@ -316,6 +337,9 @@ func strongKeys(f *Finding, fps, pfps fpMap, kb *keyBuf) {
 	f.Keys = keys
 	f.fbase = uint64(toolRule.part(f.Loc.Path).normPart(f.Message).part(strings.TrimSpace(f.Loc.Snippet)))
 	f.fallback1 = fallbackKey(f.fbase, f.Loc.Line, f.Loc.Col, kb)
+	if kb != nil {
+		kb.in = nil
+	}
 }
 
 // fallbackKey is the fallback layer: the inputs' hash and the position. The

@@ -874,14 +874,14 @@ func (fl *fileLoad) startPipeline(ctx context.Context) *pipeline {
 					}
 					continue
 				}
-				// One allocation each for the batch's findings, their first
-				// source and their first three identity keys.
+				// One allocation each for the batch's findings and their
+				// first source; their first three identity keys (strong,
+				// content, fallback: most findings) are held in each.
 				slab := make([]Finding, len(t.jobs))
 				srcs := make([]Source, len(t.jobs))
-				keys := make([]string, 3*len(t.jobs)) // strong, content, fallback: most findings
 				for i := range slab {
 					slab[i].Sources = srcs[i : i : i+1]
-					slab[i].Keys = keys[3*i : 3*i : 3*i+3]
+					slab[i].Keys = slab[i].keyArr[:0:len(slab[i].keyArr)]
 				}
 				out := make([]*Finding, 0, len(t.jobs))
 				for i, j := range t.jobs {

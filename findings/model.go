@@ -370,6 +370,13 @@ type Finding struct {
 	ID   string   // stable ID (16 hex digits)
 	Keys []string // every identity key, strongest first (for ledger matching)
 
+	// The first keys, and their bytes, held in the finding itself: a
+	// ledger's matcher reads a finding's keys in the ledger's order, not
+	// the log's, and finds them in the cache lines it loaded for the
+	// finding instead of two other places (a cache miss each).
+	keyArr [3]string
+	keyMem [keyMemSize]byte
+
 	Tool    *Tool
 	Rule    *Rule
 	Level   string // resolved SARIF level: error, warning, note, none
