@@ -127,9 +127,11 @@ type keyBuf struct {
 
 const keyBlock = 16 << 10
 
-// keyMemSize is the bytes a Finding holds its first keys' text in: two or
-// three keys of 24-30 bytes.
-const keyMemSize = 80
+// keyMemSize is the bytes a Finding holds its first keys' text in: two
+// keys of 24-30 bytes (a third, most often the fallback key, goes to the
+// worker's key blocks: 24 bytes a finding more would add 2.4 MB to a 100k
+// load, and twice that to the heap goal a ledger is matched under).
+const keyMemSize = 56
 
 func (kb *keyBuf) key(h fnv64, layer string) string {
 	n := len(layer) + 1 + 16
