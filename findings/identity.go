@@ -311,7 +311,7 @@ func strongKeys(f *Finding, fps, pfps fpMap, kb *keyBuf) {
 	if cap(keys) == 0 {
 		keys = make([]string, 0, 4)
 	}
-	if kb != nil {
+	if kb != nil && len(f.Keys) == 0 && f.fallback1 == "" { // keyMem unused: never rewrite a key's bytes
 		kb.in = f.keyMem[:0]
 	}
 	if f.VulnID != "" && f.Package != "" && (f.Category == CatSCA || f.Category == CatContainer) {
