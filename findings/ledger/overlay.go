@@ -822,13 +822,13 @@ func newFindingIndex(linkF []*findings.Finding) findingIndex {
 	return out
 }
 
+func addrOf(f *findings.Finding) uintptr { return uintptr(unsafe.Pointer(f)) }
+
 // sortAddrs sorts x by address, equal addresses in link order (x comes in
 // link order: the sort is stable), and returns it (it may be a new slice).
 // A 100k-link index is sorted by radix, a digit of the addresses' offsets
 // from the lowest at a time (2-3 passes: the findings sit in a few tens of
 // MB): a fifth of a comparison sort's time.
-func addrOf(f *findings.Finding) uintptr { return uintptr(unsafe.Pointer(f)) }
-
 func sortAddrs(x findingIndex) findingIndex {
 	if len(x) < 1024 {
 		slices.SortStableFunc(x, func(a, b addrLink) int { return cmp.Compare(a.addr, b.addr) })
@@ -870,7 +870,7 @@ func sortAddrs(x findingIndex) findingIndex {
 }
 
 func (x findingIndex) get(f *findings.Finding) (int32, bool) {
-	a := uintptr(unsafe.Pointer(f))
+	a := addrOf(f)
 	i, ok := slices.BinarySearchFunc(x, a, func(e addrLink, a uintptr) int { return cmp.Compare(e.addr, a) })
 	if !ok {
 		return 0, false

@@ -585,7 +585,7 @@ func (m *matcher) index() {
 	// are small: a log has few rules and far fewer paths than findings),
 	// in the order groups are first seen; then the groups of those pairs.
 	seen := make([]gkey, 0, len(m.f))
-	var extra [][2]int32 // members' groups: (index into gof before which, index into seen), finding
+	var extra [][2]int32 // members' groups: (index into own before which, index into seen, then the group), finding
 	var extraF []int32
 	num := func(gk groupKey) gkey {
 		tr := g.trOf(gk.tool, gk.rule)
@@ -656,23 +656,20 @@ func (m *matcher) index() {
 		g.pid[i] = -1
 	}
 	g.keys = make([]gkey, 0, len(g.ptr))
-	ids := make([]int32, len(seen))
 	for i, k := range seen {
-		c := cell[i]
-		if g.pid[c] < 0 {
+		if c := cell[i]; g.pid[c] < 0 {
 			g.pid[c] = int32(len(g.keys))
 			g.keys = append(g.keys, k)
 		}
-		ids[i] = g.pid[c]
 	}
 	// (group, finding) pairs in finding order, then counted into place:
 	// each group lists its findings in finding order.
 	gof := own
 	for i, at := range own {
-		gof[i] = ids[at]
+		gof[i] = g.pid[cell[at]]
 	}
 	for x := range extra {
-		extra[x][1] = ids[extra[x][1]]
+		extra[x][1] = g.pid[cell[extra[x][1]]]
 	}
 	g.start = make([]int32, len(g.keys)+1)
 	for _, id := range gof {
