@@ -138,17 +138,16 @@ func (kb *keyBuf) key(h fnv64, layer string) string {
 	if kb == nil || n > keyBlock/4 {
 		return h.key(layer)
 	}
-	if kb.in != nil && cap(kb.in)-len(kb.in) >= n { // in the finding's own bytes
-		s := len(kb.in)
-		kb.in = appendKey(kb.in, h, layer)
-		return unsafe.String(&kb.in[s], n)
-	}
-	if cap(kb.b)-len(kb.b) < n {
+	dst := &kb.b
+	switch {
+	case cap(kb.in)-len(kb.in) >= n: // in the finding's own bytes
+		dst = &kb.in
+	case cap(kb.b)-len(kb.b) < n:
 		kb.b = make([]byte, 0, keyBlock)
 	}
-	s := len(kb.b)
-	kb.b = appendKey(kb.b, h, layer)
-	return unsafe.String(&kb.b[s], n)
+	s := len(*dst)
+	*dst = appendKey(*dst, h, layer) // within capacity: never moves
+	return unsafe.String(&(*dst)[s], n)
 }
 
 // appendKey appends the key "layer:hash" (16 hex digits).
