@@ -37,8 +37,10 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/secui/secui/findings"
 	"github.com/secui/secui/findings/evidence"
@@ -195,6 +197,11 @@ type matcher struct {
 	lastG  int32   // the group cands read last (-1: none, or several)
 	noFile []int8  // by path number (groups.names): not a file of the working tree (1), is (2), unknown (0)
 
+	// parent is the matcher a legacyRound worker proposes for (nil: this
+	// is no worker); evMu serialises the workers' evidence lookups on it.
+	parent *matcher
+	evMu   *sync.Mutex
+
 	res Result
 }
 
@@ -306,7 +313,7 @@ func assign(ds []*Decision, fs []*findings.Finding, given func(int) evidence.Evi
 		m.index()
 		m.round(tierGit, m.tracked)
 		m.round(tierEvidence, m.byEvidence)
-		m.round(tierLegacy, m.legacy)
+		m.legacyRound()
 	}
 	for di := range ds {
 		if !m.done[di] {
@@ -735,12 +742,23 @@ func (m *matcher) evOf(fi int) evidence.Evidence {
 // outside the repository, or in a file the working tree does not have, has
 // none (Capturer.ForFinding gives its location only).
 func (m *matcher) evEmpty(fi int) bool {
-	if m.haveEv != nil && m.haveEv[fi] {
+	// A legacyRound worker (parent set) keeps its own noFile and asks the
+	// parent, under its lock, for what may capture (given, evOf); it does
+	// not read the parent's evidence cache, so it answers from given and
+	// the working tree, which is what the cache holds.
+	q := m.parent
+	if q == nil && m.haveEv != nil && m.haveEv[fi] {
 		return m.ev[fi].Empty()
 	}
 	var e evidence.Evidence
 	if m.given != nil {
-		e = m.given(fi)
+		if q != nil {
+			q.evMu.Lock()
+			e = m.given(fi)
+			q.evMu.Unlock()
+		} else {
+			e = m.given(fi)
+		}
 	}
 	if !e.Empty() || e.Path != "" || m.opt.Work == nil {
 		return e.Empty()
@@ -755,12 +773,17 @@ func (m *matcher) evEmpty(fi int) bool {
 	p := m.groups.keys[m.own[fi]].path // f's own group's path is f.Loc.Path
 	if m.noFile[p] == 0 {
 		m.noFile[p] = 2
-		if m.opt.Work.File(f.Loc.Path) == nil {
+		if m.opt.Work.File(f.Loc.Path) == nil { // Capturer is safe for concurrent use
 			m.noFile[p] = 1
 		}
 	}
 	if m.noFile[p] == 1 {
 		return true
+	}
+	if q != nil {
+		q.evMu.Lock()
+		defer q.evMu.Unlock()
+		return q.evOf(fi).Empty()
 	}
 	return m.evOf(fi).Empty()
 }
@@ -838,6 +861,98 @@ func (m *matcher) round(t tier, fn func(di int) *proposal) {
 		}
 	}
 	m.settle(t, start, cands)
+}
+
+// legacyParMin is the number of open decisions from which legacyRound
+// proposes on two goroutines.
+var legacyParMin = 8192
+
+// legacyRound is round(tierLegacy, m.legacy), its proposals made on two
+// goroutines when many decisions are open: legacy reads the findings and
+// the index, writes only its worker's scratch, results and its own
+// decisions' done, and looks evidence up through the parent under a lock.
+// Each worker takes a contiguous half of the decisions and the halves are
+// joined in order, so settle sees exactly the proposals, in the order, the
+// serial round gives (TestAssignSameAsReference forces it on every input).
+func (m *matcher) legacyRound() {
+	open, anyPath := 0, false
+	for di, d := range m.done {
+		if !d {
+			open++
+			anyPath = anyPath || m.ds[di].Evidence.Path == ""
+		}
+	}
+	if open < legacyParMin || runtime.GOMAXPROCS(0) < 2 {
+		m.round(tierLegacy, m.legacy)
+		return
+	}
+	if anyPath { // a decision without a path reads every path of its rule (cands)
+		m.pathsOf("", "") // built before the workers share it
+	}
+	mid, seen := 0, 0
+	for di, d := range m.done {
+		if !d {
+			if seen++; seen > open/2 {
+				mid = di
+				break
+			}
+		}
+	}
+	type part struct {
+		w     *matcher
+		links []Link
+		cands map[int][]int
+	}
+	m.evMu = &sync.Mutex{}
+	defer func() { m.evMu = nil }()
+	var parts [2]part
+	for i := range parts { // copied before either starts (the parent's caches then change)
+		w := *m
+		w.parent, w.evMu = m, nil
+		w.res, w.buf, w.shared, w.prop = Result{}, nil, nil, proposal{}
+		w.noFile = slices.Clone(m.noFile)
+		parts[i].w = &w
+	}
+	// The links go straight into Links' room (reserved by the git round),
+	// each half's after the other's reserved part, then are closed up.
+	start := len(m.res.Links)
+	m.res.Links = slices.Grow(m.res.Links, open)
+	room := m.res.Links[start : start+open]
+	parts[0].links, parts[1].links = room[:0:open/2], room[open/2:open/2:open]
+	work := func(p *part, from, to int) {
+		for di := from; di < to; di++ {
+			if m.done[di] {
+				continue
+			}
+			if pr := p.w.legacy(di); pr != nil {
+				if pr.cands != nil {
+					if p.cands == nil {
+						p.cands = map[int][]int{}
+					}
+					p.cands[len(p.links)] = pr.cands
+				}
+				p.links = append(p.links, pr.link)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { work(&parts[1], mid, len(m.ds)) })
+	work(&parts[0], 0, mid)
+	wg.Wait()
+	var cands map[int][]int
+	for _, p := range parts {
+		for k, c := range p.cands {
+			if cands == nil {
+				cands = map[int][]int{}
+			}
+			cands[len(m.res.Links)-start+k] = c
+		}
+		m.res.Links = append(m.res.Links, p.links...) // in place: within the room
+		m.res.Review = append(m.res.Review, p.w.res.Review...)
+		m.res.Orphans = append(m.res.Orphans, p.w.res.Orphans...)
+		m.res.OrphanWhy = append(m.res.OrphanWhy, p.w.res.OrphanWhy...)
+	}
+	m.settle(tierLegacy, start, cands)
 }
 
 // settle applies the proposals of a round, Links[start:] (see round).

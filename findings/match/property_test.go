@@ -85,6 +85,15 @@ func TestAssignSameAsReference(t *testing.T) {
 				t.Fatalf("seed %d (tracker %v): %d decisions on %d findings\ngot  %s\nwant %s",
 					seed, opt.Tracker != nil, len(in.ds), len(in.fs), dump(got), dump(want))
 			}
+			// The legacy round on two goroutines (from legacyParMin open
+			// decisions; here always) gives the same, down to the order.
+			old := match.SetLegacyParMin(1)
+			par := match.Assign(in.ds, fs, opt)
+			match.SetLegacyParMin(old)
+			if !reflect.DeepEqual(par, got) {
+				t.Fatalf("seed %d (tracker %v): the parallel legacy round differs\ngot  %s\nwant %s",
+					seed, opt.Tracker != nil, dump(par), dump(got))
+			}
 		}
 	}
 	// The inputs must reach every way of placing, reviewing and orphaning
